@@ -1,0 +1,84 @@
+# socktrace - a plain, non-recursive Makefile.
+#
+#   make               build/libsocktrace.so, build/socktrace, the examples
+#   make test          build and run every test (prove, TAP)
+#   make sanitize      the same suite built with AddressSanitizer + UBSan
+#   make bench         the overhead figures (not a test)
+#   make demo          trace the echo example and print its report
+#   make install PREFIX=/usr/local
+
+PREFIX	?= /usr/local
+BINDIR	 = $(PREFIX)/bin
+LIBDIR	 = $(PREFIX)/lib
+MANDIR	 = $(PREFIX)/share/man/man1
+
+B	?= build
+CC	?= gcc
+OPT	?= -O2
+SAN	?=
+CFLAGS	?= $(OPT) -g
+WARN	 = -Wall -Wextra -Werror
+BASE	 = -std=gnu11 $(WARN) $(SAN) -Iinclude
+LIBCFLAGS = $(BASE) -fPIC -fvisibility=hidden -fno-strict-aliasing
+LIBLDFLAGS = -shared -Wl,--version-script=shim/exports.map -Wl,-z,now -Wl,-z,nodelete
+
+SHIM_SRC = $(wildcard shim/*.c)
+VIEW_SRC = $(wildcard viewer/*.c)
+VIEW_LIB_SRC = $(filter-out viewer/main.c,$(VIEW_SRC))
+EXAMPLES = $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
+TPROGS	 = $(patsubst tests/progs/%.c,$(B)/tests/progs/%,$(wildcard tests/progs/*.c))
+UNITS	 = $(patsubst tests/unit/%.c,$(B)/tests/unit/%.t,$(wildcard tests/unit/*.c))
+HDRS	 = $(wildcard include/*.h shim/*.h viewer/*.h tests/unit/*.h)
+
+all: $(B)/libsocktrace.so $(B)/socktrace $(EXAMPLES)
+
+$(B)/libsocktrace.so: $(SHIM_SRC) $(HDRS) shim/exports.map
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LIBCFLAGS) $(SHIM_SRC) -o $@ $(LIBLDFLAGS) -ldl -lpthread
+
+$(B)/socktrace: $(VIEW_SRC) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(BASE) -DST_LIBDIR='"$(LIBDIR)"' $(VIEW_SRC) -o $@
+
+$(B)/examples/%: examples/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(BASE) -pthread $< -o $@
+
+$(B)/tests/progs/%: tests/progs/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(BASE) -pthread $< -o $@
+
+# Unit tests link the shim's or viewer's sources directly (no preload).
+$(B)/tests/unit/%.t: tests/unit/%.c $(SHIM_SRC) $(VIEW_LIB_SRC) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(BASE) -pthread -Ishim -Iviewer $< \
+		$(if $(filter viewer_%,$*),$(VIEW_LIB_SRC),shim/ring.c shim/fdtab.c) -o $@
+
+check-deps:
+	@test -f /usr/include/uthash.h || { echo "missing uthash.h: apt-get install uthash-dev" >&2; exit 1; }
+
+test: check-deps all $(TPROGS) $(UNITS)
+	B=$(B) prove --exec '' $(UNITS) tests/t[0-9]*.t
+
+# The sanitizers need their runtime first in LD_PRELOAD, before the shim.
+sanitize:
+	$(MAKE) B=build-san OPT=-O1 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test \
+		ST_PRELOAD_FIRST="$$($(CC) -print-file-name=libasan.so)"
+
+bench: all
+	SHIM=$(CURDIR)/$(B)/libsocktrace.so BUILD=$(CURDIR)/$(B)/bench bench/run.sh
+
+demo: all
+	$(B)/socktrace run -o $(B)/demo --report -- $(B)/examples/echo
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)
+	install -m 0755 $(B)/socktrace $(DESTDIR)$(BINDIR)/socktrace
+	install -m 0755 $(B)/libsocktrace.so $(DESTDIR)$(LIBDIR)/libsocktrace.so
+	install -m 0644 man/socktrace.1 $(DESTDIR)$(MANDIR)/socktrace.1
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all test sanitize bench demo install clean check-deps
+export ST_PRELOAD_FIRST

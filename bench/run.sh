@@ -1,0 +1,475 @@
+#!/usr/bin/env bash
+# bench/run.sh - socktrace overhead benchmark (what `make bench` runs).
+#
+# Measures, natively and under the shim (LD_PRELOAD=$SHIM):
+#   churn      loopback TCP connection churn (6 traced socket calls/iteration)
+#   sockclose  socket()+close() loop            (2 traced socket calls/iteration)
+#   fileclose  open()+close() of a regular file (the shim's close() fast path)
+# - wall time: alternating native/shim runs, medians of ns/iteration
+# - churn under strace -f -e trace=network,close, for scale
+# - user instructions with valgrind --tool=callgrind, difference of two
+#   iteration counts (deterministic; start-up and exit cancel out)
+# and prints each figure against the project's targets.  Exits 0 whatever the
+# figures are (it is a benchmark, not a test); non-zero only if it cannot build
+# its own programs.
+#
+# Environment (all optional):
+#   SHIM           the preload library      (default: <this dir>/../build/libsocktrace.so)
+#   SHIM_ENV       extra VAR=value words set for shim runs only (e.g. to turn stacks off)
+#   BUILD          where bench programs are compiled (default: <repo>/build/bench)
+#   BENCH_CC       compiler (default gcc);  BENCH_CFLAGS (default -O2 -g -Wall -Wextra)
+#   ROUNDS         wall-time rounds per program, each one native + one shim run (default 11)
+#   WARMUP         discarded warm-up rounds before those (default 1)
+#   CHURN_N        churn iterations per wall-time run (default 10000, or less if the
+#                  ephemeral port range is small: see below)
+#   SOCK_N         sockclose iterations per wall-time run (default 200000)
+#   FILE_N         fileclose iterations per wall-time run (default 500000)
+#   STRACE_ROUNDS  churn rounds under strace (default 3);  STRACE_N iterations (default 2000)
+#   CG_CHURN_N1/N2, CG_SOCK_N1/N2, CG_FILE_N1/N2   callgrind iteration counts
+#                  (defaults 2000/4000, 10000/20000, 20000/40000)
+#   SKIP_WALL, SKIP_STRACE, SKIP_CALLGRIND   set to 1 to skip a section
+
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+
+abspath() {	# make a path absolute relative to the current directory
+	case "$1" in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$PWD/$1" ;; esac
+}
+
+SHIM=$(abspath "${SHIM:-$HERE/../build/libsocktrace.so}")
+BUILD=$(abspath "${BUILD:-$ROOT/build/bench}")
+BENCH_CC=${BENCH_CC:-gcc}
+BENCH_CFLAGS=${BENCH_CFLAGS:--O2 -g -Wall -Wextra}
+read -r -a SHIM_ENV_ARR <<<"${SHIM_ENV:-}"
+
+ROUNDS=${ROUNDS:-11}
+WARMUP=${WARMUP:-1}
+# Every churn connection leaves its client port in TIME_WAIT, and connect()
+# picks ephemeral ports of one parity first (half of ip_local_port_range).  Once
+# those are used up for the listener's address, every further connect() scans
+# the whole range in the kernel: on the 2-core VMs a churn of 20000 costs 3x
+# per iteration what 10000 does, and the figure measures the kernel's port
+# search, not the workload.  Keep CHURN_N well under half the range.
+read -r PORT_LO PORT_HI </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || { PORT_LO=32768 PORT_HI=60999; }
+PORT_HALF=$(((PORT_HI - PORT_LO + 1) / 2))
+CHURN_N_MAX=$((PORT_HALF * 8 / 10))
+CHURN_N_DEFAULT=$((CHURN_N_MAX < 10000 ? CHURN_N_MAX : 10000))
+CHURN_N=${CHURN_N:-$CHURN_N_DEFAULT}
+SOCK_N=${SOCK_N:-200000}
+FILE_N=${FILE_N:-500000}
+STRACE_ROUNDS=${STRACE_ROUNDS:-3}
+STRACE_N=${STRACE_N:-2000}
+CG_CHURN_N1=${CG_CHURN_N1:-2000}
+CG_CHURN_N2=${CG_CHURN_N2:-4000}
+CG_SOCK_N1=${CG_SOCK_N1:-10000}
+CG_SOCK_N2=${CG_SOCK_N2:-20000}
+CG_FILE_N1=${CG_FILE_N1:-20000}
+CG_FILE_N2=${CG_FILE_N2:-40000}
+
+# Targets (from the issue; stacks off).
+TARGET_CHURN_PCT=3		# % added to the churn's wall time
+TARGET_FILE_CLOSE_INSTR=20	# user instructions added to close() of a regular file
+TARGET_SOCK_CALL_INSTR=250	# user instructions added per traced socket call
+
+# Traced socket calls per iteration, by construction of each program:
+#   churn:     socket, connect, accept, shutdown, close, close (send/recv are not traced)
+#   sockclose: socket, close
+#   fileclose: none (close() of a regular file is not a socket call; open() is not wrapped)
+# The callgrind section cross-checks these against the records the shim wrote.
+declare -A CALLS=([churn]=6 [sockclose]=2 [fileclose]=0)
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/socktrace-bench.XXXXXX")
+# shellcheck disable=SC2317  # invoked by the trap
+cleanup() { rm -rf "$WORK"; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+say() { printf '%s\n' "$*"; }
+calc() { awk "BEGIN { $1 }" </dev/null; }	# calc 'printf "%.1f", 1/3'
+
+declare -A RESULT=() RVALUE=() RTARGET=() RLABEL=()
+ORDER=()
+result() {	# result KEY "label" "value" "target" PASS|FAIL|INFO|SKIP|ERROR
+	ORDER+=("$1")
+	RESULT[$1]=$5
+	RVALUE[$1]=$3
+	RTARGET[$1]=$4
+	RLABEL[$1]=$2
+}
+
+median() {	# numbers on stdin, one per line
+	sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) exit 1
+		if (NR % 2) printf "%.1f\n", v[(NR + 1) / 2]
+		else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+spread() {	# (max-min)/median in %, numbers on stdin
+	sort -g | awk '{ v[NR] = $1 } END {
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.1f\n", (m > 0) ? (100 * (v[NR] - v[1]) / m) : 0 }'
+}
+
+# ---------------------------------------------------------------- build
+PROGS=(churn sockclose fileclose)
+mkdir -p "$BUILD"
+build() {	# build NAME [extra flags]
+	local src="$HERE/$1.c" out="$BUILD/$1"
+	shift
+	if [[ ! -x $out || $src -nt $out || $ROOT/include/trace_format.h -nt $out ]]; then
+		# shellcheck disable=SC2086
+		if ! "$BENCH_CC" $BENCH_CFLAGS "$@" -o "$out" "$src"; then
+			say "bench: cannot compile $src" >&2
+			exit 2
+		fi
+	fi
+}
+if ! command -v "$BENCH_CC" >/dev/null; then
+	say "bench: compiler '$BENCH_CC' not found" >&2
+	exit 2
+fi
+for p in "${PROGS[@]}"; do build "$p"; done
+build traceinfo -I"$ROOT/include"
+
+# ---------------------------------------------------------------- tools
+HAVE_SHIM=1 HAVE_STRACE=1 HAVE_VALGRIND=1
+command -v strace >/dev/null || HAVE_STRACE=0
+command -v valgrind >/dev/null || HAVE_VALGRIND=0
+
+say "socktrace benchmark  $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+say "host: $(uname -srm), $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown CPU)"
+say "shim: $SHIM${SHIM_ENV:+  (SHIM_ENV: $SHIM_ENV)}"
+say "programs: $BUILD"
+
+# Trace files in DIR written by the image of program NAME: "head<TAB>file" lines.
+trace_heads() {	# trace_heads DIR NAME
+	local f files=()
+	while IFS= read -r -d '' f; do files+=("$f"); done < <(find "$1" -type f -print0)
+	((${#files[@]})) || return 0
+	"$BUILD/traceinfo" "${files[@]}" 2>/dev/null |
+		awk -F'\t' -v n="$2" '{
+			e = $3; sub(/.*\//, "", e); a = $4; sub(/.*\//, "", a)
+			if (e == n || a == n) print $1 "\t" $5 }' || true
+}
+
+# Run PROG N natively, under the shim or under strace; sets RUN_NS to its
+# ns_per_iter.  Under the shim each run gets a fresh SOCKTRACE_DIR, removed
+# afterwards, and TRACE_HEAD is set to the record count of the program's trace
+# file ("" if there was none).
+RUN_NS="" TRACE_HEAD=""
+run_once() {	# run_once native|shim|strace PROG N
+	local mode=$1 prog=$2 n=$3 d="" out err rc=0
+	out="$WORK/out" err="$WORK/err"
+	RUN_NS="" TRACE_HEAD=""
+	case $mode in
+	native) "$BUILD/$prog" "$n" >"$out" 2>"$err" || rc=$? ;;
+	shim)
+		d=$(mktemp -d "$WORK/trace.XXXXXX")
+		env LD_PRELOAD="$SHIM" SOCKTRACE_DIR="$d" "${SHIM_ENV_ARR[@]}" \
+			"$BUILD/$prog" "$n" >"$out" 2>"$err" || rc=$?
+		TRACE_HEAD=$(trace_heads "$d" "$prog" | awk -F'\t' '{ s += $1; k++ } END { if (k) print s }')
+		rm -rf "$d"
+		;;
+	strace)
+		strace -f -o /dev/null -e trace=network,close \
+			"$BUILD/$prog" "$n" >"$out" 2>"$err" || rc=$?
+		;;
+	esac
+	if ((rc == 0)); then
+		RUN_NS=$(awk '$1 == "ns_per_iter" { print $2; exit }' "$out")
+	fi
+	if ((rc != 0)) || [[ -z $RUN_NS ]]; then
+		say "  ERROR: $mode $prog $n exited $rc:" >&2
+		sed 's/^/    /' "$err" >&2
+		return 1
+	fi
+	if grep -q 'ld.so' "$err"; then
+		say "  ERROR: the dynamic loader complained (shim not loaded?):" >&2
+		sed 's/^/    /' "$err" >&2
+		return 1
+	fi
+}
+
+# ---------------------------------------------------------------- preflight
+if [[ ! -f $SHIM ]]; then
+	HAVE_SHIM=0
+	say "NOTE: $SHIM not found: build it first (make); shim figures are skipped."
+else
+	PRE_N=10
+	if ! run_once shim sockclose "$PRE_N" 2>"$WORK/pre"; then
+		HAVE_SHIM=0
+		say "NOTE: sockclose failed under the shim; shim figures are skipped:"
+		sed 's/^/  /' "$WORK/pre"
+	elif [[ -z $TRACE_HEAD ]]; then
+		HAVE_SHIM=0
+		say "NOTE: no trace file for sockclose appeared in SOCKTRACE_DIR under the shim"
+		say "      (not loaded, or not tracing?); shim figures are skipped."
+		d=$(mktemp -d "$WORK/trace.XXXXXX")
+		say "      With SOCKTRACE_LOG=stderr it says:"
+		env LD_PRELOAD="$SHIM" SOCKTRACE_DIR="$d" SOCKTRACE_LOG=stderr "${SHIM_ENV_ARR[@]}" \
+			"$BUILD/sockclose" 10 2>&1 | sed 's/^/        /' || true
+		rm -rf "$d"
+	elif ((TRACE_HEAD < CALLS[sockclose] * PRE_N)); then
+		HAVE_SHIM=0
+		say "NOTE: sockclose's trace file under the shim holds $TRACE_HEAD records for"
+		say "      $((CALLS[sockclose] * PRE_N)) socket calls: not tracing? shim figures are skipped."
+	fi
+fi
+((HAVE_STRACE)) || say "NOTE: strace not found: the strace comparison is skipped."
+((HAVE_VALGRIND)) || say "NOTE: valgrind not found: instruction counts are skipped."
+say
+
+# ---------------------------------------------------------------- wall time
+# Alternate native and shim runs, the order flipping every round (N S, S N,
+# N S, ...) so that a slow drift of the machine hits both sides alike; compare
+# medians.
+wall() {	# wall PROG N
+	local prog=$1 n=$2 r mode nat shim calls ratio pct per notrace=0 short=0
+	local -a order
+	: >"$WORK/w.native"
+	: >"$WORK/w.shim"
+	say "$prog: $n iterations per run, $WARMUP warm-up + $ROUNDS round(s), alternating"
+	if [[ $prog == churn ]] && ((n > CHURN_N_MAX)); then
+		say "  WARNING: $n iterations exceed 80% of the $PORT_HALF ports of one parity in"
+		say "           ip_local_port_range ($PORT_LO-$PORT_HI): the kernel's ephemeral port"
+		say "           search will dominate the figures; lower CHURN_N."
+	fi
+	for ((r = 0; r < WARMUP + ROUNDS; r++)); do
+		if ((HAVE_SHIM == 0)); then order=(native)
+		elif ((r % 2 == 0)); then order=(native shim)
+		else order=(shim native); fi
+		for mode in "${order[@]}"; do
+			if ! run_once "$mode" "$prog" "$n"; then
+				result "wall_$prog" "$prog wall time under the shim" "error" "" ERROR
+				return 0
+			fi
+			if [[ $mode == shim && -z $TRACE_HEAD ]]; then
+				notrace=$((notrace + 1))
+			elif [[ $mode == shim ]] && ((TRACE_HEAD < CALLS[$prog] * n)); then
+				short=$((short + 1))
+			fi
+			((r < WARMUP)) || echo "$RUN_NS" >>"$WORK/w.$mode"
+		done
+	done
+	nat=$(median <"$WORK/w.native")
+	say "  native ns/iter: $(tr '\n' ' ' <"$WORK/w.native")"
+	if ((HAVE_SHIM == 0)); then
+		say "  native median $nat ns/iter (spread $(spread <"$WORK/w.native")%)"
+		say
+		result "wall_$prog" "$prog wall time under the shim" "skipped" "" SKIP
+		return 0
+	fi
+	shim=$(median <"$WORK/w.shim")
+	say "  shim   ns/iter: $(tr '\n' ' ' <"$WORK/w.shim")"
+	say "  native median $nat ns/iter (spread $(spread <"$WORK/w.native")%)"
+	say "  shim   median $shim ns/iter (spread $(spread <"$WORK/w.shim")%)"
+	ratio=$(calc "printf \"%.3f\", $shim / $nat")
+	pct=$(calc "printf \"%+.1f\", 100 * ($shim - $nat) / $nat")
+	calls=${CALLS[$prog]}
+	if ((calls > 0)); then
+		per=$(calc "printf \"%+.0f ns per traced call (%d per iteration)\", ($shim - $nat) / $calls, $calls")
+	else
+		per=$(calc "printf \"%+.1f ns per close()\", $shim - $nat")
+	fi
+	if [[ $prog == churn ]]; then
+		say "  ratio ${ratio}x  added: ${pct}% (target <= ${TARGET_CHURN_PCT}%)  = $per"
+		local verdict
+		verdict=$(calc "v = (($shim - $nat) / $nat * 100 <= $TARGET_CHURN_PCT) ? \"PASS\" : \"FAIL\"; print v")
+		result wall_churn "churn wall time added by the shim" "${pct}%" "<= ${TARGET_CHURN_PCT}%" "$verdict"
+	else
+		say "  ratio ${ratio}x  added: ${pct}%  = $per"
+		result "wall_$prog" "$prog wall time, shim / native" "${ratio}x (${pct}%)" "-" INFO
+	fi
+	if ((notrace > 0)); then
+		if ((calls > 0)); then
+			say "  ERROR: $notrace shim run(s) left no trace file for $prog: the figure is not valid"
+			RESULT[wall_$prog]=ERROR
+		else
+			say "  note: $notrace shim run(s) left no trace file (no socket calls: lazily created?)"
+		fi
+	fi
+	if ((short > 0)); then
+		say "  WARNING: in $short shim run(s) the trace holds fewer records than the"
+		say "           $((CALLS[$prog] * n)) socket calls made: calls went untraced"
+	fi
+	say
+}
+
+if [[ ${SKIP_WALL:-0} != 1 ]]; then
+	say "== Wall time (medians of ns per iteration; native vs LD_PRELOAD shim) =="
+	wall churn "$CHURN_N"
+	wall sockclose "$SOCK_N"
+	wall fileclose "$FILE_N"
+fi
+
+# ---------------------------------------------------------------- strace
+if [[ ${SKIP_STRACE:-0} != 1 ]]; then
+	say "== churn under strace -f -e trace=network,close, for scale =="
+	if ((HAVE_STRACE == 0)); then
+		say "  skipped: strace not found"
+		result strace_churn "churn under strace, ratio to native" "skipped" "-" SKIP
+	else
+		: >"$WORK/s.native"
+		: >"$WORK/s.strace"
+		ok=1
+		for ((r = 0; r < STRACE_ROUNDS; r++)); do
+			if ((r % 2 == 0)); then order=(native strace); else order=(strace native); fi
+			for mode in "${order[@]}"; do
+				if run_once "$mode" churn "$STRACE_N"; then
+					echo "$RUN_NS" >>"$WORK/s.$mode"
+				else
+					ok=0
+				fi
+			done
+		done
+		if ((ok)); then
+			nat=$(median <"$WORK/s.native")
+			st=$(median <"$WORK/s.strace")
+			ratio=$(calc "printf \"%.1f\", $st / $nat")
+			say "  $STRACE_N iterations x $STRACE_ROUNDS rounds, alternating"
+			say "  native median $nat ns/iter, strace median $st ns/iter"
+			say "  strace: ${ratio}x native (expected 5-16x)"
+			result strace_churn "churn under strace, ratio to native" "${ratio}x" "-" INFO
+		else
+			result strace_churn "churn under strace, ratio to native" "error" "-" ERROR
+		fi
+	fi
+	say
+fi
+
+# ---------------------------------------------------------------- callgrind
+# Total user instructions (callgrind's Ir) at two iteration counts N1 < N2;
+# (I(N2) - I(N1)) / (N2 - N1) is the cost of one iteration, start-up and exit
+# cancelling.  Added = shim - native.  valgrind passes LD_PRELOAD on to its
+# client (after its own preloads); we check that the shim's code ran (its
+# object appears in the callgrind profile) and that its trace file appeared.
+CG_IR="" CG_HEAD=""
+cg_run() {	# cg_run native|shim PROG N  -> sets CG_IR, CG_HEAD
+	local mode=$1 prog=$2 n=$3 d="" rc=0 cg="$WORK/cg.out" log="$WORK/vg.log"
+	local -a vg=(valgrind --tool=callgrind --callgrind-out-file="$cg" --log-file="$log")
+	CG_IR="" CG_HEAD=""
+	rm -f "$cg"
+	if [[ $mode == native ]]; then
+		"${vg[@]}" "$BUILD/$prog" "$n" >"$WORK/out" 2>"$WORK/err" || rc=$?
+	else
+		d=$(mktemp -d "$WORK/trace.XXXXXX")
+		env LD_PRELOAD="$SHIM" SOCKTRACE_DIR="$d" "${SHIM_ENV_ARR[@]}" \
+			"${vg[@]}" "$BUILD/$prog" "$n" >"$WORK/out" 2>"$WORK/err" || rc=$?
+		CG_HEAD=$(trace_heads "$d" "$prog" | awk -F'\t' '{ s += $1; k++ } END { if (k) print s }')
+		rm -rf "$d"
+	fi
+	if ((rc != 0)) || [[ ! -s $cg ]]; then
+		say "  ERROR: callgrind $mode $prog $n exited $rc:" >&2
+		cat "$WORK/err" "$log" 2>/dev/null | tail -20 | sed 's/^/    /' >&2
+		return 1
+	fi
+	CG_IR=$(awk '$1 == "summary:" { print $2; f = 1; exit } $1 == "totals:" { t = $2 }
+		END { if (!f && t != "") print t }' "$cg")
+	if [[ -z $CG_IR ]]; then
+		say "  ERROR: no summary/totals line in callgrind output for $mode $prog" >&2
+		return 1
+	fi
+	if [[ $mode == shim ]]; then
+		local shim_real
+		shim_real=$(readlink -f "$SHIM")
+		if ! grep -E '^(ob|cob)=' "$cg" | grep -qF -e "$shim_real" -e "$SHIM"; then
+			say "  ERROR: no code of $SHIM ran in $prog under valgrind (LD_PRELOAD not passed on?)" >&2
+			return 1
+		fi
+	fi
+}
+
+cg_prog() {	# cg_prog PROG N1 N2
+	local prog=$1 n1=$2 n2=$3 calls=${CALLS[$1]}
+	local in1 in2 is1 is2 h1 h2 nat shim added recs per
+	say "$prog: N1=$n1 N2=$n2"
+	cg_run native "$prog" "$n1" || return 1; in1=$CG_IR
+	cg_run native "$prog" "$n2" || return 1; in2=$CG_IR
+	nat=$(calc "printf \"%.1f\", ($in2 - $in1) / ($n2 - $n1)")
+	say "  native: I(N1)=$in1 I(N2)=$in2  -> $nat instructions/iteration"
+	if ((HAVE_SHIM == 0)); then
+		return 2
+	fi
+	cg_run shim "$prog" "$n1" || return 1; is1=$CG_IR; h1=$CG_HEAD
+	cg_run shim "$prog" "$n2" || return 1; is2=$CG_IR; h2=$CG_HEAD
+	shim=$(calc "printf \"%.1f\", ($is2 - $is1) / ($n2 - $n1)")
+	added=$(calc "printf \"%.1f\", ($is2 - $is1 - $in2 + $in1) / ($n2 - $n1)")
+	say "  shim:   I(N1)=$is1 I(N2)=$is2  -> $shim instructions/iteration"
+	say "  added:  $added instructions/iteration"
+	if [[ -n $h1 && -n $h2 ]]; then
+		recs=$(calc "printf \"%.2f\", ($h2 - $h1) / ($n2 - $n1)")
+		say "  trace records per iteration: $recs (expected $calls)"
+		if [[ $(calc "v = ($recs == $calls) ? 1 : 0; print v") != 1 ]]; then
+			say "  WARNING: the shim wrote $recs records per iteration, not $calls;"
+			say "           the per-call figure below still divides by $calls traced calls"
+		fi
+	elif ((calls > 0)); then
+		say "  ERROR: no trace file for $prog under valgrind+shim: figures are not valid"
+		return 1
+	else
+		say "  trace records: no trace file for $prog (it makes no socket calls)"
+	fi
+	if ((calls > 0)); then
+		per=$(calc "printf \"%.1f\", $added / $calls")
+		say "  added per traced socket call: $per instructions (target <= $TARGET_SOCK_CALL_INSTR)"
+	else
+		per=$added
+	fi
+	CG_PER=$per
+}
+
+if [[ ${SKIP_CALLGRIND:-0} != 1 ]]; then
+	say "== User instructions (valgrind --tool=callgrind, difference of two iteration counts) =="
+	if ((HAVE_VALGRIND == 0)); then
+		say "  skipped: valgrind not found"
+		for k in cg_fileclose cg_sockclose cg_churn; do
+			result "$k" "${k#cg_} instructions" "skipped" "" SKIP
+		done
+		say
+	else
+		for spec in "fileclose $CG_FILE_N1 $CG_FILE_N2" "sockclose $CG_SOCK_N1 $CG_SOCK_N2" \
+			    "churn $CG_CHURN_N1 $CG_CHURN_N2"; do
+			read -r prog n1 n2 <<<"$spec"
+			case $prog in
+			fileclose) label="close() of a regular file, instructions added"
+				   target=$TARGET_FILE_CLOSE_INSTR ;;
+			sockclose) label="socket+close, instructions added per traced call"
+				   target=$TARGET_SOCK_CALL_INSTR ;;
+			churn)     label="churn, instructions added per traced call"
+				   target=$TARGET_SOCK_CALL_INSTR ;;
+			esac
+			CG_PER="" rc=0
+			cg_prog "$prog" "$n1" "$n2" || rc=$?
+			if ((rc == 2)); then
+				result "cg_$prog" "$label" "skipped" "<= $target" SKIP
+			elif ((rc != 0)); then
+				result "cg_$prog" "$label" "error" "<= $target" ERROR
+			else
+				if [[ $prog == fileclose ]]; then
+					say "  close() of a regular file: $(calc "printf \"%+.1f\", $CG_PER") instructions per open+close iteration (target <= $target)"
+					say "  (the shim does not wrap open(): the whole difference is close()'s)"
+				fi
+				verdict=$(calc "v = ($CG_PER <= $target) ? \"PASS\" : \"FAIL\"; print v")
+				result "cg_$prog" "$label" "$(calc "printf \"%+.1f\", $CG_PER")" "<= $target" "$verdict"
+			fi
+			say
+		done
+	fi
+fi
+
+# ---------------------------------------------------------------- summary
+say "== Summary =="
+printf '%-52s %-18s %-8s %s\n' "figure" "value" "target" "result"
+fail=0
+for k in "${ORDER[@]}"; do
+	printf '%-52s %-18s %-8s %s\n' "${RLABEL[$k]}" "${RVALUE[$k]}" "${RTARGET[$k]:--}" "${RESULT[$k]}"
+	case ${RESULT[$k]} in FAIL | ERROR) fail=$((fail + 1)) ;; esac
+done
+if ((fail)); then
+	say "$fail figure(s) FAIL or ERROR (a benchmark: exit status stays 0)"
+else
+	say "no figure failed its target"
+fi
+exit 0

@@ -1,0 +1,200 @@
+/*
+ * fdtab.c - the fd table and the socket pool.
+ *
+ * Why no locks: close() and accept() may run in signal handlers, so every
+ * update is a single atomic operation (exchange, CAS, add) and any thread,
+ * or a handler interrupting one, can make progress.
+ */
+#define _GNU_SOURCE
+#include "fdtab.h"
+
+#include <errno.h>
+#include <sys/mman.h>
+
+uint64_t *fdtab_dir[FDTAB_DIR];
+
+static struct sock *pool;
+static uint32_t pool_cap;
+static uint32_t pool_used;	/* atomic: high-water mark of indices handed out */
+static uint64_t free_head;	/* atomic: (tag << 32) | (index + 1) */
+
+/* fd's slot, creating its chunk on first use; NULL if fd is out of range. */
+static uint64_t *slot_create(int fd)
+{
+	unsigned u = (unsigned)fd;
+	uint64_t **dirent, *chunk, *expected = 0;
+
+	if (u >= FDTAB_MAX)
+		return 0;
+	dirent = &fdtab_dir[u >> FDTAB_CHUNK_BITS];
+	chunk = __atomic_load_n(dirent, __ATOMIC_ACQUIRE);
+	if (!chunk) {
+		chunk = mmap(0, FDTAB_CHUNK * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (chunk == MAP_FAILED)
+			return 0;
+		if (!__atomic_compare_exchange_n(dirent, &expected, chunk, 0,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			munmap(chunk, FDTAB_CHUNK * sizeof(uint64_t));
+			chunk = expected;
+		}
+	}
+	return &chunk[u & (FDTAB_CHUNK - 1)];
+}
+
+uint64_t fdtab_lookup(int fd)
+{
+	uint64_t *slot = fdtab_slot(fd);
+
+	return slot ? __atomic_load_n(slot, __ATOMIC_ACQUIRE) : 0;
+}
+
+int64_t fdtab_install(int fd, uint32_t idx, uint64_t flags)
+{
+	uint64_t *slot = slot_create(fd);
+
+	if (!slot)
+		return -1;
+	return (int64_t)__atomic_exchange_n(slot, ((uint64_t)idx + 1) | flags, __ATOMIC_ACQ_REL);
+}
+
+uint64_t fdtab_begin_close(int fd)
+{
+	uint64_t *slot = fdtab_slot(fd);
+	uint64_t word;
+
+	if (!slot)
+		return 0;
+	word = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	do {
+		if (!word || (word & FDE_CLOSING))
+			return 0;
+	} while (!__atomic_compare_exchange_n(slot, &word, word | FDE_CLOSING, 0,
+					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	return word;
+}
+
+void fdtab_end_close(int fd, uint64_t word)
+{
+	uint64_t *slot = fdtab_slot(fd);
+	uint64_t expected = word | FDE_CLOSING;
+
+	if (slot)
+		__atomic_compare_exchange_n(slot, &expected, 0, 0,
+					    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+void fdtab_set_cloexec(int fd, int on)
+{
+	uint64_t *slot = fdtab_slot(fd);
+	uint64_t word, want;
+
+	if (!slot)
+		return;
+	word = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	do {
+		if (!word)
+			return;
+		want = on ? word | FDE_CLOEXEC : word & ~FDE_CLOEXEC;
+	} while (!__atomic_compare_exchange_n(slot, &word, want, 0,
+					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+}
+
+int sock_pool_init(uint32_t capacity)
+{
+	void *p = mmap(0, (size_t)capacity * sizeof(struct sock), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	pool = p;
+	pool_cap = capacity;
+	return 0;
+}
+
+struct sock *sock_get(uint32_t idx)
+{
+	return &pool[idx];
+}
+
+/* Pop a free object (Treiber stack; the tag defeats ABA), or -1. */
+static int64_t free_pop(void)
+{
+	uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE), next;
+	uint32_t top;
+
+	do {
+		top = (uint32_t)head;
+		if (!top)
+			return -1;
+		next = ((head >> 32) + 1) << 32 |
+		       __atomic_load_n(&pool[top - 1].next_free, __ATOMIC_RELAXED);
+	} while (!__atomic_compare_exchange_n(&free_head, &head, next, 0,
+					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	return top - 1;
+}
+
+static void free_push(uint32_t idx)
+{
+	uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE), next;
+
+	do {
+		__atomic_store_n(&pool[idx].next_free, (uint32_t)head, __ATOMIC_RELAXED);
+		next = ((head >> 32) + 1) << 32 | (idx + 1);
+	} while (!__atomic_compare_exchange_n(&free_head, &head, next, 0,
+					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+}
+
+int64_t sock_new(uint64_t inode, int domain, int type)
+{
+	int64_t idx;
+	struct sock *s;
+
+	if (!pool)
+		return -1;
+	idx = free_pop();
+	if (idx < 0) {
+		uint32_t n = __atomic_fetch_add(&pool_used, 1, __ATOMIC_RELAXED);
+
+		if (n >= pool_cap) {
+			__atomic_fetch_sub(&pool_used, 1, __ATOMIC_RELAXED);
+			return -1;
+		}
+		idx = n;
+	}
+	s = &pool[idx];
+	s->domain = (uint16_t)domain;
+	s->type = (uint16_t)type;
+	__atomic_store_n(&s->inode, inode, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->refs, 1, __ATOMIC_RELEASE);
+	return idx;
+}
+
+int32_t sock_ref(uint32_t idx)
+{
+	return __atomic_add_fetch(&pool[idx].refs, 1, __ATOMIC_ACQ_REL);
+}
+
+int32_t sock_unref(uint32_t idx)
+{
+	int32_t left = __atomic_sub_fetch(&pool[idx].refs, 1, __ATOMIC_ACQ_REL);
+
+	if (left == 0) {
+		__atomic_store_n(&pool[idx].inode, 0, __ATOMIC_RELAXED);
+		free_push(idx);
+	}
+	return left;
+}
+
+int64_t sock_find(uint64_t inode)
+{
+	uint32_t n = __atomic_load_n(&pool_used, __ATOMIC_ACQUIRE);
+
+	if (!inode)
+		return -1;
+	for (uint32_t i = 0; i < n && i < pool_cap; i++)
+		if (__atomic_load_n(&pool[i].inode, __ATOMIC_ACQUIRE) == inode &&
+		    __atomic_load_n(&pool[i].refs, __ATOMIC_ACQUIRE) > 0)
+			return i;
+	return -1;
+}

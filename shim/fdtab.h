@@ -1,0 +1,108 @@
+/*
+ * fdtab.h - which fds are sockets, and how many references each socket has
+ * in this process.
+ *
+ * Two structures, both lock-free and async-signal-safe:
+ *  - the fd table: fd -> one 64-bit word naming a socket object (or 0);
+ *  - the socket pool: objects holding inode, family, type and an atomic
+ *    reference count; the dup family shares one object between fds.
+ * Memory comes from mmap, never malloc.  fork copies both (the child's fds
+ * are copies, so are its counts); a vfork child must not touch them.
+ */
+#ifndef SOCKTRACE_FDTAB_H
+#define SOCKTRACE_FDTAB_H
+
+#include <stdint.h>
+
+#define FDTAB_CHUNK_BITS	12
+#define FDTAB_CHUNK		(1u << FDTAB_CHUNK_BITS)
+#define FDTAB_DIR		4096u		/* 16M fds: beyond that, untracked */
+#define FDTAB_MAX		(FDTAB_CHUNK * FDTAB_DIR)
+
+/* Entry word: bits 0-31 socket index + 1, then flags. */
+#define FDE_IDX_MASK	0xffffffffull
+#define FDE_CLOSING	(1ull << 32)	/* a close of this fd is in flight */
+#define FDE_CLOEXEC	(1ull << 33)
+
+struct sock {
+	uint64_t inode;
+	int32_t refs;		/* atomic: fds of this process naming it */
+	uint16_t domain;
+	uint16_t type;
+	uint32_t next_free;	/* free list link: index + 1, 0 = end */
+	uint32_t pad;
+};
+
+extern uint64_t *fdtab_dir[FDTAB_DIR];
+
+/* The entry word's slot for fd, or NULL when fd has no chunk yet. */
+static inline uint64_t *fdtab_slot(int fd)
+{
+	unsigned u = (unsigned)fd;
+	uint64_t *chunk;
+
+	if (u >= FDTAB_MAX)
+		return 0;
+	chunk = __atomic_load_n(&fdtab_dir[u >> FDTAB_CHUNK_BITS], __ATOMIC_ACQUIRE);
+	return chunk ? &chunk[u & (FDTAB_CHUNK - 1)] : 0;
+}
+
+/* The fast test every close() makes: could fd be a socket we track? */
+static inline int fdtab_may_hold(int fd)
+{
+	uint64_t *slot = fdtab_slot(fd);
+
+	return slot && __atomic_load_n(slot, __ATOMIC_RELAXED) != 0;
+}
+
+/* Entry word for fd (0 = none). */
+uint64_t fdtab_lookup(int fd);
+
+/*
+ * Make fd name socket object idx (flags: FDE_CLOEXEC).  Returns the word it
+ * replaced, so the caller can tell a missed close (a socket was still there)
+ * from a close racing in another thread (FDE_CLOSING: that thread owns it).
+ * Returns -1 when the table has no room for fd (chunk mmap failed).
+ */
+int64_t fdtab_install(int fd, uint32_t idx, uint64_t flags);
+
+/*
+ * Mark fd's entry as closing and return its word, or 0 when fd is not a
+ * tracked socket.  The closer then owns the reference of that word.
+ */
+uint64_t fdtab_begin_close(int fd);
+
+/* Clear fd's entry if it still holds word (a new socket may have taken it). */
+void fdtab_end_close(int fd, uint64_t word);
+
+/* Set or clear FDE_CLOEXEC on fd's entry, if any. */
+void fdtab_set_cloexec(int fd, int on);
+
+/* Socket object idx (from an entry word: (word & FDE_IDX_MASK) - 1). */
+struct sock *sock_get(uint32_t idx);
+
+/*
+ * A new socket object with one reference; returns its index, or -1 when the
+ * pool is exhausted (the socket is then traced without reference counts).
+ */
+int64_t sock_new(uint64_t inode, int domain, int type);
+
+/* Add a reference; returns the count after. */
+int32_t sock_ref(uint32_t idx);
+
+/* Drop a reference, freeing the object at zero; returns the count after. */
+int32_t sock_unref(uint32_t idx);
+
+/*
+ * The live object for inode, or -1.  A linear scan: only for sockets that
+ * reach us through a path we did not see them born on.
+ */
+int64_t sock_find(uint64_t inode);
+
+/*
+ * Reserve the pool (capacity objects, address space only; pages are used as
+ * objects are).  Returns 0 or a negative errno.
+ */
+int sock_pool_init(uint32_t capacity);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * real.h - the libc functions the shim wraps, resolved with
+ * dlsym(RTLD_NEXT) so other preloads (ASan, socket_wrapper) still chain.
+ */
+#ifndef SOCKTRACE_REAL_H
+#define SOCKTRACE_REAL_H
+
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+struct real_fns {
+	int (*socket)(int, int, int);
+	int (*socketpair)(int, int, int, int[2]);
+	int (*bind)(int, const struct sockaddr *, socklen_t);
+	int (*listen)(int, int);
+	int (*accept)(int, struct sockaddr *, socklen_t *);
+	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
+	int (*connect)(int, const struct sockaddr *, socklen_t);
+	int (*shutdown)(int, int);
+	int (*close)(int);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	int (*fcntl)(int, int, ...);
+	int (*fcntl64)(int, int, ...);
+	pid_t (*fork)(void);
+	void (*_exit)(int) __attribute__((noreturn));
+	void (*_Exit)(int) __attribute__((noreturn));
+};
+
+/* Filled by real_resolve(); a NULL member means "not resolved yet". */
+extern struct real_fns real;
+
+/* Raw-syscall stand-ins, used while resolving or when dlsym finds nothing. */
+extern const struct real_fns real_fallback;
+
+/*
+ * Resolve every member.  Safe to call from any thread and more than once.
+ * A member dlsym cannot give (or that would point back at our own wrapper)
+ * is set to its raw-syscall fallback.  A call made while this thread is
+ * already resolving (dlsym -> calloc -> socket) returns at once.
+ */
+void real_resolve(void);
+
+/*
+ * REAL(fn): the real function.  Calls that arrive before our constructor
+ * (other libraries' constructors do call socket()) resolve lazily.
+ */
+#define REAL(fn) (__builtin_expect(real.fn != NULL, 1) ? real.fn :		\
+		  (real_resolve(), real.fn ? real.fn : real_fallback.fn))
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * track.c - fd table bookkeeping with its records.
+ */
+#define _GNU_SOURCE
+#include "track.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "event.h"
+#include "fdtab.h"
+
+uint64_t fd_inode(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	return st.st_ino;
+}
+
+/* Copy object idx's identity and current count into r. */
+static void fill_identity(struct st_record *r, uint32_t idx)
+{
+	struct sock *s = sock_get(idx);
+
+	r->inode = __atomic_load_n(&s->inode, __ATOMIC_ACQUIRE);
+	r->domain = s->domain;
+	r->type = s->type;
+	r->refs = __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE);
+}
+
+/* Drop the reference held by a replaced entry word, recording the missed close. */
+static void close_missed(int fd, int64_t old)
+{
+	struct st_record m;
+	uint32_t idx;
+
+	if (old <= 0 || ((uint64_t)old & FDE_CLOSING))
+		return;
+	idx = (uint32_t)(((uint64_t)old & FDE_IDX_MASK) - 1);
+	ev_start(&m, ST_OP_MISSED_CLOSE, fd);
+	fill_identity(&m, idx);
+	m.refs = sock_unref(idx);
+	ev_commit(&m);
+}
+
+/* Install object idx at fd and record any socket it displaced. */
+static void install(int fd, int64_t idx, int cloexec)
+{
+	int64_t old;
+
+	if (idx < 0)
+		return;
+	old = fdtab_install(fd, (uint32_t)idx, cloexec ? FDE_CLOEXEC : 0);
+	close_missed(fd, old);
+}
+
+void track_born(struct st_record *r, int fd, int domain, int type, int cloexec)
+{
+	int64_t idx;
+
+	r->inode = fd_inode(fd);
+	r->domain = (uint16_t)domain;
+	r->type = (uint16_t)type;
+	if (cloexec)
+		r->flags |= ST_REC_CLOEXEC;
+	idx = sock_new(r->inode, domain, type);
+	if (idx < 0) {
+		r->flags |= ST_REC_REFS_UNKNOWN;
+		r->refs = -1;
+		return;
+	}
+	r->refs = 1;
+	install(fd, idx, cloexec);
+}
+
+uint64_t track_identify(struct st_record *r, int fd)
+{
+	uint64_t word = fdtab_lookup(fd);
+	int domain = 0, type = 0;
+	socklen_t len;
+	int64_t idx;
+
+	if (word && !(word & FDE_CLOSING)) {
+		fill_identity(r, (uint32_t)((word & FDE_IDX_MASK) - 1));
+		return word;
+	}
+	r->inode = fd_inode(fd);
+	if (!r->inode)
+		return 0;
+	len = sizeof(domain);
+	getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
+	len = sizeof(type);
+	getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);
+	r->flags |= ST_REC_FIRST_SEEN;
+	idx = sock_find(r->inode);
+	if (idx >= 0)
+		sock_ref((uint32_t)idx);
+	else
+		idx = sock_new(r->inode, domain, type);
+	if (idx < 0) {
+		r->domain = (uint16_t)domain;
+		r->type = (uint16_t)type;
+		r->flags |= ST_REC_REFS_UNKNOWN;
+		r->refs = -1;
+		return 0;
+	}
+	install(fd, idx, 0);
+	fill_identity(r, (uint32_t)idx);
+	return fdtab_lookup(fd);
+}
+
+void track_copy(struct st_record *r, uint64_t word, int newfd, int cloexec)
+{
+	uint32_t idx = (uint32_t)((word & FDE_IDX_MASK) - 1);
+
+	sock_ref(idx);
+	install(newfd, idx, cloexec);
+	fill_identity(r, idx);
+	if (cloexec)
+		r->flags |= ST_REC_CLOEXEC;
+}
+
+void track_drop(struct st_record *r, uint64_t word)
+{
+	uint32_t idx = (uint32_t)((word & FDE_IDX_MASK) - 1);
+
+	fill_identity(r, idx);
+	r->refs = sock_unref(idx);
+}
+
+void track_forget_stale(int newfd)
+{
+	uint64_t word = fdtab_begin_close(newfd);
+
+	if (!word)
+		return;
+	fdtab_end_close(newfd, word);
+	close_missed(newfd, (int64_t)word);
+}

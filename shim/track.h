@@ -1,0 +1,45 @@
+/*
+ * track.h - keeping the fd table true to the kernel's, and telling the
+ * record what it learned (inode, family, type, references left).
+ */
+#ifndef SOCKTRACE_TRACK_H
+#define SOCKTRACE_TRACK_H
+
+#include <stdint.h>
+
+#include "../include/trace_format.h"
+
+/* The socket inode behind fd, or 0 when fd is not a socket (or not open). */
+uint64_t fd_inode(int fd);
+
+/*
+ * fd was just born as a socket (socket, socketpair, accept): give it a new
+ * object and fill r's inode, domain, type and refs.  A socket the table still
+ * held at fd is closed out with a ST_OP_MISSED_CLOSE record first.
+ */
+void track_born(struct st_record *r, int fd, int domain, int type, int cloexec);
+
+/*
+ * Identify fd for a call on an existing socket (bind, connect, shutdown...):
+ * from the table, or else (a socket born where we could not see it) by fstat,
+ * entering it in the table flagged ST_REC_FIRST_SEEN.  Fills r's identity;
+ * returns the entry word, 0 when fd is not a socket.
+ */
+uint64_t track_identify(struct st_record *r, int fd);
+
+/* newfd now names the socket of word (the dup family); fills r->refs. */
+void track_copy(struct st_record *r, uint64_t word, int newfd, int cloexec);
+
+/*
+ * Drop the reference of word, whose entry the caller took with
+ * fdtab_begin_close(); fills r's identity and the refs left.
+ */
+void track_drop(struct st_record *r, uint64_t word);
+
+/*
+ * newfd was reused by a non-socket (dup of a file onto it, say) while the
+ * table still held a socket there: record the close we missed.
+ */
+void track_forget_stale(int newfd);
+
+#endif

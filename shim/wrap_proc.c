@@ -1,0 +1,72 @@
+/*
+ * wrap_proc.c - process life: fork (the parent records the child), the fork
+ * child's own trace file, and exit in all its forms (marking the file so the
+ * viewer can tell "exited" from "killed").
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "real.h"
+#include "tracefile.h"
+
+EXPORT pid_t fork(void)
+{
+	pid_t pid = REAL(fork)();
+	int err = errno;
+	struct st_record r;
+
+	/* The child's trace file was made by shim_fork_child, inside fork. */
+	if (pid == 0 || !trace_enter())
+		return pid;
+	ev_start(&r, ST_OP_FORK, -1);
+	ev_result(&r, pid, err);
+	ev_commit(&r);
+	trace_leave();
+	errno = err;
+	return pid;
+}
+
+/*
+ * Record the end of this image.  A vfork child shares our memory and our
+ * mapping; its _exit must not mark the parent's file, hence the pid test
+ * (a syscall, but exit happens once).
+ */
+static void mark_exit(enum st_op op, int has_status, int status)
+{
+	struct st_record r;
+	struct st_file_header *hdr;
+
+	if ((pid_t)syscall(SYS_getpid) != shim.pid || !trace_enter())
+		return;
+	hdr = shim_hdr();
+	ev_start(&r, op, -1);
+	r.arg[0] = status;
+	ev_commit(&r);
+	tracefile_mark_end(hdr, ST_STATE_EXITED, has_status, status);
+	trace_leave();
+}
+
+EXPORT void _exit(int status)
+{
+	mark_exit(ST_OP__EXIT, 1, status);
+	REAL(_exit)(status);
+}
+
+EXPORT void _Exit(int status)
+{
+	mark_exit(ST_OP__EXIT, 1, status);
+	REAL(_Exit)(status);
+}
+
+/* exit() and return from main: runs after the app's own destructors. */
+__attribute__((destructor)) static void shim_fini(void)
+{
+	int saved = errno;
+
+	mark_exit(ST_OP_EXIT, 0, 0);
+	errno = saved;
+}

@@ -1,0 +1,240 @@
+/*
+ * wrap_socket.c - the calls that make sockets and give them addresses:
+ * socket, socketpair, bind, listen, accept, accept4, connect, shutdown.
+ *
+ * Each returns exactly what the real call returned, with its errno.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "event.h"
+#include "fdtab.h"
+#include "real.h"
+#include "track.h"
+
+#define SOCK_FLAGS	(SOCK_NONBLOCK | SOCK_CLOEXEC)
+
+EXPORT int socket(int domain, int type, int protocol)
+{
+	int fd = REAL(socket)(domain, type, protocol);
+	int err = errno;
+	struct st_record r;
+
+	if (!trace_enter())
+		return fd;
+	ev_start(&r, ST_OP_SOCKET, -1);
+	r.arg[0] = type;
+	r.arg[1] = protocol;
+	r.domain = (uint16_t)domain;
+	r.type = (uint16_t)(type & ~SOCK_FLAGS);
+	if (fd >= 0)
+		track_born(&r, fd, domain, type & ~SOCK_FLAGS, type & SOCK_CLOEXEC);
+	ev_result(&r, fd, err);
+	ev_commit(&r);
+	trace_leave();
+	errno = err;
+	return fd;
+}
+
+EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
+{
+	int ret = REAL(socketpair)(domain, type, protocol, sv);
+	int err = errno;
+	struct st_record r[2];
+
+	if (!trace_enter())
+		return ret;
+	for (int i = 0; i < 2; i++) {
+		ev_start(&r[i], ST_OP_SOCKETPAIR, ret == 0 ? sv[i] : -1);
+		r[i].arg[0] = type;
+		r[i].arg[1] = protocol;
+		r[i].domain = (uint16_t)domain;
+		r[i].type = (uint16_t)(type & ~SOCK_FLAGS);
+		if (ret == 0) {
+			r[i].fd2 = sv[1 - i];
+			track_born(&r[i], sv[i], domain, type & ~SOCK_FLAGS, type & SOCK_CLOEXEC);
+		}
+		ev_result(&r[i], ret, err);
+	}
+	if (ret == 0) {
+		r[0].inode2 = r[1].inode;
+		r[1].inode2 = r[0].inode;
+		ev_commit(&r[0]);
+	}
+	/* A failed socketpair is one failed call, not two. */
+	ev_commit(&r[1]);
+	trace_leave();
+	errno = err;
+	return ret;
+}
+
+EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int ret = REAL(bind)(fd, addr, len);
+	int err = errno;
+	struct st_record r;
+
+	if (!trace_enter())
+		return ret;
+	ev_start(&r, ST_OP_BIND, fd);
+	track_identify(&r, fd);
+	if (ret == 0)
+		ev_sockname(&r, fd);
+	/* Readable: bind succeeded, or the kernel read it before failing. */
+	if (ret == 0 || (err != EFAULT && err != EBADF && err != ENOTSOCK))
+		ev_addr(&r, ST_ADDR_ARG, addr, len);
+	ev_result(&r, ret, err);
+	ev_commit(&r);
+	trace_leave();
+	errno = err;
+	return ret;
+}
+
+EXPORT int listen(int fd, int backlog)
+{
+	int ret = REAL(listen)(fd, backlog);
+	int err = errno;
+	struct st_record r;
+
+	if (!trace_enter())
+		return ret;
+	ev_start(&r, ST_OP_LISTEN, fd);
+	r.arg[0] = backlog;
+	if (track_identify(&r, fd) && ret == 0)
+		ev_sockname(&r, fd);
+	ev_result(&r, ret, err);
+	ev_commit(&r);
+	trace_leave();
+	errno = err;
+	return ret;
+}
+
+/*
+ * Record an accept.  peer/plen is where the kernel wrote the peer's address
+ * (our buffer when the app passed none); NULL when the app's buffer was used
+ * and its size is unknown to us, so getpeername is asked instead.
+ */
+static void accepted(enum st_op op, int lfd, int fd, int flags, int err,
+		     const struct sockaddr *peer, socklen_t plen)
+{
+	struct st_record r;
+
+	ev_start(&r, op, lfd);
+	r.arg[0] = flags;
+	track_identify(&r, lfd);
+	r.inode2 = r.inode;
+	r.arg[1] = r.refs;	/* the listener's own count, for its timeline */
+	if (fd < 0) {
+		/* A failed accept belongs to the listener's story. */
+		ev_result(&r, fd, err);
+		ev_commit(&r);
+		return;
+	}
+	r.flags = 0;
+	track_born(&r, fd, r.domain, r.type, flags & SOCK_CLOEXEC);
+	ev_sockname(&r, fd);
+	if (peer && plen)
+		ev_addr(&r, ST_ADDR_PEER, peer, plen);
+	else
+		ev_peername(&r, fd);
+	ev_result(&r, fd, 0);
+	ev_commit(&r);
+}
+
+/* The body shared by accept and accept4. */
+static int accept_common(enum st_op op, int lfd, struct sockaddr *addr, socklen_t *alen, int flags)
+{
+	struct sockaddr_storage ss;
+	socklen_t slen = sizeof(ss);
+	int fd, err;
+
+	if (addr) {
+		fd = op == ST_OP_ACCEPT ? REAL(accept)(lfd, addr, alen)
+					: REAL(accept4)(lfd, addr, alen, flags);
+	} else {
+		/* The app wants no address: let the kernel hand it to us. */
+		fd = op == ST_OP_ACCEPT ? REAL(accept)(lfd, (struct sockaddr *)&ss, &slen)
+					: REAL(accept4)(lfd, (struct sockaddr *)&ss, &slen, flags);
+	}
+	err = errno;
+	if (!trace_enter())
+		return fd;
+	accepted(op, lfd, fd, flags, err, addr ? NULL : (struct sockaddr *)&ss,
+		 slen <= sizeof(ss) ? slen : sizeof(ss));
+	trace_leave();
+	errno = err;
+	return fd;
+}
+
+EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *alen)
+{
+	return accept_common(ST_OP_ACCEPT, fd, addr, alen, 0);
+}
+
+EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
+{
+	return accept_common(ST_OP_ACCEPT4, fd, addr, alen, flags);
+}
+
+/*
+ * After a successful inet connect the peer is exactly the address given,
+ * unless that was a wildcard the kernel rewrote (0.0.0.0 means loopback).
+ */
+static int peer_is_arg(const struct sockaddr *sa, socklen_t len)
+{
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
+		return ((const struct sockaddr_in *)sa)->sin_addr.s_addr != htonl(INADDR_ANY);
+	if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6))
+		return !IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+	return 0;
+}
+
+EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int ret = REAL(connect)(fd, addr, len);
+	int err = errno;
+	struct st_record r;
+	int readable;
+
+	if (!trace_enter())
+		return ret;
+	ev_start(&r, ST_OP_CONNECT, fd);
+	track_identify(&r, fd);
+	readable = ret == 0 || (err != EFAULT && err != EBADF && err != ENOTSOCK);
+	if (ret == 0 || err == EINPROGRESS)
+		ev_sockname(&r, fd);
+	if (ret == 0 && readable && peer_is_arg(addr, len)) {
+		ev_addr(&r, ST_ADDR_ARG | ST_ADDR_PEER, addr, len);
+	} else {
+		if (ret == 0)
+			ev_peername(&r, fd);
+		if (readable)
+			ev_addr(&r, ST_ADDR_ARG, addr, len);
+	}
+	ev_result(&r, ret, err);
+	ev_commit(&r);
+	trace_leave();
+	errno = err;
+	return ret;
+}
+
+EXPORT int shutdown(int fd, int how)
+{
+	int ret = REAL(shutdown)(fd, how);
+	int err = errno;
+	struct st_record r;
+
+	if (!trace_enter())
+		return ret;
+	ev_start(&r, ST_OP_SHUTDOWN, fd);
+	r.arg[0] = how;
+	track_identify(&r, fd);
+	ev_result(&r, ret, err);
+	ev_commit(&r);
+	trace_leave();
+	errno = err;
+	return ret;
+}

@@ -1,0 +1,18 @@
+/*
+ * cli.h - the socktrace subcommands.
+ */
+#ifndef SOCKTRACE_CLI_H
+#define SOCKTRACE_CLI_H
+
+/* Exit codes shared by the subcommands. */
+#define EXIT_USAGE	64	/* bad command line (sysexits EX_USAGE) */
+#define EXIT_DATA	65	/* some trace files were unreadable (EX_DATAERR) */
+#define EXIT_NOINPUT	66	/* no trace to report (EX_NOINPUT) */
+
+int cmd_report(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+
+/* Colour wanted on stdout for --color=WHEN (auto: a tty, and NO_COLOR unset). */
+int want_color(const char *when, int fd);
+
+#endif

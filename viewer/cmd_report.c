@@ -1,0 +1,101 @@
+/*
+ * cmd_report.c - socktrace report.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "load.h"
+#include "report.h"
+
+int want_color(const char *when, int fd)
+{
+	const char *no = getenv("NO_COLOR");
+
+	if (!strcmp(when, "always"))
+		return 1;
+	if (!strcmp(when, "never"))
+		return 0;
+	return isatty(fd) && !(no && *no);
+}
+
+/* The directory the shim writes to when SOCKTRACE_DIR is unset. */
+static char *default_dir(void)
+{
+	const char *env = getenv("SOCKTRACE_DIR"), *tmp = getenv("TMPDIR");
+	char *dir;
+
+	if (env && *env)
+		return strdup(env);
+	if (asprintf(&dir, "%s/socktrace-%u", tmp && *tmp ? tmp : "/tmp", (unsigned)getuid()) < 0)
+		return NULL;
+	return dir;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, 0, 'j' },
+		{ "color", required_argument, 0, 'c' },
+		{ "colour", required_argument, 0, 'c' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *color = "auto";
+	struct loaded l = { 0 };
+	struct model m;
+	int json = 0, opt, rc = 0;
+	char *dflt = NULL;
+
+	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j': json = 1; break;
+		case 'c':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
+				fprintf(stderr, "socktrace: --color takes auto, always or never\n");
+				return EXIT_USAGE;
+			}
+			color = optarg;
+			break;
+		case 'h':
+			puts("usage: socktrace report [--json] [--color=auto|always|never] [PATH...]");
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind == argc) {
+		dflt = default_dir();
+		if (!dflt || load_path(&l, dflt))
+			rc = EXIT_NOINPUT;
+	}
+	for (int i = optind; i < argc && !rc; i++)
+		if (load_path(&l, argv[i]))
+			rc = EXIT_NOINPUT;
+	free(dflt);
+	if (rc || !l.n) {
+		for (size_t i = 0; i < l.n; i++)
+			trace_free(l.files[i]);
+		free(l.files);
+		return rc ? rc : EXIT_DATA;
+	}
+	if (model_build(&m, l.files, l.n)) {
+		fprintf(stderr, "socktrace: out of memory building the report\n");
+		return 1;
+	}
+	free(l.files);
+	if (json)
+		report_json(stdout, &m);
+	else
+		report_text(stdout, &m, want_color(color, 1));
+	model_free(&m);
+	if (fflush(stdout) != 0) {
+		perror("socktrace: writing the report");
+		return 1;
+	}
+	return l.errors ? EXIT_DATA : 0;
+}

@@ -1,0 +1,232 @@
+/*
+ * cmd_run.c - socktrace run: trace one command and its children.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "load.h"
+#include "report.h"
+
+#ifndef ST_LIBDIR
+#define ST_LIBDIR "/usr/local/lib"
+#endif
+
+/* The shim: $SOCKTRACE_LIB, beside this binary (build tree), ../lib, or ST_LIBDIR. */
+static char *find_shim(void)
+{
+	const char *env = getenv("SOCKTRACE_LIB");
+	char self[PATH_MAX], *slash, *cand;
+	ssize_t n;
+
+	if (env && *env)
+		return access(env, R_OK) == 0 ? realpath(env, NULL) : NULL;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = 0;
+		slash = strrchr(self, '/');
+		if (slash)
+			*slash = 0;
+		const char *tries[] = { "%s/libsocktrace.so", "%s/../lib/libsocktrace.so" };
+
+		for (size_t i = 0; i < 2; i++) {
+			if (asprintf(&cand, tries[i], self) < 0)
+				return NULL;
+			if (access(cand, R_OK) == 0) {
+				char *real = realpath(cand, NULL);
+
+				free(cand);
+				return real;
+			}
+			free(cand);
+		}
+	}
+	if (access(ST_LIBDIR "/libsocktrace.so", R_OK) == 0)
+		return strdup(ST_LIBDIR "/libsocktrace.so");
+	return NULL;
+}
+
+/* A sanitizer runtime must stay first in LD_PRELOAD: it refuses to load otherwise. */
+static int is_sanitizer(const char *entry, size_t len)
+{
+	static const char *const rts[] = { "libasan", "libtsan", "libmsan", "liblsan", "libhwasan", "libclang_rt." };
+	const char *base = entry;
+
+	for (size_t i = 0; i < len; i++)
+		if (entry[i] == '/')
+			base = entry + i + 1;
+	for (size_t i = 0; i < sizeof(rts) / sizeof(rts[0]); i++)
+		if (!strncmp(base, rts[i], strlen(rts[i])))
+			return 1;
+	return 0;
+}
+
+/* LD_PRELOAD with the shim prepended (after any leading sanitizer runtimes). */
+static char *preload_value(const char *shim)
+{
+	const char *old = getenv("LD_PRELOAD");
+	size_t keep = 0;
+	char *v;
+
+	if (!old || !*old)
+		return strdup(shim);
+	while (old[keep]) {
+		size_t len = strcspn(old + keep, ": ");
+
+		if (!len || !is_sanitizer(old + keep, len))
+			break;
+		keep += len;
+		keep += old[keep] != 0;
+	}
+	if (asprintf(&v, "%.*s%s%s%s%s", (int)keep, old, keep && old[keep - 1] != ':' ? ":" : "",
+		     shim, old[keep] ? ":" : "", old + keep) < 0)
+		return NULL;
+	return v;
+}
+
+/* mkdir -p; 0 or -1 with errno. */
+static int mkdirs(const char *dir)
+{
+	char *p = strdup(dir);
+
+	if (!p)
+		return -1;
+	for (char *s = p + 1; ; s++) {
+		if (*s == '/' || !*s) {
+			char c = *s;
+
+			*s = 0;
+			if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+				free(p);
+				return -1;
+			}
+			if (!c)
+				break;
+			*s = c;
+		}
+	}
+	free(p);
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, 0, 'o' },
+		{ "report", no_argument, 0, 'r' },
+		{ "quiet", no_argument, 0, 'q' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *out = NULL, *tmp = getenv("TMPDIR");
+	char *dir = NULL, *shim = NULL, *preload = NULL;
+	int opt, mode = 's', status, rc = 1;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	struct loaded l = { 0 };
+	struct model m;
+	pid_t pid;
+
+	while ((opt = getopt_long(argc, argv, "+o:rqh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'o': out = optarg; break;
+		case 'r': mode = 'r'; break;
+		case 'q': mode = 'q'; break;
+		case 'h':
+			puts("usage: socktrace run [-o DIR] [--report|--quiet] -- CMD [ARGS...]");
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "socktrace run: no command given (socktrace run -- CMD [ARGS...])\n");
+		return EXIT_USAGE;
+	}
+	shim = find_shim();
+	if (!shim) {
+		fprintf(stderr, "socktrace run: cannot find libsocktrace.so (set SOCKTRACE_LIB)\n");
+		return 1;
+	}
+	if (out) {
+		if (mkdirs(out) != 0) {
+			fprintf(stderr, "socktrace run: %s: %s\n", out, strerror(errno));
+			goto done;
+		}
+		if (load_dir_has_traces(out)) {
+			fprintf(stderr, "socktrace run: %s already holds traces; give an empty "
+				"directory so runs do not mix\n", out);
+			goto done;
+		}
+		dir = realpath(out, NULL);
+	} else if (asprintf(&dir, "%s/socktrace.XXXXXX", tmp && *tmp ? tmp : "/tmp") >= 0) {
+		if (!mkdtemp(dir)) {
+			fprintf(stderr, "socktrace run: %s: %s\n", dir, strerror(errno));
+			goto done;
+		}
+	}
+	if (!dir || access(dir, W_OK) != 0) {
+		fprintf(stderr, "socktrace run: %s: not writable: %s\n", dir ? dir : out, strerror(errno));
+		goto done;
+	}
+	preload = preload_value(shim);
+	if (!preload)
+		goto done;
+
+	/* Like a shell: ^C and ^\ are for the command; we stay to report. */
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		perror("socktrace run: fork");
+		goto done;
+	}
+	if (pid == 0) {
+		char *log;
+
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		setenv("LD_PRELOAD", preload, 1);
+		setenv("SOCKTRACE_DIR", dir, 1);
+		if (!getenv("SOCKTRACE_LOG") && asprintf(&log, "%s/socktrace.log", dir) >= 0)
+			setenv("SOCKTRACE_LOG", log, 1);
+		execvp(argv[optind], argv + optind);
+		fprintf(stderr, "socktrace run: %s: %s\n", argv[optind], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			perror("socktrace run: waitpid");
+			goto done;
+		}
+	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+
+	if (mode == 'q')
+		goto done;
+	load_print_notes(dir);
+	if (load_path(&l, dir) || !l.n)
+		goto done;
+	if (model_build(&m, l.files, l.n) == 0) {
+		if (mode == 'r')
+			report_text(stderr, &m, want_color("auto", 2));
+		else
+			report_summary(stderr, &m, want_color("auto", 2));
+		fprintf(stderr, "socktrace: trace in %s  (socktrace report %s)\n", dir, dir);
+		model_free(&m);
+	}
+	free(l.files);
+done:
+	free(dir);
+	free(shim);
+	free(preload);
+	return rc;
+}

@@ -1,0 +1,125 @@
+/*
+ * load.c - finding and loading trace files.
+ */
+#define _GNU_SOURCE
+#include "load.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int add_file(struct loaded *l, const char *path)
+{
+	struct trace_file *tf;
+	char err[512];
+
+	if (trace_load(path, &tf, err, sizeof(err))) {
+		fprintf(stderr, "socktrace: %s: %s\n", path, err);
+		l->errors++;
+		return 0;
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct trace_file **p = realloc(l->files, cap * sizeof(*p));
+
+		if (!p) {
+			trace_free(tf);
+			fprintf(stderr, "socktrace: out of memory\n");
+			return -1;
+		}
+		l->files = p;
+		l->cap = cap;
+	}
+	l->files[l->n++] = tf;
+	return 0;
+}
+
+static int is_trace_name(const char *name)
+{
+	size_t n = strlen(name), s = strlen(ST_FILE_SUFFIX);
+
+	return n > s && !strcmp(name + n - s, ST_FILE_SUFFIX);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int filter_trace(const struct dirent *d)
+{
+	return is_trace_name(d->d_name);
+}
+
+int load_path(struct loaded *l, const char *path)
+{
+	struct dirent **names;
+	struct stat st;
+	int n, rc = 0;
+	size_t before = l->n + (size_t)l->errors;
+
+	if (stat(path, &st) != 0) {
+		fprintf(stderr, "socktrace: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return add_file(l, path);
+	n = scandir(path, &names, filter_trace, by_name);
+	if (n < 0) {
+		fprintf(stderr, "socktrace: %s: cannot list: %s\n", path, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		char *full;
+
+		if (!rc && asprintf(&full, "%s/%s", path, names[i]->d_name) >= 0) {
+			rc = add_file(l, full);
+			free(full);
+		}
+		free(names[i]);
+	}
+	free(names);
+	if (!rc && l->n + (size_t)l->errors == before) {
+		fprintf(stderr, "socktrace: %s: no trace files (*%s) here\n", path, ST_FILE_SUFFIX);
+		load_print_notes(path);
+		fprintf(stderr, "socktrace: if the program ran with the shim, its reasons for not "
+			"tracing are in SOCKTRACE_LOG, by default ${TMPDIR:-/tmp}/socktrace-%u.log\n",
+			(unsigned)getuid());
+		return -1;
+	}
+	return rc;
+}
+
+int load_dir_has_traces(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d)))
+		found = is_trace_name(e->d_name);
+	closedir(d);
+	return found;
+}
+
+void load_print_notes(const char *path)
+{
+	char *log, line[1024];
+	FILE *f;
+
+	if (asprintf(&log, "%s/socktrace.log", path) < 0)
+		return;
+	f = fopen(log, "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			fprintf(stderr, "socktrace: note: %s", line);
+		fclose(f);
+	}
+	free(log);
+}

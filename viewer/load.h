@@ -1,0 +1,32 @@
+/*
+ * load.h - turning command-line paths into loaded trace files.
+ */
+#ifndef SOCKTRACE_LOAD_H
+#define SOCKTRACE_LOAD_H
+
+#include <stddef.h>
+
+#include "trace_read.h"
+
+struct loaded {
+	struct trace_file **files;
+	size_t n, cap;
+	int errors;		/* files that could not be read (each reported) */
+};
+
+/*
+ * Load path: a trace file, or a directory whose *.socktrace files are all
+ * loaded.  Every unreadable file is reported on stderr as
+ * "socktrace: FILE: problem" and counted; the others still load.
+ * Returns -1 (after saying why) when path itself cannot be used or
+ * holds no trace at all.
+ */
+int load_path(struct loaded *l, const char *path);
+
+/* Does directory dir hold any *.socktrace file? */
+int load_dir_has_traces(const char *dir);
+
+/* Print the shim's notes (socktrace.log in a trace directory), if any. */
+void load_print_notes(const char *path);
+
+#endif

@@ -1,0 +1,341 @@
+/*
+ * model.c - replaying every record in time order into connections.
+ *
+ * Reference counts come from the shim (each record carries the count in its
+ * own process after the call); the model keeps the last count per process
+ * and socket, and a fork child starts with its parent's counts at the fork.
+ */
+#define _GNU_SOURCE
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+const char *role_name(enum role role)
+{
+	switch (role) {
+	case ROLE_CLIENT: return "client";
+	case ROLE_SERVER: return "server";
+	case ROLE_LISTENER: return "listener";
+	case ROLE_PAIR: return "pair";
+	default: return "unconnected";
+	}
+}
+
+const char *ev_addr_str(const struct st_record *r, unsigned kind, char *out)
+{
+	size_t off = 0;
+
+	while (off + sizeof(struct st_addr_hdr) <= r->addrs_len) {
+		const struct st_addr_hdr *a = (const void *)&r->addrs[off];
+
+		if (a->kinds & kind)
+			return addr_format((const struct sockaddr *)(a + 1), a->len, out);
+		off += sizeof(*a) + a->len;
+	}
+	return NULL;
+}
+
+int32_t ev_refs(const struct ev *e)
+{
+	return e->as_listener ? (int32_t)e->r->arg[1] : e->r->refs;
+}
+
+/* Grow *arr (of elem bytes) to hold one more; -1 when out of memory. */
+static int grow(void **arr, size_t n, size_t *cap, size_t elem)
+{
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	*cap = *cap ? *cap * 2 : 16;
+	p = realloc(*arr, *cap * elem);
+	if (!p)
+		return -1;
+	*arr = p;
+	return 0;
+}
+
+static struct conn *conn_get(struct model *m, uint64_t inode, const struct ev *e)
+{
+	struct conn *c;
+
+	HASH_FIND(hh, m->by_inode, &inode, sizeof(inode), c);
+	if (c)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (!c || grow((void **)&m->conns, m->nconns, &m->capconns, sizeof(*m->conns)))
+		goto oom;
+	c->inode = inode;
+	c->pid = e->p->pid;
+	c->domain = e->r->domain;
+	c->type = e->r->type;
+	HASH_ADD(hh, m->by_inode, inode, sizeof(c->inode), c);
+	m->conns[m->nconns++] = c;
+	return c;
+oom:
+	free(c);
+	return NULL;
+}
+
+static void note_fd(struct conn *c, int fd)
+{
+	if (fd < 0)
+		return;
+	for (size_t i = 0; i < c->nfds; i++)
+		if (c->fds[i] == fd)
+			return;
+	if (c->nfds < sizeof(c->fds) / sizeof(c->fds[0]))
+		c->fds[c->nfds++] = fd;
+}
+
+/* What this event teaches about the connection: role, addresses, fds. */
+static void learn(struct conn *c, const struct ev *e)
+{
+	const struct st_record *r = e->r;
+	char buf[ADDR_STR_MAX];
+	const char *a;
+
+	if (!c->domain && r->domain)
+		c->domain = r->domain;
+	if (!c->type && r->type)
+		c->type = r->type;
+	if (r->flags & ST_REC_FIRST_SEEN)
+		c->first_seen = 1;
+	if (e->as_listener)
+		return;
+	switch (r->op) {
+	case ST_OP_SOCKET:
+	case ST_OP_SOCKETPAIR:
+	case ST_OP_ACCEPT:
+	case ST_OP_ACCEPT4:
+		note_fd(c, (int)r->ret);
+		if (r->op == ST_OP_SOCKETPAIR) {
+			c->role = ROLE_PAIR;
+			c->peer_inode = r->inode2;
+		} else if (r->op != ST_OP_SOCKET) {
+			c->role = ROLE_SERVER;
+		}
+		break;
+	case ST_OP_LISTEN:
+		if (r->ret == 0)
+			c->role = ROLE_LISTENER;
+		break;
+	case ST_OP_CONNECT:
+		if (c->role == ROLE_UNCONNECTED)
+			c->role = ROLE_CLIENT;
+		break;
+	case ST_OP_DUP:
+	case ST_OP_DUP2:
+	case ST_OP_DUP3:
+	case ST_OP_FCNTL:
+	case ST_OP_FCNTL64:
+		if (!(r->flags & ST_REC_IMPLICIT_CLOSE) && r->ret >= 0)
+			note_fd(c, (int)r->ret);
+		break;
+	default:
+		break;
+	}
+	/* accept's fd is the listener's, not this connection's. */
+	if (r->fd >= 0 && !(r->flags & ST_REC_IMPLICIT_CLOSE) &&
+	    r->op != ST_OP_ACCEPT && r->op != ST_OP_ACCEPT4)
+		note_fd(c, r->fd);
+	if ((a = ev_addr_str(r, ST_ADDR_LOCAL, buf)))
+		strcpy(c->local, a);
+	if ((a = ev_addr_str(r, ST_ADDR_PEER, buf)))
+		strcpy(c->peer, a);
+	else if (r->op == ST_OP_CONNECT && !c->peer[0] && (a = ev_addr_str(r, ST_ADDR_ARG, buf)))
+		strcpy(c->peer, a);	/* the peer it tried to reach */
+}
+
+static int add_ev(struct conn *c, const struct ev *e)
+{
+	if (grow((void **)&c->evs, c->nevs, &c->capevs, sizeof(*c->evs)))
+		return -1;
+	c->evs[c->nevs++] = *e;
+	learn(c, e);
+	return 0;
+}
+
+/* Set p's count for inode; returns the change, for the connection's total. */
+static int32_t hold(struct proc *p, uint64_t inode, int32_t refs)
+{
+	struct holding *h;
+	int32_t old;
+
+	HASH_FIND(hh, p->held, &inode, sizeof(inode), h);
+	if (!h) {
+		h = calloc(1, sizeof(*h));
+		if (!h)
+			return 0;
+		h->inode = inode;
+		HASH_ADD(hh, p->held, inode, sizeof(h->inode), h);
+	}
+	old = h->refs;
+	h->refs = refs;
+	return refs - old;
+}
+
+/* Add ev to c after updating p's count (refs < 0: unknown, left alone). */
+static int add_counted(struct conn *c, struct ev *e, int32_t refs)
+{
+	if (refs >= 0) {
+		c->refs_total += hold(e->p, c->inode, refs);
+		e->refs_total = c->refs_total;
+	} else {
+		e->refs_total = -1;
+	}
+	return add_ev(c, e);
+}
+
+/* A fork child starts with what its parent held at the fork. */
+static void inherit(struct model *m, struct proc *child, int parent_pid)
+{
+	struct holding *h, *tmp;
+
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct proc *p = &m->procs[i];
+
+		if (p->pid != parent_pid || p == child)
+			continue;
+		HASH_ITER(hh, p->held, h, tmp) {
+			struct conn *c;
+
+			if (h->refs <= 0)
+				continue;
+			HASH_FIND(hh, m->by_inode, &h->inode, sizeof(h->inode), c);
+			if (c)
+				c->refs_total += hold(child, h->inode, h->refs);
+		}
+	}
+}
+
+static int cmp_ev(const void *a, const void *b)
+{
+	const struct ev *x = a, *y = b;
+
+	if (x->r->t_ns != y->r->t_ns)
+		return x->r->t_ns < y->r->t_ns ? -1 : 1;
+	if (x->p->pid != y->p->pid)
+		return x->p->pid < y->p->pid ? -1 : 1;
+	return x->r->pos < y->r->pos ? -1 : x->r->pos > y->r->pos;
+}
+
+static int is_failure(const struct st_record *r)
+{
+	switch (r->op) {
+	case ST_OP_TRACE_START: case ST_OP_FORK_CHILD: case ST_OP_MISSED_CLOSE:
+	case ST_OP_EXIT: case ST_OP__EXIT:
+		return 0;
+	default:
+		return r->ret < 0;
+	}
+}
+
+/* Route one record to its connection(s), or to its process. */
+static int place(struct model *m, struct ev *e)
+{
+	const struct st_record *r = e->r;
+	struct conn *c;
+
+	if (is_failure(r))
+		m->failed_calls++;
+	if (r->op == ST_OP_FORK_CHILD)
+		inherit(m, e->p, (int)r->arg[0]);
+	if (!r->inode) {
+		if (grow((void **)&e->p->evs, e->p->nevs, &e->p->capevs, sizeof(*e->p->evs)))
+			return -1;
+		e->p->evs[e->p->nevs++] = e;
+		return 0;
+	}
+	if ((r->op == ST_OP_ACCEPT || r->op == ST_OP_ACCEPT4) && r->inode2 && r->ret >= 0) {
+		struct ev le = *e;
+
+		le.as_listener = 1;
+		c = conn_get(m, r->inode2, &le);
+		if (!c || add_counted(c, &le, (int32_t)r->arg[1]))
+			return -1;
+	}
+	c = conn_get(m, r->inode, e);
+	if (!c || add_counted(c, e, r->flags & ST_REC_REFS_UNKNOWN ? -1 : r->refs))
+		return -1;
+	return 0;
+}
+
+int model_build(struct model *m, struct trace_file **files, size_t nfiles)
+{
+	struct ev *all = NULL;
+	size_t n = 0, k = 0;
+	struct holding *h, *tmp;
+
+	memset(m, 0, sizeof(*m));
+	m->procs = calloc(nfiles ? nfiles : 1, sizeof(*m->procs));
+	if (!m->procs)
+		return -1;
+	for (size_t i = 0; i < nfiles; i++) {
+		struct proc *p = &m->procs[i];
+
+		p->tf = files[i];
+		p->pid = files[i]->hdr.pid;
+		p->ppid = files[i]->hdr.ppid;
+		p->exited = files[i]->hdr.state == ST_STATE_EXITED;
+		p->lost = files[i]->overwritten + files[i]->torn + files[i]->corrupt;
+		m->lost += p->lost;
+		n += files[i]->nrecs;
+	}
+	m->nprocs = nfiles;
+	/* Process events point into all[]: it lives as long as the model. */
+	all = m->all = calloc(n ? n : 1, sizeof(*all));
+	if (!all)
+		return -1;
+	for (size_t i = 0; i < nfiles; i++)
+		for (size_t j = 0; j < files[i]->nrecs; j++) {
+			all[k].r = &files[i]->recs[j];
+			all[k].p = &m->procs[i];
+			k++;
+		}
+	m->nall = n;
+	qsort(all, n, sizeof(*all), cmp_ev);
+	m->t0 = n ? all[0].r->t_ns : 0;
+	for (size_t i = 0; i < n; i++)
+		if (place(m, &all[i]))
+			return -1;
+	for (size_t i = 0; i < m->nprocs; i++) {
+		HASH_ITER(hh, m->procs[i].held, h, tmp) {
+			struct conn *c;
+
+			if (h->refs <= 0)
+				continue;
+			HASH_FIND(hh, m->by_inode, &h->inode, sizeof(h->inode), c);
+			if (c && !c->open_at_exit) {
+				c->open_at_exit = 1;
+				m->open_at_exit++;
+			}
+		}
+	}
+	return 0;
+}
+
+void model_free(struct model *m)
+{
+	struct conn *c, *ct;
+	struct holding *h, *ht;
+
+	HASH_ITER(hh, m->by_inode, c, ct) {
+		HASH_DEL(m->by_inode, c);
+		free(c->evs);
+		free(c);
+	}
+	for (size_t i = 0; i < m->nprocs; i++) {
+		HASH_ITER(hh, m->procs[i].held, h, ht) {
+			HASH_DEL(m->procs[i].held, h);
+			free(h);
+		}
+		free(m->procs[i].evs);
+		trace_free(m->procs[i].tf);
+	}
+	free(m->procs);
+	free(m->conns);
+	free(m->all);
+}

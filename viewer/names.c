@@ -1,0 +1,79 @@
+/*
+ * names.c - op, family, type, errno and shutdown names.
+ */
+#define _GNU_SOURCE
+#include "names.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+#include "trace_format.h"
+
+static const char *const ops[] = {
+	[ST_OP_SOCKET] = "socket",
+	[ST_OP_SOCKETPAIR] = "socketpair",
+	[ST_OP_BIND] = "bind",
+	[ST_OP_LISTEN] = "listen",
+	[ST_OP_ACCEPT] = "accept",
+	[ST_OP_ACCEPT4] = "accept4",
+	[ST_OP_CONNECT] = "connect",
+	[ST_OP_CLOSE] = "close",
+	[ST_OP_SHUTDOWN] = "shutdown",
+	[ST_OP_DUP] = "dup",
+	[ST_OP_DUP2] = "dup2",
+	[ST_OP_DUP3] = "dup3",
+	[ST_OP_FCNTL] = "fcntl",
+	[ST_OP_FCNTL64] = "fcntl64",
+	[ST_OP_FORK] = "fork",
+	[ST_OP__EXIT] = "_exit",
+	[ST_OP_EXIT] = "exit",
+	[ST_OP_EXECVE] = "execve",
+	[ST_OP_FORK_CHILD] = "forked",
+	[ST_OP_MISSED_CLOSE] = "missed-close",
+	[ST_OP_TRACE_START] = "trace-start",
+};
+
+const char *op_name(unsigned op)
+{
+	return op < sizeof(ops) / sizeof(ops[0]) ? ops[op] : NULL;
+}
+
+const char *family_name(int family)
+{
+	switch (family) {
+	case AF_UNIX: return "AF_UNIX";
+	case AF_INET: return "AF_INET";
+	case AF_INET6: return "AF_INET6";
+	case AF_NETLINK: return "AF_NETLINK";
+	case AF_PACKET: return "AF_PACKET";
+	case AF_UNSPEC: return "AF_UNSPEC";
+	default: return NULL;
+	}
+}
+
+const char *socktype_name(int type)
+{
+	switch (type) {
+	case SOCK_STREAM: return "SOCK_STREAM";
+	case SOCK_DGRAM: return "SOCK_DGRAM";
+	case SOCK_SEQPACKET: return "SOCK_SEQPACKET";
+	case SOCK_RAW: return "SOCK_RAW";
+	case SOCK_RDM: return "SOCK_RDM";
+	default: return NULL;
+	}
+}
+
+const char *errno_name(int err)
+{
+	return err > 0 ? strerrorname_np(err) : NULL;
+}
+
+const char *shut_name(int how)
+{
+	switch (how) {
+	case SHUT_RD: return "SHUT_RD";
+	case SHUT_WR: return "SHUT_WR";
+	case SHUT_RDWR: return "SHUT_RDWR";
+	default: return NULL;
+	}
+}

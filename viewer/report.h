@@ -1,0 +1,32 @@
+/*
+ * report.h - the two renderings of a model: a terminal timeline and JSON.
+ */
+#ifndef SOCKTRACE_REPORT_H
+#define SOCKTRACE_REPORT_H
+
+#include <stdio.h>
+
+#include "model.h"
+
+/* Timeline per connection, then a summary.  color: use ANSI colours. */
+void report_text(FILE *out, const struct model *m, int color);
+
+/* The JSON document described in README.md ("JSON schema"). */
+void report_json(FILE *out, const struct model *m);
+
+/* The summary line alone (for `socktrace run`). */
+void report_summary(FILE *out, const struct model *m, int color);
+
+/* "root", "fork", "exec". */
+const char *origin_name(unsigned origin);
+
+/*
+ * The call as the app made it, strace-like: "connect(3, 127.0.0.1:80)".
+ * Returns out (size n).
+ */
+char *ev_call_str(const struct ev *e, char *out, size_t n);
+
+/* Nanoseconds since the epoch of a monotonic time, from p's clock anchors. */
+uint64_t ev_wall_ns(const struct proc *p, uint64_t mono_ns);
+
+#endif

@@ -1,0 +1,187 @@
+/*
+ * report_json.c - report --json.  The schema is a contract (README.md):
+ * later versions add members, never rename or remove them.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "json.h"
+#include "names.h"
+#include "report.h"
+
+/* An address member, or null when the event has none of that kind. */
+static void addr_member(struct json *j, const char *key, const struct st_record *r, unsigned kind)
+{
+	char a[ADDR_STR_MAX];
+
+	json_str(j, key, ev_addr_str(r, kind, a));
+}
+
+static void event_json(struct json *j, const struct ev *e)
+{
+	const struct st_record *r = e->r;
+	const char *name = op_name(r->op);
+	char opbuf[16];
+
+	if (!name) {
+		snprintf(opbuf, sizeof(opbuf), "op#%u", r->op);
+		name = opbuf;
+	}
+	json_obj(j, NULL);
+	json_uint(j, "t_ns", r->t_ns);
+	json_int(j, "pid", r->pid);
+	json_int(j, "tid", r->tid);
+	json_str(j, "op", name);
+	json_int(j, "fd", r->fd);
+	json_int(j, "ret", r->ret);
+	json_str(j, "errno", errno_name(r->err));
+	if (r->inode && !(r->flags & ST_REC_REFS_UNKNOWN)) {
+		json_int(j, "refs", ev_refs(e));
+		json_int(j, "refs_total", e->refs_total);
+	} else {
+		json_null(j, "refs");
+		json_null(j, "refs_total");
+	}
+	switch (r->op) {
+	case ST_OP_BIND:
+	case ST_OP_CONNECT:
+		addr_member(j, "addr", r, ST_ADDR_ARG);
+		addr_member(j, "local", r, ST_ADDR_LOCAL);
+		addr_member(j, "peer", r, ST_ADDR_PEER);
+		break;
+	case ST_OP_LISTEN:
+		json_int(j, "backlog", r->arg[0]);
+		addr_member(j, "local", r, ST_ADDR_LOCAL);
+		break;
+	case ST_OP_ACCEPT:
+	case ST_OP_ACCEPT4:
+		json_bool(j, "listener_side", e->as_listener);
+		addr_member(j, "local", r, ST_ADDR_LOCAL);
+		addr_member(j, "peer", r, ST_ADDR_PEER);
+		break;
+	case ST_OP_SHUTDOWN:
+		json_str(j, "how", shut_name((int)r->arg[0]));
+		break;
+	case ST_OP_SOCKET:
+	case ST_OP_SOCKETPAIR:
+		json_str(j, "family", family_name(r->domain));
+		json_str(j, "type", socktype_name(r->type));
+		json_int(j, "protocol", r->arg[1]);
+		if (r->op == ST_OP_SOCKETPAIR)
+			json_int(j, "other_fd", r->fd2);
+		break;
+	case ST_OP_DUP:
+	case ST_OP_DUP2:
+	case ST_OP_DUP3:
+	case ST_OP_FCNTL:
+	case ST_OP_FCNTL64:
+		json_int(j, "newfd", r->fd2 >= 0 ? r->fd2 : r->ret);
+		json_bool(j, "implicit_close", !!(r->flags & ST_REC_IMPLICIT_CLOSE));
+		break;
+	case ST_OP_FORK:
+		json_int(j, "child_pid", r->ret);
+		break;
+	case ST_OP__EXIT:
+		json_int(j, "status", r->arg[0]);
+		break;
+	case ST_OP_FORK_CHILD:
+		json_int(j, "parent_pid", r->arg[0]);
+		break;
+	default:
+		break;
+	}
+	if (r->flags & ST_REC_FIRST_SEEN)
+		json_bool(j, "first_seen", 1);
+	if (r->flags & ST_REC_CLOEXEC)
+		json_bool(j, "cloexec", 1);
+	if (r->flags & ST_REC_ADDR_TRUNC)
+		json_bool(j, "addr_truncated", 1);
+	json_end_obj(j);
+}
+
+static void proc_json(struct json *j, const struct proc *p)
+{
+	const struct st_file_header *h = &p->tf->hdr;
+
+	json_obj(j, NULL);
+	json_int(j, "pid", p->pid);
+	json_int(j, "ppid", p->ppid);
+	json_str(j, "origin", origin_name(h->origin));
+	json_str(j, "exe", h->exe);
+	json_arr(j, "argv");
+	for (uint32_t o = 0; o < h->argv_len;) {
+		size_t len = strnlen(h->argv + o, h->argv_len - o);
+
+		json_strn(j, NULL, h->argv + o, len);
+		o += (uint32_t)len + 1;
+	}
+	json_end_arr(j);
+	json_bool(j, "argv_truncated", !!(h->flags & ST_HDR_ARGV_TRUNC));
+	json_uint(j, "events_lost", p->lost);
+	json_bool(j, "exited", p->exited);
+	if (h->has_exit_status)
+		json_int(j, "exit_status", h->exit_status);
+	else
+		json_null(j, "exit_status");
+	json_uint(j, "start_wall_ns", h->wall_anchor_ns);
+	json_uint(j, "start_mono_ns", h->mono_anchor_ns);
+	json_str(j, "file", p->tf->path);
+	json_arr(j, "events");
+	for (size_t k = 0; k < p->nevs; k++)
+		event_json(j, p->evs[k]);
+	json_end_arr(j);
+	json_end_obj(j);
+}
+
+static void conn_json(struct json *j, const struct conn *c)
+{
+	json_obj(j, NULL);
+	json_int(j, "pid", c->pid);
+	json_uint(j, "inode", c->inode);
+	json_str(j, "family", family_name(c->domain));
+	json_str(j, "type", socktype_name(c->type));
+	json_str(j, "role", role_name(c->role));
+	json_str(j, "local", c->local[0] ? c->local : NULL);
+	json_str(j, "peer", c->peer[0] ? c->peer : NULL);
+	if (c->peer_inode)
+		json_uint(j, "peer_inode", c->peer_inode);
+	json_bool(j, "open_at_exit", c->open_at_exit);
+	json_bool(j, "first_seen", c->first_seen);
+	json_arr(j, "fds");
+	for (size_t k = 0; k < c->nfds; k++)
+		json_int(j, NULL, c->fds[k]);
+	json_end_arr(j);
+	json_arr(j, "events");
+	for (size_t k = 0; k < c->nevs; k++)
+		event_json(j, &c->evs[k]);
+	json_end_arr(j);
+	json_end_obj(j);
+}
+
+void report_json(FILE *out, const struct model *m)
+{
+	struct json j;
+
+	json_init(&j, out, 2);
+	json_obj(&j, NULL);
+	json_int(&j, "format_version", ST_FORMAT_VERSION);
+	json_arr(&j, "processes");
+	for (size_t i = 0; i < m->nprocs; i++)
+		proc_json(&j, &m->procs[i]);
+	json_end_arr(&j);
+	json_arr(&j, "connections");
+	for (size_t i = 0; i < m->nconns; i++)
+		conn_json(&j, m->conns[i]);
+	json_end_arr(&j);
+	json_obj(&j, "summary");
+	json_uint(&j, "processes", m->nprocs);
+	json_uint(&j, "connections", m->nconns);
+	json_uint(&j, "open_at_exit", m->open_at_exit);
+	json_uint(&j, "failed_calls", m->failed_calls);
+	json_uint(&j, "events_lost", m->lost);
+	json_end_obj(&j);
+	json_end_obj(&j);
+	json_done(&j);
+}

@@ -1,0 +1,192 @@
+/*
+ * report_text.c - the terminal timeline.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "names.h"
+#include "report.h"
+
+struct style {
+	const char *bold, *dim, *red, *green, *yellow, *cyan, *off;
+};
+
+static const struct style plain = { "", "", "", "", "", "", "" };
+static const struct style ansi = {
+	"\033[1m", "\033[2m", "\033[31m", "\033[32m", "\033[33m", "\033[36m", "\033[0m"
+};
+
+/* "2026-11-21 10:33:01.123456" from ns since the epoch. */
+static void wall_str(uint64_t ns, char *out, size_t n)
+{
+	time_t s = (time_t)(ns / 1000000000u);
+	struct tm tm;
+	char day[32];
+
+	localtime_r(&s, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(out, n, "%s.%06u", day, (unsigned)(ns % 1000000000u / 1000));
+}
+
+static int has_result(const struct st_record *r)
+{
+	return r->op < 100 && r->op != ST_OP_EXIT && r->op != ST_OP__EXIT;
+}
+
+/* What the event says beyond the call and its result. */
+static void notes(const struct ev *e, char *out, size_t n, const struct style *st)
+{
+	const struct st_record *r = e->r;
+	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
+	const char *local = ev_addr_str(r, ST_ADDR_LOCAL, a);
+	const char *peer = ev_addr_str(r, ST_ADDR_PEER, b);
+	size_t o = 0;
+
+	out[0] = 0;
+#define ADD(...) (o += (size_t)snprintf(out + o, o < n ? n - o : 0, __VA_ARGS__), o = o < n ? o : n)
+	if (e->as_listener) {
+		ADD("new connection fd %lld", (long long)r->ret);
+		if (peer)
+			ADD(" from %s", peer);
+	} else if (r->flags & ST_REC_IMPLICIT_CLOSE) {
+		ADD("%sclosed fd %d (it was this socket)%s", st->yellow, r->fd2, st->off);
+	} else if (local || peer) {
+		if (local)
+			ADD("local %s", local);
+		if (peer)
+			ADD("%speer %s", local ? "  " : "", peer);
+	}
+	if (r->inode && !(r->flags & ST_REC_REFS_UNKNOWN) && r->op != ST_OP_LISTEN &&
+	    r->op != ST_OP_BIND && r->op != ST_OP_CONNECT) {
+		int32_t refs = ev_refs(e), others = e->refs_total - refs;
+		int closing = r->op == ST_OP_CLOSE || r->op == ST_OP_MISSED_CLOSE ||
+			      (r->flags & ST_REC_IMPLICIT_CLOSE);
+
+		ADD("%srefs %d", o ? "  " : "", refs);
+		if (e->refs_total >= 0 && others > 0)
+			ADD(" (+%d in other processes)", others);
+		if (closing && e->refs_total == 0)
+			ADD(" %s(last reference: the connection is closed)%s", st->green, st->off);
+		else if (closing && refs >= 0)
+			ADD(" %s(socket still open)%s", st->yellow, st->off);
+	}
+	if (r->flags & ST_REC_FIRST_SEEN)
+		ADD("%s(first seen here: born outside the trace)", o ? "  " : "");
+	if (r->flags & ST_REC_ADDR_TRUNC)
+		ADD("%s(an address did not fit in the record)", o ? "  " : "");
+#undef ADD
+}
+
+static void print_event(FILE *out, const struct ev *e, uint64_t t0, const struct style *st)
+{
+	const struct st_record *r = e->r;
+	char call[512], res[64], note[1024], who[32];
+	const char *color = "";
+
+	ev_call_str(e, call, sizeof(call));
+	res[0] = 0;
+	if (has_result(r)) {
+		if (r->ret < 0) {
+			const char *en = errno_name(r->err);
+
+			snprintf(res, sizeof(res), "= %lld %s", (long long)r->ret, en ? en : "?");
+			color = st->red;
+		} else {
+			snprintf(res, sizeof(res), "= %lld", (long long)r->ret);
+		}
+	}
+	if (r->tid != r->pid)
+		snprintf(who, sizeof(who), "%d/%d", r->pid, r->tid);
+	else
+		snprintf(who, sizeof(who), "%d", r->pid);
+	notes(e, note, sizeof(note), st);
+	fprintf(out, "  %s%+11.6f%s %-8s %-38s %s%-17s%s %s\n", st->dim,
+		(double)(int64_t)(r->t_ns - t0) / 1e9, st->off, who, call, color, res, st->off, note);
+}
+
+static void print_conn(FILE *out, const struct model *m, const struct conn *c, size_t i,
+		       const struct style *st)
+{
+	const char *fam = family_name(c->domain), *type = socktype_name(c->type);
+
+	(void)m;
+	fprintf(out, "%sconnection %zu%s  pid %d  %s %s  %s%s%s  ", st->bold, i + 1, st->off, c->pid,
+		fam ? fam : "?", type ? type : "?", st->cyan, role_name(c->role), st->off);
+	if (c->role == ROLE_LISTENER)
+		fprintf(out, "%s", c->local[0] ? c->local : "?");
+	else
+		fprintf(out, "%s -> %s", c->local[0] ? c->local : "?", c->peer[0] ? c->peer : "?");
+	fprintf(out, "  fds ");
+	for (size_t k = 0; k < c->nfds; k++)
+		fprintf(out, "%s%d", k ? "," : "", c->fds[k]);
+	fprintf(out, "  inode %" PRIu64 "%s%s%s\n", c->inode,
+		c->open_at_exit ? "  " : "", c->open_at_exit ? st->yellow : "",
+		c->open_at_exit ? "OPEN AT EXIT" : "");
+	if (c->open_at_exit)
+		fputs(st->off, out);
+	for (size_t k = 0; k < c->nevs; k++)
+		print_event(out, &c->evs[k], c->evs[0].r->t_ns, st);
+	fputc('\n', out);
+}
+
+static void print_proc(FILE *out, const struct proc *p, const struct style *st)
+{
+	const struct st_file_header *h = &p->tf->hdr;
+	char start[64];
+
+	wall_str(h->wall_anchor_ns, start, sizeof(start));
+	fprintf(out, "%sprocess %d%s  %s  (%s, parent %d)  started %s  ", st->bold, p->pid, st->off,
+		h->exe[0] ? h->exe : "?", origin_name(h->origin), p->ppid, start);
+	if (p->exited) {
+		fprintf(out, "exited");
+		if (h->has_exit_status)
+			fprintf(out, " with status %d", h->exit_status);
+	} else if (h->state == ST_STATE_EXECED) {
+		fprintf(out, "exec'd");
+	} else {
+		fprintf(out, "%sdid not exit (killed, or still running)%s", st->yellow, st->off);
+	}
+	if (p->lost)
+		fprintf(out, "  %s%" PRIu64 " events lost%s", st->red, p->lost, st->off);
+	fputs("\n  argv:", out);
+	for (uint32_t o = 0; o < h->argv_len;) {
+		const char *arg = h->argv + o;
+		size_t len = strnlen(arg, h->argv_len - o);
+
+		fprintf(out, " %.*s", (int)len, arg);
+		o += (uint32_t)len + 1;
+	}
+	if (h->flags & ST_HDR_ARGV_TRUNC)
+		fputs(" ...", out);
+	fputc('\n', out);
+	for (size_t k = 0; k < p->nevs; k++)
+		print_event(out, p->evs[k], h->mono_anchor_ns, st);
+	fputc('\n', out);
+}
+
+void report_summary(FILE *out, const struct model *m, int color)
+{
+	const struct style *st = color ? &ansi : &plain;
+
+	fprintf(out, "%ssummary:%s %zu process%s, %zu connection%s, %s%zu still open at exit%s, "
+		"%s%zu failed call%s%s, %s%" PRIu64 " event%s lost%s\n",
+		st->bold, st->off, m->nprocs, m->nprocs == 1 ? "" : "es",
+		m->nconns, m->nconns == 1 ? "" : "s",
+		m->open_at_exit ? st->yellow : "", m->open_at_exit, st->off,
+		m->failed_calls ? st->red : "", m->failed_calls, m->failed_calls == 1 ? "" : "s", st->off,
+		m->lost ? st->red : "", m->lost, m->lost == 1 ? "" : "s", st->off);
+}
+
+void report_text(FILE *out, const struct model *m, int color)
+{
+	const struct style *st = color ? &ansi : &plain;
+
+	for (size_t i = 0; i < m->nprocs; i++)
+		print_proc(out, &m->procs[i], st);
+	for (size_t i = 0; i < m->nconns; i++)
+		print_conn(out, m, m->conns[i], i, st);
+	report_summary(out, m, color);
+}
