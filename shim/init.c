@@ -93,13 +93,13 @@ static uint32_t pool_capacity(void)
 /* First event of a file: who we are and how we began. */
 static void record_start(enum st_op op, int64_t arg0)
 {
-	struct st_record r;
+	struct st_record scratch, *r;
 
 	if (!trace_enter())
 		return;
-	ev_start(&r, op, -1);
-	r.arg[0] = arg0;
-	ev_commit(&r);
+	r = ev_begin(&scratch, 1, op, -1);
+	r->arg[0] = arg0;
+	ev_end(r, &scratch);
 	trace_leave();
 }
 

@@ -1,26 +1,43 @@
 /*
- * ring.c - publishing a record: claim, copy, then seq with release order.
+ * ring.c - claiming and publishing ring slots.
  *
  * A reader accepts slot (p & mask) as position p only if seq == p + 1 and
- * pos == p; a torn slot (writer killed mid-copy) or an overwritten one fails
- * one of the two tests, so nothing half-written is ever shown as real.
+ * pos == p; a torn slot (writer killed mid-record) or an overwritten one
+ * fails one of the two tests, so nothing half-written is shown as real.
  */
+#define _GNU_SOURCE
 #include "ring.h"
 
-#include <string.h>
+#include <sys/mman.h>
 
-uint64_t ring_commit(struct st_file_header *hdr, struct st_record *recs,
-		     const struct st_record *r, size_t len)
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23	/* Linux 5.14; older kernels say EINVAL: harmless */
+#endif
+
+void ring_populate(struct st_file_header *hdr, struct st_record *recs, uint64_t first, uint64_t n)
+{
+	uintptr_t page = 4096, start, end;
+
+	if (first >= hdr->capacity)
+		return;
+	if (n > hdr->capacity - first)
+		n = hdr->capacity - first;
+	start = (uintptr_t)&recs[first] & ~(page - 1);
+	end = ((uintptr_t)&recs[first + n] + page - 1) & ~(page - 1);
+	madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+}
+
+struct st_record *ring_claim(struct st_file_header *hdr, struct st_record *recs)
 {
 	uint64_t pos = __atomic_fetch_add(&hdr->head, 1, __ATOMIC_RELAXED);
-	struct st_record *slot = &recs[pos & (hdr->capacity - 1)];
-	const size_t skip = offsetof(struct st_record, pos) + sizeof(slot->pos);
+	uint64_t cap = hdr->capacity;
+	struct st_record *slot = &recs[pos & (cap - 1)];
 
-	/* Mark the slot in flight before any payload byte changes. */
+	if (__builtin_expect((pos & (RING_POPULATE_RECS - 1)) == 0 && pos < cap, 0))
+		ring_populate(hdr, recs, pos + RING_POPULATE_RECS, RING_POPULATE_RECS);
+	/* In flight before any payload byte changes. */
 	__atomic_store_n(&slot->seq, 0, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&slot->pos, pos, __ATOMIC_RELAXED);
-	memcpy((char *)slot + skip, (const char *)r + skip, len - skip);
-	__atomic_store_n(&slot->seq, pos + 1, __ATOMIC_RELEASE);
-	return pos;
+	return slot;
 }

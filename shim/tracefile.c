@@ -18,6 +18,7 @@
 
 #include "event.h"
 #include "real.h"
+#include "ring.h"
 #include "sbuf.h"
 #include "shim.h"
 
@@ -184,6 +185,7 @@ int tracefile_open(const struct tracefile_cfg *cfg, enum st_origin origin, pid_t
 	__atomic_store_n(&h->version, ST_FORMAT_VERSION, __ATOMIC_RELEASE);
 
 	shim.recs = (struct st_record *)((char *)h + ST_HEADER_SIZE);
+	ring_populate(h, shim.recs, 0, RING_POPULATE_RECS);
 	shim.mask = cfg->capacity - 1;
 	shim.map_len = len;
 	__atomic_store_n(&shim.hdr, h, __ATOMIC_RELEASE);

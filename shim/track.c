@@ -34,16 +34,16 @@ static void fill_identity(struct st_record *r, uint32_t idx)
 /* Drop the reference held by a replaced entry word, recording the missed close. */
 static void close_missed(int fd, int64_t old)
 {
-	struct st_record m;
+	struct st_record scratch, *m;
 	uint32_t idx;
 
 	if (old <= 0 || ((uint64_t)old & FDE_CLOSING))
 		return;
 	idx = (uint32_t)(((uint64_t)old & FDE_IDX_MASK) - 1);
-	ev_start(&m, ST_OP_MISSED_CLOSE, fd);
-	fill_identity(&m, idx);
-	m.refs = sock_unref(idx);
-	ev_commit(&m);
+	m = ev_begin(&scratch, ev_tracing(), ST_OP_MISSED_CLOSE, fd);
+	fill_identity(m, idx);
+	m->refs = sock_unref(idx);
+	ev_end(m, &scratch);
 }
 
 /* Install object idx at fd and record any socket it displaced. */

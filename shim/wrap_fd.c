@@ -21,7 +21,7 @@ static __attribute__((noinline)) int close_traced(int fd)
 	uint64_t word = fdtab_begin_close(fd);
 	int ret = REAL(close)(fd);
 	int err = errno;
-	struct st_record r;
+	struct st_record scratch, *r;
 	int traced;
 
 	if (!word)		/* another thread's close of fd owns the entry */
@@ -29,13 +29,12 @@ static __attribute__((noinline)) int close_traced(int fd)
 	/* Linux releases the fd even when close fails with EINTR: only EBADF kept nothing. */
 	fdtab_end_close(fd, word);
 	traced = trace_enter();
-	ev_start(&r, ST_OP_CLOSE, fd);
-	track_drop(&r, word);
-	ev_result(&r, ret, err);
-	if (traced) {
-		ev_commit(&r);
+	r = ev_begin(&scratch, traced, ST_OP_CLOSE, fd);
+	track_drop(r, word);
+	ev_result(r, ret, err);
+	ev_end(r, &scratch);
+	if (traced)
 		trace_leave();
-	}
 	errno = err;
 	return ret;
 }
@@ -48,38 +47,33 @@ EXPORT int close(int fd)
 }
 
 /*
- * After a successful dup-family call made newfd a copy of oldfd (whose
- * entry word was oldword, 0 when not a socket we track).
+ * After a dup-family call that made newfd (or failed: newfd < 0) from
+ * oldfd, whose entry word was oldword (0: not a socket we track).  A copy
+ * of a socket gets the socket's reference even when untraced; a failed
+ * copy of a socket is a failed call on it.
  */
 static void copied(enum st_op op, int oldfd, int newfd, uint64_t oldword, int cloexec,
 		   int64_t arg0, int err)
 {
-	struct st_record r;
+	struct st_record scratch, *r;
+	int traced;
 
-	if (newfd < 0 || !oldword) {
+	if (!oldword) {
 		if (newfd >= 0)
 			track_forget_stale(newfd);
-		if (!oldword || !trace_enter())
-			return;
-		ev_start(&r, op, oldfd);
-		r.arg[0] = arg0;
-		track_identify(&r, oldfd);
-		ev_result(&r, newfd, err);
-		ev_commit(&r);
+		return;
+	}
+	traced = trace_enter();
+	r = ev_begin(&scratch, traced, op, oldfd);
+	r->arg[0] = arg0;
+	if (newfd >= 0)
+		track_copy(r, oldword, newfd, cloexec);
+	else
+		track_identify(r, oldfd);
+	ev_result(r, newfd, err);
+	ev_end(r, &scratch);
+	if (traced)
 		trace_leave();
-		return;
-	}
-	if (!trace_enter()) {
-		ev_start(&r, op, oldfd);
-		track_copy(&r, oldword, newfd, cloexec);
-		return;
-	}
-	ev_start(&r, op, oldfd);
-	r.arg[0] = arg0;
-	track_copy(&r, oldword, newfd, cloexec);
-	ev_result(&r, newfd, 0);
-	ev_commit(&r);
-	trace_leave();
 }
 
 EXPORT int dup(int fd)
@@ -105,7 +99,7 @@ EXPORT int dup(int fd)
 static int dup_onto(enum st_op op, int oldfd, int newfd, int flags)
 {
 	uint64_t oldword = fdtab_lookup(oldfd), newword;
-	struct st_record r;
+	struct st_record scratch, *r;
 	int ret, err;
 
 	if (!oldword && likely(!fdtab_may_hold(newfd)))
@@ -124,24 +118,21 @@ static int dup_onto(enum st_op op, int oldfd, int newfd, int flags)
 			fdtab_install(newfd, (uint32_t)((newword & FDE_IDX_MASK) - 1),
 				      newword & FDE_CLOEXEC);
 		} else {
+			int traced = trace_enter();
+
 			fdtab_end_close(newfd, newword);
-			ev_start(&r, op, oldfd);
-			r.fd2 = newfd;
-			r.flags |= ST_REC_IMPLICIT_CLOSE;
-			r.arg[0] = flags;
-			track_drop(&r, newword);
-			ev_result(&r, ret, err);
-			if (trace_enter()) {
-				ev_commit(&r);
+			r = ev_begin(&scratch, traced, op, oldfd);
+			r->fd2 = newfd;
+			r->flags |= ST_REC_IMPLICIT_CLOSE;
+			r->arg[0] = flags;
+			track_drop(r, newword);
+			ev_result(r, ret, err);
+			ev_end(r, &scratch);
+			if (traced)
 				trace_leave();
-			}
 		}
 	}
-	if (oldword || ret < 0) {
-		if (ret >= 0 && !oldword)
-			track_forget_stale(newfd);
-		copied(op, oldfd, ret, oldword, flags & O_CLOEXEC, flags, err);
-	}
+	copied(op, oldfd, ret, oldword, flags & O_CLOEXEC, flags, err);
 	errno = err;
 	return ret;
 }

@@ -17,14 +17,14 @@ EXPORT pid_t fork(void)
 {
 	pid_t pid = REAL(fork)();
 	int err = errno;
-	struct st_record r;
+	struct st_record scratch, *r;
 
 	/* The child's trace file was made by shim_fork_child, inside fork. */
 	if (pid == 0 || !trace_enter())
 		return pid;
-	ev_start(&r, ST_OP_FORK, -1);
-	ev_result(&r, pid, err);
-	ev_commit(&r);
+	r = ev_begin(&scratch, 1, ST_OP_FORK, -1);
+	ev_result(r, pid, err);
+	ev_end(r, &scratch);
 	trace_leave();
 	errno = err;
 	return pid;
@@ -37,15 +37,15 @@ EXPORT pid_t fork(void)
  */
 static void mark_exit(enum st_op op, int has_status, int status)
 {
-	struct st_record r;
+	struct st_record scratch, *r;
 	struct st_file_header *hdr;
 
 	if ((pid_t)syscall(SYS_getpid) != shim.pid || !trace_enter())
 		return;
 	hdr = shim_hdr();
-	ev_start(&r, op, -1);
-	r.arg[0] = status;
-	ev_commit(&r);
+	r = ev_begin(&scratch, 1, op, -1);
+	r->arg[0] = status;
+	ev_end(r, &scratch);
 	tracefile_mark_end(hdr, ST_STATE_EXITED, has_status, status);
 	trace_leave();
 }

@@ -21,51 +21,62 @@ EXPORT int socket(int domain, int type, int protocol)
 {
 	int fd = REAL(socket)(domain, type, protocol);
 	int err = errno;
-	struct st_record r;
+	struct st_record scratch, *r;
 
 	if (!trace_enter())
 		return fd;
-	ev_start(&r, ST_OP_SOCKET, -1);
-	r.arg[0] = type;
-	r.arg[1] = protocol;
-	r.domain = (uint16_t)domain;
-	r.type = (uint16_t)(type & ~SOCK_FLAGS);
+	r = ev_begin(&scratch, 1, ST_OP_SOCKET, -1);
+	r->arg[0] = type;
+	r->arg[1] = protocol;
+	r->domain = (uint16_t)domain;
+	r->type = (uint16_t)(type & ~SOCK_FLAGS);
 	if (fd >= 0)
-		track_born(&r, fd, domain, type & ~SOCK_FLAGS, type & SOCK_CLOEXEC);
-	ev_result(&r, fd, err);
-	ev_commit(&r);
+		track_born(r, fd, domain, type & ~SOCK_FLAGS, type & SOCK_CLOEXEC);
+	ev_result(r, fd, err);
+	ev_end(r, &scratch);
 	trace_leave();
 	errno = err;
 	return fd;
+}
+
+/* Fill one socketpair record: end i of sv. */
+static void pair_end(struct st_record *r, int domain, int type, int protocol, int ret, int err,
+		     const int sv[2], int i)
+{
+	r->arg[0] = type;
+	r->arg[1] = protocol;
+	r->domain = (uint16_t)domain;
+	r->type = (uint16_t)(type & ~SOCK_FLAGS);
+	if (ret == 0) {
+		r->fd2 = sv[1 - i];
+		track_born(r, sv[i], domain, type & ~SOCK_FLAGS, type & SOCK_CLOEXEC);
+	}
+	ev_result(r, ret, err);
 }
 
 EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 {
 	int ret = REAL(socketpair)(domain, type, protocol, sv);
 	int err = errno;
-	struct st_record r[2];
+	struct st_record scratch[2], *r[2];
 
 	if (!trace_enter())
 		return ret;
-	for (int i = 0; i < 2; i++) {
-		ev_start(&r[i], ST_OP_SOCKETPAIR, ret == 0 ? sv[i] : -1);
-		r[i].arg[0] = type;
-		r[i].arg[1] = protocol;
-		r[i].domain = (uint16_t)domain;
-		r[i].type = (uint16_t)(type & ~SOCK_FLAGS);
-		if (ret == 0) {
-			r[i].fd2 = sv[1 - i];
-			track_born(&r[i], sv[i], domain, type & ~SOCK_FLAGS, type & SOCK_CLOEXEC);
+	if (ret != 0) {
+		/* A failed socketpair is one failed call, not two. */
+		r[0] = ev_begin(&scratch[0], 1, ST_OP_SOCKETPAIR, -1);
+		pair_end(r[0], domain, type, protocol, ret, err, sv, 0);
+		ev_end(r[0], &scratch[0]);
+	} else {
+		for (int i = 0; i < 2; i++) {
+			r[i] = ev_begin(&scratch[i], 1, ST_OP_SOCKETPAIR, sv[i]);
+			pair_end(r[i], domain, type, protocol, ret, err, sv, i);
 		}
-		ev_result(&r[i], ret, err);
+		r[0]->inode2 = r[1]->inode;
+		r[1]->inode2 = r[0]->inode;
+		ev_end(r[0], &scratch[0]);
+		ev_end(r[1], &scratch[1]);
 	}
-	if (ret == 0) {
-		r[0].inode2 = r[1].inode;
-		r[1].inode2 = r[0].inode;
-		ev_commit(&r[0]);
-	}
-	/* A failed socketpair is one failed call, not two. */
-	ev_commit(&r[1]);
 	trace_leave();
 	errno = err;
 	return ret;
@@ -75,19 +86,19 @@ EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	int ret = REAL(bind)(fd, addr, len);
 	int err = errno;
-	struct st_record r;
+	struct st_record scratch, *r;
 
 	if (!trace_enter())
 		return ret;
-	ev_start(&r, ST_OP_BIND, fd);
-	track_identify(&r, fd);
+	r = ev_begin(&scratch, 1, ST_OP_BIND, fd);
+	track_identify(r, fd);
 	if (ret == 0)
-		ev_sockname(&r, fd);
+		ev_sockname(r, fd);
 	/* Readable: bind succeeded, or the kernel read it before failing. */
 	if (ret == 0 || (err != EFAULT && err != EBADF && err != ENOTSOCK))
-		ev_addr(&r, ST_ADDR_ARG, addr, len);
-	ev_result(&r, ret, err);
-	ev_commit(&r);
+		ev_addr(r, ST_ADDR_ARG, addr, len);
+	ev_result(r, ret, err);
+	ev_end(r, &scratch);
 	trace_leave();
 	errno = err;
 	return ret;
@@ -97,16 +108,16 @@ EXPORT int listen(int fd, int backlog)
 {
 	int ret = REAL(listen)(fd, backlog);
 	int err = errno;
-	struct st_record r;
+	struct st_record scratch, *r;
 
 	if (!trace_enter())
 		return ret;
-	ev_start(&r, ST_OP_LISTEN, fd);
-	r.arg[0] = backlog;
-	if (track_identify(&r, fd) && ret == 0)
-		ev_sockname(&r, fd);
-	ev_result(&r, ret, err);
-	ev_commit(&r);
+	r = ev_begin(&scratch, 1, ST_OP_LISTEN, fd);
+	r->arg[0] = backlog;
+	if (track_identify(r, fd) && ret == 0)
+		ev_sockname(r, fd);
+	ev_result(r, ret, err);
+	ev_end(r, &scratch);
 	trace_leave();
 	errno = err;
 	return ret;
@@ -120,28 +131,28 @@ EXPORT int listen(int fd, int backlog)
 static void accepted(enum st_op op, int lfd, int fd, int flags, int err,
 		     const struct sockaddr *peer, socklen_t plen)
 {
-	struct st_record r;
+	struct st_record scratch, *r;
 
-	ev_start(&r, op, lfd);
-	r.arg[0] = flags;
-	track_identify(&r, lfd);
-	r.inode2 = r.inode;
-	r.arg[1] = r.refs;	/* the listener's own count, for its timeline */
+	r = ev_begin(&scratch, 1, op, lfd);
+	r->arg[0] = flags;
+	track_identify(r, lfd);
+	r->inode2 = r->inode;
+	r->arg[1] = r->refs;	/* the listener's own count, for its timeline */
 	if (fd < 0) {
 		/* A failed accept belongs to the listener's story. */
-		ev_result(&r, fd, err);
-		ev_commit(&r);
+		ev_result(r, fd, err);
+		ev_end(r, &scratch);
 		return;
 	}
-	r.flags = 0;
-	track_born(&r, fd, r.domain, r.type, flags & SOCK_CLOEXEC);
-	ev_sockname(&r, fd);
+	r->flags = 0;
+	track_born(r, fd, r->domain, r->type, flags & SOCK_CLOEXEC);
+	ev_sockname(r, fd);
 	if (peer && plen)
-		ev_addr(&r, ST_ADDR_PEER, peer, plen);
+		ev_addr(r, ST_ADDR_PEER, peer, plen);
 	else
-		ev_peername(&r, fd);
-	ev_result(&r, fd, 0);
-	ev_commit(&r);
+		ev_peername(r, fd);
+	ev_result(r, fd, 0);
+	ev_end(r, &scratch);
 }
 
 /* The body shared by accept and accept4. */
@@ -196,26 +207,26 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	int ret = REAL(connect)(fd, addr, len);
 	int err = errno;
-	struct st_record r;
+	struct st_record scratch, *r;
 	int readable;
 
 	if (!trace_enter())
 		return ret;
-	ev_start(&r, ST_OP_CONNECT, fd);
-	track_identify(&r, fd);
+	r = ev_begin(&scratch, 1, ST_OP_CONNECT, fd);
+	track_identify(r, fd);
 	readable = ret == 0 || (err != EFAULT && err != EBADF && err != ENOTSOCK);
 	if (ret == 0 || err == EINPROGRESS)
-		ev_sockname(&r, fd);
+		ev_sockname(r, fd);
 	if (ret == 0 && readable && peer_is_arg(addr, len)) {
-		ev_addr(&r, ST_ADDR_ARG | ST_ADDR_PEER, addr, len);
+		ev_addr(r, ST_ADDR_ARG | ST_ADDR_PEER, addr, len);
 	} else {
 		if (ret == 0)
-			ev_peername(&r, fd);
+			ev_peername(r, fd);
 		if (readable)
-			ev_addr(&r, ST_ADDR_ARG, addr, len);
+			ev_addr(r, ST_ADDR_ARG, addr, len);
 	}
-	ev_result(&r, ret, err);
-	ev_commit(&r);
+	ev_result(r, ret, err);
+	ev_end(r, &scratch);
 	trace_leave();
 	errno = err;
 	return ret;
@@ -225,15 +236,15 @@ EXPORT int shutdown(int fd, int how)
 {
 	int ret = REAL(shutdown)(fd, how);
 	int err = errno;
-	struct st_record r;
+	struct st_record scratch, *r;
 
 	if (!trace_enter())
 		return ret;
-	ev_start(&r, ST_OP_SHUTDOWN, fd);
-	r.arg[0] = how;
-	track_identify(&r, fd);
-	ev_result(&r, ret, err);
-	ev_commit(&r);
+	r = ev_begin(&scratch, 1, ST_OP_SHUTDOWN, fd);
+	r->arg[0] = how;
+	track_identify(r, fd);
+	ev_result(r, ret, err);
+	ev_end(r, &scratch);
 	trace_leave();
 	errno = err;
 	return ret;

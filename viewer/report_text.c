@@ -69,7 +69,7 @@ static void notes(const struct ev *e, char *out, size_t n, const struct style *s
 		if (e->refs_total >= 0 && others > 0)
 			ADD(" (+%d in other processes)", others);
 		if (closing && e->refs_total == 0)
-			ADD(" %s(last reference: the connection is closed)%s", st->green, st->off);
+			ADD(" %s(last reference: the kernel closes the socket)%s", st->green, st->off);
 		else if (closing && refs >= 0)
 			ADD(" %s(socket still open)%s", st->yellow, st->off);
 	}

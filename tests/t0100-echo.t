@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The echo example: roles, addresses the program printed, ops, fds, refs.
+. "$(dirname "$0")/lib.sh"
+plan 14
+
+traced "$WORK/tr" "$EX/echo" > "$WORK/out"
+ok $? "echo runs under the shim"
+report_json "$WORK/tr" > "$WORK/r.json"
+ok $? "report --json succeeds"
+
+laddr=$(grep '^listen' "$WORK/out" | sed 's/.*addr=//')
+cloc=$(grep '^connect' "$WORK/out" | sed 's/.*local=\([^ ]*\).*/\1/')
+lfd=$(grep '^listen' "$WORK/out" | sed 's/.*fd=\([0-9]*\).*/\1/')
+afd=$(grep '^accept' "$WORK/out" | sed 's/.*fd=\([0-9]*\).*/\1/')
+q() { jq -r "$1" "$WORK/r.json"; }
+
+is "$(q '.processes | length')" 1 "one process"
+is "$(q '.processes[0].exited')" true "the process exited"
+is "$(q '[.connections[] | select(.role=="listener")] | .[0].local')" "$laddr" "listener local address is what the program printed"
+is "$(q '[.connections[] | select(.role=="client")] | .[0] | "\(.local) \(.peer)"')" "$cloc $laddr" "client local -> peer"
+is "$(q '[.connections[] | select(.role=="server")] | .[0] | "\(.local) \(.peer)"')" "$laddr $cloc" "server local -> peer"
+is "$(q '[.connections[] | select(.role=="client")] | .[0].events | map(.op) | join(",")')" \
+	"socket,connect,shutdown,close" "client ops in order"
+is "$(q '[.connections[] | select(.role=="listener")] | .[0].events | map(.op) | join(",")')" \
+	"socket,bind,listen,accept,close" "listener ops in order (accept shown on its timeline)"
+is "$(q '[.connections[] | select(.role=="server")] | .[0].events | map("\(.op):\(.fd):\(.ret):\(.refs)") | join(",")')" \
+	"accept:$lfd:$afd:1,close:$afd:0:0" "server: accept on the listener's fd gave the printed fd; close left 0 refs"
+is "$(q '[.connections[] | select(.role=="client")] | .[0].events[] | select(.op=="shutdown") | .how')" "SHUT_WR" "shutdown how is named"
+is "$(q '.summary.open_at_exit')" 0 "nothing open at exit"
+is "$(q '[.connections[] | .family + "/" + .type] | unique | join(",")')" "AF_INET/SOCK_STREAM" "family and type names"
+is "$(q '[.connections[].events[] | select(.errno != null)] | length')" 0 "no failed calls"
+done_testing
