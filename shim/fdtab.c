@@ -9,6 +9,8 @@
 #include "fdtab.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
 #include <sys/mman.h>
 
 uint64_t *fdtab_dir[FDTAB_DIR];
@@ -56,32 +58,6 @@ int64_t fdtab_install(int fd, uint32_t idx, uint64_t flags)
 	if (!slot)
 		return -1;
 	return (int64_t)__atomic_exchange_n(slot, ((uint64_t)idx + 1) | flags, __ATOMIC_ACQ_REL);
-}
-
-uint64_t fdtab_begin_close(int fd)
-{
-	uint64_t *slot = fdtab_slot(fd);
-	uint64_t word;
-
-	if (!slot)
-		return 0;
-	word = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-	do {
-		if (!word || (word & FDE_CLOSING))
-			return 0;
-	} while (!__atomic_compare_exchange_n(slot, &word, word | FDE_CLOSING, 0,
-					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
-	return word;
-}
-
-void fdtab_end_close(int fd, uint64_t word)
-{
-	uint64_t *slot = fdtab_slot(fd);
-	uint64_t expected = word | FDE_CLOSING;
-
-	if (slot)
-		__atomic_compare_exchange_n(slot, &expected, 0, 0,
-					    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
 void fdtab_set_cloexec(int fd, int on)
@@ -163,11 +139,29 @@ int64_t sock_new(uint64_t inode, int domain, int type)
 		idx = n;
 	}
 	s = &pool[idx];
+	s->local_len = 0;
 	s->domain = (uint16_t)domain;
 	s->type = (uint16_t)type;
 	__atomic_store_n(&s->inode, inode, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->refs, 1, __ATOMIC_RELEASE);
 	return idx;
+}
+
+void sock_set_listen_addr(uint32_t idx, const void *sa, unsigned len)
+{
+	const struct sockaddr_in *in = sa;
+	const struct sockaddr_in6 *in6 = sa;
+	struct sock *s = &pool[idx];
+
+	s->local_len = 0;
+	if (len == sizeof(*in) && in->sin_family == AF_INET && in->sin_addr.s_addr != htonl(INADDR_ANY)) {
+		memcpy(s->local, sa, len);
+		s->local_len = (uint8_t)len;
+	} else if (len == sizeof(*in6) && in6->sin6_family == AF_INET6 &&
+		   !IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr)) {
+		memcpy(s->local, sa, len);
+		s->local_len = (uint8_t)len;
+	}
 }
 
 int32_t sock_ref(uint32_t idx)

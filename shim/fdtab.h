@@ -30,7 +30,8 @@ struct sock {
 	uint16_t domain;
 	uint16_t type;
 	uint32_t next_free;	/* free list link: index + 1, 0 = end */
-	uint32_t pad;
+	uint8_t local_len;	/* a listener bound to one inet address: every */
+	uint8_t local[28];	/* socket it accepts has that local address */
 };
 
 extern uint64_t *fdtab_dir[FDTAB_DIR];
@@ -55,6 +56,12 @@ static inline int fdtab_may_hold(int fd)
 	return slot && __atomic_load_n(slot, __ATOMIC_RELAXED) != 0;
 }
 
+/* Does slot (from fdtab_slot, may be NULL) hold a socket? */
+static inline int fdtab_slot_holds(const uint64_t *slot)
+{
+	return slot && __atomic_load_n(slot, __ATOMIC_RELAXED) != 0;
+}
+
 /* Entry word for fd (0 = none). */
 uint64_t fdtab_lookup(int fd);
 
@@ -67,13 +74,44 @@ uint64_t fdtab_lookup(int fd);
 int64_t fdtab_install(int fd, uint32_t idx, uint64_t flags);
 
 /*
- * Mark fd's entry as closing and return its word, or 0 when fd is not a
- * tracked socket.  The closer then owns the reference of that word.
+ * Mark the entry at slot (from fdtab_slot; may be NULL) as closing and
+ * return its word, or 0 when it holds no socket or another close of it is
+ * in flight.  The closer then owns the reference of that word.
  */
-uint64_t fdtab_begin_close(int fd);
+static inline uint64_t fdtab_begin_close_at(uint64_t *slot)
+{
+	uint64_t word;
 
-/* Clear fd's entry if it still holds word (a new socket may have taken it). */
-void fdtab_end_close(int fd, uint64_t word);
+	if (!slot)
+		return 0;
+	word = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	do {
+		if (!word || (word & FDE_CLOSING))
+			return 0;
+	} while (!__atomic_compare_exchange_n(slot, &word, word | FDE_CLOSING, 0,
+					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	return word;
+}
+
+/* Clear the entry at slot if it still holds word (a new socket may have taken it). */
+static inline void fdtab_end_close_at(uint64_t *slot, uint64_t word)
+{
+	uint64_t expected = word | FDE_CLOSING;
+
+	if (slot)
+		__atomic_compare_exchange_n(slot, &expected, 0, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+/* The same, by fd. */
+static inline uint64_t fdtab_begin_close(int fd)
+{
+	return fdtab_begin_close_at(fdtab_slot(fd));
+}
+
+static inline void fdtab_end_close(int fd, uint64_t word)
+{
+	fdtab_end_close_at(fdtab_slot(fd), word);
+}
 
 /* Set or clear FDE_CLOEXEC on fd's entry, if any. */
 void fdtab_set_cloexec(int fd, int on);
@@ -86,6 +124,12 @@ struct sock *sock_get(uint32_t idx);
  * pool is exhausted (the socket is then traced without reference counts).
  */
 int64_t sock_new(uint64_t inode, int domain, int type);
+
+/*
+ * Remember a listener's local address when accepted sockets are sure to
+ * share it (inet, not a wildcard); forget it otherwise.
+ */
+void sock_set_listen_addr(uint32_t idx, const void *sa, unsigned len);
 
 /* Add a reference; returns the count after. */
 int32_t sock_ref(uint32_t idx);

@@ -16,9 +16,9 @@
 #include "track.h"
 
 /* close() of an fd the table holds as a socket. */
-static __attribute__((noinline)) int close_traced(int fd)
+static __attribute__((noinline)) int close_traced(int fd, uint64_t *slot)
 {
-	uint64_t word = fdtab_begin_close(fd);
+	uint64_t word = fdtab_begin_close_at(slot);
 	int ret = REAL(close)(fd);
 	int err = errno;
 	struct st_record scratch, *r;
@@ -27,7 +27,7 @@ static __attribute__((noinline)) int close_traced(int fd)
 	if (!word)		/* another thread's close of fd owns the entry */
 		return ret;
 	/* Linux releases the fd even when close fails with EINTR: only EBADF kept nothing. */
-	fdtab_end_close(fd, word);
+	fdtab_end_close_at(slot, word);
 	traced = trace_enter();
 	r = ev_begin(&scratch, traced, ST_OP_CLOSE, fd);
 	track_drop(r, word);
@@ -41,9 +41,11 @@ static __attribute__((noinline)) int close_traced(int fd)
 
 EXPORT int close(int fd)
 {
-	if (likely(!fdtab_may_hold(fd)))
+	uint64_t *slot = fdtab_slot(fd);
+
+	if (likely(!fdtab_slot_holds(slot)))
 		return REAL(close)(fd);
-	return close_traced(fd);
+	return close_traced(fd, slot);
 }
 
 /*

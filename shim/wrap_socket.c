@@ -104,18 +104,32 @@ EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	return ret;
 }
 
+/* Keep the listener's local address (just recorded in r) for its accepts. */
+static void cache_listen_addr(const struct st_record *r, uint64_t word)
+{
+	const struct st_addr_hdr *h = (const void *)r->addrs;
+
+	if (r->addrs_len >= sizeof(*h) && (h->kinds & ST_ADDR_LOCAL))
+		sock_set_listen_addr((uint32_t)((word & FDE_IDX_MASK) - 1), h + 1, h->len);
+}
+
 EXPORT int listen(int fd, int backlog)
 {
 	int ret = REAL(listen)(fd, backlog);
 	int err = errno;
 	struct st_record scratch, *r;
+	uint64_t word;
 
 	if (!trace_enter())
 		return ret;
 	r = ev_begin(&scratch, 1, ST_OP_LISTEN, fd);
 	r->arg[0] = backlog;
-	if (track_identify(r, fd) && ret == 0)
+	word = track_identify(r, fd);
+	if (ret == 0) {
 		ev_sockname(r, fd);
+		if (word)
+			cache_listen_addr(r, word);
+	}
 	ev_result(r, ret, err);
 	ev_end(r, &scratch);
 	trace_leave();
@@ -132,10 +146,14 @@ static void accepted(enum st_op op, int lfd, int fd, int flags, int err,
 		     const struct sockaddr *peer, socklen_t plen)
 {
 	struct st_record scratch, *r;
+	struct sock *listener = NULL;
+	uint64_t lword;
 
 	r = ev_begin(&scratch, 1, op, lfd);
 	r->arg[0] = flags;
-	track_identify(r, lfd);
+	lword = track_identify(r, lfd);
+	if (lword)
+		listener = sock_get((uint32_t)((lword & FDE_IDX_MASK) - 1));
 	r->inode2 = r->inode;
 	r->arg[1] = r->refs;	/* the listener's own count, for its timeline */
 	if (fd < 0) {
@@ -146,7 +164,10 @@ static void accepted(enum st_op op, int lfd, int fd, int flags, int err,
 	}
 	r->flags = 0;
 	track_born(r, fd, r->domain, r->type, flags & SOCK_CLOEXEC);
-	ev_sockname(r, fd);
+	if (listener && listener->local_len)
+		ev_addr(r, ST_ADDR_LOCAL, (const struct sockaddr *)listener->local, listener->local_len);
+	else
+		ev_sockname(r, fd);
 	if (peer && plen)
 		ev_addr(r, ST_ADDR_PEER, peer, plen);
 	else
