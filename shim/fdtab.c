@@ -149,11 +149,15 @@ int64_t sock_new(uint64_t inode, int domain, int type)
 
 void sock_set_listen_addr(uint32_t idx, const void *sa, unsigned len)
 {
-	const struct sockaddr_in *in = sa;
-	const struct sockaddr_in6 *in6 = sa;
+	struct sockaddr_in6 copy;	/* sa may be unaligned (packed in a record) */
+	const struct sockaddr_in *in = (const void *)&copy;
+	const struct sockaddr_in6 *in6 = &copy;
 	struct sock *s = &pool[idx];
 
 	s->local_len = 0;
+	if (len > sizeof(copy))
+		return;
+	memcpy(&copy, sa, len);
 	if (len == sizeof(*in) && in->sin_family == AF_INET && in->sin_addr.s_addr != htonl(INADDR_ANY)) {
 		memcpy(s->local, sa, len);
 		s->local_len = (uint8_t)len;

@@ -30,8 +30,12 @@ const char *ev_addr_str(const struct st_record *r, unsigned kind, char *out)
 	while (off + sizeof(struct st_addr_hdr) <= r->addrs_len) {
 		const struct st_addr_hdr *a = (const void *)&r->addrs[off];
 
-		if (a->kinds & kind)
-			return addr_format((const struct sockaddr *)(a + 1), a->len, out);
+		if (a->kinds & kind) {
+			struct sockaddr_storage ss;	/* records pack addresses unaligned */
+
+			memcpy(&ss, a + 1, a->len < sizeof(ss) ? a->len : sizeof(ss));
+			return addr_format((const struct sockaddr *)&ss, a->len < sizeof(ss) ? a->len : sizeof(ss), out);
+		}
 		off += sizeof(*a) + a->len;
 	}
 	return NULL;
