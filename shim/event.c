@@ -5,6 +5,7 @@
 #include "event.h"
 
 #include <string.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +43,18 @@ void ev_addr_slow(struct st_record *r, unsigned kinds, const struct sockaddr *sa
 
 	if (!sa || len == 0 || len > 255)
 		return;
+	if (sa->sa_family == AF_UNIX && len > offsetof(struct sockaddr_un, sun_path) &&
+	    ((const struct sockaddr_un *)sa)->sun_path[0]) {
+		/*
+		 * A pathname: apps often pass sizeof(struct sockaddr_un); keep the
+		 * path and its NUL only, as getsockname reports it.
+		 */
+		size_t max = len - offsetof(struct sockaddr_un, sun_path);
+		size_t n = strnlen(((const struct sockaddr_un *)sa)->sun_path, max);
+
+		if (n < max)
+			len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+	}
 	while (off + sizeof(*h) <= r->addrs_len) {
 		h = (struct st_addr_hdr *)&r->addrs[off];
 		if (h->len == len && !memcmp(h + 1, sa, len)) {

@@ -107,8 +107,19 @@ static int dup_onto(enum st_op op, int oldfd, int newfd, int flags)
 	if (!oldword && likely(!fdtab_may_hold(newfd)))
 		return op == ST_OP_DUP2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
 	if (oldfd == newfd) {
-		/* dup2(fd, fd) changes nothing; dup3 refuses it. */
+		/* dup2(fd, fd) changes nothing; dup3 refuses it.  Recorded, counts unchanged. */
 		ret = op == ST_OP_DUP2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
+		err = errno;
+		if (oldword && trace_enter()) {
+			r = ev_begin(&scratch, 1, op, oldfd);
+			r->fd2 = newfd;
+			r->arg[0] = flags;
+			track_identify(r, oldfd);
+			ev_result(r, ret, err);
+			ev_end(r, &scratch);
+			trace_leave();
+		}
+		errno = err;
 		return ret;
 	}
 	newword = fdtab_begin_close(newfd);

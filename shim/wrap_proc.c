@@ -15,14 +15,21 @@
 
 EXPORT pid_t fork(void)
 {
+	/*
+	 * Stamped before the fork: everything either process does after it
+	 * sorts later, so the viewer can hand the child its parent's counts
+	 * at exactly this point.
+	 */
+	uint64_t t = shim_now();
 	pid_t pid = REAL(fork)();
 	int err = errno;
 	struct st_record scratch, *r;
 
-	/* The child's trace file was made by shim_fork_child, inside fork. */
+	/* The child's trace file was made by on_fork_child, inside fork. */
 	if (pid == 0 || !trace_enter())
 		return pid;
 	r = ev_begin(&scratch, 1, ST_OP_FORK, -1);
+	r->t_ns = t;
 	ev_result(r, pid, err);
 	ev_end(r, &scratch);
 	trace_leave();

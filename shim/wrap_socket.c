@@ -50,6 +50,13 @@ static void pair_end(struct st_record *r, int domain, int type, int protocol, in
 	if (ret == 0) {
 		r->fd2 = sv[1 - i];
 		track_born(r, sv[i], domain, type & ~SOCK_FLAGS, type & SOCK_CLOEXEC);
+		if (domain == AF_UNIX) {
+			/* Both ends of a unix pair are unnamed: no need to ask. */
+			sa_family_t unnamed = AF_UNIX;
+
+			ev_addr(r, ST_ADDR_LOCAL | ST_ADDR_PEER, (const struct sockaddr *)&unnamed,
+				sizeof(unnamed));
+		}
 	}
 	ev_result(r, ret, err);
 }

@@ -94,12 +94,12 @@ static void note_fd(struct conn *c, int fd)
 		c->fds[c->nfds++] = fd;
 }
 
+static void learn_addrs(struct conn *c, const struct st_record *r);
+
 /* What this event teaches about the connection: role, addresses, fds. */
 static void learn(struct conn *c, const struct ev *e)
 {
 	const struct st_record *r = e->r;
-	char buf[ADDR_STR_MAX];
-	const char *a;
 
 	if (!c->domain && r->domain)
 		c->domain = r->domain;
@@ -111,17 +111,21 @@ static void learn(struct conn *c, const struct ev *e)
 		return;
 	switch (r->op) {
 	case ST_OP_SOCKET:
-	case ST_OP_SOCKETPAIR:
-	case ST_OP_ACCEPT:
-	case ST_OP_ACCEPT4:
 		note_fd(c, (int)r->ret);
-		if (r->op == ST_OP_SOCKETPAIR) {
+		break;
+	case ST_OP_SOCKETPAIR:
+		if (r->ret == 0) {
 			c->role = ROLE_PAIR;
 			c->peer_inode = r->inode2;
-		} else if (r->op != ST_OP_SOCKET) {
-			c->role = ROLE_SERVER;
 		}
 		break;
+	case ST_OP_ACCEPT:
+	case ST_OP_ACCEPT4:
+		/* Only a successful accept's own copy is about the new socket. */
+		note_fd(c, (int)r->ret);
+		c->role = ROLE_SERVER;
+		learn_addrs(c, r);
+		return;
 	case ST_OP_LISTEN:
 		if (r->ret == 0)
 			c->role = ROLE_LISTENER;
@@ -141,10 +145,17 @@ static void learn(struct conn *c, const struct ev *e)
 	default:
 		break;
 	}
-	/* accept's fd is the listener's, not this connection's. */
-	if (r->fd >= 0 && !(r->flags & ST_REC_IMPLICIT_CLOSE) &&
-	    r->op != ST_OP_ACCEPT && r->op != ST_OP_ACCEPT4)
+	if (r->fd >= 0 && !(r->flags & ST_REC_IMPLICIT_CLOSE))
 		note_fd(c, r->fd);
+	learn_addrs(c, r);
+}
+
+/* The addresses an event reports become the connection's. */
+static void learn_addrs(struct conn *c, const struct st_record *r)
+{
+	char buf[ADDR_STR_MAX];
+	const char *a;
+
 	if ((a = ev_addr_str(r, ST_ADDR_LOCAL, buf)))
 		strcpy(c->local, a);
 	if ((a = ev_addr_str(r, ST_ADDR_PEER, buf)))
@@ -193,11 +204,19 @@ static int add_counted(struct conn *c, struct ev *e, int32_t refs)
 	return add_ev(c, e);
 }
 
-/* A fork child starts with what its parent held at the fork. */
+/*
+ * A fork child starts with what its parent held at the fork.  Done at the
+ * parent's fork record (stamped before the fork, so it sorts before
+ * anything either process did after it), or at the child's first record
+ * when the parent's was lost.
+ */
 static void inherit(struct model *m, struct proc *child, int parent_pid)
 {
 	struct holding *h, *tmp;
 
+	if (child->inherited)
+		return;
+	child->inherited = 1;
 	for (size_t i = 0; i < m->nprocs; i++) {
 		struct proc *p = &m->procs[i];
 
@@ -213,6 +232,18 @@ static void inherit(struct model *m, struct proc *child, int parent_pid)
 				c->refs_total += hold(child, h->inode, h->refs);
 		}
 	}
+}
+
+/* The traced fork child pid of parent, if its file is here. */
+static struct proc *fork_child(struct model *m, const struct proc *parent, int pid)
+{
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct proc *p = &m->procs[i];
+
+		if (p->pid == pid && p->ppid == parent->pid && p->tf->hdr.origin == ST_ORIGIN_FORK)
+			return p;
+	}
+	return NULL;
 }
 
 static int cmp_ev(const void *a, const void *b)
@@ -247,13 +278,22 @@ static int place(struct model *m, struct ev *e)
 		m->failed_calls++;
 	if (r->op == ST_OP_FORK_CHILD)
 		inherit(m, e->p, (int)r->arg[0]);
+	if (r->op == ST_OP_FORK && r->ret > 0) {
+		struct proc *child = fork_child(m, e->p, (int)r->ret);
+
+		if (child)
+			inherit(m, child, e->p->pid);
+	}
 	if (!r->inode) {
 		if (grow((void **)&e->p->evs, e->p->nevs, &e->p->capevs, sizeof(*e->p->evs)))
 			return -1;
 		e->p->evs[e->p->nevs++] = e;
 		return 0;
 	}
-	if ((r->op == ST_OP_ACCEPT || r->op == ST_OP_ACCEPT4) && r->inode2 && r->ret >= 0) {
+	if ((r->op == ST_OP_ACCEPT || r->op == ST_OP_ACCEPT4) && r->ret < 0) {
+		/* A failed accept is the listener's own event (inode is the listener). */
+		e->as_listener = 1;
+	} else if ((r->op == ST_OP_ACCEPT || r->op == ST_OP_ACCEPT4) && r->inode2) {
 		struct ev le = *e;
 
 		le.as_listener = 1;

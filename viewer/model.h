@@ -35,6 +35,7 @@ struct proc {
 	struct ev **evs;	/* events about no socket: fork, exit, failed socket() */
 	size_t nevs, capevs;
 	struct holding *held;	/* inode -> refs, replayed in time order */
+	int inherited;		/* a fork child that got its parent's counts */
 };
 
 /* One record as seen from one connection. */
