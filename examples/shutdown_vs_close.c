@@ -5,7 +5,8 @@
  * at the socket, nothing is sent and the peer sees no EOF.  shutdown(SHUT_WR)
  * sends the FIN at once, however many fds reference the socket.  In the
  * trace the close of the original fd leaves the socket with a reference (the
- * dup), and the connection's end comes from the shutdown, not from a close.
+ * dup); a second dup makes two, and the connection's end comes from the
+ * shutdown with both still open, not from a close.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -117,7 +118,7 @@ static int accept_one(int lfd)
 
 int main(void)
 {
-	int lfd, cfd, afd, dfd;
+	int lfd, cfd, afd, dfd, efd;
 	struct sockaddr_in addr;
 	ssize_t n;
 	char c;
@@ -147,7 +148,14 @@ int main(void)
 	printf("# after close(%d): server read -> EAGAIN "
 	       "(no FIN: fd %d still references the socket)\n", cfd, dfd);
 
-	/* Part B: shutdown acts on the socket itself, not on one fd. */
+	/*
+	 * Part B: shutdown acts on the socket itself, not on one fd: with two
+	 * fds referencing the socket, it still sends the FIN at once.
+	 */
+	efd = dup(dfd);
+	if (efd < 0)
+		die("dup");
+	printf("# dup fd=%d -> %d\n", dfd, efd);
 	if (shutdown(dfd, SHUT_WR) < 0)
 		die("shutdown");
 	n = read(afd, &c, 1);
@@ -156,10 +164,12 @@ int main(void)
 	if (n != 0)
 		fail("part B: data where EOF was expected");
 	printf("# after shutdown(%d, SHUT_WR): server read -> EOF "
-	       "(FIN sent although fd %d is still open)\n", dfd, dfd);
+	       "(FIN sent although fds %d and %d still reference the socket)\n", dfd, dfd, efd);
 
 	if (close(dfd) < 0)
 		die("close dup");
+	if (close(efd) < 0)
+		die("close second dup");
 	if (close(afd) < 0)
 		die("close accepted");
 	if (close(lfd) < 0)
