@@ -12,7 +12,6 @@
 
 #include "ring.h"
 
-__thread int shim_busy TLS_IE;
 static __thread pid_t tls_tid TLS_IE;
 
 pid_t shim_tid(void)

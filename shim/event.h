@@ -3,7 +3,7 @@
  *
  * Every wrapper follows the same shape: call the real function, save errno,
  * trace_enter() (skip tracing if it says no), ev_begin() a record, fill it,
- * ev_end(), trace_leave(), restore errno, return the real result untouched.
+ * ev_end(), restore errno, return the real result untouched.
  * A traced record is written straight into its ring slot (no copy); an
  * untraced one, still needed to keep the fd table true, goes to a scratch
  * record on the caller's stack.
@@ -20,27 +20,19 @@
 #include "ring.h"
 #include "shim.h"
 
-/* Set while this thread is inside the shim's own tracing code. */
-extern __thread int shim_busy TLS_IE;
-
 /*
- * May this call be traced?  No while set-up is pending elsewhere, while
- * tracing is off, or when the shim itself is the caller (our own calls
- * must not show up as the app's).  A yes must be paired with trace_leave().
+ * May this call be traced?  No while set-up is pending elsewhere or tracing
+ * is off.  There is deliberately no "inside the shim" guard: the shim's own
+ * calls go straight to the real functions (REAL), never through a wrapper,
+ * so any wrapper entered while another is half-way through a record is the
+ * app's own call, from a signal handler, and must be recorded like any
+ * other (the ring and the tables are wait-free for exactly this).
  */
 static inline int trace_enter(void)
 {
 	if (unlikely(__atomic_load_n(&shim.init, __ATOMIC_ACQUIRE) != SHIM_READY))
 		shim_ensure_init();
-	if (!shim_hdr() || shim_busy)
-		return 0;
-	shim_busy = 1;
-	return 1;
-}
-
-static inline void trace_leave(void)
-{
-	shim_busy = 0;
+	return shim_hdr() != NULL;
 }
 
 /*
@@ -88,12 +80,6 @@ static inline void ev_end(struct st_record *r, const struct st_record *scratch)
 {
 	if (r != scratch)
 		ring_publish(r);
-}
-
-/* Is a trace file mapped?  (For records made inside another wrapper's record.) */
-static inline int ev_tracing(void)
-{
-	return shim_hdr() != NULL;
 }
 
 /* Store the call's result: ret, and err when ret < 0. */

@@ -68,7 +68,7 @@ static void config_ring(void)
 		errno = 0;
 		mb = strtoul(env, &end, 10);
 		if (errno || *end || mb < 1 || mb > RING_MB_MAX) {
-			shim_log("SOCKTRACE_RING_MB must be 1..4096, using 4", env, 0);
+			shim_log("note: SOCKTRACE_RING_MB must be 1..4096, using 4", env, 0);
 			mb = RING_MB_DEFAULT;
 		}
 	}
@@ -100,7 +100,6 @@ static void record_start(enum st_op op, int64_t arg0)
 	r = ev_begin(&scratch, 1, op, -1);
 	r->arg[0] = arg0;
 	ev_end(r, &scratch);
-	trace_leave();
 }
 
 /*
@@ -144,10 +143,10 @@ void shim_ensure_init(void)
 	shim_log_setup();
 	config_ring();
 	rc = config_dir();
-	why = "the trace directory name";
+	why = "tracing off: the trace directory name";
 	if (!rc) {
 		rc = sock_pool_init(pool_capacity());
-		why = "reserving the socket table";
+		why = "tracing off: reserving the socket table";
 	}
 	if (!rc)
 		rc = tracefile_open(&cfg, ST_ORIGIN_ROOT, getppid(), NULL, &why);

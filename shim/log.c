@@ -47,7 +47,7 @@ void shim_log(const char *what, const char *detail, int err)
 	sb_u64(&sb, (uint64_t)shim.pid);
 	sb_str(&sb, "] ");
 	sb_str(&sb, program_invocation_short_name);
-	sb_str(&sb, ": tracing off: ");
+	sb_str(&sb, ": ");
 	sb_str(&sb, what);
 	if (detail) {
 		sb_str(&sb, ": ");

@@ -12,7 +12,8 @@
 void shim_log_setup(void);
 
 /*
- * Append one line "socktrace[pid] exe: what: detail: ERRNAME (message)".
+ * Append one line "socktrace[pid] exe: what: detail: ERRNAME (message)";
+ * what says whether tracing is off ("tracing off: creating ...") or goes on.
  * err is a positive errno or 0.  Best effort: a log that cannot be
  * written is given up silently (the app must run on).
  */

@@ -141,19 +141,19 @@ int tracefile_open(const struct tracefile_cfg *cfg, enum st_origin origin, pid_t
 		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 		exe[n < 0 ? 0 : n] = 0;
 	}
-	*why = "creating the trace directory";
+	*why = "tracing off: creating the trace directory";
 	rc = make_dirs(cfg->dir);
 	if (rc)
 		return rc;
-	*why = "creating the trace file";
+	*why = "tracing off: creating the trace file";
 	fd = create_file(cfg->dir, exe, shim.pid, path, sizeof(path));
 	if (fd < 0)
 		return fd;
-	*why = "reserving the trace file's space";
+	*why = "tracing off: reserving the trace file's space";
 	rc = posix_fallocate(fd, 0, (off_t)len);
 	if (rc)
 		goto fail;
-	*why = "mapping the trace file";
+	*why = "tracing off: mapping the trace file";
 	h = mmap(0, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (h == MAP_FAILED) {
 		rc = errno;

@@ -40,7 +40,7 @@ static void close_missed(int fd, int64_t old)
 	if (old <= 0 || ((uint64_t)old & FDE_CLOSING))
 		return;
 	idx = (uint32_t)(((uint64_t)old & FDE_IDX_MASK) - 1);
-	m = ev_begin(&scratch, ev_tracing(), ST_OP_MISSED_CLOSE, fd);
+	m = ev_begin(&scratch, trace_enter(), ST_OP_MISSED_CLOSE, fd);
 	fill_identity(m, idx);
 	m->refs = sock_unref(idx);
 	ev_end(m, &scratch);

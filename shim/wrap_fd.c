@@ -22,19 +22,15 @@ static __attribute__((noinline)) int close_traced(int fd, uint64_t *slot)
 	int ret = REAL(close)(fd);
 	int err = errno;
 	struct st_record scratch, *r;
-	int traced;
 
 	if (!word)		/* another thread's close of fd owns the entry */
 		return ret;
 	/* Linux releases the fd even when close fails with EINTR: only EBADF kept nothing. */
 	fdtab_end_close_at(slot, word);
-	traced = trace_enter();
-	r = ev_begin(&scratch, traced, ST_OP_CLOSE, fd);
+	r = ev_begin(&scratch, trace_enter(), ST_OP_CLOSE, fd);
 	track_drop(r, word);
 	ev_result(r, ret, err);
 	ev_end(r, &scratch);
-	if (traced)
-		trace_leave();
 	errno = err;
 	return ret;
 }
@@ -58,15 +54,13 @@ static void copied(enum st_op op, int oldfd, int newfd, uint64_t oldword, int cl
 		   int64_t arg0, int err)
 {
 	struct st_record scratch, *r;
-	int traced;
 
 	if (!oldword) {
 		if (newfd >= 0)
 			track_forget_stale(newfd);
 		return;
 	}
-	traced = trace_enter();
-	r = ev_begin(&scratch, traced, op, oldfd);
+	r = ev_begin(&scratch, trace_enter(), op, oldfd);
 	r->arg[0] = arg0;
 	if (newfd >= 0)
 		track_copy(r, oldword, newfd, cloexec);
@@ -74,8 +68,6 @@ static void copied(enum st_op op, int oldfd, int newfd, uint64_t oldword, int cl
 		track_identify(r, oldfd);
 	ev_result(r, newfd, err);
 	ev_end(r, &scratch);
-	if (traced)
-		trace_leave();
 }
 
 EXPORT int dup(int fd)
@@ -117,7 +109,6 @@ static int dup_onto(enum st_op op, int oldfd, int newfd, int flags)
 			track_identify(r, oldfd);
 			ev_result(r, ret, err);
 			ev_end(r, &scratch);
-			trace_leave();
 		}
 		errno = err;
 		return ret;
@@ -131,18 +122,14 @@ static int dup_onto(enum st_op op, int oldfd, int newfd, int flags)
 			fdtab_install(newfd, (uint32_t)((newword & FDE_IDX_MASK) - 1),
 				      newword & FDE_CLOEXEC);
 		} else {
-			int traced = trace_enter();
-
 			fdtab_end_close(newfd, newword);
-			r = ev_begin(&scratch, traced, op, oldfd);
+			r = ev_begin(&scratch, trace_enter(), op, oldfd);
 			r->fd2 = newfd;
 			r->flags |= ST_REC_IMPLICIT_CLOSE;
 			r->arg[0] = flags;
 			track_drop(r, newword);
 			ev_result(r, ret, err);
 			ev_end(r, &scratch);
-			if (traced)
-				trace_leave();
 		}
 	}
 	copied(op, oldfd, ret, oldword, flags & O_CLOEXEC, flags, err);

@@ -32,7 +32,6 @@ EXPORT pid_t fork(void)
 	r->t_ns = t;
 	ev_result(r, pid, err);
 	ev_end(r, &scratch);
-	trace_leave();
 	errno = err;
 	return pid;
 }
@@ -54,7 +53,6 @@ static void mark_exit(enum st_op op, int has_status, int status)
 	r->arg[0] = status;
 	ev_end(r, &scratch);
 	tracefile_mark_end(hdr, ST_STATE_EXITED, has_status, status);
-	trace_leave();
 }
 
 EXPORT void _exit(int status)

@@ -34,7 +34,6 @@ EXPORT int socket(int domain, int type, int protocol)
 		track_born(r, fd, domain, type & ~SOCK_FLAGS, type & SOCK_CLOEXEC);
 	ev_result(r, fd, err);
 	ev_end(r, &scratch);
-	trace_leave();
 	errno = err;
 	return fd;
 }
@@ -84,7 +83,6 @@ EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 		ev_end(r[0], &scratch[0]);
 		ev_end(r[1], &scratch[1]);
 	}
-	trace_leave();
 	errno = err;
 	return ret;
 }
@@ -106,7 +104,6 @@ EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 		ev_addr(r, ST_ADDR_ARG, addr, len);
 	ev_result(r, ret, err);
 	ev_end(r, &scratch);
-	trace_leave();
 	errno = err;
 	return ret;
 }
@@ -139,7 +136,6 @@ EXPORT int listen(int fd, int backlog)
 	}
 	ev_result(r, ret, err);
 	ev_end(r, &scratch);
-	trace_leave();
 	errno = err;
 	return ret;
 }
@@ -203,7 +199,6 @@ static int accept_common(enum st_op op, int lfd, struct sockaddr *addr, socklen_
 		return fd;
 	accepted(op, lfd, fd, flags, err, addr ? NULL : (struct sockaddr *)&ss,
 		 slen <= sizeof(ss) ? slen : sizeof(ss));
-	trace_leave();
 	errno = err;
 	return fd;
 }
@@ -255,7 +250,6 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	}
 	ev_result(r, ret, err);
 	ev_end(r, &scratch);
-	trace_leave();
 	errno = err;
 	return ret;
 }
@@ -273,7 +267,6 @@ EXPORT int shutdown(int fd, int how)
 	track_identify(r, fd);
 	ev_result(r, ret, err);
 	ev_end(r, &scratch);
-	trace_leave();
 	errno = err;
 	return ret;
 }

@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -133,6 +134,8 @@ int cmd_run(int argc, char **argv)
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
 	struct loaded l = { 0 };
 	struct model m;
+	int execpipe[2], exec_err;
+	ssize_t n;
 	pid_t pid;
 
 	while ((opt = getopt_long(argc, argv, "+o:rqh", opts, NULL)) != -1) {
@@ -181,6 +184,11 @@ int cmd_run(int argc, char **argv)
 	if (!preload)
 		goto done;
 
+	/* Tells us whether exec worked: closed by exec, or given errno. */
+	if (pipe2(execpipe, O_CLOEXEC) != 0) {
+		perror("socktrace run: pipe");
+		goto done;
+	}
 	/* Like a shell: ^C and ^\ are for the command; we stay to report. */
 	sigaction(SIGINT, &ign, &old_int);
 	sigaction(SIGQUIT, &ign, &old_quit);
@@ -192,7 +200,9 @@ int cmd_run(int argc, char **argv)
 	}
 	if (pid == 0) {
 		char *log;
+		int e;
 
+		close(execpipe[0]);
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGQUIT, &old_quit, NULL);
 		setenv("LD_PRELOAD", preload, 1);
@@ -200,9 +210,15 @@ int cmd_run(int argc, char **argv)
 		if (!getenv("SOCKTRACE_LOG") && asprintf(&log, "%s/socktrace.log", dir) >= 0)
 			setenv("SOCKTRACE_LOG", log, 1);
 		execvp(argv[optind], argv + optind);
-		fprintf(stderr, "socktrace run: %s: %s\n", argv[optind], strerror(errno));
-		_exit(errno == ENOENT ? 127 : 126);
+		e = errno;
+		fprintf(stderr, "socktrace run: %s: %s\n", argv[optind], strerror(e));
+		(void)!write(execpipe[1], &e, sizeof(e));
+		_exit(e == ENOENT ? 127 : 126);
 	}
+	close(execpipe[1]);
+	while ((n = read(execpipe[0], &exec_err, sizeof(exec_err))) < 0 && errno == EINTR)
+		;
+	close(execpipe[0]);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
 			perror("socktrace run: waitpid");
@@ -210,6 +226,12 @@ int cmd_run(int argc, char **argv)
 		}
 	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
+	/* The command never ran: there is nothing to report (nor to keep). */
+	if (n > 0) {
+		if (!out)
+			rmdir(dir);
+		goto done;
+	}
 	if (mode == 'q')
 		goto done;
 	load_print_notes(dir);

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Ring wrap accounting: with a 1 MiB ring, churn_udp makes far more events
+# than the ring holds.  The report keeps exactly the newest `capacity`
+# records, and events_lost counts every other one: nothing vanishes unseen.
+. "$(dirname "$0")/lib.sh"
+plan 15
+
+M=10000
+# sum of every record the report shows, counting each once (no accepts here).
+records() { jq -r '([.processes[].events[]] | length) + ([.connections[].events[]] | length)' "$1"; }
+
+# Baseline: the shim's own events in a run that makes no socket call.
+SOCKTRACE_RING_MB=1 traced "$WORK/t0" "$PROGS/churn_udp" 0 > "$WORK/out0"
+ok $? "churn_udp 0 runs under the shim"
+report_json "$WORK/t0" > "$WORK/r0.json"
+ok $? "report --json of the baseline run"
+is "$(jq -r '.summary.events_lost' "$WORK/r0.json")" 0 "baseline: nothing lost"
+base=$(records "$WORK/r0.json")
+[ "$base" -gt 0 ]
+ok $? "baseline: the shim's own events ($base) are in the trace"
+
+# The ring's capacity, from the trace file header (capacity: u64 at offset 24,
+# record_size: u32 at offset 16; see include/trace_format.h).
+f0=$(ls "$WORK"/t0/*.socktrace | head -n 1)
+cap=$(od -An -t u8 -j 24 -N 8 "$f0" | tr -d ' ')
+rsize=$(od -An -t u4 -j 16 -N 4 "$f0" | tr -d ' ')
+is "$cap" $(( (1 << 20) / rsize )) "SOCKTRACE_RING_MB=1 gives a ring of 1 MiB / $rsize-byte records"
+
+SOCKTRACE_RING_MB=1 traced "$WORK/tr" "$PROGS/churn_udp" "$M" > "$WORK/out"
+ok $? "churn_udp $M runs under the shim"
+is "$(cat "$WORK/out")" "made $M" "it made $M sockets"
+report_json "$WORK/tr" > "$WORK/r.json"
+ok $? "report --json of the wrapped ring"
+q() { jq -r "$1" "$WORK/r.json"; }
+
+made=$((2 * M + base))
+lost=$(q '.summary.events_lost')
+shown=$(records "$WORK/r.json")
+is "$((shown + lost))" "$made" "records shown + events_lost == 2*$M + baseline $base"
+is "$lost" $((made - cap)) "events_lost == events made - ring capacity, exactly"
+is "$shown" "$cap" "the report shows a full ring: $cap records"
+is "$(q '.processes[0].events_lost')" "$lost" "the process's events_lost is the summary's"
+is "$(q '[.connections[] | .events | map(.op) | join(",")] | .[1:] | map(select(. != "socket,close")) | length')" 0 \
+	"the newest records are kept: every connection after the oldest has socket,close"
+
+"$ST" report "$WORK/tr" > "$WORK/r.txt"
+like "$(grep '^summary:' "$WORK/r.txt")" "[^0-9]$lost events lost" "the text summary line counts the lost events"
+like "$(grep '^process ' "$WORK/r.txt")" "[^0-9]$lost events lost" "the text process line counts them too"
+done_testing
