@@ -10,8 +10,11 @@
  * The file is MAP_SHARED by the writer, its space reserved up front, so every
  * committed record survives SIGKILL.  Records form a ring: position p lives in
  * slot p & (capacity - 1).  A record is complete when its seq equals p + 1 and
- * its pos equals p; seq is stored last, with release order.  head counts every
- * position ever claimed, so a reader knows how many were overwritten.
+ * its pos equals p; seq is stored last, with release order.  While a writer
+ * owns a slot its seq is UINT64_MAX; a claim that finds its slot still owned
+ * (by a writer a whole lap behind) drops its event, so that position reads
+ * as lost.  head counts every position ever claimed, so a reader knows how
+ * many were overwritten or lost.
  *
  * Compatibility: a reader accepts only ST_FORMAT_VERSION.  Any change to the
  * layout below bumps the version.  New ops may be added without a bump (a
@@ -132,7 +135,7 @@ struct st_addr_hdr {
 #define ST_ADDRS_SIZE		152u
 
 struct st_record {
-	uint64_t seq;		/* pos + 1 when committed; stored last, release */
+	uint64_t seq;		/* pos + 1 when committed (stored last, release); UINT64_MAX while owned */
 	uint64_t pos;		/* the position this record was written for */
 	uint64_t t_ns;		/* CLOCK_MONOTONIC */
 	uint64_t inode;		/* the socket the event is about; 0 = none */

@@ -37,7 +37,7 @@ static inline int trace_enter(void)
 
 /*
  * Begin a record: a claimed ring slot when traced (and a trace file is
- * mapped), else scratch.  Every fixed field is set: op, fd, time, pid, tid,
+ * mapped) and the slot could be taken, else scratch.  Every fixed field is set: op, fd, time, pid, tid,
  * the rest zero (fd2 -1).  Must be paired with ev_end(), on every path.
  * Inline: it runs once per event and is most of the per-event cost.
  */
@@ -58,8 +58,10 @@ static inline struct st_record *ev_begin(struct st_record *scratch, int traced, 
 					 int fd)
 {
 	struct st_file_header *hdr = traced ? shim_hdr() : NULL;
-	struct st_record *r = hdr ? ring_claim(hdr, shim.recs) : scratch;
+	struct st_record *r = hdr ? ring_claim(hdr, shim.recs) : NULL;
 
+	if (!r)		/* untraced, or dropped: the tables still need the record */
+		r = scratch;
 	/* Every field is written: a ring slot holds a record from the last lap. */
 	r->t_ns = shim_now();
 	r->inode = 0;

@@ -47,7 +47,7 @@ static void notes(const struct ev *e, char *out, size_t n, const struct style *s
 
 	out[0] = 0;
 #define ADD(...) (o += (size_t)snprintf(out + o, o < n ? n - o : 0, __VA_ARGS__), o = o < n ? o : n)
-	if (e->as_listener) {
+	if (e->as_listener && r->ret >= 0) {
 		ADD("new connection fd %lld", (long long)r->ret);
 		if (peer)
 			ADD(" from %s", peer);
@@ -61,13 +61,14 @@ static void notes(const struct ev *e, char *out, size_t n, const struct style *s
 	}
 	if (r->inode && !(r->flags & ST_REC_REFS_UNKNOWN) && r->op != ST_OP_LISTEN &&
 	    r->op != ST_OP_BIND && r->op != ST_OP_CONNECT) {
-		int32_t refs = ev_refs(e), others = e->refs_total - refs;
+		int32_t refs = ev_refs(e);
+		int64_t others = (int64_t)e->refs_total - refs;	/* corrupt input must not overflow */
 		int closing = r->op == ST_OP_CLOSE || r->op == ST_OP_MISSED_CLOSE ||
 			      (r->flags & ST_REC_IMPLICIT_CLOSE);
 
 		ADD("%srefs %d", o ? "  " : "", refs);
 		if (e->refs_total >= 0 && others > 0)
-			ADD(" (+%d in other processes)", others);
+			ADD(" (+%lld in other processes)", (long long)others);
 		if (closing && e->refs_total == 0)
 			ADD(" %s(last reference: the kernel closes the socket)%s", st->green, st->off);
 		else if (closing && refs >= 0)

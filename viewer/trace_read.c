@@ -93,7 +93,9 @@ static int copy_records(struct trace_file *tf, const char *base, char *err, size
 			continue;
 		}
 		memcpy(&tf->recs[tf->nrecs], r, sizeof(*r));
-		if (__atomic_load_n(&r->seq, __ATOMIC_ACQUIRE) != seq) {
+		/* The copy's loads complete before seq is read again (seqlock). */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&r->seq, __ATOMIC_RELAXED) != seq) {
 			tf->torn++;	/* overwritten while we copied (live writer) */
 			continue;
 		}
@@ -113,7 +115,8 @@ int trace_load(const char *path, struct trace_file **out, char *err, size_t errl
 	void *map = MAP_FAILED;
 	int fd, rc = -1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO named like a trace must not hang the report. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return fail(err, errlen, "cannot open: %s", strerror(errno));
 	if (fstat(fd, &st) != 0) {
