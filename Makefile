@@ -76,6 +76,7 @@ bench: all
 	SHIM=$(CURDIR)/$(B)/libsocktrace.so BUILD=$(CURDIR)/$(B)/bench bench/run.sh
 
 demo: all
+	rm -rf $(B)/demo
 	$(B)/socktrace run -o $(B)/demo --report -- $(B)/examples/echo
 
 install: all
