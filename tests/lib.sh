@@ -81,6 +81,12 @@ field() {
 	sed -n "s/.*[ ]$2=\([^ ]*\).*/\1/p" "$1" | head -n 1
 }
 
+# printed FILE WORD KEY: the value after KEY= on the first line starting
+# with WORD ("printed out accept peer" for "accept fd=5 ... peer=1.2.3.4:5").
+printed() {
+	sed -En "s/^$2( .*)? $3=([^ ]*).*/\2/p" "$1" | head -n 1
+}
+
 done_testing() {
 	[ "$T_FAIL" -eq 0 ]
 	exit $?

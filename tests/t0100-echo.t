@@ -8,10 +8,10 @@ ok $? "echo runs under the shim"
 report_json "$WORK/tr" > "$WORK/r.json"
 ok $? "report --json succeeds"
 
-laddr=$(grep '^listen' "$WORK/out" | sed 's/.*addr=//')
-cloc=$(grep '^connect' "$WORK/out" | sed 's/.*local=\([^ ]*\).*/\1/')
-lfd=$(grep '^listen' "$WORK/out" | sed 's/.*fd=\([0-9]*\).*/\1/')
-afd=$(grep '^accept' "$WORK/out" | sed 's/.*fd=\([0-9]*\).*/\1/')
+laddr=$(printed "$WORK/out" listen addr)
+cloc=$(printed "$WORK/out" connect local)
+lfd=$(printed "$WORK/out" listen fd)
+afd=$(printed "$WORK/out" accept fd)
 q() { jq -r "$1" "$WORK/r.json"; }
 
 is "$(q '.processes | length')" 1 "one process"

@@ -11,10 +11,10 @@ ok $? "fork_server runs under the shim"
 report_json "$WORK/tr" > "$WORK/r.json"
 ok $? "report --json succeeds"
 
-lfd=$(grep '^listen ' "$WORK/out" | sed 's/.* fd=\([0-9]*\).*/\1/')
-cfd=$(grep '^connect ' "$WORK/out" | sed 's/.* fd=\([0-9]*\).*/\1/')
-afd=$(grep '^accept ' "$WORK/out" | sed 's/.* fd=\([0-9]*\).*/\1/')
-apeer=$(grep '^accept ' "$WORK/out" | sed 's/.* peer=\([^ ]*\).*/\1/')
+lfd=$(printed "$WORK/out" listen fd)
+cfd=$(printed "$WORK/out" connect fd)
+afd=$(printed "$WORK/out" accept fd)
+apeer=$(printed "$WORK/out" accept peer)
 like "$lfd $cfd $afd" '^[0-9]+ [0-9]+ [0-9]+$' "the program printed listen, connect and accept fds"
 
 q() { jq -r "$@" "$WORK/r.json"; }

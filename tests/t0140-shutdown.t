@@ -10,8 +10,8 @@ ok $? "shutdown_vs_close runs under the shim"
 report_json "$WORK/tr" > "$WORK/r.json"
 ok $? "report --json succeeds"
 
-cfd=$(grep '^connect ' "$WORK/out" | sed 's/.* fd=\([0-9]*\).*/\1/')
-clocal=$(grep '^connect ' "$WORK/out" | sed 's/.* local=\([^ ]*\).*/\1/')
+cfd=$(printed "$WORK/out" connect fd)
+clocal=$(printed "$WORK/out" connect local)
 dupline=$(grep '^# dup fd=' "$WORK/out" | head -n 1)
 dup2line=$(grep '^# dup fd=' "$WORK/out" | sed -n 2p)
 efd=$(printf '%s' "$dup2line" | sed -n 's/^# dup fd=\([0-9]*\) -> \([0-9]*\)$/\2/p')
