@@ -1,5 +1,6 @@
 /*
- * ring.c - claiming and publishing ring slots.
+ * ring.c - pre-faulting the ring's pages (claim and publish are inline in
+ * ring.h, once per event).
  *
  * A reader accepts slot (p & mask) as position p only if seq == p + 1 and
  * pos == p; a torn slot (writer killed mid-record) or an overwritten one
@@ -29,31 +30,8 @@ void ring_populate(struct st_file_header *hdr, struct st_record *recs, uint64_t 
 	madvise((void *)start, end - start, MADV_POPULATE_WRITE);
 }
 
-struct st_record *ring_claim(struct st_file_header *hdr, struct st_record *recs)
+void ring_populate_ahead(struct st_file_header *hdr, struct st_record *recs, uint64_t pos)
 {
-	uint64_t pos = __atomic_fetch_add(&hdr->head, 1, __ATOMIC_RELAXED);
-	uint64_t cap = hdr->capacity;
-	struct st_record *slot = &recs[pos & (cap - 1)];
-	uint64_t seq;
-
-	if (__builtin_expect((pos & (RING_POPULATE_RECS - 1)) == 0 && pos < cap, 0))
+	if (pos < hdr->capacity)
 		ring_populate(hdr, recs, pos + RING_POPULATE_RECS, RING_POPULATE_RECS);
-	/*
-	 * Take the slot only from a published older record (or a fresh one,
-	 * seq 0); the acquire-release CAS orders it before any payload store.
-	 */
-	seq = __atomic_load_n(&slot->seq, __ATOMIC_RELAXED);
-	if (seq == RING_IN_FLIGHT || seq > pos ||
-	    !__atomic_compare_exchange_n(&slot->seq, &seq, RING_IN_FLIGHT, 0,
-					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-		return NULL;
-	__atomic_store_n(&slot->pos, pos, __ATOMIC_RELAXED);
-	/*
-	 * Ask for the next claim's first two lines (all most records use) for
-	 * writing now, so that claim does not stall on a cache miss: measured
-	 * about 2 points off the churn's overhead.
-	 */
-	__builtin_prefetch(&recs[(pos + 1) & (cap - 1)], 1, 3);
-	__builtin_prefetch((const char *)&recs[(pos + 1) & (cap - 1)] + 64, 1, 3);
-	return slot;
 }
