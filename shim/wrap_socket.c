@@ -87,6 +87,20 @@ EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 	return ret;
 }
 
+/*
+ * Did the kernel read the app's address (so we may too)?  It looks the fd
+ * up first (EBADF, ENOTSOCK), refuses a length over sockaddr_storage
+ * unread (EINVAL), then copies (EFAULT); any other outcome means it read
+ * len bytes from there.  Reading an address the kernel did not could fault
+ * inside the app.
+ */
+static int arg_was_read(int ret, int err, socklen_t len)
+{
+	if (len > sizeof(struct sockaddr_storage))
+		return 0;
+	return ret == 0 || (err != EFAULT && err != EBADF && err != ENOTSOCK);
+}
+
 EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	int ret = REAL(bind)(fd, addr, len);
@@ -99,8 +113,7 @@ EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	track_identify(r, fd);
 	if (ret == 0)
 		ev_sockname(r, fd);
-	/* Readable: bind succeeded, or the kernel read it before failing. */
-	if (ret == 0 || (err != EFAULT && err != EBADF && err != ENOTSOCK))
+	if (arg_was_read(ret, err, len))
 		ev_addr(r, ST_ADDR_ARG, addr, len);
 	ev_result(r, ret, err);
 	ev_end(r, &scratch);
@@ -237,7 +250,7 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		return ret;
 	r = ev_begin(&scratch, 1, ST_OP_CONNECT, fd);
 	track_identify(r, fd);
-	readable = ret == 0 || (err != EFAULT && err != EBADF && err != ENOTSOCK);
+	readable = arg_was_read(ret, err, len);
 	if (ret == 0 || err == EINPROGRESS)
 		ev_sockname(r, fd);
 	if (ret == 0 && readable && peer_is_arg(addr, len)) {

@@ -5,7 +5,7 @@
 # with the right reference counts (tests/progs/calls).  Then the echo and
 # fork_server examples print the same with and without the shim.
 . "$(dirname "$0")/lib.sh"
-plan 40
+plan 41
 
 mkdir -p "$WORK/u" "$WORK/t"
 untraced "$PROGS/calls" "$WORK/u" > "$WORK/u.out" 2> "$WORK/u.err"
@@ -47,6 +47,12 @@ fev() {
 		| .events[] | select(.op == $op and .fd == $fd and .errno != null) | "\(.ret) \(.errno)\(if .addr then " " + .addr else "" end)"] | join(",")'
 }
 is "$(fev "$s2" bind)" "-1 EADDRINUSE $(note s1 addr)" "bind to the listener's address: EADDRINUSE, with the address tried"
+# A length over sockaddr_storage (128) that still fits a record: the kernel
+# refuses it unread, so the shim
+# must not read it either (the bytes end at a guard page).
+edge=$(r edge socket ret)
+is "$(fev "${edge:-0}" connect),$(fev "${edge:-0}" bind)" "-1 EINVAL,-1 EINVAL" \
+	"connect/bind with length 140 (over 128) at a guard page: EINVAL, no address read, no crash"
 is "$(fev "$udp" listen)" "-1 EOPNOTSUPP" "listen on a UDP socket: EOPNOTSUPP"
 is "$(fev "$s3" connect)" "-1 ECONNREFUSED $(note closed addr)" "connect to a closed port: ECONNREFUSED, with the address tried"
 is "$(fev "$s2" shutdown)" "-1 ENOTCONN" "shutdown of an unconnected socket: ENOTCONN"

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -201,6 +202,29 @@ int main(int argc, char **argv)
 	x = (int)CALL("twice", "socket", -2, -2, 0, socket(AF_INET, SOCK_STREAM, 0));
 	CALL("twice", "close", x, -2, 0, close(x));
 	CALL("twice", "close-again", x, -2, EBADF, close(x));
+
+	/*
+	 * An address length the kernel refuses unread (over sockaddr_storage):
+	 * the 16 readable bytes end at a guard page, so whoever reads the
+	 * length given faults.
+	 */
+	{
+		long pg = sysconf(_SC_PAGESIZE);
+		char *m = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		struct sockaddr_in edge = loopback(9);
+		struct sockaddr *at;
+		int g;
+
+		if (m == MAP_FAILED || mprotect(m + pg, pg, PROT_NONE))
+			die("mmap guard page");
+		at = (struct sockaddr *)(m + pg - sizeof(edge));
+		memcpy(at, &edge, sizeof(edge));
+		g = (int)CALL("edge", "socket", -2, -2, 0, socket(AF_INET, SOCK_STREAM, 0));
+		CALL("edge", "connect-len140", g, -2, EINVAL, connect(g, at, 140));
+		CALL("edge", "bind-len140", g, -2, EINVAL, bind(g, at, 140));
+		CALL("edge", "close", g, -2, 0, close(g));
+		munmap(m, 2 * pg);
+	}
 
 	/* The dup family on one socket. */
 	sa = (int)CALL("sa", "socket", -2, -2, 0, socket(AF_INET, SOCK_STREAM, 0));
