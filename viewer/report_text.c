@@ -108,12 +108,10 @@ static void print_event(FILE *out, const struct ev *e, uint64_t t0, const struct
 		(double)(int64_t)(r->t_ns - t0) / 1e9, st->off, who, call, color, res, st->off, note);
 }
 
-static void print_conn(FILE *out, const struct model *m, const struct conn *c, size_t i,
-		       const struct style *st)
+static void print_conn(FILE *out, const struct conn *c, size_t i, const struct style *st)
 {
 	const char *fam = family_name(c->domain), *type = socktype_name(c->type);
 
-	(void)m;
 	fprintf(out, "%sconnection %zu%s  pid %d  %s %s  %s%s%s  ", st->bold, i + 1, st->off, c->pid,
 		fam ? fam : "?", type ? type : "?", st->cyan, role_name(c->role), st->off);
 	if (c->role == ROLE_LISTENER)
@@ -188,6 +186,6 @@ void report_text(FILE *out, const struct model *m, int color)
 	for (size_t i = 0; i < m->nprocs; i++)
 		print_proc(out, &m->procs[i], st);
 	for (size_t i = 0; i < m->nconns; i++)
-		print_conn(out, m, m->conns[i], i, st);
+		print_conn(out, m->conns[i], i, st);
 	report_summary(out, m, color);
 }
