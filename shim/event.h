@@ -37,8 +37,8 @@ static inline int trace_enter(void)
 
 /*
  * Begin a record: a claimed ring slot when traced (and a trace file is
- * mapped) and the slot could be taken, else scratch.  Every fixed field is set: op, fd, time, pid, tid,
- * the rest zero (fd2 -1).  Must be paired with ev_end(), on every path.
+ * mapped) and the slot could be taken, else scratch.  Every fixed field is
+ * set: op, fd, time, pid, tid, the rest zero (fd2 -1).  Must be paired with ev_end(), on every path.
  * Inline: it runs once per event and is most of the per-event cost.
  */
 /* Store v into the 8 bytes at p (adjacent fields written as one). */

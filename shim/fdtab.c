@@ -154,15 +154,17 @@ void sock_set_listen_addr(uint32_t idx, const void *sa, unsigned len)
 	const struct sockaddr_in6 *in6 = &copy;
 	struct sock *s = &pool[idx];
 
+	int specific;
+
 	s->local_len = 0;
 	if (len > sizeof(copy))
 		return;
 	memcpy(&copy, sa, len);
-	if (len == sizeof(*in) && in->sin_family == AF_INET && in->sin_addr.s_addr != htonl(INADDR_ANY)) {
-		memcpy(s->local, sa, len);
-		s->local_len = (uint8_t)len;
-	} else if (len == sizeof(*in6) && in6->sin6_family == AF_INET6 &&
-		   !IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr)) {
+	specific = (len == sizeof(*in) && in->sin_family == AF_INET &&
+		    in->sin_addr.s_addr != htonl(INADDR_ANY)) ||
+		   (len == sizeof(*in6) && in6->sin6_family == AF_INET6 &&
+		    !IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr));
+	if (specific) {
 		memcpy(s->local, sa, len);
 		s->local_len = (uint8_t)len;
 	}

@@ -24,6 +24,12 @@
 #define FDE_CLOSING	(1ull << 32)	/* a close of this fd is in flight */
 #define FDE_CLOEXEC	(1ull << 33)
 
+/* The socket object a (non-zero) entry word names. */
+static inline uint32_t fde_idx(uint64_t word)
+{
+	return (uint32_t)((word & FDE_IDX_MASK) - 1);
+}
+
 struct sock {
 	uint64_t inode;
 	int32_t refs;		/* atomic: fds of this process naming it */
@@ -48,18 +54,16 @@ static inline uint64_t *fdtab_slot(int fd)
 	return chunk ? &chunk[u & (FDTAB_CHUNK - 1)] : 0;
 }
 
-/* The fast test every close() makes: could fd be a socket we track? */
-static inline int fdtab_may_hold(int fd)
-{
-	uint64_t *slot = fdtab_slot(fd);
-
-	return slot && __atomic_load_n(slot, __ATOMIC_RELAXED) != 0;
-}
-
 /* Does slot (from fdtab_slot, may be NULL) hold a socket? */
 static inline int fdtab_slot_holds(const uint64_t *slot)
 {
 	return slot && __atomic_load_n(slot, __ATOMIC_RELAXED) != 0;
+}
+
+/* The fast test: could fd be a socket we track? */
+static inline int fdtab_may_hold(int fd)
+{
+	return fdtab_slot_holds(fdtab_slot(fd));
 }
 
 /* Entry word for fd (0 = none). */
@@ -116,7 +120,7 @@ static inline void fdtab_end_close(int fd, uint64_t word)
 /* Set or clear FDE_CLOEXEC on fd's entry, if any. */
 void fdtab_set_cloexec(int fd, int on);
 
-/* Socket object idx (from an entry word: (word & FDE_IDX_MASK) - 1). */
+/* Socket object idx (from an entry word: fde_idx). */
 struct sock *sock_get(uint32_t idx);
 
 /*

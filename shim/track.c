@@ -39,7 +39,7 @@ static void close_missed(int fd, int64_t old)
 
 	if (old <= 0 || ((uint64_t)old & FDE_CLOSING))
 		return;
-	idx = (uint32_t)(((uint64_t)old & FDE_IDX_MASK) - 1);
+	idx = fde_idx((uint64_t)old);
 	m = ev_begin(&scratch, trace_enter(), ST_OP_MISSED_CLOSE, fd);
 	fill_identity(m, idx);
 	m->refs = sock_unref(idx);
@@ -84,7 +84,7 @@ uint64_t track_identify(struct st_record *r, int fd)
 	int64_t idx;
 
 	if (word && !(word & FDE_CLOSING)) {
-		fill_identity(r, (uint32_t)((word & FDE_IDX_MASK) - 1));
+		fill_identity(r, fde_idx(word));
 		return word;
 	}
 	r->inode = fd_inode(fd);
@@ -114,7 +114,7 @@ uint64_t track_identify(struct st_record *r, int fd)
 
 void track_copy(struct st_record *r, uint64_t word, int newfd, int cloexec)
 {
-	uint32_t idx = (uint32_t)((word & FDE_IDX_MASK) - 1);
+	uint32_t idx = fde_idx(word);
 
 	sock_ref(idx);
 	install(newfd, idx, cloexec);
@@ -125,7 +125,7 @@ void track_copy(struct st_record *r, uint64_t word, int newfd, int cloexec)
 
 void track_drop(struct st_record *r, uint64_t word)
 {
-	uint32_t idx = (uint32_t)((word & FDE_IDX_MASK) - 1);
+	uint32_t idx = fde_idx(word);
 
 	fill_identity(r, idx);
 	r->refs = sock_unref(idx);

@@ -119,7 +119,7 @@ static int dup_onto(enum st_op op, int oldfd, int newfd, int flags)
 	if (newword) {
 		if (ret < 0) {
 			/* Nothing was closed: give the entry back. */
-			fdtab_install(newfd, (uint32_t)((newword & FDE_IDX_MASK) - 1),
+			fdtab_install(newfd, fde_idx(newword),
 				      newword & FDE_CLOEXEC);
 		} else {
 			fdtab_end_close(newfd, newword);

@@ -127,7 +127,7 @@ static void cache_listen_addr(const struct st_record *r, uint64_t word)
 	const struct st_addr_hdr *h = (const void *)r->addrs;
 
 	if (r->addrs_len >= sizeof(*h) && (h->kinds & ST_ADDR_LOCAL))
-		sock_set_listen_addr((uint32_t)((word & FDE_IDX_MASK) - 1), h + 1, h->len);
+		sock_set_listen_addr(fde_idx(word), h + 1, h->len);
 }
 
 EXPORT int listen(int fd, int backlog)
@@ -169,7 +169,7 @@ static void accepted(enum st_op op, int lfd, int fd, int flags, int err,
 	r->arg[0] = flags;
 	lword = track_identify(r, lfd);
 	if (lword)
-		listener = sock_get((uint32_t)((lword & FDE_IDX_MASK) - 1));
+		listener = sock_get(fde_idx(lword));
 	r->inode2 = r->inode;
 	r->arg[1] = r->refs;	/* the listener's own count, for its timeline */
 	if (fd < 0) {

@@ -32,9 +32,10 @@ const char *ev_addr_str(const struct st_record *r, unsigned kind, char *out)
 
 		if (a->kinds & kind) {
 			struct sockaddr_storage ss;	/* records pack addresses unaligned */
+			size_t len = a->len < sizeof(ss) ? a->len : sizeof(ss);
 
-			memcpy(&ss, a + 1, a->len < sizeof(ss) ? a->len : sizeof(ss));
-			return addr_format((const struct sockaddr *)&ss, a->len < sizeof(ss) ? a->len : sizeof(ss), out);
+			memcpy(&ss, a + 1, len);
+			return addr_format((const struct sockaddr *)&ss, len, out);
 		}
 		off += sizeof(*a) + a->len;
 	}
@@ -272,6 +273,7 @@ static int is_failure(const struct st_record *r)
 static int place(struct model *m, struct ev *e)
 {
 	const struct st_record *r = e->r;
+	int accept = r->op == ST_OP_ACCEPT || r->op == ST_OP_ACCEPT4;
 	struct conn *c;
 
 	if (is_failure(r))
@@ -290,10 +292,11 @@ static int place(struct model *m, struct ev *e)
 		e->p->evs[e->p->nevs++] = e;
 		return 0;
 	}
-	if ((r->op == ST_OP_ACCEPT || r->op == ST_OP_ACCEPT4) && r->ret < 0) {
+	if (accept && r->ret < 0) {
 		/* A failed accept is the listener's own event (inode is the listener). */
 		e->as_listener = 1;
-	} else if ((r->op == ST_OP_ACCEPT || r->op == ST_OP_ACCEPT4) && r->inode2) {
+	} else if (accept && r->inode2) {
+		/* Shown on the listener's timeline too. */
 		struct ev le = *e;
 
 		le.as_listener = 1;
