@@ -27,7 +27,7 @@ BASE	 = -std=gnu11 $(WARN) $(SAN) -Iinclude
 LIBCFLAGS = $(BASE) -fPIC -fvisibility=hidden -fno-strict-aliasing -flto
 LIBLDFLAGS = -flto -shared -Wl,--version-script=shim/exports.map -Wl,-z,now -Wl,-z,nodelete
 
-SHIM_SRC = $(wildcard shim/*.c)
+SHIM_SRC = $(wildcard shim/*.c shim/*.S)
 VIEW_SRC = $(wildcard viewer/*.c)
 VIEW_LIB_SRC = $(filter-out viewer/main.c,$(VIEW_SRC))
 EXAMPLES = $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))

@@ -16,8 +16,9 @@
  * as lost.  head counts every position ever claimed, so a reader knows how
  * many were overwritten or lost.
  *
- * Compatibility: a reader accepts only ST_FORMAT_VERSION.  Any change to the
- * layout below bumps the version.  New ops may be added without a bump (a
+ * Compatibility: a reader accepts ST_FORMAT_VERSION_MIN..ST_FORMAT_VERSION.
+ * Any change to the layout below bumps the version; version 2 took
+ * start_ticks from the reserved area (0 in version 1 files) and added ops.  New ops may be added without a bump (a
  * reader shows unknown ops by number); their numbers are never reused.
  */
 #ifndef SOCKTRACE_TRACE_FORMAT_H
@@ -26,7 +27,8 @@
 #include <stdint.h>
 
 #define ST_MAGIC		"SOCKTRC"	/* 7 chars + NUL = 8 bytes */
-#define ST_FORMAT_VERSION	1u
+#define ST_FORMAT_VERSION	2u
+#define ST_FORMAT_VERSION_MIN	1u	/* oldest version a reader still accepts */
 #define ST_HEADER_SIZE		4096u
 #define ST_RECORD_SIZE		256u
 #define ST_FILE_SUFFIX		".socktrace"
@@ -76,13 +78,26 @@ struct st_file_header {
 	/* Extension areas after the ring (stack table, module map): 0 = none. */
 	uint64_t ext_offset;
 	uint64_t ext_size;
+	/*
+	 * The process's start time (clock ticks since boot, /proc/self/stat
+	 * field 22), the same across exec and different for a reused pid:
+	 * the viewer links an exec'd image to the file of the image before it
+	 * by pid and start_ticks.  Set at start by a root image and just
+	 * before exec by the image that execs; 0 = not known.
+	 */
+	uint64_t start_ticks;
 	uint8_t reserved[ST_HEADER_SIZE - 8 - 4 * 4 - 2 * 8 - 6 * 4 - 3 * 8
-			 - 2 * 4 - ST_EXE_MAX - ST_ARGV_MAX - 2 * 8];
+			 - 2 * 4 - ST_EXE_MAX - ST_ARGV_MAX - 3 * 8];
 };
 
 /*
  * Ops: the libc function the app called, or a synthetic event (>= 100).
  * The viewer prints these names; numbers are stable forever.
+ *
+ * Fields common to every op: fd is the socket the event is about (-1 =
+ * none), inode its identity, refs its count in this process after the
+ * event.  A call that drops several socket references (close_range,
+ * closefrom, fcloseall) writes one record per socket fd it dropped.
  */
 enum st_op {
 	ST_OP_NONE = 0,
@@ -93,21 +108,65 @@ enum st_op {
 	ST_OP_ACCEPT = 5,
 	ST_OP_ACCEPT4 = 6,
 	ST_OP_CONNECT = 7,
-	ST_OP_CLOSE = 8,
+	ST_OP_CLOSE = 8,	/* ST_REC_UNREAD: arg[0] = bytes unread (FIONREAD) before it */
 	ST_OP_SHUTDOWN = 9,
 	ST_OP_DUP = 10,
 	ST_OP_DUP2 = 11,
 	ST_OP_DUP3 = 12,
-	ST_OP_FCNTL = 13,
+	ST_OP_FCNTL = 13,	/* arg[0] = cmd; F_SETFD: arg[1] = the new flags */
 	ST_OP_FCNTL64 = 14,
 	ST_OP_FORK = 15,	/* parent side: ret = child pid */
 	ST_OP__EXIT = 16,	/* _exit / _Exit: arg[0] = status */
 	ST_OP_EXIT = 17,	/* exit() or return from main (destructor) */
-	ST_OP_EXECVE = 18,	/* about to exec; ret/err set if it failed */
+	/*
+	 * exec family (execve, execv, execvp, ... one op each, below): written
+	 * before the call with ST_REC_PENDING (ret 0), followed by one
+	 * ST_OP_EXEC_FD per socket fd; if exec returns, a second record of the
+	 * same op gives its ret and err.  A file whose state is EXECED was
+	 * replaced by its last pending exec.
+	 */
+	ST_OP_EXECVE = 18,
+	ST_OP_CLOSE_RANGE = 19,	/* per socket fd: arg[0] = first, arg[1] = last, fd2 = flags;
+				   ST_REC_CLOEXEC: CLOSE_RANGE_CLOEXEC set it, nothing closed */
+	ST_OP_CLOSEFROM = 20,	/* per socket fd: arg[0] = lowfd */
+	ST_OP_FCLOSE = 21,	/* fclose of a FILE on a socket fd */
+	ST_OP_FCLOSEALL = 22,	/* per socket fd found closed after fcloseall() */
+	/*
+	 * SCM_RIGHTS: one record per socket fd passed.  fd/inode = the socket
+	 * passed (the sender's fd, or the receiver's new fd), fd2/inode2 = the
+	 * carrier socket, ret = the call's return.  A passed reference is in
+	 * flight, held by the kernel, until a process receives it.
+	 */
+	ST_OP_SENDMSG = 23,
+	ST_OP_RECVMSG = 24,
+	/* A child reaped: arg[0] = its pid, arg[1] = its wait status. */
+	ST_OP_WAIT = 25,
+	ST_OP_WAITPID = 26,
+	ST_OP_WAIT3 = 27,
+	ST_OP_WAIT4 = 28,
+	ST_OP_WAITID = 29,
+	/* setsockopt of an option that changes how the socket ends (SO_LINGER):
+	   arg[0] = level, arg[1] = optname, the value as an ST_ADDR_OPTVAL entry. */
+	ST_OP_SETSOCKOPT = 30,
+	ST_OP_EXECV = 31,
+	ST_OP_EXECVP = 32,
+	ST_OP_EXECVPE = 33,
+	ST_OP_EXECL = 34,
+	ST_OP_EXECLP = 35,
+	ST_OP_EXECLE = 36,
+	ST_OP_FEXECVE = 37,
+	ST_OP_EXECVEAT = 38,
 
 	ST_OP_FORK_CHILD = 100,	/* first event of a forked child: arg[0] = parent pid */
 	ST_OP_MISSED_CLOSE = 101, /* fd reused while the table still held a socket there */
 	ST_OP_TRACE_START = 102, /* tracing began: arg[0] = origin */
+	/* A socket open when this image started (inherited across exec or from
+	   an untraced parent): fd, inode, CLOEXEC flag, addresses; arg[0] = 1
+	   when it listens. */
+	ST_OP_INHERITED = 103,
+	/* At exec, after the pending exec record: a socket fd this image held;
+	   ST_REC_CLOEXEC = the kernel closes it at exec, else it survives. */
+	ST_OP_EXEC_FD = 104,
 	ST_OP_MAX_KNOWN
 };
 
@@ -117,6 +176,9 @@ enum st_op {
 #define ST_REC_CLOEXEC		0x04u	/* the new fd has FD_CLOEXEC */
 #define ST_REC_FIRST_SEEN	0x08u	/* socket not created under our eyes (inherited, pre-shim) */
 #define ST_REC_REFS_UNKNOWN	0x10u	/* refs not tracked (table full) */
+#define ST_REC_UNREAD		0x20u	/* arg[0] = bytes unread in the receive queue before a close */
+#define ST_REC_PENDING		0x40u	/* written before the call (exec): no result yet */
+#define ST_REC_VIA_SYSCALL	0x80u	/* the app called syscall(SYS_...), not the libc function */
 
 /*
  * Packed address entries in st_record.addrs: a 2-byte st_addr_hdr followed by
@@ -126,6 +188,7 @@ enum st_op {
 #define ST_ADDR_ARG	0x1u	/* the address the app passed (bind, connect) */
 #define ST_ADDR_LOCAL	0x2u	/* getsockname after the call */
 #define ST_ADDR_PEER	0x4u	/* getpeername after the call, or accept's */
+#define ST_ADDR_OPTVAL	0x8u	/* not an address: a socket option's value (setsockopt) */
 
 struct st_addr_hdr {
 	uint8_t kinds;		/* ST_ADDR_* mask */

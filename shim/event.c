@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "event.h"
+#include "sys.h"
 
 #include <string.h>
 #include <sys/un.h>
@@ -17,7 +18,7 @@ static __thread pid_t tls_tid TLS_IE;
 pid_t shim_tid(void)
 {
 	if (unlikely(!tls_tid))
-		tls_tid = (pid_t)syscall(SYS_gettid);
+		tls_tid = (pid_t)sys_raw(SYS_gettid, 0, 0, 0);
 	return tls_tid;
 }
 

@@ -21,8 +21,8 @@
 #include "shim.h"
 
 /*
- * May this call be traced?  No while set-up is pending elsewhere or tracing
- * is off.  There is deliberately no "inside the shim" guard: the shim's own
+ * May this call be traced?  No while set-up is pending elsewhere, tracing
+ * is off, or a vfork child is borrowing the thread.  There is deliberately no "inside the shim" guard: the shim's own
  * calls go straight to the real functions (REAL), never through a wrapper,
  * so any wrapper entered while another is half-way through a record is the
  * app's own call, from a signal handler, and must be recorded like any
@@ -30,6 +30,8 @@
  */
 static inline int trace_enter(void)
 {
+	if (shim_in_vfork_child())
+		return 0;
 	if (unlikely(__atomic_load_n(&shim.init, __ATOMIC_ACQUIRE) != SHIM_READY))
 		shim_ensure_init();
 	return shim_hdr() != NULL;

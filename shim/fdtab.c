@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 
 uint64_t *fdtab_dir[FDTAB_DIR];
+unsigned fdtab_hwm;
 
 static struct sock *pool;
 static uint32_t pool_cap;
@@ -47,16 +48,22 @@ static uint64_t *slot_create(int fd)
 uint64_t fdtab_lookup(int fd)
 {
 	uint64_t *slot = fdtab_slot(fd);
+	uint64_t word = slot ? __atomic_load_n(slot, __ATOMIC_ACQUIRE) : 0;
 
-	return slot ? __atomic_load_n(slot, __ATOMIC_ACQUIRE) : 0;
+	return fde_live(word) ? word : 0;
 }
 
 int64_t fdtab_install(int fd, uint32_t idx, uint64_t flags)
 {
 	uint64_t *slot = slot_create(fd);
+	unsigned hwm = __atomic_load_n(&fdtab_hwm, __ATOMIC_RELAXED);
 
 	if (!slot)
 		return -1;
+	while ((unsigned)fd >= hwm &&
+	       !__atomic_compare_exchange_n(&fdtab_hwm, &hwm, (unsigned)fd + 1, 1,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 	return (int64_t)__atomic_exchange_n(slot, ((uint64_t)idx + 1) | flags, __ATOMIC_ACQ_REL);
 }
 
@@ -69,7 +76,7 @@ void fdtab_set_cloexec(int fd, int on)
 		return;
 	word = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 	do {
-		if (!word)
+		if (!fde_live(word))
 			return;
 		want = on ? word | FDE_CLOEXEC : word & ~FDE_CLOEXEC;
 	} while (!__atomic_compare_exchange_n(slot, &word, want, 0,

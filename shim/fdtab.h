@@ -23,6 +23,12 @@
 #define FDE_IDX_MASK	0xffffffffull
 #define FDE_CLOSING	(1ull << 32)	/* a close of this fd is in flight */
 #define FDE_CLOEXEC	(1ull << 33)
+/*
+ * A word with no index but FDE_TOMB: the last thing closed on this fd was a
+ * socket.  Its close path can then tell a double close (EBADF) from a
+ * close of whatever file reused the number (which clears the mark).
+ */
+#define FDE_TOMB	(1ull << 34)
 
 /* The socket object a (non-zero) entry word names. */
 static inline uint32_t fde_idx(uint64_t word)
@@ -54,20 +60,41 @@ static inline uint64_t *fdtab_slot(int fd)
 	return chunk ? &chunk[u & (FDTAB_CHUNK - 1)] : 0;
 }
 
-/* Does slot (from fdtab_slot, may be NULL) hold a socket? */
+/*
+ * Does slot (from fdtab_slot, may be NULL) need a wrapper's slow path: a
+ * socket, or the tombstone of one?
+ */
 static inline int fdtab_slot_holds(const uint64_t *slot)
 {
 	return slot && __atomic_load_n(slot, __ATOMIC_RELAXED) != 0;
 }
 
-/* The fast test: could fd be a socket we track? */
+/* Does the entry word name a socket object (not only a tombstone)? */
+static inline int fde_live(uint64_t word)
+{
+	return (word & FDE_IDX_MASK) != 0;
+}
+
+/* The fast test: could fd be a socket we track (or its tombstone)? */
 static inline int fdtab_may_hold(int fd)
 {
 	return fdtab_slot_holds(fdtab_slot(fd));
 }
 
-/* Entry word for fd (0 = none). */
+/* Entry word for fd naming a socket object; 0 = none (tombstones read as 0). */
 uint64_t fdtab_lookup(int fd);
+
+/* One more than the highest fd ever installed: where scans of the table stop. */
+extern unsigned fdtab_hwm;
+
+/* Forget the tombstone at slot (a close of the file reusing the fd succeeded). */
+static inline void fdtab_clear_tomb(uint64_t *slot)
+{
+	uint64_t expected = FDE_TOMB;
+
+	if (slot)
+		__atomic_compare_exchange_n(slot, &expected, 0, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
 
 /*
  * Make fd name socket object idx (flags: FDE_CLOEXEC).  Returns the word it
@@ -90,20 +117,34 @@ static inline uint64_t fdtab_begin_close_at(uint64_t *slot)
 		return 0;
 	word = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 	do {
-		if (!word || (word & FDE_CLOSING))
+		if (!fde_live(word) || (word & FDE_CLOSING))
 			return 0;
 	} while (!__atomic_compare_exchange_n(slot, &word, word | FDE_CLOSING, 0,
 					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 	return word;
 }
 
-/* Clear the entry at slot if it still holds word (a new socket may have taken it). */
+/*
+ * Leave a tombstone at slot if it still holds word (a new socket may have
+ * taken it).
+ */
 static inline void fdtab_end_close_at(uint64_t *slot, uint64_t word)
 {
 	uint64_t expected = word | FDE_CLOSING;
 
 	if (slot)
-		__atomic_compare_exchange_n(slot, &expected, 0, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+		__atomic_compare_exchange_n(slot, &expected, FDE_TOMB, 0, __ATOMIC_ACQ_REL,
+					    __ATOMIC_RELAXED);
+}
+
+/* Give the entry back after a close that closed nothing (the call failed). */
+static inline void fdtab_abort_close_at(uint64_t *slot, uint64_t word)
+{
+	uint64_t expected = word | FDE_CLOSING;
+
+	if (slot)
+		__atomic_compare_exchange_n(slot, &expected, word, 0, __ATOMIC_ACQ_REL,
+					    __ATOMIC_RELAXED);
 }
 
 /* The same, by fd. */

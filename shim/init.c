@@ -18,7 +18,9 @@
 
 #include "event.h"
 #include "fdtab.h"
+#include "inherited.h"
 #include "log.h"
+#include "procfs.h"
 #include "real.h"
 #include "sbuf.h"
 #include "shim.h"
@@ -30,6 +32,7 @@
 #define POOL_MAX	(1u << 22)
 
 struct shim shim;
+__thread int shim_vfork_child TLS_IE;
 static struct tracefile_cfg cfg;
 
 /* Trace directory from SOCKTRACE_DIR, made absolute against today's cwd. */
@@ -156,8 +159,13 @@ void shim_ensure_init(void)
 		pthread_atfork(NULL, NULL, on_fork_child);
 	}
 	__atomic_store_n(&shim.init, SHIM_READY, __ATOMIC_RELEASE);
-	if (!rc)
-		record_start(ST_OP_TRACE_START, ST_ORIGIN_ROOT);
+	if (rc)
+		return;
+	shim_hdr()->start_ticks = procfs_start_ticks();
+	record_start(ST_OP_TRACE_START, ST_ORIGIN_ROOT);
+	rc = inherited_scan();
+	if (rc)
+		shim_log("note: inherited sockets not scanned", "/proc/self/fd", -rc);
 }
 
 __attribute__((constructor)) static void shim_ctor(void)

@@ -16,33 +16,66 @@
 #include <sys/syscall.h>
 
 #include "shim.h"
+#include "sys.h"
+
+/* Fallbacks use the raw call with libc's -1/errno convention. */
+static long sys_any(long n, ...)
+{
+	va_list ap;
+	long a[6];
+
+	va_start(ap, n);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	return sys_call6(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
 
 struct real_fns real;
 
 static __thread int tls_resolving TLS_IE;
 
-static int fb_socket(int d, int t, int p) { return (int)syscall(SYS_socket, d, t, p); }
-static int fb_socketpair(int d, int t, int p, int sv[2]) { return (int)syscall(SYS_socketpair, d, t, p, sv); }
-static int fb_bind(int fd, const struct sockaddr *a, socklen_t l) { return (int)syscall(SYS_bind, fd, a, l); }
-static int fb_listen(int fd, int b) { return (int)syscall(SYS_listen, fd, b); }
-static int fb_accept(int fd, struct sockaddr *a, socklen_t *l) { return (int)syscall(SYS_accept, fd, a, l); }
-static int fb_accept4(int fd, struct sockaddr *a, socklen_t *l, int f) { return (int)syscall(SYS_accept4, fd, a, l, f); }
-static int fb_connect(int fd, const struct sockaddr *a, socklen_t l) { return (int)syscall(SYS_connect, fd, a, l); }
-static int fb_shutdown(int fd, int how) { return (int)syscall(SYS_shutdown, fd, how); }
-static int fb_close(int fd) { return (int)syscall(SYS_close, fd); }
-static int fb_dup(int fd) { return (int)syscall(SYS_dup, fd); }
+static int fb_socket(int d, int t, int p) { return (int)sys_any(SYS_socket, d, t, p); }
+static int fb_socketpair(int d, int t, int p, int sv[2]) { return (int)sys_any(SYS_socketpair, d, t, p, sv); }
+static int fb_bind(int fd, const struct sockaddr *a, socklen_t l) { return (int)sys_any(SYS_bind, fd, a, l); }
+static int fb_listen(int fd, int b) { return (int)sys_any(SYS_listen, fd, b); }
+static int fb_accept(int fd, struct sockaddr *a, socklen_t *l) { return (int)sys_any(SYS_accept, fd, a, l); }
+static int fb_accept4(int fd, struct sockaddr *a, socklen_t *l, int f) { return (int)sys_any(SYS_accept4, fd, a, l, f); }
+static int fb_connect(int fd, const struct sockaddr *a, socklen_t l) { return (int)sys_any(SYS_connect, fd, a, l); }
+static int fb_shutdown(int fd, int how) { return (int)sys_any(SYS_shutdown, fd, how); }
+static int fb_close(int fd) { return (int)sys_any(SYS_close, fd); }
+static int fb_dup(int fd) { return (int)sys_any(SYS_dup, fd); }
 
 /* dup3 refuses fd == nfd; dup2 answers fd when fd is open. */
 static int fb_dup2(int fd, int nfd)
 {
 	if (fd != nfd)
-		return (int)syscall(SYS_dup3, fd, nfd, 0);
-	return syscall(SYS_fcntl, fd, F_GETFD) < 0 ? -1 : fd;
+		return (int)sys_any(SYS_dup3, fd, nfd, 0);
+	return sys_any(SYS_fcntl, fd, F_GETFD) < 0 ? -1 : fd;
 }
 
-static int fb_dup3(int fd, int nfd, int f) { return (int)syscall(SYS_dup3, fd, nfd, f); }
-static pid_t fb_fork(void) { return (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0); }
-static __attribute__((noreturn)) void fb_exit(int st) { for (;;) syscall(SYS_exit_group, st); }
+static int fb_dup3(int fd, int nfd, int f) { return (int)sys_any(SYS_dup3, fd, nfd, f); }
+static pid_t fb_fork(void) { return (pid_t)sys_any(SYS_clone, SIGCHLD, 0, 0, 0, 0); }
+static __attribute__((noreturn)) void fb_exit(int st) { for (;;) sys_any(SYS_exit_group, st); }
+static int fb_close_range(unsigned a, unsigned b, int f) { return (int)sys_any(SYS_close_range, a, b, f); }
+static void fb_closefrom(int fd) { sys_any(SYS_close_range, fd, ~0u, 0); }
+static ssize_t fb_sendmsg(int fd, const struct msghdr *m, int f) { return sys_any(SYS_sendmsg, fd, m, f); }
+static ssize_t fb_recvmsg(int fd, struct msghdr *m, int f) { return sys_any(SYS_recvmsg, fd, m, f); }
+static int fb_setsockopt(int fd, int l, int o, const void *v, socklen_t n) { return (int)sys_any(SYS_setsockopt, fd, l, o, v, n); }
+static int fb_execve(const char *p, char *const a[], char *const e[]) { return (int)sys_any(SYS_execve, p, a, e); }
+static int fb_execv(const char *p, char *const a[]) { return fb_execve(p, a, environ); }
+static int fb_execvpe(const char *p, char *const a[], char *const e[]) { return fb_execve(p, a, e); }
+static int fb_fexecve(int fd, char *const a[], char *const e[]) { return (int)sys_any(SYS_execveat, fd, "", a, e, AT_EMPTY_PATH); }
+static int fb_execveat(int d, const char *p, char *const a[], char *const e[], int f) { return (int)sys_any(SYS_execveat, d, p, a, e, f); }
+static pid_t fb_wait4(pid_t p, int *st, int o, struct rusage *ru) { return (pid_t)sys_any(SYS_wait4, p, st, o, ru); }
+static pid_t fb_wait(int *st) { return fb_wait4(-1, st, 0, NULL); }
+static pid_t fb_waitpid(pid_t p, int *st, int o) { return fb_wait4(p, st, o, NULL); }
+static pid_t fb_wait3(int *st, int o, struct rusage *ru) { return fb_wait4(-1, st, o, ru); }
+static int fb_waitid(idtype_t t, id_t id, siginfo_t *in, int o) { return (int)sys_any(SYS_waitid, t, id, in, o, NULL); }
+
+/* Library-only functions: dlsym always finds them in libc; this is never reached. */
+static int fb_fclose(FILE *fp) { (void)fp; errno = ENOSYS; return EOF; }
+static int fb_fcloseall(void) { errno = ENOSYS; return EOF; }
 
 /* fcntl's third argument is an int or a pointer; a long carries both. */
 static int fb_fcntl(int fd, int cmd, ...)
@@ -53,7 +86,7 @@ static int fb_fcntl(int fd, int cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, long);
 	va_end(ap);
-	return (int)syscall(SYS_fcntl, fd, cmd, arg);
+	return (int)sys_any(SYS_fcntl, fd, cmd, arg);
 }
 
 /* The next definition of name, unless it is missing or is our own wrapper. */
@@ -82,6 +115,25 @@ const struct real_fns real_fallback = {
 	.fork = fb_fork,
 	._exit = fb_exit,
 	._Exit = fb_exit,
+	.close_range = fb_close_range,
+	.closefrom = fb_closefrom,
+	.fclose = fb_fclose,
+	.fcloseall = fb_fcloseall,
+	.syscall = sys_any,
+	.sendmsg = fb_sendmsg,
+	.recvmsg = fb_recvmsg,
+	.setsockopt = fb_setsockopt,
+	.execve = fb_execve,
+	.execv = fb_execv,
+	.execvp = fb_execv,
+	.execvpe = fb_execvpe,
+	.fexecve = fb_fexecve,
+	.execveat = fb_execveat,
+	.wait = fb_wait,
+	.waitpid = fb_waitpid,
+	.wait3 = fb_wait3,
+	.wait4 = fb_wait4,
+	.waitid = fb_waitid,
 };
 
 /* ours: our own wrapper's address, or NULL where C forbids taking it. */
@@ -116,6 +168,25 @@ void real_resolve(void)
 	RESOLVE(fork);
 	RESOLVE_AS(_exit, NULL);
 	RESOLVE_AS(_Exit, NULL);
+	RESOLVE(close_range);
+	RESOLVE(closefrom);
+	RESOLVE(fclose);
+	RESOLVE(fcloseall);
+	RESOLVE_AS(syscall, NULL);
+	RESOLVE(sendmsg);
+	RESOLVE(recvmsg);
+	RESOLVE(setsockopt);
+	RESOLVE(execve);
+	RESOLVE(execv);
+	RESOLVE(execvp);
+	RESOLVE(execvpe);
+	RESOLVE(fexecve);
+	RESOLVE(execveat);
+	RESOLVE(wait);
+	RESOLVE(waitpid);
+	RESOLVE(wait3);
+	RESOLVE(wait4);
+	RESOLVE(waitid);
 	tls_resolving = 0;
 	errno = saved;
 }

@@ -35,6 +35,17 @@ struct shim {
 extern struct shim shim;
 
 /*
+ * Set while a vfork child runs on this thread's memory (vfork_x86_64.S):
+ * wrappers then change nothing, since every write would land in the parent.
+ */
+extern __thread int shim_vfork_child TLS_IE;
+
+static inline int shim_in_vfork_child(void)
+{
+	return unlikely(shim_vfork_child != 0);
+}
+
+/*
  * Make sure the shim is set up: called from the constructor and from any
  * wrapper that runs before it.  Never blocks: a caller that finds set-up in
  * progress in another thread (or below itself, in a signal handler) returns

@@ -214,3 +214,11 @@ void tracefile_mark_end(struct st_file_header *hdr, enum st_state state, int has
 	hdr->has_exit_status = (uint32_t)has_status;
 	__atomic_store_n(&hdr->state, (uint32_t)state, __ATOMIC_RELEASE);
 }
+
+void tracefile_mark_running(struct st_file_header *hdr)
+{
+	if (!hdr)
+		return;
+	hdr->end_mono_ns = 0;
+	__atomic_store_n(&hdr->state, (uint32_t)ST_STATE_RUNNING, __ATOMIC_RELEASE);
+}

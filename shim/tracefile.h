@@ -31,4 +31,7 @@ void tracefile_detach(void);
 void tracefile_mark_end(struct st_file_header *hdr, enum st_state state, int has_status,
 			int status);
 
+/* Take back an EXECED mark: the exec failed and the image runs on. */
+void tracefile_mark_running(struct st_file_header *hdr);
+
 #endif

@@ -5,6 +5,7 @@
 #include "track.h"
 
 #include <errno.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -37,7 +38,7 @@ static void close_missed(int fd, int64_t old)
 	struct st_record scratch, *m;
 	uint32_t idx;
 
-	if (old <= 0 || ((uint64_t)old & FDE_CLOSING))
+	if (old <= 0 || !fde_live((uint64_t)old) || ((uint64_t)old & FDE_CLOSING))
 		return;
 	idx = fde_idx((uint64_t)old);
 	m = ev_begin(&scratch, trace_enter(), ST_OP_MISSED_CLOSE, fd);
@@ -139,4 +140,64 @@ void track_forget_stale(int newfd)
 		return;
 	fdtab_end_close(newfd, word);
 	close_missed(newfd, (int64_t)word);
+}
+
+int64_t track_unread(int fd, uint64_t word)
+{
+	struct sock *s = sock_get(fde_idx(word));
+	int saved = errno, n = 0;
+
+	if (__atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) != 1 || s->type != SOCK_STREAM ||
+	    (s->domain != AF_INET && s->domain != AF_INET6 && s->domain != AF_UNIX))
+		return -1;
+	if (ioctl(fd, FIONREAD, &n) != 0)
+		n = -1;
+	errno = saved;
+	return n;
+}
+
+void track_set_unread(struct st_record *r, int64_t unread)
+{
+	if (unread < 0)
+		return;
+	r->flags |= ST_REC_UNREAD;
+	r->arg[1] = unread;
+}
+
+void track_dropped_fd(enum st_op op, int fd, int64_t arg0, unsigned flags, int64_t unread)
+{
+	uint64_t word = fdtab_begin_close(fd);
+	struct st_record scratch, *r;
+
+	if (!word)
+		return;
+	fdtab_end_close(fd, word);
+	r = ev_begin(&scratch, trace_enter(), op, fd);
+	r->flags |= (uint16_t)flags;
+	r->arg[0] = arg0;
+	track_drop(r, word);
+	track_set_unread(r, unread);
+	ev_end(r, &scratch);
+}
+
+void track_received(struct st_record *r, int fd, uint64_t inode, int domain, int type, int cloexec)
+{
+	int64_t idx = sock_find(inode);
+
+	r->inode = inode;
+	r->domain = (uint16_t)domain;
+	r->type = (uint16_t)type;
+	if (cloexec)
+		r->flags |= ST_REC_CLOEXEC;
+	if (idx >= 0)
+		sock_ref((uint32_t)idx);	/* passed to itself: one more fd on a socket it holds */
+	else
+		idx = sock_new(inode, domain, type);
+	if (idx < 0) {
+		r->flags |= ST_REC_REFS_UNKNOWN;
+		r->refs = -1;
+		return;
+	}
+	install(fd, idx, cloexec);
+	fill_identity(r, (uint32_t)idx);
 }

@@ -42,4 +42,29 @@ void track_drop(struct st_record *r, uint64_t word);
  */
 void track_forget_stale(int newfd);
 
+/*
+ * fd arrived by SCM_RIGHTS (recvmsg): a new reference to socket inode,
+ * which this process may already hold under another fd.  Fills r.
+ */
+void track_received(struct st_record *r, int fd, uint64_t inode, int domain, int type, int cloexec);
+
+/*
+ * Bytes unread in the receive queue of the stream socket of word, when
+ * closing fd will drop this process's last reference to it (FIONREAD; the
+ * kernel answers a final close with unread data by RST); -1 when not
+ * measured.  errno is kept.
+ */
+int64_t track_unread(int fd, uint64_t word);
+
+/* Put an unread count from track_unread into r (ST_REC_UNREAD, arg[1]). */
+void track_set_unread(struct st_record *r, int64_t unread);
+
+/*
+ * A call the kernel has already completed closed fd (close_range,
+ * closefrom, fcloseall, exec): drop its reference and record op (with arg0,
+ * extra flags and the unread count measured before the call).  Nothing
+ * when the table holds no socket at fd.
+ */
+void track_dropped_fd(enum st_op op, int fd, int64_t arg0, unsigned flags, int64_t unread);
+
 #endif

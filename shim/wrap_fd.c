@@ -1,6 +1,7 @@
 /*
  * wrap_fd.c - the calls that copy or drop fds: close, dup, dup2, dup3,
- * fcntl(F_DUPFD, F_DUPFD_CLOEXEC, F_SETFD), fcntl64.
+ * fcntl(F_DUPFD, F_DUPFD_CLOEXEC, F_SETFD), fcntl64; and the same calls
+ * made through syscall() (fd_close, fd_dup, fd_dup_onto, for wrap_syscall.c).
  *
  * These run on every fd the app has, so each starts with a table test that
  * lets files and pipes through at the cost of a few loads.
@@ -9,26 +10,68 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <sys/syscall.h>
 
 #include "event.h"
 #include "fdtab.h"
 #include "real.h"
 #include "track.h"
+#include "wrap.h"
 
-/* close() of an fd the table holds as a socket. */
-static __attribute__((noinline)) int close_traced(int fd, uint64_t *slot)
+/* The real close: libc's, or the raw call when the app used syscall(). */
+static inline int real_close(int fd, unsigned via)
 {
-	uint64_t word = fdtab_begin_close_at(slot);
-	int ret = REAL(close)(fd);
-	int err = errno;
+	return via ? (int)REAL(syscall)(SYS_close, fd) : REAL(close)(fd);
+}
+
+/*
+ * close() of an fd whose number last held a socket, now closed: EBADF is
+ * a double close, recorded; success closed whatever file reused the number.
+ */
+static int close_tomb(int fd, uint64_t *slot, unsigned via)
+{
+	int ret = real_close(fd, via), err = errno;
 	struct st_record scratch, *r;
 
-	if (!word)		/* another thread's close of fd owns the entry */
+	if (ret == 0 || err != EBADF) {
+		fdtab_clear_tomb(slot);
 		return ret;
+	}
+	if (trace_enter()) {
+		r = ev_begin(&scratch, 1, ST_OP_CLOSE, fd);
+		r->flags |= (uint16_t)via;
+		ev_result(r, ret, err);
+		ev_end(r, &scratch);
+	}
+	errno = err;
+	return ret;
+}
+
+/* close() of an fd the table holds as a socket, or as its tombstone. */
+static __attribute__((noinline)) int close_traced(int fd, uint64_t *slot, unsigned via)
+{
+	uint64_t word;
+	int64_t unread;
+	int ret, err;
+	struct st_record scratch, *r;
+
+	if (shim_in_vfork_child())
+		return real_close(fd, via);
+	word = fdtab_begin_close_at(slot);
+	if (!word) {
+		if (!fde_live(__atomic_load_n(slot, __ATOMIC_ACQUIRE)))
+			return close_tomb(fd, slot, via);
+		return real_close(fd, via);	/* another thread's close of fd owns the entry */
+	}
+	unread = track_unread(fd, word);
+	ret = real_close(fd, via);
+	err = errno;
 	/* Linux releases the fd even when close fails with EINTR: only EBADF kept nothing. */
 	fdtab_end_close_at(slot, word);
 	r = ev_begin(&scratch, trace_enter(), ST_OP_CLOSE, fd);
+	r->flags |= (uint16_t)via;
 	track_drop(r, word);
+	track_set_unread(r, unread);
 	ev_result(r, ret, err);
 	ev_end(r, &scratch);
 	errno = err;
@@ -41,7 +84,16 @@ EXPORT int close(int fd)
 
 	if (likely(!fdtab_slot_holds(slot)))
 		return REAL(close)(fd);
-	return close_traced(fd, slot);
+	return close_traced(fd, slot, 0);
+}
+
+int fd_close(int fd)
+{
+	uint64_t *slot = fdtab_slot(fd);
+
+	if (!fdtab_slot_holds(slot))
+		return real_close(fd, ST_REC_VIA_SYSCALL);
+	return close_traced(fd, slot, ST_REC_VIA_SYSCALL);
 }
 
 /*
@@ -51,7 +103,7 @@ EXPORT int close(int fd)
  * copy of a socket is a failed call on it.
  */
 static void copied(enum st_op op, int oldfd, int newfd, uint64_t oldword, int cloexec,
-		   int64_t arg0, int err)
+		   int64_t arg0, int err, unsigned via)
 {
 	struct st_record scratch, *r;
 
@@ -61,6 +113,7 @@ static void copied(enum st_op op, int oldfd, int newfd, uint64_t oldword, int cl
 		return;
 	}
 	r = ev_begin(&scratch, trace_enter(), op, oldfd);
+	r->flags |= (uint16_t)via;
 	r->arg[0] = arg0;
 	if (newfd >= 0)
 		track_copy(r, oldword, newfd, cloexec);
@@ -70,19 +123,39 @@ static void copied(enum st_op op, int oldfd, int newfd, uint64_t oldword, int cl
 	ev_end(r, &scratch);
 }
 
-EXPORT int dup(int fd)
+static inline int real_dup(int fd, unsigned via)
+{
+	return via ? (int)REAL(syscall)(SYS_dup, fd) : REAL(dup)(fd);
+}
+
+int fd_dup(int fd, unsigned via)
 {
 	uint64_t word;
 	int ret, err;
 
+	if (shim_in_vfork_child())
+		return real_dup(fd, via);
 	word = fdtab_lookup(fd);
-	ret = REAL(dup)(fd);
+	ret = real_dup(fd, via);
 	if (!word && (ret < 0 || likely(!fdtab_may_hold(ret))))
 		return ret;
 	err = errno;
-	copied(ST_OP_DUP, fd, ret, word, 0, 0, err);
+	copied(ST_OP_DUP, fd, ret, word, 0, 0, err, via);
 	errno = err;
 	return ret;
+}
+
+EXPORT int dup(int fd)
+{
+	return fd_dup(fd, 0);
+}
+
+static int real_dup_onto(enum st_op op, int oldfd, int newfd, int flags, unsigned via)
+{
+	if (via)
+		return op == ST_OP_DUP2 ? (int)REAL(syscall)(SYS_dup2, oldfd, newfd) :
+			(int)REAL(syscall)(SYS_dup3, oldfd, newfd, flags);
+	return op == ST_OP_DUP2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
 }
 
 /*
@@ -90,20 +163,25 @@ EXPORT int dup(int fd)
  * is a close of that socket (ST_REC_IMPLICIT_CLOSE), recorded with its own
  * reference count.
  */
-static int dup_onto(enum st_op op, int oldfd, int newfd, int flags)
+int fd_dup_onto(enum st_op op, int oldfd, int newfd, int flags, unsigned via)
 {
-	uint64_t oldword = fdtab_lookup(oldfd), newword;
+	uint64_t oldword, newword;
 	struct st_record scratch, *r;
+	int64_t unread;
 	int ret, err;
 
+	if (shim_in_vfork_child())
+		return real_dup_onto(op, oldfd, newfd, flags, via);
+	oldword = fdtab_lookup(oldfd);
 	if (!oldword && likely(!fdtab_may_hold(newfd)))
-		return op == ST_OP_DUP2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
+		return real_dup_onto(op, oldfd, newfd, flags, via);
 	if (oldfd == newfd) {
 		/* dup2(fd, fd) changes nothing; dup3 refuses it.  Recorded, counts unchanged. */
-		ret = op == ST_OP_DUP2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
+		ret = real_dup_onto(op, oldfd, newfd, flags, via);
 		err = errno;
 		if (oldword && trace_enter()) {
 			r = ev_begin(&scratch, 1, op, oldfd);
+			r->flags |= (uint16_t)via;
 			r->fd2 = newfd;
 			r->arg[0] = flags;
 			track_identify(r, oldfd);
@@ -114,37 +192,55 @@ static int dup_onto(enum st_op op, int oldfd, int newfd, int flags)
 		return ret;
 	}
 	newword = fdtab_begin_close(newfd);
-	ret = op == ST_OP_DUP2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
+	unread = newword ? track_unread(newfd, newword) : -1;
+	ret = real_dup_onto(op, oldfd, newfd, flags, via);
 	err = errno;
 	if (newword) {
 		if (ret < 0) {
-			/* Nothing was closed: give the entry back. */
-			fdtab_install(newfd, fde_idx(newword),
-				      newword & FDE_CLOEXEC);
+			fdtab_abort_close_at(fdtab_slot(newfd), newword);	/* nothing was closed */
 		} else {
 			fdtab_end_close(newfd, newword);
 			r = ev_begin(&scratch, trace_enter(), op, oldfd);
+			r->flags |= (uint16_t)(ST_REC_IMPLICIT_CLOSE | via);
 			r->fd2 = newfd;
-			r->flags |= ST_REC_IMPLICIT_CLOSE;
 			r->arg[0] = flags;
 			track_drop(r, newword);
+			track_set_unread(r, unread);
 			ev_result(r, ret, err);
 			ev_end(r, &scratch);
 		}
 	}
-	copied(op, oldfd, ret, oldword, flags & O_CLOEXEC, flags, err);
+	copied(op, oldfd, ret, oldword, flags & O_CLOEXEC, flags, err, via);
 	errno = err;
 	return ret;
 }
 
 EXPORT int dup2(int oldfd, int newfd)
 {
-	return dup_onto(ST_OP_DUP2, oldfd, newfd, 0);
+	return fd_dup_onto(ST_OP_DUP2, oldfd, newfd, 0, 0);
 }
 
 EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-	return dup_onto(ST_OP_DUP3, oldfd, newfd, flags);
+	return fd_dup_onto(ST_OP_DUP3, oldfd, newfd, flags, 0);
+}
+
+/* F_SETFD on a socket: the close-on-exec flag decides what survives an exec. */
+static void set_cloexec(enum st_op op, int fd, long arg, int ret, int err)
+{
+	struct st_record scratch, *r;
+
+	fdtab_set_cloexec(fd, (int)arg & FD_CLOEXEC);
+	if (!trace_enter())
+		return;
+	r = ev_begin(&scratch, 1, op, fd);
+	r->arg[0] = F_SETFD;
+	r->arg[1] = arg;
+	if ((int)arg & FD_CLOEXEC)
+		r->flags |= ST_REC_CLOEXEC;
+	track_identify(r, fd);
+	ev_result(r, ret, err);
+	ev_end(r, &scratch);
 }
 
 /* fcntl and fcntl64: only the dup commands and FD_CLOEXEC concern us. */
@@ -153,18 +249,20 @@ static int fcntl_common(enum st_op op, int fd, int cmd, long arg)
 	uint64_t word;
 	int ret, err;
 
-	if (likely(cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC && cmd != F_SETFD))
+	if (likely(cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC && cmd != F_SETFD) ||
+	    shim_in_vfork_child())
 		return op == ST_OP_FCNTL ? REAL(fcntl)(fd, cmd, arg) : REAL(fcntl64)(fd, cmd, arg);
 	word = fdtab_lookup(fd);
 	ret = op == ST_OP_FCNTL ? REAL(fcntl)(fd, cmd, arg) : REAL(fcntl64)(fd, cmd, arg);
 	err = errno;
 	if (cmd == F_SETFD) {
 		if (word && ret == 0)
-			fdtab_set_cloexec(fd, (int)arg & FD_CLOEXEC);
+			set_cloexec(op, fd, arg, ret, err);
+		errno = err;
 		return ret;
 	}
 	if (word || (ret >= 0 && fdtab_may_hold(ret))) {
-		copied(op, fd, ret, word, cmd == F_DUPFD_CLOEXEC, cmd, err);
+		copied(op, fd, ret, word, cmd == F_DUPFD_CLOEXEC, cmd, err, 0);
 		errno = err;
 	}
 	return ret;

@@ -11,6 +11,7 @@
 
 #include "event.h"
 #include "real.h"
+#include "sys.h"
 #include "tracefile.h"
 
 EXPORT pid_t fork(void)
@@ -46,7 +47,7 @@ static void mark_exit(enum st_op op, int has_status, int status)
 	struct st_record scratch, *r;
 	struct st_file_header *hdr;
 
-	if ((pid_t)syscall(SYS_getpid) != shim.pid || !trace_enter())
+	if ((pid_t)sys_raw(SYS_getpid, 0, 0, 0) != shim.pid || !trace_enter())
 		return;
 	hdr = shim_hdr();
 	r = ev_begin(&scratch, 1, op, -1);

@@ -69,9 +69,10 @@ is "$(q --argjson fd "$s2" '.connections[] | select(.events[0].op=="socket" and 
 is "$(q --argjson fd "$l2" '.connections[] | select(.events[0].op=="socket" and .events[0].ret == $fd) | .role')" \
 	"listener" "a listener whose non-blocking accept4 got EAGAIN stays a listener"
 
-# close(-1) and the second close of a closed socket fd are not socket events.
-is "$(q '[.connections[].events[], .processes[].events[] | select(.op=="close" and .errno != null)] | length')" 0 \
-	"no failed close recorded (close(-1), and close of an fd that no longer holds a socket)"
+# close(-1) is not a socket event; the second close of a closed socket fd is
+# a double close, recorded once (EBADF) with no socket.
+is "$(q '[.connections[].events[], .processes[].events[] | select(.op=="close" and .errno != null) | "\(.fd) \(.errno)"] | join(",")')" \
+	"$(r twice socket ret) EBADF" "only the double close is a failed close (not close(-1))"
 tw=$(r twice socket ret)
 is "$(q --argjson fd "$tw" '[.connections[] | select(.events[0].op=="socket" and .events[0].ret == $fd)][0].events | map("\(.op):\(.ret):\(.refs)") | join(",")')" \
 	"socket:$tw:1,close:0:0" "the twice-closed socket: one close, refs 0"

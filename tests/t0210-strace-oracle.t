@@ -74,14 +74,14 @@ strace_side() {
 			else
 				emit("calls", tid " accept " fd " " ret " " err)
 			if (ret >= 0) {
-				sock[ret] = 1
+				sock[ret] = 1; delete tomb[ret]
 				emit("created", tid " " ret)
 			}
 		} else if (name == "socketpair") {
 			if (ret == 0 && match(args, /\[[0-9]+, *[0-9]+\]/)) {
 				split(substr(args, RSTART + 1, RLENGTH - 2), sv, ", *")
 				for (k = 1; k <= 2; k++) {
-					sock[sv[k] + 0] = 1
+					sock[sv[k] + 0] = 1; delete tomb[sv[k] + 0]
 					emit("calls", tid " socketpair " (sv[k] + 0) " 0 -")
 					emit("created", tid " " (sv[k] + 0))
 				}
@@ -93,14 +93,23 @@ strace_side() {
 		} else if (name == "close") {
 			if (fd in sock) {
 				emit("calls", tid " close " fd " " ret " " err)
-				if (err != "EBADF")
+				if (err != "EBADF") {
 					delete sock[fd]
+					tomb[fd] = 1
+				}
+			} else if (fd in tomb) {
+				# The fd last held a socket: EBADF is a double close
+				# (recorded); success closed a file that reused it.
+				if (err == "EBADF")
+					emit("calls", tid " close " fd " " ret " " err)
+				else
+					delete tomb[fd]
 			}
 		} else if (name == "dup") {
 			if (fd in sock) {
 				emit("calls", tid " dup " fd " " ret " " err)
 				if (ret >= 0)
-					sock[ret] = 1
+					sock[ret] = 1; delete tomb[ret]
 			}
 		} else if (name == "dup2" || name == "dup3") {
 			nfd = a[2] + 0
@@ -113,17 +122,18 @@ strace_side() {
 			if (ret >= 0 && (nfd in sock)) {
 				emit("implicit", tid " dup2 " fd " " nfd)
 				delete sock[nfd]
+				tomb[nfd] = 1
 			}
 			if (fd in sock) {
 				emit("calls", tid " dup2 " fd " " ret " " err)
 				if (ret >= 0)
-					sock[ret] = 1
+					sock[ret] = 1; delete tomb[ret]
 			}
 		} else if (name == "fcntl" || name == "fcntl64") {
 			if ((a[2] == "F_DUPFD" || a[2] == "F_DUPFD_CLOEXEC") && (fd in sock)) {
 				emit("calls", tid " fcntl " fd " " ret " " err)
 				if (ret >= 0)
-					sock[ret] = 1
+					sock[ret] = 1; delete tomb[ret]
 			}
 		}
 	}' "$1"

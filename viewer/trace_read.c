@@ -37,9 +37,9 @@ static int check_header(const struct st_file_header *h, uint64_t size, char *err
 		return fail(err, errlen, "not a socktrace trace (bad magic)");
 	if (h->version == 0)
 		return fail(err, errlen, "header incomplete (the process died while creating it)");
-	if (h->version != ST_FORMAT_VERSION)
-		return fail(err, errlen, "trace format version %u; this socktrace reads version %u",
-			    h->version, ST_FORMAT_VERSION);
+	if (h->version < ST_FORMAT_VERSION_MIN || h->version > ST_FORMAT_VERSION)
+		return fail(err, errlen, "trace format version %u; this socktrace reads versions %u to %u",
+			    h->version, ST_FORMAT_VERSION_MIN, ST_FORMAT_VERSION);
 	if (h->header_size != ST_HEADER_SIZE || h->record_size != ST_RECORD_SIZE)
 		return fail(err, errlen, "corrupt header: header size %u, record size %u (expected %u, %u)",
 			    h->header_size, h->record_size, ST_HEADER_SIZE, ST_RECORD_SIZE);

@@ -261,7 +261,11 @@ static void fdtab_basics(void)
 	is_int((long long)fdtab_begin_close(5), 0, "fdtab: a second close of the same fd gets 0 (the first owns it)");
 	fdtab_end_close(5, w);
 	is_int((long long)fdtab_lookup(5), 0, "fdtab: end_close clears the entry");
-	ok(!fdtab_may_hold(5), "fdtab: may_hold is false after the close");
+	ok(fdtab_may_hold(5), "fdtab: may_hold stays true after the close: a tombstone for double closes");
+	is_int((long long)*fdtab_slot(5), (long long)FDE_TOMB, "fdtab: the tombstone names no socket");
+	is_int((long long)fdtab_begin_close(5), 0, "fdtab: begin_close on a tombstone gets 0");
+	fdtab_clear_tomb(fdtab_slot(5));
+	ok(!fdtab_may_hold(5), "fdtab: clear_tomb empties the entry");
 
 	/* a close with cloexec keeps the whole word */
 	w = fdtab_begin_close(8);
@@ -332,8 +336,9 @@ static void fdtab_far(void)
 
 		fdtab_end_close(fds[i], w);
 	}
-	ok(!fdtab_may_hold(5000) && !fdtab_may_hold(100000) && !fdtab_may_hold((int)FDTAB_MAX - 1),
+	ok(!fdtab_lookup(5000) && !fdtab_lookup(100000) && !fdtab_lookup((int)FDTAB_MAX - 1),
 	   "fdtab: far fds close");
+	is_int((long long)fdtab_hwm, (long long)FDTAB_MAX, "fdtab: the high-water mark is one past the highest fd installed");
 
 	/* Out of range: FDTAB_MAX and beyond, negative. */
 	is_int(fdtab_install((int)FDTAB_MAX, 1, 0), -1, "fdtab: install(FDTAB_MAX) is -1");
@@ -415,7 +420,7 @@ static void fdtab_threads(void)
 int main(void)
 {
 	alarm(120);
-	plan(26 + 9 + 8 + 28 + 17 + 4);
+	plan(26 + 9 + 8 + 31 + 18 + 4);
 	tap_isolated("pool basics", pool_basics);
 	tap_isolated("pool exhaustion", pool_exhaustion);
 	tap_isolated("pool threads", pool_threads);

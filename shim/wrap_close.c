@@ -1,0 +1,193 @@
+/*
+ * wrap_close.c - the calls that close sockets other than close():
+ * close_range, closefrom (glibc does not route it through close_range's
+ * PLT entry), fclose of a FILE on a socket, fcloseall.
+ *
+ * The kernel closes the whole range at once, so the records are written
+ * after the call, one per socket fd it dropped.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "fdtab.h"
+#include "real.h"
+#include "sys.h"
+#include "track.h"
+#include "wrap.h"
+
+/* Unread counts measured before a range close, for the first sockets in it. */
+#define UNREAD_MAX	64
+
+struct unread_set {
+	int n;
+	int fd[UNREAD_MAX];
+	int64_t bytes[UNREAD_MAX];
+};
+
+/* The highest fd the table may hold in [first, last], or -1 when none can. */
+static int64_t range_top(unsigned first, unsigned last)
+{
+	unsigned hwm = __atomic_load_n(&fdtab_hwm, __ATOMIC_ACQUIRE);
+
+	if (!hwm || first >= hwm)
+		return -1;
+	return last < hwm - 1 ? last : hwm - 1;
+}
+
+static void unread_measure(struct unread_set *u, unsigned first, int64_t top)
+{
+	u->n = 0;
+	for (int64_t fd = first; fd <= top && u->n < UNREAD_MAX; fd++) {
+		uint64_t word = fdtab_lookup((int)fd);
+		int64_t n = word ? track_unread((int)fd, word) : -1;
+
+		if (n >= 0) {
+			u->fd[u->n] = (int)fd;
+			u->bytes[u->n++] = n;
+		}
+	}
+}
+
+static int64_t unread_of(const struct unread_set *u, int fd)
+{
+	for (int i = 0; i < u->n; i++)
+		if (u->fd[i] == fd)
+			return u->bytes[i];
+	return -1;
+}
+
+/* CLOSE_RANGE_CLOEXEC: nothing closes; each socket in the range now closes at exec. */
+static void range_cloexec(unsigned first, unsigned last, int flags, unsigned via, int64_t top)
+{
+	struct st_record scratch, *r;
+
+	for (int64_t fd = first; fd <= top; fd++) {
+		if (!fdtab_lookup((int)fd))
+			continue;
+		fdtab_set_cloexec((int)fd, 1);
+		if (!trace_enter())
+			continue;
+		r = ev_begin(&scratch, 1, ST_OP_CLOSE_RANGE, (int)fd);
+		r->flags |= (uint16_t)(ST_REC_CLOEXEC | via);
+		r->arg[0] = (int64_t)((uint64_t)first | (uint64_t)last << 32);
+		r->fd2 = flags;
+		track_identify(r, (int)fd);
+		ev_end(r, &scratch);
+	}
+}
+
+int fd_close_range(unsigned first, unsigned last, int flags, unsigned via)
+{
+	struct unread_set u;
+	int64_t top;
+	int ret, err;
+
+#define REAL_CLOSE_RANGE() (via ? (int)REAL(syscall)(SYS_close_range, first, last, flags) : \
+			    REAL(close_range)(first, last, flags))
+	if (shim_in_vfork_child() || first > last)
+		return REAL_CLOSE_RANGE();
+	top = range_top(first, last);
+	if (top < 0)
+		return REAL_CLOSE_RANGE();
+	if (!(flags & CLOSE_RANGE_CLOEXEC))
+		unread_measure(&u, first, top);
+	ret = REAL_CLOSE_RANGE();
+	err = errno;
+#undef REAL_CLOSE_RANGE
+	if (ret != 0)
+		return ret;
+	if (flags & CLOSE_RANGE_CLOEXEC) {
+		range_cloexec(first, last, flags, via, top);
+	} else {
+		for (int64_t fd = first; fd <= top; fd++)
+			track_dropped_fd(ST_OP_CLOSE_RANGE, (int)fd,
+					 (int64_t)((uint64_t)first | (uint64_t)last << 32),
+					 via, unread_of(&u, (int)fd));
+	}
+	errno = err;
+	return ret;
+}
+
+EXPORT int close_range(unsigned first, unsigned last, int flags)
+{
+	return fd_close_range(first, last, flags, 0);
+}
+
+EXPORT void closefrom(int lowfd)
+{
+	struct unread_set u;
+	int64_t top;
+	int saved;
+
+	if (shim_in_vfork_child() || lowfd < 0 || (top = range_top((unsigned)lowfd, ~0u)) < 0) {
+		REAL(closefrom)(lowfd);
+		return;
+	}
+	unread_measure(&u, (unsigned)lowfd, top);
+	REAL(closefrom)(lowfd);		/* returns only when every fd >= lowfd is closed */
+	saved = errno;
+	for (int64_t fd = lowfd; fd <= top; fd++)
+		track_dropped_fd(ST_OP_CLOSEFROM, (int)fd, lowfd, 0, unread_of(&u, (int)fd));
+	errno = saved;
+}
+
+/* fclose of a stream whose fd the table holds (a socket, or its tombstone). */
+static __attribute__((noinline)) int fclose_traced(FILE *fp, int fd, uint64_t *slot)
+{
+	uint64_t word = fdtab_begin_close_at(slot);
+	int64_t unread;
+	int ret, err;
+	struct st_record scratch, *r;
+
+	if (!word) {
+		ret = REAL(fclose)(fp);
+		if (ret == 0)
+			fdtab_clear_tomb(slot);
+		return ret;
+	}
+	unread = track_unread(fd, word);
+	ret = REAL(fclose)(fp);
+	err = errno;
+	/* fclose releases the fd whatever it returns (a failed flush still closes). */
+	fdtab_end_close_at(slot, word);
+	r = ev_begin(&scratch, trace_enter(), ST_OP_FCLOSE, fd);
+	track_drop(r, word);
+	track_set_unread(r, unread);
+	ev_result(r, ret, err);
+	ev_end(r, &scratch);
+	errno = err;
+	return ret;
+}
+
+EXPORT int fclose(FILE *fp)
+{
+	int saved = errno, fd = fp ? fileno(fp) : -1;	/* -1 for memory streams */
+	uint64_t *slot;
+
+	errno = saved;
+	slot = fdtab_slot(fd);
+	if (likely(!fdtab_slot_holds(slot)) || shim_in_vfork_child())
+		return REAL(fclose)(fp);
+	return fclose_traced(fp, fd, slot);
+}
+
+/* fcloseall: every socket fd that is no longer open was a stream's. */
+EXPORT int fcloseall(void)
+{
+	int ret = REAL(fcloseall)(), err = errno;
+	int64_t top = range_top(0, ~0u);
+
+	if (shim_in_vfork_child())
+		return ret;
+	for (int64_t fd = 0; fd <= top; fd++)
+		if (fdtab_lookup((int)fd) && sys_raw(SYS_fcntl, fd, F_GETFD, 0) == -EBADF)
+			track_dropped_fd(ST_OP_FCLOSEALL, (int)fd, 0, 0, -1);
+	errno = err;
+	return ret;
+}

@@ -1,0 +1,176 @@
+/*
+ * wrap_exec.c - the exec family: execve, execv, execvp, execvpe, execl,
+ * execlp, execle, fexecve, execveat.  glibc's variants call execve
+ * internally, not through the PLT, so each is wrapped.
+ *
+ * Before the call: a pending exec record, one ST_OP_EXEC_FD per socket fd
+ * saying whether the kernel will close it (FD_CLOEXEC, asked of the kernel,
+ * not of our table), and the file marked EXECED with the process's start
+ * time, by which the viewer finds the new image's file.  If exec returns,
+ * it failed: the mark is taken back and the failure recorded.
+ *
+ * A vfork child's exec (the common fork+exec of posix_spawn-like code) is
+ * left alone: it shares our memory, and the file is the parent's.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "fdtab.h"
+#include "procfs.h"
+#include "real.h"
+#include "sys.h"
+#include "tracefile.h"
+#include "track.h"
+
+/* One ST_OP_EXEC_FD for socket fd, if the table holds one there. */
+static void exec_fd(int fd)
+{
+	uint64_t word = fdtab_lookup(fd);
+	struct st_record scratch, *r;
+	long fdflags;
+
+	if (!word)
+		return;
+	fdflags = sys_raw(SYS_fcntl, fd, F_GETFD, 0);
+	if (fdflags < 0)
+		return;		/* closed where we could not see it: the fd reuse will tell */
+	r = ev_begin(&scratch, 1, ST_OP_EXEC_FD, fd);
+	track_identify(r, fd);
+	if (fdflags & FD_CLOEXEC) {
+		r->flags |= ST_REC_CLOEXEC;
+		track_set_unread(r, track_unread(fd, word));
+	}
+	ev_end(r, &scratch);
+}
+
+/* Before an exec: returns 1 when it was recorded (exec_failed must follow a return). */
+static int exec_begin(enum st_op op)
+{
+	struct st_file_header *hdr;
+	struct st_record scratch, *r;
+	unsigned hwm;
+
+	if (!trace_enter())	/* also refuses in a vfork child */
+		return 0;
+	hdr = shim_hdr();
+	if (!hdr->start_ticks)
+		hdr->start_ticks = procfs_start_ticks();
+	r = ev_begin(&scratch, 1, op, -1);
+	r->flags |= ST_REC_PENDING;
+	ev_end(r, &scratch);
+	hwm = __atomic_load_n(&fdtab_hwm, __ATOMIC_ACQUIRE);
+	for (unsigned fd = 0; fd < hwm; fd++)
+		exec_fd((int)fd);
+	tracefile_mark_end(hdr, ST_STATE_EXECED, 0, 0);
+	return 1;
+}
+
+/* exec returned: it failed with err, and this image runs on. */
+static void exec_failed(enum st_op op, int err)
+{
+	struct st_file_header *hdr = shim_hdr();
+	struct st_record scratch, *r;
+
+	if (!hdr)
+		return;
+	tracefile_mark_running(hdr);
+	r = ev_begin(&scratch, 1, op, -1);
+	ev_result(r, -1, err);
+	ev_end(r, &scratch);
+}
+
+#define EXEC_WRAP(op, call) do {				\
+		int traced_ = exec_begin(op);			\
+		int ret_ = (call), err_ = errno;		\
+								\
+		if (traced_)					\
+			exec_failed(op, err_);			\
+		errno = err_;					\
+		return ret_;					\
+	} while (0)
+
+EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	EXEC_WRAP(ST_OP_EXECVE, REAL(execve)(path, argv, envp));
+}
+
+EXPORT int execv(const char *path, char *const argv[])
+{
+	EXEC_WRAP(ST_OP_EXECV, REAL(execv)(path, argv));
+}
+
+EXPORT int execvp(const char *file, char *const argv[])
+{
+	EXEC_WRAP(ST_OP_EXECVP, REAL(execvp)(file, argv));
+}
+
+EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	EXEC_WRAP(ST_OP_EXECVPE, REAL(execvpe)(file, argv, envp));
+}
+
+EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	EXEC_WRAP(ST_OP_FEXECVE, REAL(fexecve)(fd, argv, envp));
+}
+
+EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
+{
+	EXEC_WRAP(ST_OP_EXECVEAT, REAL(execveat)(dirfd, path, argv, envp, flags));
+}
+
+/*
+ * The execl family: the argument list, NULL-terminated, becomes an argv on
+ * our stack (as glibc does); envp follows the NULL for execle.
+ */
+#define LIST_TO_ARGV(arg, argv, envp_out) 					\
+	size_t argc_ = 0;							\
+	va_list ap_;								\
+	const char *first_ = arg;	/* declared nonnull, yet NULL is an empty list */ \
+										\
+	__asm__("" : "+r"(first_));						\
+	if (first_) {								\
+		argc_ = 1;							\
+		va_start(ap_, arg);						\
+		while (va_arg(ap_, const char *) && argc_ < INT_MAX)		\
+			argc_++;						\
+		va_end(ap_);							\
+	}									\
+	if (argc_ >= INT_MAX) {							\
+		errno = E2BIG;							\
+		return -1;							\
+	}									\
+	char *argv[argc_ + 1];							\
+	va_start(ap_, arg);							\
+	argv[0] = (char *)arg;							\
+	for (size_t i_ = 1; i_ <= argc_; i_++)					\
+		argv[i_] = va_arg(ap_, char *);					\
+	argv[argc_] = NULL;							\
+	envp_out;								\
+	va_end(ap_)
+
+EXPORT int execl(const char *path, const char *arg, ...)
+{
+	LIST_TO_ARGV(arg, argv, (void)0);
+	EXEC_WRAP(ST_OP_EXECL, REAL(execve)(path, argv, environ));
+}
+
+EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	LIST_TO_ARGV(arg, argv, (void)0);
+	EXEC_WRAP(ST_OP_EXECLP, REAL(execvp)(file, argv));
+}
+
+EXPORT int execle(const char *path, const char *arg, ...)
+{
+	char **envp;
+
+	LIST_TO_ARGV(arg, argv, envp = va_arg(ap_, char **));	/* envp follows the NULL */
+	EXEC_WRAP(ST_OP_EXECLE, REAL(execve)(path, argv, envp));
+}

@@ -1,0 +1,142 @@
+/*
+ * wrap_msg.c - sockets passed between processes with SCM_RIGHTS:
+ * sendmsg (one record per socket sent) and recvmsg (one per socket
+ * received, each a new reference born in this process).
+ *
+ * Messages without control data, the common case, pass at the cost of one
+ * test.  sendmmsg/recvmmsg are not wrapped yet (README: limits).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "event.h"
+#include "fdtab.h"
+#include "real.h"
+#include "track.h"
+
+/* A walk over the fds of a message's SCM_RIGHTS control messages. */
+struct passed {
+	struct msghdr *msg;
+	struct cmsghdr *c;
+	size_t i, n;
+};
+
+static void passed_start(struct passed *it, const struct msghdr *msg)
+{
+	it->msg = (struct msghdr *)msg;	/* only read: CMSG_NXTHDR takes no const */
+	it->c = CMSG_FIRSTHDR(it->msg);
+	it->i = it->n = 0;
+}
+
+/* The next passed fd into *fd; 0 at the end. */
+static int passed_next(struct passed *it, int *fd)
+{
+	while (it->c) {
+		if (it->c->cmsg_level == SOL_SOCKET && it->c->cmsg_type == SCM_RIGHTS &&
+		    it->c->cmsg_len >= CMSG_LEN(0)) {
+			it->n = (it->c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			if (it->i < it->n) {
+				memcpy(fd, CMSG_DATA(it->c) + it->i++ * sizeof(int), sizeof(int));
+				return 1;
+			}
+		}
+		it->c = CMSG_NXTHDR(it->msg, it->c);
+		it->i = 0;
+	}
+	return 0;
+}
+
+/* The carrier socket's identity, for records about the sockets it carries. */
+static uint64_t carrier_inode(int fd)
+{
+	uint64_t word = fdtab_lookup(fd);
+
+	return word ? __atomic_load_n(&sock_get(fde_idx(word))->inode, __ATOMIC_ACQUIRE) :
+		fd_inode(fd);
+}
+
+static void sent(int sockfd, const struct msghdr *msg, ssize_t ret)
+{
+	uint64_t carrier = 0;
+	struct st_record scratch, *r;
+
+	struct passed it;
+	int fd;
+
+	passed_start(&it, msg);
+	while (passed_next(&it, &fd)) {
+		if (!fdtab_lookup(fd) && !fd_inode(fd))
+			continue;	/* not a socket */
+		if (!carrier)
+			carrier = carrier_inode(sockfd);
+		r = ev_begin(&scratch, 1, ST_OP_SENDMSG, fd);
+		r->fd2 = sockfd;
+		r->inode2 = carrier;
+		track_identify(r, fd);
+		ev_result(r, ret, 0);
+		ev_end(r, &scratch);
+	}
+}
+
+static void received(int sockfd, struct msghdr *msg, int flags, ssize_t ret)
+{
+	uint64_t carrier = 0;
+	struct st_record scratch, *r;
+
+	struct passed it;
+	int fd;
+
+	passed_start(&it, msg);
+	while (passed_next(&it, &fd)) {
+		uint64_t inode = fd_inode(fd);
+		int domain = 0, type = 0;
+		socklen_t len;
+
+		if (!inode)
+			continue;	/* a pipe or file: not ours to count */
+		if (!carrier)
+			carrier = carrier_inode(sockfd);
+		len = sizeof(domain);
+		getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
+		len = sizeof(type);
+		getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);
+		r = ev_begin(&scratch, 1, ST_OP_RECVMSG, fd);
+		r->fd2 = sockfd;
+		r->inode2 = carrier;
+		track_received(r, fd, inode, domain, type, flags & MSG_CMSG_CLOEXEC);
+		ev_sockname(r, fd);
+		ev_peername(r, fd);
+		ev_result(r, ret, 0);
+		ev_end(r, &scratch);
+	}
+}
+
+EXPORT ssize_t sendmsg(int sockfd, const struct msghdr *msg, int flags)
+{
+	ssize_t ret = REAL(sendmsg)(sockfd, msg, flags);
+	int err;
+
+	if (likely(ret < 0 || !msg || !msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr)))
+		return ret;
+	err = errno;
+	if (trace_enter())
+		sent(sockfd, msg, ret);
+	errno = err;
+	return ret;
+}
+
+EXPORT ssize_t recvmsg(int sockfd, struct msghdr *msg, int flags)
+{
+	ssize_t ret = REAL(recvmsg)(sockfd, msg, flags);
+	int err;
+
+	if (likely(ret < 0 || !msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr)))
+		return ret;
+	err = errno;
+	if (trace_enter())
+		received(sockfd, msg, flags, ret);
+	errno = err;
+	return ret;
+}
