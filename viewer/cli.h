@@ -9,7 +9,18 @@
 #define EXIT_DATA	65	/* some trace files were unreadable (EX_DATAERR) */
 #define EXIT_NOINPUT	66	/* no trace to report (EX_NOINPUT) */
 
+struct model;
+
+/*
+ * Load the trace files and directories in paths (none: the default trace
+ * directory) and build the model.  Returns 0, or the exit code to give:
+ * EXIT_NOINPUT (nothing to read), EXIT_DATA (no readable file), 1 (out of
+ * memory).  *data_errors counts files that could not be read.
+ */
+int model_from_paths(struct model *m, char **paths, int n, int *data_errors);
+
 int cmd_report(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
 /* Colour wanted on stdout for --color=WHEN (auto: a tty, and NO_COLOR unset). */

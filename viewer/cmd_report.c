@@ -36,6 +36,37 @@ static char *default_dir(void)
 	return dir;
 }
 
+int model_from_paths(struct model *m, char **paths, int n, int *data_errors)
+{
+	struct loaded l = { 0 };
+	char *dflt = NULL;
+	int rc = 0;
+
+	if (n == 0) {
+		dflt = default_dir();
+		if (!dflt || load_path(&l, dflt))
+			rc = EXIT_NOINPUT;
+	}
+	for (int i = 0; i < n && !rc; i++)
+		if (load_path(&l, paths[i]))
+			rc = EXIT_NOINPUT;
+	free(dflt);
+	if (rc || !l.n) {
+		for (size_t i = 0; i < l.n; i++)
+			trace_free(l.files[i]);
+		free(l.files);
+		return rc ? rc : EXIT_DATA;
+	}
+	*data_errors = l.errors;
+	if (model_build(m, l.files, l.n)) {
+		fprintf(stderr, "socktrace: out of memory building the report\n");
+		free(l.files);
+		return 1;
+	}
+	free(l.files);
+	return 0;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -46,10 +77,8 @@ int cmd_report(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	const char *color = "auto";
-	struct loaded l = { 0 };
 	struct model m;
-	int json = 0, opt, rc = 0;
-	char *dflt = NULL;
+	int json = 0, opt, rc, data_errors;
 
 	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -68,26 +97,9 @@ int cmd_report(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind == argc) {
-		dflt = default_dir();
-		if (!dflt || load_path(&l, dflt))
-			rc = EXIT_NOINPUT;
-	}
-	for (int i = optind; i < argc && !rc; i++)
-		if (load_path(&l, argv[i]))
-			rc = EXIT_NOINPUT;
-	free(dflt);
-	if (rc || !l.n) {
-		for (size_t i = 0; i < l.n; i++)
-			trace_free(l.files[i]);
-		free(l.files);
-		return rc ? rc : EXIT_DATA;
-	}
-	if (model_build(&m, l.files, l.n)) {
-		fprintf(stderr, "socktrace: out of memory building the report\n");
-		return 1;
-	}
-	free(l.files);
+	rc = model_from_paths(&m, argv + optind, argc - optind, &data_errors);
+	if (rc)
+		return rc;
 	if (json)
 		report_json(stdout, &m);
 	else
@@ -97,5 +109,5 @@ int cmd_report(int argc, char **argv)
 		perror("socktrace: writing the report");
 		return 1;
 	}
-	return l.errors ? EXIT_DATA : 0;
+	return data_errors ? EXIT_DATA : 0;
 }

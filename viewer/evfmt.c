@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "names.h"
 #include "report.h"
@@ -41,8 +42,20 @@ static const char *fcntl_cmd(int64_t cmd)
 	switch (cmd) {
 	case F_DUPFD: return "F_DUPFD";
 	case F_DUPFD_CLOEXEC: return "F_DUPFD_CLOEXEC";
+	case F_SETFD: return "F_SETFD";
 	default: return "?";
 	}
+}
+
+/* "killed by SIGKILL" / "exited 3" from a wait status. */
+static void status_str(int st, char *out, size_t n)
+{
+	const char *sig = WIFSIGNALED(st) ? sigabbrev_np(WTERMSIG(st)) : NULL;
+
+	if (WIFSIGNALED(st))
+		snprintf(out, n, "killed by SIG%s%s", sig ? sig : "?", WCOREDUMP(st) ? ", core dumped" : "");
+	else
+		snprintf(out, n, "exited %d", WEXITSTATUS(st));
 }
 
 char *ev_call_str(const struct ev *e, char *out, size_t n)
@@ -88,7 +101,7 @@ char *ev_call_str(const struct ev *e, char *out, size_t n)
 	}
 	case ST_OP_CLOSE:
 	case ST_OP_DUP:
-		snprintf(out, n, "%s(%d)", name, r->fd);
+		snprintf(out, n, "%s%s(%d)", r->flags & ST_REC_VIA_SYSCALL ? "syscall:" : "", name, r->fd);
 		break;
 	case ST_OP_DUP2:
 		snprintf(out, n, "dup2(%d, %d)", r->fd, r->fd2 >= 0 ? r->fd2 : (int)r->ret);
@@ -99,7 +112,60 @@ char *ev_call_str(const struct ev *e, char *out, size_t n)
 		break;
 	case ST_OP_FCNTL:
 	case ST_OP_FCNTL64:
-		snprintf(out, n, "%s(%d, %s)", name, r->fd, fcntl_cmd(r->arg[0]));
+		if (r->arg[0] == F_SETFD)
+			snprintf(out, n, "%s(%d, F_SETFD, %s)", name, r->fd,
+				 r->arg[1] & FD_CLOEXEC ? "FD_CLOEXEC" : "0");
+		else
+			snprintf(out, n, "%s(%d, %s)", name, r->fd, fcntl_cmd(r->arg[0]));
+		break;
+	case ST_OP_CLOSE_RANGE:
+		snprintf(out, n, "close_range(%u, %u, %s) on fd %d", (unsigned)r->arg[0],
+			 (unsigned)((uint64_t)r->arg[0] >> 32),
+			 r->flags & ST_REC_CLOEXEC ? "CLOSE_RANGE_CLOEXEC" : r->fd2 ? "flags" : "0", r->fd);
+		break;
+	case ST_OP_CLOSEFROM:
+		snprintf(out, n, "closefrom(%lld) on fd %d", (long long)r->arg[0], r->fd);
+		break;
+	case ST_OP_FCLOSE:
+		snprintf(out, n, "fclose(FILE on fd %d)", r->fd);
+		break;
+	case ST_OP_FCLOSEALL:
+		snprintf(out, n, "fcloseall() on fd %d", r->fd);
+		break;
+	case ST_OP_SENDMSG:
+		snprintf(out, n, "sendmsg(%d, SCM_RIGHTS fd %d)", r->fd2, r->fd);
+		break;
+	case ST_OP_RECVMSG:
+		snprintf(out, n, "recvmsg(%d, SCM_RIGHTS) -> fd %d", r->fd2, r->fd);
+		break;
+	case ST_OP_SETSOCKOPT: {
+		const struct st_addr_hdr *h = (const void *)r->addrs;
+		struct linger l = { 0, 0 };
+
+		if (r->arg[0] == SOL_SOCKET && r->arg[1] == SO_LINGER && r->addrs_len >= sizeof(*h) + sizeof(l) &&
+		    h->len >= sizeof(l)) {
+			memcpy(&l, h + 1, sizeof(l));
+			snprintf(out, n, "setsockopt(%d, SO_LINGER, {%d, %d})", r->fd, l.l_onoff, l.l_linger);
+		} else {
+			snprintf(out, n, "setsockopt(%d, %lld, %lld)", r->fd, (long long)r->arg[0],
+				 (long long)r->arg[1]);
+		}
+		break;
+	}
+	case ST_OP_WAIT: case ST_OP_WAITPID: case ST_OP_WAIT3: case ST_OP_WAIT4: case ST_OP_WAITID: {
+		char st[64];
+
+		status_str((int)r->arg[1], st, sizeof(st));
+		snprintf(out, n, "%s(): child %lld %s", name, (long long)r->arg[0], st);
+		break;
+	}
+	case ST_OP_INHERITED:
+		snprintf(out, n, "(fd %d open at start: inherited%s)", r->fd,
+			 r->flags & ST_REC_CLOEXEC ? ", close-on-exec" : "");
+		break;
+	case ST_OP_EXEC_FD:
+		snprintf(out, n, "(at exec: fd %d %s)", r->fd,
+			 r->flags & ST_REC_CLOEXEC ? "is close-on-exec" : "stays open in the new program");
 		break;
 	case ST_OP_FORK:
 		snprintf(out, n, "fork()");
@@ -118,6 +184,11 @@ char *ev_call_str(const struct ev *e, char *out, size_t n)
 		break;
 	case ST_OP_TRACE_START:
 		snprintf(out, n, "(tracing starts)");
+		break;
+	case ST_OP_EXECVE: case ST_OP_EXECV: case ST_OP_EXECVP: case ST_OP_EXECVPE:
+	case ST_OP_EXECL: case ST_OP_EXECLP: case ST_OP_EXECLE: case ST_OP_FEXECVE:
+	case ST_OP_EXECVEAT:
+		snprintf(out, n, "%s(...)%s", name, r->flags & ST_REC_PENDING ? " (about to exec)" : "");
 		break;
 	default:
 		if (name)

@@ -47,8 +47,20 @@ int32_t ev_refs(const struct ev *e)
 	return e->as_listener ? (int32_t)e->r->arg[1] : e->r->refs;
 }
 
-/* Grow *arr (of elem bytes) to hold one more; -1 when out of memory. */
-static int grow(void **arr, size_t n, size_t *cap, size_t elem)
+const char *severity_name(enum severity s)
+{
+	return s == SEV_ERROR ? "error" : s == SEV_WARNING ? "warning" : "info";
+}
+
+struct conn *model_conn(const struct model *m, uint64_t inode)
+{
+	struct conn *c;
+
+	HASH_FIND(hh, m->by_inode, &inode, sizeof(inode), c);
+	return c;
+}
+
+int model_grow(void **arr, size_t n, size_t *cap, size_t elem)
 {
 	void *p;
 
@@ -70,7 +82,7 @@ static struct conn *conn_get(struct model *m, uint64_t inode, const struct ev *e
 	if (c)
 		return c;
 	c = calloc(1, sizeof(*c));
-	if (!c || grow((void **)&m->conns, m->nconns, &m->capconns, sizeof(*m->conns)))
+	if (!c || model_grow((void **)&m->conns, m->nconns, &m->capconns, sizeof(*m->conns)))
 		goto oom;
 	c->inode = inode;
 	c->pid = e->p->pid;
@@ -131,6 +143,10 @@ static void learn(struct conn *c, const struct ev *e)
 		if (r->ret == 0)
 			c->role = ROLE_LISTENER;
 		break;
+	case ST_OP_INHERITED:
+		if (r->arg[0] == 1)
+			c->role = ROLE_LISTENER;
+		break;
 	case ST_OP_CONNECT:
 		if (c->role == ROLE_UNCONNECTED)
 			c->role = ROLE_CLIENT;
@@ -167,84 +183,17 @@ static void learn_addrs(struct conn *c, const struct st_record *r)
 
 static int add_ev(struct conn *c, const struct ev *e)
 {
-	if (grow((void **)&c->evs, c->nevs, &c->capevs, sizeof(*c->evs)))
+	if (model_grow((void **)&c->evs, c->nevs, &c->capevs, sizeof(*c->evs)))
 		return -1;
 	c->evs[c->nevs++] = *e;
 	learn(c, e);
 	return 0;
 }
 
-/* Set p's count for inode; returns the change, for the connection's total. */
-static int32_t hold(struct proc *p, uint64_t inode, int32_t refs)
+/* Add ev to c; its counts were set by refs_apply. */
+static int add_counted(struct conn *c, struct ev *e)
 {
-	struct holding *h;
-	int32_t old;
-
-	HASH_FIND(hh, p->held, &inode, sizeof(inode), h);
-	if (!h) {
-		h = calloc(1, sizeof(*h));
-		if (!h)
-			return 0;
-		h->inode = inode;
-		HASH_ADD(hh, p->held, inode, sizeof(h->inode), h);
-	}
-	old = h->refs;
-	h->refs = refs;
-	return refs - old;
-}
-
-/* Add ev to c after updating p's count (refs < 0: unknown, left alone). */
-static int add_counted(struct conn *c, struct ev *e, int32_t refs)
-{
-	if (refs >= 0) {
-		c->refs_total += hold(e->p, c->inode, refs);
-		e->refs_total = c->refs_total;
-	} else {
-		e->refs_total = -1;
-	}
 	return add_ev(c, e);
-}
-
-/*
- * A fork child starts with what its parent held at the fork.  Done at the
- * parent's fork record (stamped before the fork, so it sorts before
- * anything either process did after it), or at the child's first record
- * when the parent's was lost.
- */
-static void inherit(struct model *m, struct proc *child, int parent_pid)
-{
-	struct holding *h, *tmp;
-
-	if (child->inherited)
-		return;
-	child->inherited = 1;
-	for (size_t i = 0; i < m->nprocs; i++) {
-		struct proc *p = &m->procs[i];
-
-		if (p->pid != parent_pid || p == child)
-			continue;
-		HASH_ITER(hh, p->held, h, tmp) {
-			struct conn *c;
-
-			if (h->refs <= 0)
-				continue;
-			HASH_FIND(hh, m->by_inode, &h->inode, sizeof(h->inode), c);
-			if (c)
-				c->refs_total += hold(child, h->inode, h->refs);
-		}
-	}
-}
-
-/* The traced fork child pid of parent, if its file is here. */
-static struct proc *fork_child(struct model *m, const struct proc *parent, int pid)
-{
-	for (size_t i = 0; i < m->nprocs; i++) {
-		struct proc *p = &m->procs[i];
-
-		if (p->pid == pid && p->ppid == parent->pid && p->tf->hdr.origin == ST_ORIGIN_FORK)
-			return p;
-	}
-	return NULL;
 }
 
 static int cmp_ev(const void *a, const void *b)
@@ -260,6 +209,8 @@ static int cmp_ev(const void *a, const void *b)
 
 static int is_failure(const struct st_record *r)
 {
+	if (r->op >= 100)
+		return 0;	/* synthetic: no call failed */
 	switch (r->op) {
 	case ST_OP_TRACE_START: case ST_OP_FORK_CHILD: case ST_OP_MISSED_CLOSE:
 	case ST_OP_EXIT: case ST_OP__EXIT:
@@ -278,16 +229,11 @@ static int place(struct model *m, struct ev *e)
 
 	if (is_failure(r))
 		m->failed_calls++;
-	if (r->op == ST_OP_FORK_CHILD)
-		inherit(m, e->p, (int)r->arg[0]);
-	if (r->op == ST_OP_FORK && r->ret > 0) {
-		struct proc *child = fork_child(m, e->p, (int)r->ret);
-
-		if (child)
-			inherit(m, child, e->p->pid);
-	}
+	c = r->inode ? conn_get(m, r->inode, e) : NULL;
+	if ((r->inode && !c) || refs_apply(m, e, c))
+		return -1;
 	if (!r->inode) {
-		if (grow((void **)&e->p->evs, e->p->nevs, &e->p->capevs, sizeof(*e->p->evs)))
+		if (model_grow((void **)&e->p->evs, e->p->nevs, &e->p->capevs, sizeof(*e->p->evs)))
 			return -1;
 		e->p->evs[e->p->nevs++] = e;
 		return 0;
@@ -299,13 +245,18 @@ static int place(struct model *m, struct ev *e)
 		/* Shown on the listener's timeline too. */
 		struct ev le = *e;
 
+		struct conn *l;
+
 		le.as_listener = 1;
-		c = conn_get(m, r->inode2, &le);
-		if (!c || add_counted(c, &le, (int32_t)r->arg[1]))
+		le.released = -1;
+		l = conn_get(m, r->inode2, &le);
+		if (!l)
+			return -1;
+		le.refs_total = l->live + l->in_flight;
+		if (add_counted(l, &le))
 			return -1;
 	}
-	c = conn_get(m, r->inode, e);
-	if (!c || add_counted(c, e, r->flags & ST_REC_REFS_UNKNOWN ? -1 : r->refs))
+	if (add_counted(c, e))
 		return -1;
 	return 0;
 }
@@ -314,7 +265,6 @@ int model_build(struct model *m, struct trace_file **files, size_t nfiles)
 {
 	struct ev *all = NULL;
 	size_t n = 0, k = 0;
-	struct holding *h, *tmp;
 
 	memset(m, 0, sizeof(*m));
 	m->procs = calloc(nfiles ? nfiles : 1, sizeof(*m->procs));
@@ -345,40 +295,39 @@ int model_build(struct model *m, struct trace_file **files, size_t nfiles)
 	m->nall = n;
 	qsort(all, n, sizeof(*all), cmp_ev);
 	m->t0 = n ? all[0].r->t_ns : 0;
+	refs_link_images(m);
 	for (size_t i = 0; i < n; i++)
 		if (place(m, &all[i]))
 			return -1;
-	for (size_t i = 0; i < m->nprocs; i++) {
-		HASH_ITER(hh, m->procs[i].held, h, tmp) {
-			struct conn *c;
-
-			if (h->refs <= 0)
-				continue;
-			HASH_FIND(hh, m->by_inode, &h->inode, sizeof(h->inode), c);
-			if (c && !c->open_at_exit) {
-				c->open_at_exit = 1;
-				m->open_at_exit++;
-			}
-		}
-	}
+	if (refs_finish(m) || audit_run(m))
+		return -1;
 	return 0;
 }
 
 void model_free(struct model *m)
 {
 	struct conn *c, *ct;
-	struct holding *h, *ht;
+	struct ref *x, *xt;
 
+	/* References are owned by their connection: unlink them while both live. */
+	for (size_t i = 0; i < m->nprocs; i++)
+		HASH_ITER(hh, m->procs[i].fds, x, xt)
+			HASH_DEL(m->procs[i].fds, x);
 	HASH_ITER(hh, m->by_inode, c, ct) {
 		HASH_DEL(m->by_inode, c);
+		for (size_t k = 0; k < c->nevs; k++)
+			free(c->evs[k].held_by);
+		for (size_t k = 0; k < c->nrefs; k++)
+			free(c->refs[k]);
+		free(c->refs);
 		free(c->evs);
 		free(c);
 	}
+	for (size_t i = 0; i < m->nfindings; i++)
+		free(m->findings[i].message);
+	free(m->findings);
 	for (size_t i = 0; i < m->nprocs; i++) {
-		HASH_ITER(hh, m->procs[i].held, h, ht) {
-			HASH_DEL(m->procs[i].held, h);
-			free(h);
-		}
+		free(m->procs[i].reap_end);
 		free(m->procs[i].evs);
 		trace_free(m->procs[i].tf);
 	}

@@ -20,22 +20,56 @@ enum role {
 	ROLE_PAIR,
 };
 
-/* One process's references to one socket (for open-at-exit). */
-struct holding {
-	uint64_t inode;		/* key */
-	int32_t refs;
+struct conn;
+struct proc;
+
+/*
+ * One reference to a socket: an fd of one process image, from the call
+ * that made it to the one that dropped it.  The viewer replays these from
+ * every file, so counts hold across processes (fork, exec, SCM_RIGHTS).
+ */
+struct ref {
+	int fd;			/* key in the owner's open set */
 	UT_hash_handle hh;
+	struct proc *p;
+	struct conn *c;
+	int cloexec;
+	uint64_t from_ns, to_ns;	/* to_ns: 0 while open */
+	const char *how;	/* "socket", "accept", "dup", "fork", "exec", "inherited", ... */
+	const char *end;	/* NULL while open: "close", "exit", "exec (close-on-exec)", ... */
+	int used;		/* an event on it after it was inherited */
+	int shut;		/* this process shut the connection down */
+	int closed_by_call;	/* ended by a close-family call (not exit, exec, kill) */
+};
+
+enum proc_end {
+	END_UNKNOWN = 0,	/* still running when the trace was read, or killed unseen */
+	END_EXIT,		/* marked its file at exit */
+	END_EXEC,		/* replaced by exec */
+	END_REAPED,		/* reaped by a traced parent (killed, or exited unmarked) */
 };
 
 struct proc {
 	struct trace_file *tf;
 	int pid, ppid;
+	unsigned origin;	/* enum st_origin; exec when linked to a previous image */
 	int exited;		/* the process marked its file at exit */
 	uint64_t lost;		/* overwritten + torn + corrupt */
 	struct ev **evs;	/* events about no socket: fork, exit, failed socket() */
 	size_t nevs, capevs;
-	struct holding *held;	/* inode -> refs, replayed in time order */
-	int inherited;		/* a fork child that got its parent's counts */
+	struct ref *fds;	/* open references, by fd, replayed in time order */
+	struct proc *exec_prev, *exec_next;	/* the images before and after exec */
+	uint64_t exec_ok_pos;	/* pos + 1 of the exec that replaced it; 0 = none */
+	int inherited;		/* a fork child that got its parent's references */
+	int started;		/* its first record was replayed */
+	enum proc_end end;
+	uint64_t end_ns;
+	int end_status;		/* wait status when reaped */
+	char *reap_end;		/* "killed by KILL" or "exit (reaped, status 0)"; owned */
+};
+
+struct holder {
+	int pid, fd;
 };
 
 /* One record as seen from one connection. */
@@ -44,6 +78,22 @@ struct ev {
 	struct proc *p;
 	int as_listener;	/* an accept shown on the listener's timeline */
 	int32_t refs_total;	/* references in all traced processes after it; -1 unknown */
+	int released;		/* a drop of a reference: 1 when it was the last, 0 not, -1 n/a */
+	int32_t in_flight;	/* references passed by SCM_RIGHTS, not yet received */
+	struct holder *held_by;	/* when released == 0: who still holds it */
+	size_t nheld;
+};
+
+/* A finding of the audit. */
+enum severity { SEV_INFO = 0, SEV_WARNING, SEV_ERROR };
+
+struct finding {
+	const char *kind;
+	enum severity severity;
+	int pid, fd;
+	uint64_t inode;
+	uint64_t t_ns;
+	char *message;
 };
 
 struct conn {
@@ -57,7 +107,14 @@ struct conn {
 	uint64_t peer_inode;	/* socketpair's other end */
 	int first_seen;		/* not born under our eyes */
 	int open_at_exit;
-	int32_t refs_total;	/* running total while the model replays */
+	int32_t live;		/* open references while the model replays */
+	int32_t in_flight;	/* passed by SCM_RIGHTS, not yet received */
+	int linger0;		/* SO_LINGER {1, 0}: its final close sends RST */
+	uint64_t released_ns;	/* when the last reference went; 0 = never (in the trace) */
+	const char *released_how; /* the end of that last reference */
+	int released_pid, released_fd;
+	struct ref **refs;	/* every reference over time */
+	size_t nrefs, caprefs;
 	struct ev *evs;
 	size_t nevs, capevs;
 	int fds[32];
@@ -76,6 +133,9 @@ struct model {
 	size_t open_at_exit;
 	uint64_t lost;
 	uint64_t t0;		/* earliest event */
+	struct finding *findings;	/* in time order */
+	size_t nfindings, capfindings;
+	size_t by_severity[3];
 };
 
 /*
@@ -93,5 +153,27 @@ const char *ev_addr_str(const struct st_record *r, unsigned kind, char *out);
 int32_t ev_refs(const struct ev *e);
 
 const char *role_name(enum role role);
+
+const char *severity_name(enum severity s);
+
+/* Grow *arr (of elem bytes) to hold one more; -1 when out of memory. */
+int model_grow(void **arr, size_t n, size_t *cap, size_t elem);
+
+/* The connection of inode, or NULL. */
+struct conn *model_conn(const struct model *m, uint64_t inode);
+
+/*
+ * refs.c: link exec'd images to the image before them (by pid and start
+ * time), then, per record in time order, keep every process's open
+ * references true and fill the event's refs_total, released and held_by.
+ * Returns -1 when out of memory.
+ */
+void refs_link_images(struct model *m);
+int refs_apply(struct model *m, struct ev *e, struct conn *c);
+/* After the last record: references of exec'd images move on; open_at_exit. */
+int refs_finish(struct model *m);
+
+/* audit.c: the findings, from the replayed model (m->findings). */
+int audit_run(struct model *m);
 
 #endif

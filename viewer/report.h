@@ -14,6 +14,12 @@ void report_text(FILE *out, const struct model *m, int color);
 /* The JSON document described in README.md ("JSON schema"). */
 void report_json(FILE *out, const struct model *m);
 
+/* The audit's findings, one paragraph each, and their count by severity. */
+void report_findings(FILE *out, const struct model *m, int color);
+
+/* {format_version, findings[], summary}: socktrace audit --json. */
+void report_findings_json(FILE *out, const struct model *m);
+
 /* The summary line alone (for `socktrace run`). */
 void report_summary(FILE *out, const struct model *m, int color);
 

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "json.h"
 #include "names.h"
@@ -44,6 +45,27 @@ static void event_json(struct json *j, const struct ev *e)
 		json_null(j, "refs");
 		json_null(j, "refs_total");
 	}
+	if (e->released >= 0) {
+		json_bool(j, "released", e->released);
+		if (!e->released) {
+			json_arr(j, "held_by");
+			for (size_t i = 0; i < e->nheld; i++) {
+				json_obj(j, NULL);
+				json_int(j, "pid", e->held_by[i].pid);
+				json_int(j, "fd", e->held_by[i].fd);
+				json_end_obj(j);
+			}
+			json_end_arr(j);
+		}
+		if (e->in_flight > 0)
+			json_int(j, "in_flight", e->in_flight);
+	}
+	if (r->flags & ST_REC_UNREAD)
+		json_int(j, "unread_bytes", r->arg[1]);
+	if (r->flags & ST_REC_VIA_SYSCALL)
+		json_bool(j, "via_syscall", 1);
+	if (r->flags & ST_REC_PENDING)
+		json_bool(j, "pending", 1);
 	switch (r->op) {
 	case ST_OP_BIND:
 	case ST_OP_CONNECT:
@@ -89,6 +111,60 @@ static void event_json(struct json *j, const struct ev *e)
 	case ST_OP_FORK_CHILD:
 		json_int(j, "parent_pid", r->arg[0]);
 		break;
+	case ST_OP_CLOSE_RANGE:
+		json_uint(j, "first", (uint32_t)r->arg[0]);
+		json_uint(j, "last", (uint32_t)((uint64_t)r->arg[0] >> 32));
+		json_int(j, "flags", r->fd2);
+		break;
+	case ST_OP_CLOSEFROM:
+		json_int(j, "lowfd", r->arg[0]);
+		break;
+	case ST_OP_SENDMSG:
+	case ST_OP_RECVMSG:
+		json_int(j, "carrier_fd", r->fd2);
+		if (r->inode2)
+			json_uint(j, "carrier_inode", r->inode2);
+		else
+			json_null(j, "carrier_inode");
+		if (r->op == ST_OP_RECVMSG) {
+			addr_member(j, "local", r, ST_ADDR_LOCAL);
+			addr_member(j, "peer", r, ST_ADDR_PEER);
+		}
+		break;
+	case ST_OP_SETSOCKOPT: {
+		const struct st_addr_hdr *h = (const void *)r->addrs;
+		struct linger l;
+
+		json_int(j, "level", r->arg[0]);
+		json_int(j, "optname", r->arg[1]);
+		if (r->arg[0] == SOL_SOCKET && r->arg[1] == SO_LINGER &&
+		    r->addrs_len >= sizeof(*h) + sizeof(l) && h->len >= sizeof(l)) {
+			memcpy(&l, h + 1, sizeof(l));
+			json_obj(j, "linger");
+			json_bool(j, "on", l.l_onoff != 0);
+			json_int(j, "seconds", l.l_linger);
+			json_end_obj(j);
+		}
+		break;
+	}
+	case ST_OP_WAIT: case ST_OP_WAITPID: case ST_OP_WAIT3: case ST_OP_WAIT4: case ST_OP_WAITID: {
+		int st = (int)r->arg[1];
+
+		json_int(j, "child_pid", r->arg[0]);
+		if (WIFSIGNALED(st)) {
+			json_null(j, "exit_status");
+			json_int(j, "signal", WTERMSIG(st));
+		} else {
+			json_int(j, "exit_status", WEXITSTATUS(st));
+			json_null(j, "signal");
+		}
+		break;
+	}
+	case ST_OP_INHERITED:
+		json_bool(j, "listening", r->arg[0] == 1);
+		addr_member(j, "local", r, ST_ADDR_LOCAL);
+		addr_member(j, "peer", r, ST_ADDR_PEER);
+		break;
 	default:
 		break;
 	}
@@ -101,6 +177,22 @@ static void event_json(struct json *j, const struct ev *e)
 	json_end_obj(j);
 }
 
+static void finding_json(struct json *j, const struct finding *f)
+{
+	json_obj(j, NULL);
+	json_str(j, "kind", f->kind);
+	json_str(j, "severity", severity_name(f->severity));
+	json_int(j, "pid", f->pid);
+	json_int(j, "fd", f->fd);
+	if (f->inode)
+		json_uint(j, "inode", f->inode);
+	else
+		json_null(j, "inode");
+	json_uint(j, "t_ns", f->t_ns);
+	json_str(j, "message", f->message);
+	json_end_obj(j);
+}
+
 static void proc_json(struct json *j, const struct proc *p)
 {
 	const struct st_file_header *h = &p->tf->hdr;
@@ -108,7 +200,18 @@ static void proc_json(struct json *j, const struct proc *p)
 	json_obj(j, NULL);
 	json_int(j, "pid", p->pid);
 	json_int(j, "ppid", p->ppid);
-	json_str(j, "origin", origin_name(h->origin));
+	json_str(j, "origin", origin_name(p->origin));
+	json_str(j, "exec_from", p->exec_prev ? p->exec_prev->tf->path : NULL);
+	json_str(j, "exec_into", p->exec_next ? p->exec_next->tf->path : NULL);
+	json_str(j, "end", p->exited ? "exit" : h->state == ST_STATE_EXECED ? "exec" :
+		 p->end == END_REAPED ? "reaped" : "unknown");
+	if (p->end == END_REAPED) {
+		json_uint(j, "reaped_t_ns", p->end_ns);
+		if (WIFSIGNALED(p->end_status))
+			json_int(j, "killed_by_signal", WTERMSIG(p->end_status));
+		else
+			json_int(j, "reaped_exit_status", WEXITSTATUS(p->end_status));
+	}
 	json_str(j, "exe", h->exe);
 	json_arr(j, "argv");
 	for (uint32_t o = 0; o < h->argv_len;) {
@@ -149,6 +252,28 @@ static void conn_json(struct json *j, const struct conn *c)
 		json_uint(j, "peer_inode", c->peer_inode);
 	json_bool(j, "open_at_exit", c->open_at_exit);
 	json_bool(j, "first_seen", c->first_seen);
+	if (c->released_ns)
+		json_uint(j, "released_t_ns", c->released_ns);
+	else
+		json_null(j, "released_t_ns");
+	json_arr(j, "holders");
+	for (size_t k = 0; k < c->nrefs; k++) {
+		const struct ref *x = c->refs[k];
+
+		json_obj(j, NULL);
+		json_int(j, "pid", x->p->pid);
+		json_int(j, "fd", x->fd);
+		json_uint(j, "from_t_ns", x->from_ns);
+		if (x->to_ns)
+			json_uint(j, "to_t_ns", x->to_ns);
+		else
+			json_null(j, "to_t_ns");
+		json_str(j, "how", x->how);
+		json_str(j, "end", x->end);
+		json_bool(j, "cloexec", x->cloexec);
+		json_end_obj(j);
+	}
+	json_end_arr(j);
 	json_arr(j, "fds");
 	for (size_t k = 0; k < c->nfds; k++)
 		json_int(j, NULL, c->fds[k]);
@@ -175,12 +300,41 @@ void report_json(FILE *out, const struct model *m)
 	for (size_t i = 0; i < m->nconns; i++)
 		conn_json(&j, m->conns[i]);
 	json_end_arr(&j);
+	json_arr(&j, "findings");
+	for (size_t i = 0; i < m->nfindings; i++)
+		finding_json(&j, &m->findings[i]);
+	json_end_arr(&j);
 	json_obj(&j, "summary");
 	json_uint(&j, "processes", m->nprocs);
 	json_uint(&j, "connections", m->nconns);
 	json_uint(&j, "open_at_exit", m->open_at_exit);
 	json_uint(&j, "failed_calls", m->failed_calls);
 	json_uint(&j, "events_lost", m->lost);
+	json_obj(&j, "findings");
+	json_uint(&j, "error", m->by_severity[SEV_ERROR]);
+	json_uint(&j, "warning", m->by_severity[SEV_WARNING]);
+	json_uint(&j, "info", m->by_severity[SEV_INFO]);
+	json_end_obj(&j);
+	json_end_obj(&j);
+	json_end_obj(&j);
+	json_done(&j);
+}
+
+void report_findings_json(FILE *out, const struct model *m)
+{
+	struct json j;
+
+	json_init(&j, out, 2);
+	json_obj(&j, NULL);
+	json_int(&j, "format_version", ST_FORMAT_VERSION);
+	json_arr(&j, "findings");
+	for (size_t i = 0; i < m->nfindings; i++)
+		finding_json(&j, &m->findings[i]);
+	json_end_arr(&j);
+	json_obj(&j, "summary");
+	json_uint(&j, "error", m->by_severity[SEV_ERROR]);
+	json_uint(&j, "warning", m->by_severity[SEV_WARNING]);
+	json_uint(&j, "info", m->by_severity[SEV_INFO]);
 	json_end_obj(&j);
 	json_end_obj(&j);
 	json_done(&j);

@@ -33,7 +33,8 @@ static void wall_str(uint64_t ns, char *out, size_t n)
 
 static int has_result(const struct st_record *r)
 {
-	return r->op < 100 && r->op != ST_OP_EXIT && r->op != ST_OP__EXIT;
+	return r->op < 100 && r->op != ST_OP_EXIT && r->op != ST_OP__EXIT &&
+	       r->op != ST_OP_CLOSEFROM && !(r->flags & ST_REC_PENDING);
 }
 
 /* What the event says beyond the call and its result. */
@@ -63,17 +64,23 @@ static void notes(const struct ev *e, char *out, size_t n, const struct style *s
 	    r->op != ST_OP_BIND && r->op != ST_OP_CONNECT) {
 		int32_t refs = ev_refs(e);
 		int64_t others = (int64_t)e->refs_total - refs;	/* corrupt input must not overflow */
-		int closing = r->op == ST_OP_CLOSE || r->op == ST_OP_MISSED_CLOSE ||
-			      (r->flags & ST_REC_IMPLICIT_CLOSE);
 
 		ADD("%srefs %d", o ? "  " : "", refs);
-		if (e->refs_total >= 0 && others > 0)
+		if (e->refs_total >= 0 && others > 0 && e->released != 0)
 			ADD(" (+%lld in other processes)", (long long)others);
-		if (closing && e->refs_total == 0)
+		if (e->released == 1) {
 			ADD(" %s(last reference: the kernel closes the socket)%s", st->green, st->off);
-		else if (closing && refs >= 0)
-			ADD(" %s(socket still open)%s", st->yellow, st->off);
+		} else if (e->released == 0) {
+			ADD(" %s(socket still open: held by", st->yellow);
+			for (size_t i = 0; i < e->nheld; i++)
+				ADD("%s pid %d fd %d", i ? "," : "", e->held_by[i].pid, e->held_by[i].fd);
+			if (e->in_flight > 0)
+				ADD("%s %d in flight", e->nheld ? "," : "", e->in_flight);
+			ADD(")%s", st->off);
+		}
 	}
+	if ((r->flags & ST_REC_UNREAD) && r->arg[1] > 0)
+		ADD("%s%lld bytes unread", o ? "  " : "", (long long)r->arg[1]);
 	if (r->flags & ST_REC_FIRST_SEEN)
 		ADD("%s(first seen here: born outside the trace)", o ? "  " : "");
 	if (r->flags & ST_REC_ADDR_TRUNC)
@@ -138,13 +145,15 @@ static void print_proc(FILE *out, const struct proc *p, const struct style *st)
 
 	wall_str(h->wall_anchor_ns, start, sizeof(start));
 	fprintf(out, "%sprocess %d%s  %s  (%s, parent %d)  started %s  ", st->bold, p->pid, st->off,
-		h->exe[0] ? h->exe : "?", origin_name(h->origin), p->ppid, start);
+		h->exe[0] ? h->exe : "?", origin_name(p->origin), p->ppid, start);
 	if (p->exited) {
 		fprintf(out, "exited");
 		if (h->has_exit_status)
 			fprintf(out, " with status %d", h->exit_status);
 	} else if (h->state == ST_STATE_EXECED) {
-		fprintf(out, "exec'd");
+		fprintf(out, "exec'd %s", p->exec_next ? p->exec_next->tf->hdr.exe : "an untraced program");
+	} else if (p->end == END_REAPED) {
+		fprintf(out, "%s%s (its parent reaped it)%s", st->yellow, p->reap_end, st->off);
 	} else {
 		fprintf(out, "%sdid not exit (killed, or still running)%s", st->yellow, st->off);
 	}
@@ -179,6 +188,26 @@ void report_summary(FILE *out, const struct model *m, int color)
 		m->lost ? st->red : "", m->lost, m->lost == 1 ? "" : "s", st->off);
 }
 
+void report_findings(FILE *out, const struct model *m, int color)
+{
+	const struct style *st = color ? &ansi : &plain;
+
+	for (size_t i = 0; i < m->nfindings; i++) {
+		const struct finding *f = &m->findings[i];
+		const char *c = f->severity == SEV_ERROR ? st->red :
+				f->severity == SEV_WARNING ? st->yellow : st->cyan;
+
+		fprintf(out, "%s%-7s%s %s%s%s  pid %d fd %d  %s%+.6f%s\n    %s\n", c,
+			severity_name(f->severity), st->off, st->bold, f->kind, st->off, f->pid, f->fd,
+			st->dim, (double)(int64_t)(f->t_ns - m->t0) / 1e9, st->off, f->message);
+	}
+	fprintf(out, "%saudit:%s %zu finding%s: %zu error%s, %zu warning%s, %zu info\n", st->bold,
+		st->off, m->nfindings, m->nfindings == 1 ? "" : "s",
+		m->by_severity[SEV_ERROR], m->by_severity[SEV_ERROR] == 1 ? "" : "s",
+		m->by_severity[SEV_WARNING], m->by_severity[SEV_WARNING] == 1 ? "" : "s",
+		m->by_severity[SEV_INFO]);
+}
+
 void report_text(FILE *out, const struct model *m, int color)
 {
 	const struct style *st = color ? &ansi : &plain;
@@ -187,5 +216,6 @@ void report_text(FILE *out, const struct model *m, int color)
 		print_proc(out, &m->procs[i], st);
 	for (size_t i = 0; i < m->nconns; i++)
 		print_conn(out, m->conns[i], i, st);
+	report_findings(out, m, color);
 	report_summary(out, m, color);
 }

@@ -1,0 +1,304 @@
+/*
+ * audit.c - the close-vs-shutdown audit: findings read off the replayed
+ * references.  Each finding names the process, fd, socket, time, and in
+ * plain words what the kernel did and who else held the socket.
+ *
+ * Kinds (stable names, the JSON contract): close-not-final, leaked-at-exit,
+ * shutdown-without-close, double-close, close-with-unread-data,
+ * abortive-close, inherited-across-exec, missed-close.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "model.h"
+#include "names.h"
+
+/* "TCP server 127.0.0.1:8080 <- 127.0.0.1:5555" */
+static void conn_desc(const struct conn *c, char *out, size_t n)
+{
+	const char *proto = c->domain == AF_UNIX ? "unix" : c->type == SOCK_STREAM ? "TCP" :
+			    c->type == SOCK_DGRAM ? "UDP" : "socket";
+	const char *local = c->local[0] ? c->local : "?", *peer = c->peer[0] ? c->peer : "?";
+
+	switch (c->role) {
+	case ROLE_LISTENER:
+		snprintf(out, n, "%s listener %s", proto, local);
+		break;
+	case ROLE_SERVER:
+		snprintf(out, n, "%s server %s <- %s", proto, local, peer);
+		break;
+	case ROLE_CLIENT:
+		snprintf(out, n, "%s client %s -> %s", proto, local, peer);
+		break;
+	case ROLE_PAIR:
+		snprintf(out, n, "%s socketpair end", proto);
+		break;
+	default:
+		snprintf(out, n, "unconnected %s socket%s%s", proto, c->local[0] ? " " : "", c->local);
+	}
+}
+
+static double rel(const struct model *m, uint64_t t)
+{
+	return (double)(int64_t)(t - m->t0) / 1e9;
+}
+
+static int add(struct model *m, const char *kind, enum severity sev, int pid, int fd,
+	       uint64_t inode, uint64_t t, const char *fmt, ...)
+{
+	struct finding *f;
+	va_list ap;
+	int rc;
+
+	if (model_grow((void **)&m->findings, m->nfindings, &m->capfindings, sizeof(*f)))
+		return -1;
+	f = &m->findings[m->nfindings];
+	memset(f, 0, sizeof(*f));
+	va_start(ap, fmt);
+	rc = vasprintf(&f->message, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		return -1;
+	f->kind = kind;
+	f->severity = sev;
+	f->pid = pid;
+	f->fd = fd;
+	f->inode = inode;
+	f->t_ns = t;
+	m->nfindings++;
+	m->by_severity[sev]++;
+	return 0;
+}
+
+/* "pid 12 fd 5, pid 13 fd 5" from a close's holders (truncated politely). */
+static void holders_str(const struct ev *e, char *out, size_t n)
+{
+	size_t o = 0;
+
+	out[0] = 0;
+	for (size_t i = 0; i < e->nheld && o < n; i++)
+		o += (size_t)snprintf(out + o, n - o, "%spid %d fd %d", i ? ", " : "",
+				      e->held_by[i].pid, e->held_by[i].fd);
+	if (e->in_flight > 0 && o < n)
+		snprintf(out + o, n - o, "%s%d in flight (SCM_RIGHTS, not yet received)",
+			 o ? ", " : "", e->in_flight);
+}
+
+/* How and when the connection's last reference went, in words. */
+static void released_str(const struct model *m, const struct conn *c, char *out, size_t n)
+{
+	if (!c->released_ns)
+		snprintf(out, n, "it never went while the trace ran");
+	else
+		snprintf(out, n, "that was at %+.6f s (pid %d fd %d: %s)", rel(m, c->released_ns),
+			 c->released_pid, c->released_fd, c->released_how);
+}
+
+/* Was the connection finally released by a close-family call (not exit or kill)? */
+static int released_by_call(const struct conn *c)
+{
+	if (!c->released_ns)
+		return 0;
+	for (size_t i = 0; i < c->nrefs; i++) {
+		const struct ref *x = c->refs[i];
+
+		if (x->to_ns == c->released_ns && x->p->pid == c->released_pid &&
+		    x->fd == c->released_fd)
+			return x->closed_by_call;
+	}
+	return 0;
+}
+
+/*
+ * How much a close that left references behind matters.  Routine: closing
+ * a listener (workers share it), a parent's copy after fork, a socket handed
+ * on.  The bug: a fork child's close of an accepted connection while the
+ * process that accepted it still holds it (the classic fork-per-connection
+ * bug), or a dup in the same process kept open until exit.
+ */
+static enum severity not_final_severity(const struct conn *c, const struct ev *e)
+{
+	int acceptor = -1;
+
+	if (c->role == ROLE_LISTENER)
+		return SEV_INFO;
+	for (size_t i = 0; i < c->nrefs; i++)
+		if (!strcmp(c->refs[i]->how, "accept") || !strcmp(c->refs[i]->how, "accept4"))
+			acceptor = c->refs[i]->p->pid;
+	for (size_t i = 0; i < e->nheld; i++) {
+		if (c->role == ROLE_SERVER && e->held_by[i].pid == acceptor && e->r->pid != acceptor)
+			return SEV_WARNING;
+		if (e->held_by[i].pid == e->r->pid && !released_by_call(c))
+			return SEV_WARNING;
+	}
+	return SEV_INFO;
+}
+
+static int close_findings(struct model *m, struct conn *c, const char *desc)
+{
+	char held[512], rel_s[256];
+
+	for (size_t k = 0; k < c->nevs; k++) {
+		const struct ev *e = &c->evs[k];
+		const struct st_record *r = e->r;
+		const char *op = op_name(r->op) ? op_name(r->op) : "close";
+		int drop_fd = r->flags & ST_REC_IMPLICIT_CLOSE ? r->fd2 : r->fd;
+
+		if (e->released == 0 && r->op != ST_OP_MISSED_CLOSE && r->op != ST_OP_EXEC_FD) {
+			enum severity sev = not_final_severity(c, e);
+
+			holders_str(e, held, sizeof(held));
+			released_str(m, c, rel_s, sizeof(rel_s));
+			if (add(m, "close-not-final", sev, r->pid, drop_fd, c->inode, r->t_ns,
+				"%s of fd %d in pid %d did not close the socket (%s): %d other reference%s "
+				"remain%s (%s). The kernel acts only when the last reference in every process "
+				"is gone, so %s until then; %s.",
+				op, drop_fd, r->pid, desc, e->refs_total, e->refs_total == 1 ? "" : "s",
+				e->refs_total == 1 ? "s" : "", held,
+				c->role == ROLE_LISTENER ? "the port stays open and new connections are still "
+				"queued for accept" : c->role == ROLE_UNCONNECTED ? "the socket stays open" :
+				"the peer sees no FIN", rel_s))
+				return -1;
+		}
+		if (e->released == 1 && (r->flags & ST_REC_UNREAD) && r->arg[1] > 0 &&
+		    add(m, "close-with-unread-data", SEV_WARNING, r->pid, drop_fd, c->inode, r->t_ns,
+			"%s of fd %d in pid %d was the last reference to %s and %lld byte%s the peer sent "
+			"were still unread: the kernel answers with RST, not FIN, and the peer's next "
+			"read or write fails with ECONNRESET.", op, drop_fd, r->pid, desc,
+			(long long)r->arg[1], r->arg[1] == 1 ? "" : "s"))
+			return -1;
+		if (e->released == 1 && c->linger0 &&
+		    add(m, "abortive-close", SEV_INFO, r->pid, drop_fd, c->inode, r->t_ns,
+			"%s of fd %d in pid %d ended %s with SO_LINGER {on, 0}: an abortive close, RST "
+			"by design (no FIN, no TIME_WAIT); the peer gets ECONNRESET.",
+			op, drop_fd, r->pid, desc))
+			return -1;
+		if (r->op == ST_OP_MISSED_CLOSE &&
+		    add(m, "missed-close", SEV_WARNING, r->pid, r->fd, c->inode, r->t_ns,
+			"fd %d in pid %d held %s, but at %+.6f s a new socket arrived on fd %d with no "
+			"close socktrace could see (a raw system call, a libc-internal close, or one "
+			"made before tracing); its reference is counted as dropped there.",
+			r->fd, r->pid, desc, rel(m, r->t_ns), r->fd))
+			return -1;
+	}
+	return 0;
+}
+
+/* A reference that ended with its process (exit, kill) and took the socket with it. */
+static int exit_findings(struct model *m, struct conn *c, const char *desc)
+{
+	for (size_t i = 0; i < c->nrefs; i++) {
+		const struct ref *x = c->refs[i];
+		int last = c->released_ns == x->to_ns && c->released_pid == x->p->pid &&
+			   c->released_fd == x->fd;
+
+		if (!x->to_ns || x->closed_by_call || !last || !strncmp(x->end, "exec", 4))
+			continue;
+		if (x->shut) {
+			if (add(m, "shutdown-without-close", SEV_WARNING, x->p->pid, x->fd, c->inode,
+				x->to_ns, "pid %d shut down fd %d (%s) but never closed it: the fd stayed "
+				"open, with the socket's memory, until the process ended at %+.6f s (%s).",
+				x->p->pid, x->fd, desc, rel(m, x->to_ns), x->end))
+				return -1;
+			continue;
+		}
+		if (add(m, "leaked-at-exit", SEV_WARNING, x->p->pid, x->fd, c->inode, x->to_ns,
+			"fd %d (%s), made by %s at %+.6f s, was still open when pid %d ended at %+.6f s "
+			"(%s), %.6f s later: no close; the kernel closed it with the process.",
+			x->fd, desc, x->how, rel(m, x->from_ns), x->p->pid, rel(m, x->to_ns), x->end,
+			(double)(x->to_ns - x->from_ns) / 1e9))
+			return -1;
+	}
+	return 0;
+}
+
+/* A socket that survived exec (no close-on-exec) into an image that never used it. */
+static int exec_findings(struct model *m, struct conn *c, const char *desc)
+{
+	for (size_t i = 0; i < c->nrefs; i++) {
+		const struct ref *x = c->refs[i];
+		const char *exe = x->p->tf->hdr.exe[0] ? x->p->tf->hdr.exe : "?";
+
+		if (x->used || x->fd <= 2 || (strcmp(x->how, "exec") && strcmp(x->how, "inherited")))
+			continue;
+		if (add(m, "inherited-across-exec", SEV_WARNING, x->p->pid, x->fd, c->inode,
+			x->from_ns, "fd %d (%s) had no close-on-exec and survived into %s (pid %d), "
+			"which never used it%s: while it holds the socket the kernel keeps it open "
+			"(no FIN for a connection, the port still bound for a listener). Open it "
+			"with SOCK_CLOEXEC / accept4(SOCK_CLOEXEC).", x->fd, desc, exe, x->p->pid,
+			x->to_ns ? (x->closed_by_call ? " but closed it" : " until it ended") :
+			" while the trace ran"))
+			return -1;
+	}
+	return 0;
+}
+
+/* close() of a closed fd: EBADF, with the last close of that fd the trace knows. */
+static int double_close(struct model *m, const struct ev *e)
+{
+	const struct st_record *r = e->r;
+	const struct ref *last = NULL;
+	char desc[1024];
+
+	for (size_t i = 0; i < m->nconns; i++)
+		for (size_t k = 0; k < m->conns[i]->nrefs; k++) {
+			const struct ref *x = m->conns[i]->refs[k];
+
+			if (x->p->pid == r->pid && x->fd == r->fd && x->to_ns && x->to_ns <= r->t_ns &&
+			    (!last || x->to_ns > last->to_ns))
+				last = x;
+		}
+	if (!last)
+		return add(m, "double-close", SEV_ERROR, r->pid, r->fd, r->inode, r->t_ns,
+			   "close(%d) in pid %d failed with EBADF: the fd was not open. A second close "
+			   "of a number can close whatever another thread opened on it meanwhile.",
+			   r->fd, r->pid);
+	conn_desc(last->c, desc, sizeof(desc));
+	return add(m, "double-close", SEV_ERROR, r->pid, r->fd, last->c->inode, r->t_ns,
+		   "close(%d) in pid %d failed with EBADF: fd %d (%s) was already closed at %+.6f s "
+		   "(%s). A second close of a number can close whatever another thread opened on "
+		   "it meanwhile.", r->fd, r->pid, r->fd, desc, rel(m, last->to_ns), last->end);
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+
+	if (x->t_ns != y->t_ns)
+		return x->t_ns < y->t_ns ? -1 : 1;
+	return strcmp(x->kind, y->kind);
+}
+
+static int is_double_close(const struct st_record *r)
+{
+	return r->op == ST_OP_CLOSE && r->ret < 0 && r->err == EBADF;
+}
+
+int audit_run(struct model *m)
+{
+	char desc[1024];
+
+	for (size_t i = 0; i < m->nconns; i++) {
+		struct conn *c = m->conns[i];
+
+		conn_desc(c, desc, sizeof(desc));
+		if (close_findings(m, c, desc) || exit_findings(m, c, desc) ||
+		    exec_findings(m, c, desc))
+			return -1;
+		for (size_t k = 0; k < c->nevs; k++)
+			if (is_double_close(c->evs[k].r) && !c->evs[k].as_listener &&
+			    double_close(m, &c->evs[k]))
+				return -1;
+	}
+	for (size_t i = 0; i < m->nprocs; i++)
+		for (size_t k = 0; k < m->procs[i].nevs; k++)
+			if (is_double_close(m->procs[i].evs[k]->r) && double_close(m, m->procs[i].evs[k]))
+				return -1;
+	qsort(m->findings, m->nfindings, sizeof(*m->findings), cmp_finding);
+	return 0;
+}

@@ -1,0 +1,496 @@
+/*
+ * refs.c - every reference to every socket, in every traced process, over
+ * time.
+ *
+ * The shim counts references within one process; the kernel sends FIN only
+ * when the last reference in any process goes.  So the viewer replays all
+ * files in time order and keeps, per process image, its open fds (struct
+ * ref): born by socket/accept/dup/recvmsg, copied by fork, carried through
+ * exec unless close-on-exec, dropped by the close family, exit, a kill its
+ * parent reaped, or a reuse the shim saw.  A socket passed with SCM_RIGHTS
+ * is held in flight by the kernel until a process receives it.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "model.h"
+#include "names.h"
+
+static int is_exec_op(unsigned op)
+{
+	return op == ST_OP_EXECVE || (op >= ST_OP_EXECV && op <= ST_OP_EXECVEAT);
+}
+
+void refs_link_images(struct model *m)
+{
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct proc *q = &m->procs[i];
+		const struct st_file_header *qh = &q->tf->hdr;
+		struct proc *best = NULL;
+
+		q->origin = qh->origin;
+		if (qh->state != ST_STATE_EXECED)
+			continue;
+		for (size_t k = q->tf->nrecs; k-- > 0;) {
+			const struct st_record *r = &q->tf->recs[k];
+
+			if (is_exec_op(r->op) && (r->flags & ST_REC_PENDING)) {
+				q->exec_ok_pos = r->pos + 1;
+				break;
+			}
+		}
+		for (size_t j = 0; j < m->nprocs; j++) {
+			struct proc *p = &m->procs[j];
+			const struct st_file_header *ph = &p->tf->hdr;
+
+			if (p == q || ph->pid != qh->pid || ph->mono_anchor_ns < qh->end_mono_ns ||
+			    (ph->start_ticks && qh->start_ticks && ph->start_ticks != qh->start_ticks) ||
+			    ph->origin == ST_ORIGIN_FORK)
+				continue;
+			if (!best || ph->mono_anchor_ns < best->tf->hdr.mono_anchor_ns)
+				best = p;
+		}
+		if (best && !best->exec_prev) {
+			q->exec_next = best;
+			best->exec_prev = q;
+		}
+	}
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i].exec_prev)
+			m->procs[i].origin = ST_ORIGIN_EXEC;
+}
+
+static struct ref *ref_find(struct proc *p, int fd)
+{
+	struct ref *x;
+
+	HASH_FIND_INT(p->fds, &fd, x);
+	return x;
+}
+
+/* A reference left: the connection is released when none is left anywhere. */
+static void ref_end(struct ref *x, const char *end, uint64_t t, int by_call)
+{
+	struct conn *c = x->c;
+
+	HASH_DEL(x->p->fds, x);
+	x->to_ns = t;
+	x->end = end;
+	x->closed_by_call = by_call;
+	c->live--;
+	if (c->live + c->in_flight <= 0 && !c->released_ns) {
+		c->released_ns = t;
+		c->released_how = end;
+		c->released_pid = x->p->pid;
+		c->released_fd = x->fd;
+	}
+}
+
+/* Add x to its owner's open set (replacing an fd the trace lost the close of). */
+static void ref_attach(struct ref *x)
+{
+	struct ref *old = ref_find(x->p, x->fd);
+
+	if (old)
+		ref_end(old, "replaced (close not seen)", x->from_ns, 1);
+	HASH_ADD_INT(x->p->fds, fd, x);
+	x->c->live++;
+	x->c->released_ns = 0;
+}
+
+static struct ref *ref_open(struct proc *p, struct conn *c, int fd, const char *how, int cloexec,
+			    uint64_t t)
+{
+	struct ref *x;
+
+	if (fd < 0 || !c)
+		return NULL;
+	x = calloc(1, sizeof(*x));
+	if (!x || model_grow((void **)&c->refs, c->nrefs, &c->caprefs, sizeof(*c->refs))) {
+		free(x);
+		return NULL;
+	}
+	x->fd = fd;
+	x->p = p;
+	x->c = c;
+	x->cloexec = cloexec;
+	x->from_ns = t;
+	x->how = how;
+	c->refs[c->nrefs++] = x;
+	ref_attach(x);
+	return x;
+}
+
+/*
+ * The reference x of an exec'ing image lives on in the new image (same
+ * fd, same process): a new ref there, the count unchanged.
+ */
+static void ref_through_exec(struct ref *x, struct proc *next, uint64_t t)
+{
+	struct conn *c = x->c;
+	int live = c->live;
+	uint64_t released = c->released_ns;
+
+	ref_end(x, "exec (kept: no close-on-exec)", t, 0);
+	c->live = live - 1;
+	c->released_ns = released;
+	if (ref_open(next, c, x->fd, "exec", 0, t))
+		c->live = live;
+}
+
+/* Every reference of p ends (exit, kill): how, at t. */
+static void end_all(struct proc *p, const char *end, uint64_t t)
+{
+	struct ref *x, *tmp;
+
+	HASH_ITER(hh, p->fds, x, tmp)
+		ref_end(x, end, t, 0);
+}
+
+/* A fork child starts with a copy of each of its parent's references. */
+static void fork_copy(struct proc *parent, struct proc *child, uint64_t t)
+{
+	struct ref *x, *tmp;
+
+	if (child->inherited)
+		return;
+	child->inherited = 1;
+	HASH_ITER(hh, parent->fds, x, tmp)
+		ref_open(child, x->c, x->fd, "fork", x->cloexec, t);
+}
+
+/* The traced fork child pid of parent, if its file is here. */
+static struct proc *fork_child(struct model *m, const struct proc *parent, int pid)
+{
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct proc *p = &m->procs[i];
+
+		if (p->pid == pid && p->ppid == parent->pid && p->tf->hdr.origin == ST_ORIGIN_FORK)
+			return p;
+	}
+	return NULL;
+}
+
+/* The image of pid that a parent reaped: the latest of its exec chain not yet ended. */
+static struct proc *reaped_image(struct model *m, const struct proc *parent, int pid)
+{
+	struct proc *found = NULL;
+
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct proc *p = &m->procs[i];
+
+		if (p->pid != pid || p->ppid != parent->pid || p->end == END_EXIT)
+			continue;
+		if (!found || p->tf->hdr.mono_anchor_ns > found->tf->hdr.mono_anchor_ns)
+			found = p;
+	}
+	return found;
+}
+
+static char *reap_end(int status)
+{
+	static char buf[64][48];
+	static unsigned next;
+	char *s = buf[next++ % 64];
+
+	if (WIFSIGNALED(status))
+		snprintf(s, 48, "killed by SIG%s", sigabbrev_np(WTERMSIG(status)) ?
+			 sigabbrev_np(WTERMSIG(status)) : "?");
+	else
+		snprintf(s, 48, "exit (reaped, status %d)", WEXITSTATUS(status));
+	return s;
+}
+
+static void reaped(struct model *m, struct proc *parent, const struct st_record *r)
+{
+	struct proc *child = reaped_image(m, parent, (int)r->arg[0]);
+	const char *end;
+
+	if (!child || child->reap_end)
+		return;
+	/* Owned by the child: the refs' end strings point at it. */
+	child->reap_end = strdup(reap_end((int)r->arg[1]));
+	end = child->reap_end ? child->reap_end : "reaped";
+	for (struct proc *q = child; q; q = q->exec_prev)
+		end_all(q, end, r->t_ns);
+	child->end = END_REAPED;
+	child->end_ns = r->t_ns;
+	child->end_status = (int)r->arg[1];
+}
+
+/* The first record of an exec'd image: close-on-exec fds of the old one are gone. */
+static void image_started(struct proc *p, uint64_t t)
+{
+	struct ref *x, *tmp;
+	struct proc *q = p->exec_prev;
+
+	p->started = 1;
+	if (!q)
+		return;
+	HASH_ITER(hh, q->fds, x, tmp)
+		if (x->cloexec)
+			ref_end(x, "exec (close-on-exec)", t, 1);
+}
+
+static int is_drop(const struct st_record *r)
+{
+	switch (r->op) {
+	case ST_OP_CLOSE:
+		return r->inode != 0;
+	case ST_OP_FCLOSE: case ST_OP_CLOSEFROM: case ST_OP_FCLOSEALL: case ST_OP_MISSED_CLOSE:
+		return 1;
+	case ST_OP_CLOSE_RANGE:
+		return !(r->flags & ST_REC_CLOEXEC);
+	case ST_OP_DUP2: case ST_OP_DUP3:
+		return !!(r->flags & ST_REC_IMPLICIT_CLOSE);
+	default:
+		return 0;
+	}
+}
+
+/* Who holds c now, for a close that was not the last. */
+static void snapshot_holders(struct ev *e, struct conn *c)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->nrefs; i++)
+		n += !c->refs[i]->to_ns;
+	if (!n || !(e->held_by = calloc(n, sizeof(*e->held_by))))
+		return;
+	for (size_t i = 0; i < c->nrefs; i++)
+		if (!c->refs[i]->to_ns) {
+			e->held_by[e->nheld].pid = c->refs[i]->p->pid;
+			e->held_by[e->nheld++].fd = c->refs[i]->fd;
+		}
+}
+
+/* An exec'd image's record for an fd it did not make: an inherited one. */
+static void inherited(struct proc *p, struct conn *c, const struct st_record *r)
+{
+	struct ref *x = ref_find(p, r->fd);
+	struct proc *q = p->exec_prev;
+	struct ref *old = q ? ref_find(q, r->fd) : NULL;
+
+	if (x && x->c == c)
+		return;		/* carried through exec */
+	if (old && old->c == c) {
+		ref_through_exec(old, p, r->t_ns);
+		return;
+	}
+	ref_open(p, c, r->fd, "inherited", !!(r->flags & ST_REC_CLOEXEC), r->t_ns);
+}
+
+/* At the successful exec: the kernel's word on each fd, close-on-exec or kept. */
+static void exec_fd(struct proc *p, struct conn *c, const struct st_record *r)
+{
+	struct ref *x = ref_find(p, r->fd);
+
+	if (!x || x->c != c)
+		return;
+	x->cloexec = !!(r->flags & ST_REC_CLOEXEC);
+	if (!p->exec_ok_pos || r->pos + 1 <= p->exec_ok_pos)
+		return;		/* an exec that failed later */
+	if (x->cloexec)
+		ref_end(x, "exec (close-on-exec)", r->t_ns, 1);
+	else if (p->exec_next)
+		ref_through_exec(x, p->exec_next, r->t_ns);
+}
+
+/* The effect of r on the references of its process (and of fork children). */
+static void apply(struct model *m, struct proc *p, struct conn *c, const struct st_record *r)
+{
+	int cloexec = !!(r->flags & ST_REC_CLOEXEC);
+	struct ref *x;
+
+	switch (r->op) {
+	case ST_OP_SOCKET:
+	case ST_OP_ACCEPT:
+	case ST_OP_ACCEPT4:
+		if (r->ret >= 0)
+			ref_open(p, c, (int)r->ret, op_name(r->op), cloexec, r->t_ns);
+		if (r->ret >= 0 && c && r->inode2) {
+			struct conn *l = model_conn(m, r->inode2);
+
+			if (l && l->linger0)
+				c->linger0 = 1;	/* accepted sockets inherit the listener's linger */
+		}
+		break;
+	case ST_OP_SOCKETPAIR:
+		if (r->ret == 0)
+			ref_open(p, c, r->fd, "socketpair", cloexec, r->t_ns);
+		break;
+	case ST_OP_DUP:
+		if (r->ret >= 0)
+			ref_open(p, c, (int)r->ret, "dup", cloexec, r->t_ns);
+		break;
+	case ST_OP_FCNTL:
+	case ST_OP_FCNTL64:
+		if (r->arg[0] == 2 /* F_SETFD */) {
+			if (r->ret == 0 && (x = ref_find(p, r->fd)))
+				x->cloexec = cloexec;
+		} else if (r->ret >= 0) {
+			ref_open(p, c, (int)r->ret, op_name(r->op), cloexec, r->t_ns);
+		}
+		break;
+	case ST_OP_DUP2:
+	case ST_OP_DUP3:
+		if (r->flags & ST_REC_IMPLICIT_CLOSE) {
+			if ((x = ref_find(p, r->fd2)) && x->c == c)
+				ref_end(x, r->op == ST_OP_DUP2 ? "dup2 over it" : "dup3 over it",
+					r->t_ns, 1);
+		} else if (r->ret >= 0 && r->ret != r->fd) {
+			ref_open(p, c, (int)r->ret, op_name(r->op), cloexec, r->t_ns);
+		}
+		break;
+	case ST_OP_CLOSE:
+	case ST_OP_FCLOSE:
+	case ST_OP_CLOSEFROM:
+	case ST_OP_FCLOSEALL:
+	case ST_OP_CLOSE_RANGE:
+	case ST_OP_MISSED_CLOSE:
+		if (!c)
+			break;
+		if (r->op == ST_OP_CLOSE_RANGE && (r->flags & ST_REC_CLOEXEC)) {
+			if ((x = ref_find(p, r->fd)))
+				x->cloexec = 1;
+		} else if ((x = ref_find(p, r->fd)) && x->c == c) {
+			ref_end(x, r->op == ST_OP_MISSED_CLOSE ? "missed close" : op_name(r->op),
+				r->t_ns, 1);
+		}
+		break;
+	case ST_OP_SHUTDOWN:
+		if (r->ret == 0 && (x = ref_find(p, r->fd)))
+			x->shut = 1;
+		break;
+	case ST_OP_SETSOCKOPT:
+		if (c && r->ret == 0 && r->arg[0] == SOL_SOCKET && r->arg[1] == SO_LINGER) {
+			const struct st_addr_hdr *h = (const void *)r->addrs;
+			struct linger l = { 0, 0 };
+
+			if (r->addrs_len >= sizeof(*h) + sizeof(l) && (h->kinds & ST_ADDR_OPTVAL) &&
+			    h->len >= sizeof(l)) {
+				memcpy(&l, h + 1, sizeof(l));
+				c->linger0 = l.l_onoff && !l.l_linger;
+			}
+		}
+		break;
+	case ST_OP_SENDMSG:
+		if (c && r->ret >= 0)
+			c->in_flight++;
+		break;
+	case ST_OP_RECVMSG:
+		if (c && c->in_flight > 0)
+			c->in_flight--;
+		ref_open(p, c, r->fd, "recvmsg (SCM_RIGHTS)", cloexec, r->t_ns);
+		break;
+	case ST_OP_INHERITED:
+		if (c)
+			inherited(p, c, r);
+		break;
+	case ST_OP_EXEC_FD:
+		if (c)
+			exec_fd(p, c, r);
+		break;
+	case ST_OP_EXIT:
+	case ST_OP__EXIT:
+		end_all(p, "exit", r->t_ns);
+		p->end = END_EXIT;
+		p->end_ns = r->t_ns;
+		break;
+	case ST_OP_FORK:
+		if (r->ret > 0) {
+			struct proc *child = fork_child(m, p, (int)r->ret);
+
+			if (child)
+				fork_copy(p, child, r->t_ns);
+		}
+		break;
+	case ST_OP_FORK_CHILD:
+		/* The parent's fork record was lost: copy from its image now. */
+		for (size_t i = 0; i < m->nprocs && !p->inherited; i++)
+			if (m->procs[i].pid == (int)r->arg[0] && !m->procs[i].exec_next &&
+			    m->procs[i].end != END_EXIT)
+				fork_copy(&m->procs[i], p, r->t_ns);
+		break;
+	case ST_OP_WAIT: case ST_OP_WAITPID: case ST_OP_WAIT3: case ST_OP_WAIT4: case ST_OP_WAITID:
+		reaped(m, p, r);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Does r use its socket (for "inherited, never used")? */
+static int is_use(const struct st_record *r)
+{
+	switch (r->op) {
+	case ST_OP_INHERITED: case ST_OP_EXEC_FD: case ST_OP_EXIT: case ST_OP__EXIT:
+		return 0;
+	default:
+		return !is_drop(r);
+	}
+}
+
+int refs_apply(struct model *m, struct ev *e, struct conn *c)
+{
+	const struct st_record *r = e->r;
+	struct proc *p = e->p;
+	struct ref *x;
+
+	if (!p->started)
+		image_started(p, r->t_ns);
+	if (c && r->fd >= 0 && is_use(r) && (x = ref_find(p, r->fd)) && x->c == c)
+		x->used = 1;
+	apply(m, p, c, r);
+	e->released = -1;
+	if (!c) {
+		e->refs_total = -1;
+		return 0;
+	}
+	e->refs_total = c->live + c->in_flight;
+	e->in_flight = c->in_flight;
+	if (is_drop(r) || (r->op == ST_OP_EXEC_FD && (r->flags & ST_REC_CLOEXEC) && p->exec_ok_pos &&
+			   r->pos + 1 > p->exec_ok_pos)) {
+		e->released = e->refs_total == 0;
+		if (!e->released)
+			snapshot_holders(e, c);
+	}
+	return 0;
+}
+
+int refs_finish(struct model *m)
+{
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct proc *q = &m->procs[i];
+		struct ref *x, *tmp;
+
+		/* An exec'd image that never wrote a record still took the kept fds. */
+		if (q->exec_next && !q->exec_next->started)
+			image_started(q->exec_next, q->tf->hdr.end_mono_ns);
+		if (q->exec_next)
+			HASH_ITER(hh, q->fds, x, tmp)
+				ref_through_exec(x, q->exec_next, q->tf->hdr.end_mono_ns);
+	}
+	for (size_t i = 0; i < m->nconns; i++) {
+		struct conn *c = m->conns[i];
+
+		for (size_t k = 0; k < c->nrefs; k++) {
+			struct ref *x = c->refs[k];
+
+			if (!x->to_ns || !x->closed_by_call) {
+				if (x->to_ns && x->end && !strncmp(x->end, "exec", 4))
+					continue;	/* went on in the next image */
+				if (!c->open_at_exit) {
+					c->open_at_exit = 1;
+					m->open_at_exit++;
+				}
+				break;
+			}
+		}
+	}
+	return 0;
+}
