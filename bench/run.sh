@@ -5,6 +5,8 @@
 #   churn      loopback TCP connection churn (6 traced socket calls/iteration)
 #   sockclose  socket()+close() loop            (2 traced socket calls/iteration)
 #   fileclose  open()+close() of a regular file (the shim's close() fast path)
+#   forkserver fork-per-connection server: a fork, a child and its trace file
+#              per connection (wall time only: callgrind does not follow forks)
 # - wall time: alternating native/shim runs, medians of ns/iteration
 # - churn under strace -f -e trace=network,close, for scale
 # - user instructions with valgrind --tool=callgrind, difference of two
@@ -24,6 +26,7 @@
 #                  ephemeral port range is small: see below)
 #   SOCK_N         sockclose iterations per wall-time run (default 200000)
 #   FILE_N         fileclose iterations per wall-time run (default 500000)
+#   FORK_N         forkserver iterations per wall-time run (default 500)
 #   STRACE_ROUNDS  churn rounds under strace (default 3);  STRACE_N iterations (default 2000)
 #   CG_CHURN_N1/N2, CG_SOCK_N1/N2, CG_FILE_N1/N2   callgrind iteration counts
 #                  (defaults 2000/4000, 10000/20000, 20000/40000)
@@ -59,6 +62,7 @@ CHURN_N_DEFAULT=$((CHURN_N_MAX < 10000 ? CHURN_N_MAX : 10000))
 CHURN_N=${CHURN_N:-$CHURN_N_DEFAULT}
 SOCK_N=${SOCK_N:-200000}
 FILE_N=${FILE_N:-500000}
+FORK_N=${FORK_N:-500}
 STRACE_ROUNDS=${STRACE_ROUNDS:-3}
 STRACE_N=${STRACE_N:-2000}
 CG_CHURN_N1=${CG_CHURN_N1:-2000}
@@ -78,7 +82,9 @@ TARGET_SOCK_CALL_INSTR=250	# user instructions added per traced socket call
 #   sockclose: socket, close
 #   fileclose: none (close() of a regular file is not a socket call; open() is not wrapped)
 # The callgrind section cross-checks these against the records the shim wrote.
-declare -A CALLS=([churn]=6 [sockclose]=2 [fileclose]=0)
+#   forkserver: parent socket, connect, accept, fork, close, close, waitpid;
+#              child forked, close x3, _exit  (12; the child's in its own file)
+declare -A CALLS=([churn]=6 [sockclose]=2 [fileclose]=0 [forkserver]=12)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/socktrace-bench.XXXXXX")
 # shellcheck disable=SC2317  # invoked by the trap
@@ -113,7 +119,7 @@ spread() {	# (max-min)/median in %, numbers on stdin
 }
 
 # ---------------------------------------------------------------- build
-PROGS=(churn sockclose fileclose)
+PROGS=(churn sockclose fileclose forkserver)
 mkdir -p "$BUILD"
 build() {	# build NAME [extra flags]
 	local src="$HERE/$1.c" out="$BUILD/$1"
@@ -302,6 +308,7 @@ if [[ ${SKIP_WALL:-0} != 1 ]]; then
 	wall churn "$CHURN_N"
 	wall sockclose "$SOCK_N"
 	wall fileclose "$FILE_N"
+	wall forkserver "$FORK_N"
 fi
 
 # ---------------------------------------------------------------- strace

@@ -28,13 +28,18 @@
  * app's own call, from a signal handler, and must be recorded like any
  * other (the ring and the tables are wait-free for exactly this).
  */
+static inline int trace_enter_checked(void)
+{
+	if (unlikely(__atomic_load_n(&shim.init, __ATOMIC_ACQUIRE) != SHIM_READY))
+		shim_ensure_init();
+	return shim_hdr() != NULL;
+}
+
 static inline int trace_enter(void)
 {
 	if (shim_in_vfork_child())
 		return 0;
-	if (unlikely(__atomic_load_n(&shim.init, __ATOMIC_ACQUIRE) != SHIM_READY))
-		shim_ensure_init();
-	return shim_hdr() != NULL;
+	return trace_enter_checked();
 }
 
 /*

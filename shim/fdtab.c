@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "fdtab.h"
+#include "shim.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -53,17 +54,24 @@ uint64_t fdtab_lookup(int fd)
 	return fde_live(word) ? word : 0;
 }
 
+/* Raise fdtab_hwm to at least want (racing installs: the highest wins). */
+static __attribute__((noinline, cold)) void hwm_raise(unsigned want)
+{
+	unsigned hwm = __atomic_load_n(&fdtab_hwm, __ATOMIC_RELAXED);
+
+	while (hwm < want && !__atomic_compare_exchange_n(&fdtab_hwm, &hwm, want, 1, __ATOMIC_RELAXED,
+							   __ATOMIC_RELAXED))
+		;
+}
+
 int64_t fdtab_install(int fd, uint32_t idx, uint64_t flags)
 {
 	uint64_t *slot = slot_create(fd);
-	unsigned hwm = __atomic_load_n(&fdtab_hwm, __ATOMIC_RELAXED);
 
 	if (!slot)
 		return -1;
-	while ((unsigned)fd >= hwm &&
-	       !__atomic_compare_exchange_n(&fdtab_hwm, &hwm, (unsigned)fd + 1, 1,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
+	if (unlikely((unsigned)fd >= __atomic_load_n(&fdtab_hwm, __ATOMIC_RELAXED)))
+		hwm_raise((unsigned)fd + 1);
 	return (int64_t)__atomic_exchange_n(slot, ((uint64_t)idx + 1) | flags, __ATOMIC_ACQ_REL);
 }
 
@@ -147,6 +155,7 @@ int64_t sock_new(uint64_t inode, int domain, int type)
 	}
 	s = &pool[idx];
 	s->local_len = 0;
+	s->peered = 0;
 	s->domain = (uint16_t)domain;
 	s->type = (uint16_t)type;
 	__atomic_store_n(&s->inode, inode, __ATOMIC_RELAXED);

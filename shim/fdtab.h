@@ -42,6 +42,7 @@ struct sock {
 	uint16_t domain;
 	uint16_t type;
 	uint32_t next_free;	/* free list link: index + 1, 0 = end */
+	uint8_t peered;		/* connected (or may be): its close may find unread bytes */
 	uint8_t local_len;	/* a listener bound to one inet address: every */
 	uint8_t local[28];	/* socket it accepts has that local address */
 };

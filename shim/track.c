@@ -6,11 +6,13 @@
 
 #include <errno.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "event.h"
 #include "fdtab.h"
+#include "sys.h"
 
 uint64_t fd_inode(int fd)
 {
@@ -58,7 +60,7 @@ static void install(int fd, int64_t idx, int cloexec)
 	close_missed(fd, old);
 }
 
-void track_born(struct st_record *r, int fd, int domain, int type, int cloexec)
+void track_born(struct st_record *r, int fd, int domain, int type, int cloexec, int peered)
 {
 	int64_t idx;
 
@@ -74,6 +76,7 @@ void track_born(struct st_record *r, int fd, int domain, int type, int cloexec)
 		return;
 	}
 	r->refs = 1;
+	sock_get((uint32_t)idx)->peered = (uint8_t)peered;
 	install(fd, idx, cloexec);
 }
 
@@ -99,8 +102,8 @@ uint64_t track_identify(struct st_record *r, int fd)
 	idx = sock_find(r->inode);
 	if (idx >= 0)
 		sock_ref((uint32_t)idx);
-	else
-		idx = sock_new(r->inode, domain, type);
+	else if ((idx = sock_new(r->inode, domain, type)) >= 0)
+		sock_get((uint32_t)idx)->peered = 1;	/* born unseen: it may be connected */
 	if (idx < 0) {
 		r->domain = (uint16_t)domain;
 		r->type = (uint16_t)type;
@@ -145,14 +148,13 @@ void track_forget_stale(int newfd)
 int64_t track_unread(int fd, uint64_t word)
 {
 	struct sock *s = sock_get(fde_idx(word));
-	int saved = errno, n = 0;
+	int n = 0;
 
-	if (__atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) != 1 || s->type != SOCK_STREAM ||
-	    (s->domain != AF_INET && s->domain != AF_INET6 && s->domain != AF_UNIX))
+	if (!s->peered || s->type != SOCK_STREAM || __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) != 1)
 		return -1;
-	if (ioctl(fd, FIONREAD, &n) != 0)
-		n = -1;
-	errno = saved;
+	/* Raw: leaves errno alone, and skips libc's wrapper on the close path. */
+	if (sys_raw(SYS_ioctl, fd, FIONREAD, &n) != 0)
+		return -1;
 	return n;
 }
 
@@ -191,8 +193,8 @@ void track_received(struct st_record *r, int fd, uint64_t inode, int domain, int
 		r->flags |= ST_REC_CLOEXEC;
 	if (idx >= 0)
 		sock_ref((uint32_t)idx);	/* passed to itself: one more fd on a socket it holds */
-	else
-		idx = sock_new(inode, domain, type);
+	else if ((idx = sock_new(inode, domain, type)) >= 0)
+		sock_get((uint32_t)idx)->peered = 1;
 	if (idx < 0) {
 		r->flags |= ST_REC_REFS_UNKNOWN;
 		r->refs = -1;

@@ -15,9 +15,10 @@ uint64_t fd_inode(int fd);
 /*
  * fd was just born as a socket (socket, socketpair, accept): give it a new
  * object and fill r's inode, domain, type and refs.  A socket the table still
- * held at fd is closed out with a ST_OP_MISSED_CLOSE record first.
+ * held at fd is closed out with a ST_OP_MISSED_CLOSE record first.  peered:
+ * connected from birth (accept, socketpair), so its close may find unread data.
  */
-void track_born(struct st_record *r, int fd, int domain, int type, int cloexec);
+void track_born(struct st_record *r, int fd, int domain, int type, int cloexec, int peered);
 
 /*
  * Identify fd for a call on an existing socket (bind, connect, shutdown...):

@@ -47,8 +47,12 @@ static int close_tomb(int fd, uint64_t *slot, unsigned via)
 	return ret;
 }
 
-/* close() of an fd the table holds as a socket, or as its tombstone. */
-static __attribute__((noinline)) int close_traced(int fd, uint64_t *slot, unsigned via)
+/*
+ * close() of an fd the table holds as a socket, or as its tombstone.
+ * Inlined into its two callers so via is a constant in each.
+ */
+static inline __attribute__((always_inline)) int close_traced(int fd, uint64_t *slot,
+							      unsigned via)
 {
 	uint64_t word;
 	int64_t unread;
@@ -68,7 +72,7 @@ static __attribute__((noinline)) int close_traced(int fd, uint64_t *slot, unsign
 	err = errno;
 	/* Linux releases the fd even when close fails with EINTR: only EBADF kept nothing. */
 	fdtab_end_close_at(slot, word);
-	r = ev_begin(&scratch, trace_enter(), ST_OP_CLOSE, fd);
+	r = ev_begin(&scratch, trace_enter_checked(), ST_OP_CLOSE, fd);
 	r->flags |= (uint16_t)via;
 	track_drop(r, word);
 	track_set_unread(r, unread);
@@ -78,13 +82,18 @@ static __attribute__((noinline)) int close_traced(int fd, uint64_t *slot, unsign
 	return ret;
 }
 
+static __attribute__((noinline)) int close_slow(int fd, uint64_t *slot)
+{
+	return close_traced(fd, slot, 0);
+}
+
 EXPORT int close(int fd)
 {
 	uint64_t *slot = fdtab_slot(fd);
 
 	if (likely(!fdtab_slot_holds(slot)))
 		return REAL(close)(fd);
-	return close_traced(fd, slot, 0);
+	return close_slow(fd, slot);
 }
 
 int fd_close(int fd)

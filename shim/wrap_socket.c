@@ -31,7 +31,7 @@ EXPORT int socket(int domain, int type, int protocol)
 	r->domain = (uint16_t)domain;
 	r->type = (uint16_t)(type & ~SOCK_FLAGS);
 	if (fd >= 0)
-		track_born(r, fd, domain, type & ~SOCK_FLAGS, type & SOCK_CLOEXEC);
+		track_born(r, fd, domain, type & ~SOCK_FLAGS, type & SOCK_CLOEXEC, 0);
 	ev_result(r, fd, err);
 	ev_end(r, &scratch);
 	errno = err;
@@ -48,7 +48,7 @@ static void pair_end(struct st_record *r, int domain, int type, int protocol, in
 	r->type = (uint16_t)(type & ~SOCK_FLAGS);
 	if (ret == 0) {
 		r->fd2 = sv[1 - i];
-		track_born(r, sv[i], domain, type & ~SOCK_FLAGS, type & SOCK_CLOEXEC);
+		track_born(r, sv[i], domain, type & ~SOCK_FLAGS, type & SOCK_CLOEXEC, 1);
 		if (domain == AF_UNIX) {
 			/* Both ends of a unix pair are unnamed: no need to ask. */
 			sa_family_t unnamed = AF_UNIX;
@@ -179,7 +179,7 @@ static void accepted(enum st_op op, int lfd, int fd, int flags, int err,
 		return;
 	}
 	r->flags = 0;
-	track_born(r, fd, r->domain, r->type, flags & SOCK_CLOEXEC);
+	track_born(r, fd, r->domain, r->type, flags & SOCK_CLOEXEC, 1);
 	if (listener && listener->local_len)
 		ev_addr(r, ST_ADDR_LOCAL, (const struct sockaddr *)listener->local, listener->local_len);
 	else
@@ -244,15 +244,19 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	int ret = REAL(connect)(fd, addr, len);
 	int err = errno;
 	struct st_record scratch, *r;
+	uint64_t word;
 	int readable;
 
 	if (!trace_enter())
 		return ret;
 	r = ev_begin(&scratch, 1, ST_OP_CONNECT, fd);
-	track_identify(r, fd);
+	word = track_identify(r, fd);
 	readable = arg_was_read(ret, err, len);
-	if (ret == 0 || err == EINPROGRESS)
+	if (ret == 0 || err == EINPROGRESS) {
 		ev_sockname(r, fd);
+		if (word)
+			sock_get(fde_idx(word))->peered = 1;
+	}
 	if (ret == 0 && readable && peer_is_arg(addr, len)) {
 		ev_addr(r, ST_ADDR_ARG | ST_ADDR_PEER, addr, len);
 	} else {
