@@ -299,6 +299,7 @@ int audit_run(struct model *m)
 		for (size_t k = 0; k < m->procs[i].nevs; k++)
 			if (is_double_close(m->procs[i].evs[k]->r) && double_close(m, m->procs[i].evs[k]))
 				return -1;
-	qsort(m->findings, m->nfindings, sizeof(*m->findings), cmp_finding);
+	if (m->nfindings)
+		qsort(m->findings, m->nfindings, sizeof(*m->findings), cmp_finding);
 	return 0;
 }
