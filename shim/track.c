@@ -34,8 +34,12 @@ static void fill_identity(struct st_record *r, uint32_t idx)
 	r->refs = __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE);
 }
 
-/* Drop the reference held by a replaced entry word, recording the missed close. */
-static void close_missed(int fd, int64_t old)
+/*
+ * Drop the reference held by a replaced entry word, recording the missed
+ * close.  before: the time of the event that revealed it (0: now); the close
+ * happened before that event, so the record is stamped just ahead of it.
+ */
+static void close_missed(int fd, int64_t old, uint64_t before)
 {
 	struct st_record scratch, *m;
 	uint32_t idx;
@@ -44,20 +48,22 @@ static void close_missed(int fd, int64_t old)
 		return;
 	idx = fde_idx((uint64_t)old);
 	m = ev_begin(&scratch, trace_enter(), ST_OP_MISSED_CLOSE, fd);
+	if (before)
+		m->t_ns = before - 1;
 	fill_identity(m, idx);
 	m->refs = sock_unref(idx);
 	ev_end(m, &scratch);
 }
 
-/* Install object idx at fd and record any socket it displaced. */
-static void install(int fd, int64_t idx, int cloexec)
+/* Install object idx at fd for the event r, and record any socket it displaced. */
+static void install(const struct st_record *r, int fd, int64_t idx, int cloexec)
 {
 	int64_t old;
 
 	if (idx < 0)
 		return;
 	old = fdtab_install(fd, (uint32_t)idx, cloexec ? FDE_CLOEXEC : 0);
-	close_missed(fd, old);
+	close_missed(fd, old, r->t_ns);
 }
 
 void track_born(struct st_record *r, int fd, int domain, int type, int cloexec, int peered)
@@ -77,7 +83,7 @@ void track_born(struct st_record *r, int fd, int domain, int type, int cloexec, 
 	}
 	r->refs = 1;
 	sock_get((uint32_t)idx)->peered = (uint8_t)peered;
-	install(fd, idx, cloexec);
+	install(r, fd, idx, cloexec);
 }
 
 uint64_t track_identify(struct st_record *r, int fd)
@@ -111,7 +117,7 @@ uint64_t track_identify(struct st_record *r, int fd)
 		r->refs = -1;
 		return 0;
 	}
-	install(fd, idx, 0);
+	install(r, fd, idx, 0);
 	fill_identity(r, (uint32_t)idx);
 	return fdtab_lookup(fd);
 }
@@ -121,7 +127,7 @@ void track_copy(struct st_record *r, uint64_t word, int newfd, int cloexec)
 	uint32_t idx = fde_idx(word);
 
 	sock_ref(idx);
-	install(newfd, idx, cloexec);
+	install(r, newfd, idx, cloexec);
 	fill_identity(r, idx);
 	if (cloexec)
 		r->flags |= ST_REC_CLOEXEC;
@@ -142,7 +148,7 @@ void track_forget_stale(int newfd)
 	if (!word)
 		return;
 	fdtab_end_close(newfd, word);
-	close_missed(newfd, (int64_t)word);
+	close_missed(newfd, (int64_t)word, 0);
 }
 
 int64_t track_unread(int fd, uint64_t word)
@@ -166,7 +172,7 @@ void track_set_unread(struct st_record *r, int64_t unread)
 	r->arg[1] = unread;
 }
 
-void track_dropped_fd(enum st_op op, int fd, int64_t arg0, unsigned flags, int64_t unread)
+void track_dropped_fd(enum st_op op, int fd, int64_t arg0, int fd2, unsigned flags, int64_t unread)
 {
 	uint64_t word = fdtab_begin_close(fd);
 	struct st_record scratch, *r;
@@ -177,6 +183,7 @@ void track_dropped_fd(enum st_op op, int fd, int64_t arg0, unsigned flags, int64
 	r = ev_begin(&scratch, trace_enter(), op, fd);
 	r->flags |= (uint16_t)flags;
 	r->arg[0] = arg0;
+	r->fd2 = fd2;
 	track_drop(r, word);
 	track_set_unread(r, unread);
 	ev_end(r, &scratch);
@@ -200,6 +207,6 @@ void track_received(struct st_record *r, int fd, uint64_t inode, int domain, int
 		r->refs = -1;
 		return;
 	}
-	install(fd, idx, cloexec);
+	install(r, fd, idx, cloexec);
 	fill_identity(r, (uint32_t)idx);
 }

@@ -63,9 +63,9 @@ void track_set_unread(struct st_record *r, int64_t unread);
 /*
  * A call the kernel has already completed closed fd (close_range,
  * closefrom, fcloseall, exec): drop its reference and record op (with arg0,
- * extra flags and the unread count measured before the call).  Nothing
+ * fd2, extra record flags and the unread count measured before the call).  Nothing
  * when the table holds no socket at fd.
  */
-void track_dropped_fd(enum st_op op, int fd, int64_t arg0, unsigned flags, int64_t unread);
+void track_dropped_fd(enum st_op op, int fd, int64_t arg0, int fd2, unsigned flags, int64_t unread);
 
 #endif

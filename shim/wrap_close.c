@@ -107,7 +107,7 @@ int fd_close_range(unsigned first, unsigned last, int flags, unsigned via)
 	} else {
 		for (int64_t fd = first; fd <= top; fd++)
 			track_dropped_fd(ST_OP_CLOSE_RANGE, (int)fd,
-					 (int64_t)((uint64_t)first | (uint64_t)last << 32),
+					 (int64_t)((uint64_t)first | (uint64_t)last << 32), flags,
 					 via, unread_of(&u, (int)fd));
 	}
 	errno = err;
@@ -133,7 +133,7 @@ EXPORT void closefrom(int lowfd)
 	REAL(closefrom)(lowfd);		/* returns only when every fd >= lowfd is closed */
 	saved = errno;
 	for (int64_t fd = lowfd; fd <= top; fd++)
-		track_dropped_fd(ST_OP_CLOSEFROM, (int)fd, lowfd, 0, unread_of(&u, (int)fd));
+		track_dropped_fd(ST_OP_CLOSEFROM, (int)fd, lowfd, -1, 0, unread_of(&u, (int)fd));
 	errno = saved;
 }
 
@@ -187,7 +187,7 @@ EXPORT int fcloseall(void)
 		return ret;
 	for (int64_t fd = 0; fd <= top; fd++)
 		if (fdtab_lookup((int)fd) && sys_raw(SYS_fcntl, fd, F_GETFD, 0) == -EBADF)
-			track_dropped_fd(ST_OP_FCLOSEALL, (int)fd, 0, 0, -1);
+			track_dropped_fd(ST_OP_FCLOSEALL, (int)fd, 0, -1, 0, -1);
 	errno = err;
 	return ret;
 }

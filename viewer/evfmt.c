@@ -119,9 +119,10 @@ char *ev_call_str(const struct ev *e, char *out, size_t n)
 			snprintf(out, n, "%s(%d, %s)", name, r->fd, fcntl_cmd(r->arg[0]));
 		break;
 	case ST_OP_CLOSE_RANGE:
-		snprintf(out, n, "close_range(%u, %u, %s) on fd %d", (unsigned)r->arg[0],
+		snprintf(out, n, "close_range(%u, %u, %s%s) on fd %d", (unsigned)r->arg[0],
 			 (unsigned)((uint64_t)r->arg[0] >> 32),
-			 r->flags & ST_REC_CLOEXEC ? "CLOSE_RANGE_CLOEXEC" : r->fd2 ? "flags" : "0", r->fd);
+			 r->flags & ST_REC_CLOEXEC ? "CLOSE_RANGE_CLOEXEC" : "",
+			 r->flags & ST_REC_CLOEXEC ? "" : r->fd2 ? "CLOSE_RANGE_UNSHARE" : "0", r->fd);
 		break;
 	case ST_OP_CLOSEFROM:
 		snprintf(out, n, "closefrom(%lld) on fd %d", (long long)r->arg[0], r->fd);
