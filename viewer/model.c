@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "model.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -151,11 +152,14 @@ static void learn(struct conn *c, const struct ev *e)
 		if (c->role == ROLE_UNCONNECTED)
 			c->role = ROLE_CLIENT;
 		break;
+	case ST_OP_FCNTL:
+	case ST_OP_FCNTL64:
+		if (r->arg[0] == F_SETFD)
+			break;	/* ret is 0, not an fd */
+		/* fall through */
 	case ST_OP_DUP:
 	case ST_OP_DUP2:
 	case ST_OP_DUP3:
-	case ST_OP_FCNTL:
-	case ST_OP_FCNTL64:
 		if (!(r->flags & ST_REC_IMPLICIT_CLOSE) && r->ret >= 0)
 			note_fd(c, (int)r->ret);
 		break;

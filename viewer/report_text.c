@@ -178,14 +178,19 @@ static void print_proc(FILE *out, const struct proc *p, const struct style *st)
 void report_summary(FILE *out, const struct model *m, int color)
 {
 	const struct style *st = color ? &ansi : &plain;
+	size_t bad = m->by_severity[SEV_ERROR] + m->by_severity[SEV_WARNING];
 
 	fprintf(out, "%ssummary:%s %zu process%s, %zu connection%s, %s%zu still open at exit%s, "
-		"%s%zu failed call%s%s, %s%" PRIu64 " event%s lost%s\n",
+		"%s%zu failed call%s%s, %s%" PRIu64 " event%s lost%s, "
+		"%s%zu error%s and %zu warning%s in the audit%s\n",
 		st->bold, st->off, m->nprocs, m->nprocs == 1 ? "" : "es",
 		m->nconns, m->nconns == 1 ? "" : "s",
 		m->open_at_exit ? st->yellow : "", m->open_at_exit, st->off,
 		m->failed_calls ? st->red : "", m->failed_calls, m->failed_calls == 1 ? "" : "s", st->off,
-		m->lost ? st->red : "", m->lost, m->lost == 1 ? "" : "s", st->off);
+		m->lost ? st->red : "", m->lost, m->lost == 1 ? "" : "s", st->off,
+		bad ? st->yellow : "", m->by_severity[SEV_ERROR],
+		m->by_severity[SEV_ERROR] == 1 ? "" : "s", m->by_severity[SEV_WARNING],
+		m->by_severity[SEV_WARNING] == 1 ? "" : "s", st->off);
 }
 
 void report_findings(FILE *out, const struct model *m, int color)
