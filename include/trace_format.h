@@ -135,7 +135,9 @@ enum st_op {
 	 * SCM_RIGHTS: one record per socket fd passed.  fd/inode = the socket
 	 * passed (the sender's fd, or the receiver's new fd), fd2/inode2 = the
 	 * carrier socket, ret = the call's return.  A passed reference is in
-	 * flight, held by the kernel, until a process receives it.
+	 * flight, held by the kernel, until a process receives it.  A recvmsg
+	 * record with fd -1 and arg[0] = MSG_CTRUNC: the kernel discarded the
+	 * passed fds that did not fit in the control buffer (or had none).
 	 */
 	ST_OP_SENDMSG = 23,
 	ST_OP_RECVMSG = 24,

@@ -62,6 +62,16 @@ static int64_t unread_of(const struct unread_set *u, int fd)
 	return -1;
 }
 
+/*
+ * Everything in [first, top] is closed: a tombstone there no longer stands
+ * for the number's last close (a file that reused it was closed too).
+ */
+static void range_clear_tombs(unsigned first, int64_t top)
+{
+	for (int64_t fd = first; fd <= top; fd++)
+		fdtab_clear_tomb(fdtab_slot((int)fd));
+}
+
 /* CLOSE_RANGE_CLOEXEC: nothing closes; each socket in the range now closes at exec. */
 static void range_cloexec(unsigned first, unsigned last, int flags, unsigned via, int64_t top)
 {
@@ -105,6 +115,7 @@ int fd_close_range(unsigned first, unsigned last, int flags, unsigned via)
 	if (flags & CLOSE_RANGE_CLOEXEC) {
 		range_cloexec(first, last, flags, via, top);
 	} else {
+		range_clear_tombs(first, top);
 		for (int64_t fd = first; fd <= top; fd++)
 			track_dropped_fd(ST_OP_CLOSE_RANGE, (int)fd,
 					 (int64_t)((uint64_t)first | (uint64_t)last << 32), flags,
@@ -121,18 +132,20 @@ EXPORT int close_range(unsigned first, unsigned last, int flags)
 
 EXPORT void closefrom(int lowfd)
 {
+	unsigned low = lowfd < 0 ? 0 : (unsigned)lowfd;	/* glibc closes from 0 then */
 	struct unread_set u;
 	int64_t top;
 	int saved;
 
-	if (shim_in_vfork_child() || lowfd < 0 || (top = range_top((unsigned)lowfd, ~0u)) < 0) {
+	if (shim_in_vfork_child() || (top = range_top(low, ~0u)) < 0) {
 		REAL(closefrom)(lowfd);
 		return;
 	}
-	unread_measure(&u, (unsigned)lowfd, top);
+	unread_measure(&u, low, top);
 	REAL(closefrom)(lowfd);		/* returns only when every fd >= lowfd is closed */
 	saved = errno;
-	for (int64_t fd = lowfd; fd <= top; fd++)
+	range_clear_tombs(low, top);
+	for (int64_t fd = low; fd <= top; fd++)
 		track_dropped_fd(ST_OP_CLOSEFROM, (int)fd, lowfd, -1, 0, unread_of(&u, (int)fd));
 	errno = saved;
 }

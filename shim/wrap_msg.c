@@ -127,16 +127,40 @@ EXPORT ssize_t sendmsg(int sockfd, const struct msghdr *msg, int flags)
 	return ret;
 }
 
+/*
+ * MSG_CTRUNC: the control buffer (or its absence) had no room for passed
+ * fds, and the kernel closed the ones that did not fit.  Their in-flight
+ * references are gone: one record, fd -1, on the carrier.
+ */
+static void discarded(int sockfd, ssize_t ret)
+{
+	struct st_record scratch, *r;
+
+	r = ev_begin(&scratch, 1, ST_OP_RECVMSG, -1);
+	r->fd2 = sockfd;
+	r->inode2 = carrier_inode(sockfd);
+	r->arg[0] = MSG_CTRUNC;
+	ev_result(r, ret, 0);
+	ev_end(r, &scratch);
+}
+
 EXPORT ssize_t recvmsg(int sockfd, struct msghdr *msg, int flags)
 {
 	ssize_t ret = REAL(recvmsg)(sockfd, msg, flags);
-	int err;
+	int err, ctrunc;
 
-	if (likely(ret < 0 || !msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr)))
+	if (likely(ret < 0))
+		return ret;
+	ctrunc = msg->msg_flags & MSG_CTRUNC;
+	if (likely(!ctrunc && (!msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))))
 		return ret;
 	err = errno;
-	if (trace_enter())
-		received(sockfd, msg, flags, ret);
+	if (trace_enter()) {
+		if (msg->msg_control && msg->msg_controllen >= sizeof(struct cmsghdr))
+			received(sockfd, msg, flags, ret);
+		if (ctrunc)
+			discarded(sockfd, ret);
+	}
 	errno = err;
 	return ret;
 }

@@ -74,7 +74,8 @@ EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 {
 	int ret = REAL(waitid)(idtype, id, info, options), err = errno;
 
-	if (ret == 0 && info && info->si_pid > 0) {
+	/* WNOWAIT only peeks: the child is reaped by a later call. */
+	if (ret == 0 && info && info->si_pid > 0 && !(options & WNOWAIT)) {
 		switch (info->si_code) {
 		case CLD_EXITED:
 			reaped(ST_OP_WAITID, 0, info->si_pid, (info->si_status & 0xff) << 8);

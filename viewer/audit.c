@@ -172,7 +172,8 @@ static int close_findings(struct model *m, struct conn *c, const char *desc)
 			"read or write fails with ECONNRESET.", op, drop_fd, r->pid, desc,
 			(long long)r->arg[1], r->arg[1] == 1 ? "" : "s"))
 			return -1;
-		if (e->released == 1 && c->linger0 &&
+		if (e->released == 1 && c->linger0 && c->type == SOCK_STREAM &&
+		    c->role != ROLE_LISTENER && c->role != ROLE_UNCONNECTED &&
 		    add(m, "abortive-close", SEV_INFO, r->pid, drop_fd, c->inode, r->t_ns,
 			"%s of fd %d in pid %d ended %s with SO_LINGER {on, 0}: an abortive close, RST "
 			"by design (no FIN, no TIME_WAIT); the peer gets ECONNRESET.",

@@ -137,7 +137,10 @@ char *ev_call_str(const struct ev *e, char *out, size_t n)
 		snprintf(out, n, "sendmsg(%d, SCM_RIGHTS fd %d)", r->fd2, r->fd);
 		break;
 	case ST_OP_RECVMSG:
-		snprintf(out, n, "recvmsg(%d, SCM_RIGHTS) -> fd %d", r->fd2, r->fd);
+		if (r->fd < 0)
+			snprintf(out, n, "recvmsg(%d): MSG_CTRUNC, passed fds discarded", r->fd2);
+		else
+			snprintf(out, n, "recvmsg(%d, SCM_RIGHTS) -> fd %d", r->fd2, r->fd);
 		break;
 	case ST_OP_SETSOCKOPT: {
 		const struct st_addr_hdr *h = (const void *)r->addrs;

@@ -327,6 +327,7 @@ void model_free(struct model *m)
 		free(c->evs);
 		free(c);
 	}
+	free(m->flights);
 	for (size_t i = 0; i < m->nfindings; i++)
 		free(m->findings[i].message);
 	free(m->findings);

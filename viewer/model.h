@@ -84,6 +84,13 @@ struct ev {
 	size_t nheld;
 };
 
+/* A reference passed with SCM_RIGHTS, held by the kernel until received. */
+struct flight {
+	struct conn *c;		/* the socket passed */
+	uint64_t carrier;	/* the sender's end of the carrier */
+	int done;		/* received, or discarded by the kernel */
+};
+
 /* A finding of the audit. */
 enum severity { SEV_INFO = 0, SEV_WARNING, SEV_ERROR };
 
@@ -133,6 +140,8 @@ struct model {
 	size_t open_at_exit;
 	uint64_t lost;
 	uint64_t t0;		/* earliest event */
+	struct flight *flights;	/* every SCM_RIGHTS reference sent, in time order */
+	size_t nflights, capflights;
 	struct finding *findings;	/* in time order */
 	size_t nfindings, capfindings;
 	size_t by_severity[3];

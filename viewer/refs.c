@@ -300,6 +300,33 @@ static void exec_fd(struct proc *p, struct conn *c, const struct st_record *r)
 		ref_through_exec(x, p->exec_next, r->t_ns);
 }
 
+/*
+ * The kernel discarded passed fds at a truncated recvmsg on carrier
+ * r->inode2: those sent from the other end of that carrier and not yet
+ * received are gone.  The other end is known for a socketpair; otherwise
+ * any carrier but this one is taken to be it.
+ */
+static void discard_flights(struct model *m, const struct st_record *r)
+{
+	struct conn *carrier = r->inode2 ? model_conn(m, r->inode2) : NULL;
+	uint64_t other = carrier ? carrier->peer_inode : 0;
+
+	for (size_t i = 0; i < m->nflights; i++) {
+		struct flight *f = &m->flights[i];
+
+		if (f->done || (other ? f->carrier != other : f->carrier == r->inode2))
+			continue;
+		f->done = 1;
+		f->c->in_flight--;
+		if (f->c->live + f->c->in_flight <= 0 && !f->c->released_ns) {
+			f->c->released_ns = r->t_ns;
+			f->c->released_how = "discarded in flight (MSG_CTRUNC)";
+			f->c->released_pid = r->pid;
+			f->c->released_fd = -1;
+		}
+	}
+}
+
 /* The effect of r on the references of its process (and of fork children). */
 static void apply(struct model *m, struct proc *p, struct conn *c, const struct st_record *r)
 {
@@ -379,12 +406,23 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 		}
 		break;
 	case ST_OP_SENDMSG:
-		if (c && r->ret >= 0)
+		if (c && r->ret >= 0 &&
+		    !model_grow((void **)&m->flights, m->nflights, &m->capflights, sizeof(*m->flights))) {
+			m->flights[m->nflights++] = (struct flight){ c, r->inode2, 0 };
 			c->in_flight++;
+		}
 		break;
 	case ST_OP_RECVMSG:
-		if (c && c->in_flight > 0)
-			c->in_flight--;
+		if (!c) {
+			discard_flights(m, r);
+			break;
+		}
+		for (size_t i = 0; i < m->nflights; i++)
+			if (m->flights[i].c == c && !m->flights[i].done) {
+				m->flights[i].done = 1;
+				c->in_flight--;
+				break;
+			}
 		ref_open(p, c, r->fd, "recvmsg (SCM_RIGHTS)", cloexec, r->t_ns);
 		break;
 	case ST_OP_INHERITED:

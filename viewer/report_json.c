@@ -126,7 +126,9 @@ static void event_json(struct json *j, const struct ev *e)
 			json_uint(j, "carrier_inode", r->inode2);
 		else
 			json_null(j, "carrier_inode");
-		if (r->op == ST_OP_RECVMSG) {
+		if (r->op == ST_OP_RECVMSG && r->fd < 0) {
+			json_bool(j, "discarded", 1);	/* MSG_CTRUNC: passed fds thrown away */
+		} else if (r->op == ST_OP_RECVMSG) {
 			addr_member(j, "local", r, ST_ADDR_LOCAL);
 			addr_member(j, "peer", r, ST_ADDR_PEER);
 		}
