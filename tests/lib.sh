@@ -16,6 +16,13 @@ PROGS=$B/tests/progs
 PRELOAD=${ST_PRELOAD_FIRST:+$ST_PRELOAD_FIRST:}$SHIM
 export NO_COLOR=1
 
+# The shim records the sockets a program starts with.  A runner whose stdio
+# are sockets (journald, some CI agents) would add them to every trace:
+# give the programs under test a file and pipes instead.
+[ -S /dev/stdin ] && exec </dev/null
+[ -S /dev/stdout ] && exec > >(cat)
+[ -S /dev/stderr ] && exec 2> >(cat >&2)
+
 T_NUM=0
 T_FAIL=0
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/socktrace-test.XXXXXX")
