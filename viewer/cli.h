@@ -23,6 +23,9 @@ int cmd_report(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
+/* Check a --color argument into *color; -1 (after saying why) when it is none of auto, always, never. */
+int color_arg(const char *arg, const char **color);
+
 /* Colour wanted on stdout for --color=WHEN (auto: a tty, and NO_COLOR unset). */
 int want_color(const char *when, int fd);
 

@@ -53,11 +53,8 @@ int cmd_audit(int argc, char **argv)
 			gate = 1;
 			break;
 		case 'c':
-			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
-				fprintf(stderr, "socktrace: --color takes auto, always or never\n");
+			if (color_arg(optarg, &color))
 				return EXIT_USAGE;
-			}
-			color = optarg;
 			break;
 		case 'h':
 			puts("usage: socktrace audit [--json] [--fail-on=error|warning|info] "

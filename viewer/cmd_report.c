@@ -23,6 +23,16 @@ int want_color(const char *when, int fd)
 	return isatty(fd) && !(no && *no);
 }
 
+int color_arg(const char *arg, const char **color)
+{
+	if (strcmp(arg, "auto") && strcmp(arg, "always") && strcmp(arg, "never")) {
+		fprintf(stderr, "socktrace: --color takes auto, always or never\n");
+		return -1;
+	}
+	*color = arg;
+	return 0;
+}
+
 /* The directory the shim writes to when SOCKTRACE_DIR is unset. */
 static char *default_dir(void)
 {
@@ -84,11 +94,8 @@ int cmd_report(int argc, char **argv)
 		switch (opt) {
 		case 'j': json = 1; break;
 		case 'c':
-			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
-				fprintf(stderr, "socktrace: --color takes auto, always or never\n");
+			if (color_arg(optarg, &color))
 				return EXIT_USAGE;
-			}
-			color = optarg;
 			break;
 		case 'h':
 			puts("usage: socktrace report [--json] [--color=auto|always|never] [PATH...]");
