@@ -13,17 +13,15 @@
 /* Exit status when --fail-on found a finding at or above its severity. */
 #define EXIT_FINDINGS	1
 
+/* --fail-on's argument: a severity by its printed name. */
 static int parse_severity(const char *s, enum severity *out)
 {
-	if (!strcmp(s, "error"))
-		*out = SEV_ERROR;
-	else if (!strcmp(s, "warning"))
-		*out = SEV_WARNING;
-	else if (!strcmp(s, "info"))
-		*out = SEV_INFO;
-	else
-		return -1;
-	return 0;
+	for (int v = SEV_INFO; v <= SEV_ERROR; v++)
+		if (!strcmp(s, severity_name((enum severity)v))) {
+			*out = (enum severity)v;
+			return 0;
+		}
+	return -1;
 }
 
 int cmd_audit(int argc, char **argv)

@@ -194,12 +194,6 @@ static int add_ev(struct conn *c, const struct ev *e)
 	return 0;
 }
 
-/* Add ev to c; its counts were set by refs_apply. */
-static int add_counted(struct conn *c, struct ev *e)
-{
-	return add_ev(c, e);
-}
-
 static int cmp_ev(const void *a, const void *b)
 {
 	const struct ev *x = a, *y = b;
@@ -257,10 +251,10 @@ static int place(struct model *m, struct ev *e)
 		if (!l)
 			return -1;
 		le.refs_total = l->live + l->in_flight;
-		if (add_counted(l, &le))
+		if (add_ev(l, &le))
 			return -1;
 	}
-	if (add_counted(c, e))
+	if (add_ev(c, e))
 		return -1;
 	return 0;
 }

@@ -191,18 +191,18 @@ static struct proc *reaped_image(struct model *m, const struct proc *parent, int
 	return found;
 }
 
+/* "killed by SIGKILL" / "exit (reaped, status 0)", newly allocated (NULL: no memory). */
 static char *reap_end(int status)
 {
-	static char buf[64][48];
-	static unsigned next;
-	char *s = buf[next++ % 64];
+	const char *sig = WIFSIGNALED(status) ? sigabbrev_np(WTERMSIG(status)) : NULL;
+	char *s;
+	int n;
 
 	if (WIFSIGNALED(status))
-		snprintf(s, 48, "killed by SIG%s", sigabbrev_np(WTERMSIG(status)) ?
-			 sigabbrev_np(WTERMSIG(status)) : "?");
+		n = asprintf(&s, "killed by SIG%s", sig ? sig : "?");
 	else
-		snprintf(s, 48, "exit (reaped, status %d)", WEXITSTATUS(status));
-	return s;
+		n = asprintf(&s, "exit (reaped, status %d)", WEXITSTATUS(status));
+	return n < 0 ? NULL : s;
 }
 
 static void reaped(struct model *m, struct proc *parent, const struct st_record *r)
@@ -213,7 +213,7 @@ static void reaped(struct model *m, struct proc *parent, const struct st_record 
 	if (!child || child->reap_end)
 		return;
 	/* Owned by the child: the refs' end strings point at it. */
-	child->reap_end = strdup(reap_end((int)r->arg[1]));
+	child->reap_end = reap_end((int)r->arg[1]);
 	end = child->reap_end ? child->reap_end : "reaped";
 	for (struct proc *q = child; q; q = q->exec_prev)
 		end_all(q, end, r->t_ns);
