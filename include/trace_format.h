@@ -18,8 +18,11 @@
  *
  * Compatibility: a reader accepts ST_FORMAT_VERSION_MIN..ST_FORMAT_VERSION.
  * Any change to the layout below bumps the version; version 2 took
- * start_ticks from the reserved area (0 in version 1 files) and added ops.  New ops may be added without a bump (a
- * reader shows unknown ops by number); their numbers are never reused.
+ * start_ticks from the reserved area (0 in version 1 files) and added ops;
+ * version 3 added opts, stack_depth and the extension directory (zero in
+ * older files, which read as "no extensions").  New ops may be added without
+ * a bump (a reader shows unknown ops by number); their numbers are never
+ * reused.
  */
 #ifndef SOCKTRACE_TRACE_FORMAT_H
 #define SOCKTRACE_TRACE_FORMAT_H
@@ -27,7 +30,7 @@
 #include <stdint.h>
 
 #define ST_MAGIC		"SOCKTRC"	/* 7 chars + NUL = 8 bytes */
-#define ST_FORMAT_VERSION	2u
+#define ST_FORMAT_VERSION	3u
 #define ST_FORMAT_VERSION_MIN	1u	/* oldest version a reader still accepts */
 #define ST_HEADER_SIZE		4096u
 #define ST_RECORD_SIZE		256u
@@ -49,6 +52,33 @@ enum st_state {
 	ST_STATE_EXITED = 1,	/* exit(), return from main, _exit() */
 	ST_STATE_EXECED = 2,	/* replaced by exec; the new image has its own file */
 };
+
+/*
+ * Extension sections, after the ring: each is described by one st_ext entry
+ * in the header's directory (kind 0 = unused entry).  Their layouts are
+ * below, next to the kinds.  A reader skips kinds it does not know.
+ */
+#define ST_EXT_MAX		8
+enum st_ext_kind {
+	ST_EXT_NONE = 0,
+	ST_EXT_STACKS = 1,	/* call-site stack table (struct st_stack_table) */
+	ST_EXT_MODULES = 2,	/* loaded objects (struct st_module_table) */
+	ST_EXT_SOCKSTATS = 3,	/* per-socket data counters */
+};
+
+struct st_ext {
+	uint32_t kind;		/* enum st_ext_kind */
+	uint32_t entry_size;	/* bytes per entry, for a reader's bounds checks */
+	uint64_t offset;	/* from the start of the file */
+	uint64_t size;		/* bytes */
+	uint64_t count;		/* entries the section has room for */
+};
+
+/* What this image was configured to record (header opts). */
+#define ST_OPT_STACKS_CREATE	0x1u	/* stacks at calls that create a socket reference */
+#define ST_OPT_STACKS_ALL	0x2u	/* ... and at close and shutdown */
+#define ST_OPT_DATA_EVENTS	0x4u	/* one event per data call (SOCKTRACE_DATA=events) */
+#define ST_OPT_TCP_INFO		0x8u	/* TCP_INFO snapshot at a TCP socket's final close */
 
 /* Header flags. */
 #define ST_HDR_ARGV_TRUNC	0x1u	/* argv did not fit in argv[] */
@@ -86,8 +116,12 @@ struct st_file_header {
 	 * before exec by the image that execs; 0 = not known.
 	 */
 	uint64_t start_ticks;
+	uint32_t opts;			/* ST_OPT_* (version 3) */
+	uint32_t stack_depth;		/* frames kept per stack at most (version 3) */
+	struct st_ext ext[ST_EXT_MAX];	/* extension directory (version 3) */
 	uint8_t reserved[ST_HEADER_SIZE - 8 - 4 * 4 - 2 * 8 - 6 * 4 - 3 * 8
-			 - 2 * 4 - ST_EXE_MAX - ST_ARGV_MAX - 3 * 8];
+			 - 2 * 4 - ST_EXE_MAX - ST_ARGV_MAX - 3 * 8 - 2 * 4
+			 - ST_EXT_MAX * sizeof(struct st_ext)];
 };
 
 /*
@@ -158,6 +192,10 @@ enum st_op {
 	ST_OP_EXECLE = 36,
 	ST_OP_FEXECVE = 37,
 	ST_OP_EXECVEAT = 38,
+	/*
+	 * 39..69: the data path and name lookups (issue 5).
+	 * 70..79: dynamic loading (dlopen, dlclose: the module map changed).
+	 */
 
 	ST_OP_FORK_CHILD = 100,	/* first event of a forked child: arg[0] = parent pid */
 	ST_OP_MISSED_CLOSE = 101, /* fd reused while the table still held a socket there */
@@ -169,6 +207,7 @@ enum st_op {
 	/* At exec, after the pending exec record: a socket fd this image held;
 	   ST_REC_CLOEXEC = the kernel closes it at exec, else it survives. */
 	ST_OP_EXEC_FD = 104,
+	/* 105..109: call sites and modules; 110..129: connection states and data. */
 	ST_OP_MAX_KNOWN
 };
 

@@ -108,6 +108,46 @@ static int copy_records(struct trace_file *tf, const char *base, char *err, size
 	return 0;
 }
 
+/*
+ * Copy the extension sections the header's directory describes.  A section
+ * out of the file's bounds, or of an unknown kind, is skipped (the reason in
+ * tf->ext_err); the records stay readable without it.
+ */
+static void copy_exts(struct trace_file *tf, const char *base, uint64_t size)
+{
+	if (tf->hdr.version < 3)
+		return;
+	for (unsigned i = 0; i < ST_EXT_MAX; i++) {
+		const struct st_ext *e = &tf->hdr.ext[i];
+		struct trace_ext *x;
+
+		if (e->kind == ST_EXT_NONE)
+			continue;
+		if (e->kind >= ST_EXT_MAX) {
+			snprintf(tf->ext_err, sizeof(tf->ext_err), "unknown extension kind %u skipped", e->kind);
+			continue;
+		}
+		x = &tf->ext[e->kind];
+		if (x->data || e->offset < ST_HEADER_SIZE || e->offset > size || e->size > size - e->offset
+		    || e->entry_size == 0 || e->count > e->size / e->entry_size) {
+			snprintf(tf->ext_err, sizeof(tf->ext_err),
+				 "extension kind %u out of bounds (offset %llu, size %llu, file %llu bytes): skipped",
+				 e->kind, (unsigned long long)e->offset, (unsigned long long)e->size,
+				 (unsigned long long)size);
+			continue;
+		}
+		x->data = malloc(e->size ? e->size : 1);
+		if (!x->data) {
+			snprintf(tf->ext_err, sizeof(tf->ext_err), "out of memory for extension kind %u", e->kind);
+			continue;
+		}
+		memcpy(x->data, base + e->offset, e->size);
+		x->size = e->size;
+		x->count = e->count;
+		x->entry_size = e->entry_size;
+	}
+}
+
 int trace_load(const char *path, struct trace_file **out, char *err, size_t errlen)
 {
 	struct trace_file *tf = NULL;
@@ -151,6 +191,7 @@ int trace_load(const char *path, struct trace_file **out, char *err, size_t errl
 		tf->hdr.argv_len = sizeof(tf->hdr.argv);
 	if (copy_records(tf, map, err, errlen))
 		goto out;
+	copy_exts(tf, map, (uint64_t)st.st_size);
 	*out = tf;
 	tf = NULL;
 	rc = 0;
@@ -167,6 +208,8 @@ void trace_free(struct trace_file *tf)
 	if (!tf)
 		return;
 	free(tf->recs);
+	for (unsigned i = 0; i < ST_EXT_MAX; i++)
+		free(tf->ext[i].data);
 	free(tf->path);
 	free(tf);
 }

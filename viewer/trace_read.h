@@ -9,6 +9,14 @@
 
 #include "trace_format.h"
 
+/* A copy of one extension section (data NULL = absent or refused). */
+struct trace_ext {
+	void *data;
+	uint64_t size;
+	uint64_t count;
+	uint32_t entry_size;
+};
+
 struct trace_file {
 	char *path;
 	struct st_file_header hdr;	/* a copy; strings NUL-terminated */
@@ -17,6 +25,8 @@ struct trace_file {
 	uint64_t overwritten;		/* positions the ring wrapped over */
 	uint64_t torn;			/* claimed but never completed (killed mid-write) */
 	uint64_t corrupt;		/* complete but impossible (bad lengths) */
+	struct trace_ext ext[ST_EXT_MAX];	/* indexed by enum st_ext_kind */
+	char ext_err[160];		/* why a section was refused; "" = none */
 };
 
 /*
