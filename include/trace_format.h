@@ -74,6 +74,70 @@ struct st_ext {
 	uint64_t count;		/* entries the section has room for */
 };
 
+/*
+ * ST_EXT_STACKS: call-site stacks, each stored once.  The section starts with
+ * a struct st_stack_table, followed by `count` entries of entry_size bytes
+ * (a power of two count).  An entry is an open-addressing hash slot:
+ * a writer claims it by compare-and-swap of hash from 0, fills depth and
+ * ips, then stores state = ST_STACK_READY with release order.  A record's
+ * stack_id is the slot index + 1 (0 = no stack).  ips[0] is the innermost
+ * frame, the app's call into the wrapped function; every other ip is a
+ * return address (symbolise ip - 1 for its line).
+ */
+#define ST_STACK_READY		1u
+
+struct st_stack_table {
+	uint32_t depth;		/* ips per entry */
+	uint32_t reserved;
+	uint64_t used;		/* entries claimed (atomic) */
+	uint64_t dropped;	/* stacks not stored: table full or probe too long (atomic) */
+	uint64_t skipped;	/* captures skipped: re-entered from a signal handler, or
+				   libunwind failed (atomic) */
+};
+
+struct st_stack {
+	uint64_t hash;		/* 0 = free slot */
+	uint32_t state;		/* ST_STACK_READY once ips are complete */
+	uint16_t depth;		/* ips used */
+	uint16_t truncated;	/* 1: the stack was deeper than the limit */
+	uint64_t t_ns;		/* when it was first stored (picks modules loaded then) */
+	uint64_t ips[];		/* depth of the table's entries */
+};
+
+/*
+ * ST_EXT_MODULES: loaded objects, so addresses can be symbolised after the
+ * process is gone.  A struct st_module_table, then `count` entries of
+ * struct st_module.  Entries are appended (state ST_MODULE_READY last, with
+ * release order) when a scan finds a new object: at start and after
+ * dlopen/dlclose (and whenever a new stack is stored and the loader's
+ * counters moved, which catches libc's own dlopens).  An object that is
+ * gone gets its unload time.
+ */
+#define ST_MODULE_READY		1u
+#define ST_MODULE_PATH_MAX	400u
+#define ST_BUILD_ID_MAX		32u
+
+struct st_module_table {
+	uint64_t used;		/* entries claimed (atomic) */
+	uint64_t dropped;	/* objects not recorded: table full */
+	uint64_t adds;		/* the loader's load/unload counters at the last scan */
+	uint64_t subs;
+};
+
+struct st_module {
+	uint32_t state;		/* ST_MODULE_READY once complete */
+	uint8_t build_id_len;
+	uint8_t is_exe;		/* the main executable (path from /proc/self/exe) */
+	uint16_t reserved;
+	uint64_t bias;		/* load bias (dlpi_addr): runtime = file vaddr + bias */
+	uint64_t lo, hi;	/* runtime range of its PT_LOAD segments */
+	uint64_t t_load_ns;	/* first seen (CLOCK_MONOTONIC) */
+	uint64_t t_unload_ns;	/* 0 = still loaded at the last scan (atomic) */
+	uint8_t build_id[ST_BUILD_ID_MAX];
+	char path[ST_MODULE_PATH_MAX];	/* NUL-terminated; truncated names end in "..." */
+	uint8_t pad[512 - 4 - 4 - 5 * 8 - ST_BUILD_ID_MAX - ST_MODULE_PATH_MAX];
+};
+
 /* What this image was configured to record (header opts). */
 #define ST_OPT_STACKS_CREATE	0x1u	/* stacks at calls that create a socket reference */
 #define ST_OPT_STACKS_ALL	0x2u	/* ... and at close and shutdown */
@@ -192,10 +256,9 @@ enum st_op {
 	ST_OP_EXECLE = 36,
 	ST_OP_FEXECVE = 37,
 	ST_OP_EXECVEAT = 38,
-	/*
-	 * 39..69: the data path and name lookups (issue 5).
-	 * 70..79: dynamic loading (dlopen, dlclose: the module map changed).
-	 */
+	/* 39..69: the data path and name lookups. */
+	/* 70..79: reserved (dynamic loading); dlopen/dlclose update the
+	   module map (ST_EXT_MODULES) and write no record. */
 
 	ST_OP_FORK_CHILD = 100,	/* first event of a forked child: arg[0] = parent pid */
 	ST_OP_MISSED_CLOSE = 101, /* fd reused while the table still held a socket there */
@@ -264,5 +327,6 @@ struct st_record {
 
 _Static_assert(sizeof(struct st_file_header) == ST_HEADER_SIZE, "header size");
 _Static_assert(sizeof(struct st_record) == ST_RECORD_SIZE, "record size");
+_Static_assert(sizeof(struct st_module) == 512, "module entry size");
 
 #endif

@@ -75,6 +75,18 @@ int64_t fdtab_install(int fd, uint32_t idx, uint64_t flags)
 	return (int64_t)__atomic_exchange_n(slot, ((uint64_t)idx + 1) | flags, __ATOMIC_ACQ_REL);
 }
 
+int fdtab_reserve(int fd, int on)
+{
+	uint64_t *slot = on ? slot_create(fd) : fdtab_slot(fd);
+
+	if (!slot)
+		return on ? -1 : 0;
+	if (on && unlikely((unsigned)fd >= __atomic_load_n(&fdtab_hwm, __ATOMIC_RELAXED)))
+		hwm_raise((unsigned)fd + 1);
+	__atomic_store_n(slot, on ? FDE_RESERVED : 0, __ATOMIC_RELEASE);
+	return 0;
+}
+
 void fdtab_set_cloexec(int fd, int on)
 {
 	uint64_t *slot = fdtab_slot(fd);

@@ -29,6 +29,11 @@
  * close of whatever file reused the number (which clears the mark).
  */
 #define FDE_TOMB	(1ull << 34)
+/*
+ * A word with no index but FDE_RESERVED: an fd libunwind keeps open for
+ * itself (unwind_fds.c), hidden from the app's closes.
+ */
+#define FDE_RESERVED	(1ull << 35)
 
 /* The socket object a (non-zero) entry word names. */
 static inline uint32_t fde_idx(uint64_t word)
@@ -82,8 +87,19 @@ static inline int fdtab_may_hold(int fd)
 	return fdtab_slot_holds(fdtab_slot(fd));
 }
 
+/* The raw entry word for fd (socket, tombstone or reserved mark); 0 = none. */
+static inline uint64_t fdtab_peek(int fd)
+{
+	uint64_t *slot = fdtab_slot(fd);
+
+	return slot ? __atomic_load_n(slot, __ATOMIC_ACQUIRE) : 0;
+}
+
 /* Entry word for fd naming a socket object; 0 = none (tombstones read as 0). */
 uint64_t fdtab_lookup(int fd);
+
+/* Mark fd as ours (on) or forget the mark; -1 when the table has no room. */
+int fdtab_reserve(int fd, int on);
 
 /* One more than the highest fd ever installed: where scans of the table stop. */
 extern unsigned fdtab_hwm;

@@ -7,12 +7,16 @@
  *   SOCKTRACE_DIR      trace directory (default ${TMPDIR:-/tmp}/socktrace-<uid>)
  *   SOCKTRACE_RING_MB  ring size per process in MiB (default 4, 1..4096)
  *   SOCKTRACE_LOG      where to say why tracing is off ("stderr" or a path)
+ *   SOCKTRACE_STACKS   call-site stacks: 0, create (default) or all
+ *   SOCKTRACE_STACK_DEPTH  frames kept per stack (default 16, 1..64)
+ *   SOCKTRACE_STACK_TABLE  distinct stacks per process (default 4096)
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -20,10 +24,12 @@
 #include "fdtab.h"
 #include "inherited.h"
 #include "log.h"
+#include "modules.h"
 #include "procfs.h"
 #include "real.h"
 #include "sbuf.h"
 #include "shim.h"
+#include "stacks.h"
 #include "tracefile.h"
 
 #define RING_MB_DEFAULT	4u
@@ -112,19 +118,20 @@ static void record_start(enum st_op op, int64_t arg0)
  */
 static void on_fork_child(void)
 {
-	static struct st_file_header parent_hdr;
 	struct st_file_header *old = shim_hdr();
 	pid_t parent = shim.pid;
 	const char *why;
+	size_t old_len;
 	int rc;
 
 	shim.pid = getpid();
 	shim_tid_reset();
 	if (!old)
 		return;
-	memcpy(&parent_hdr, old, sizeof(parent_hdr));
-	tracefile_detach();
-	rc = tracefile_open(&cfg, ST_ORIGIN_FORK, parent, &parent_hdr, &why);
+	/* The parent's file stays mapped until ours has copied from it. */
+	old = tracefile_unpublish(&old_len);
+	rc = tracefile_open(&cfg, ST_ORIGIN_FORK, parent, old, &why);
+	munmap(old, old_len);
 	if (rc) {
 		shim_log(why, cfg.dir, -rc);
 		return;
@@ -145,6 +152,7 @@ void shim_ensure_init(void)
 	shim.pid = getpid();
 	shim_log_setup();
 	config_ring();
+	stacks_config();
 	rc = config_dir();
 	why = "tracing off: the trace directory name";
 	if (!rc) {
@@ -173,5 +181,9 @@ __attribute__((constructor)) static void shim_ctor(void)
 	int saved = errno;
 
 	shim_ensure_init();
+	/* Not in shim_ensure_init: a lazy first call may be a signal handler's. */
+	stacks_load();
+	if (stacks_mode)
+		modules_scan();
 	errno = saved;
 }

@@ -59,6 +59,7 @@ static pid_t fb_fork(void) { return (pid_t)sys_any(SYS_clone, SIGCHLD, 0, 0, 0, 
 static __attribute__((noreturn)) void fb_exit(int st) { for (;;) sys_any(SYS_exit_group, st); }
 static int fb_close_range(unsigned a, unsigned b, int f) { return (int)sys_any(SYS_close_range, a, b, f); }
 static void fb_closefrom(int fd) { sys_any(SYS_close_range, fd, ~0u, 0); }
+static int fb_pipe2(int fds[2], int f) { return (int)sys_any(SYS_pipe2, fds, f); }
 static ssize_t fb_sendmsg(int fd, const struct msghdr *m, int f) { return sys_any(SYS_sendmsg, fd, m, f); }
 static ssize_t fb_recvmsg(int fd, struct msghdr *m, int f) { return sys_any(SYS_recvmsg, fd, m, f); }
 static int fb_setsockopt(int fd, int l, int o, const void *v, socklen_t n) { return (int)sys_any(SYS_setsockopt, fd, l, o, v, n); }
@@ -121,6 +122,7 @@ const struct real_fns real_fallback = {
 	.fcloseall = fb_fcloseall,
 	.syscall = sys_any,
 	.sendmsg = fb_sendmsg,
+	.pipe2 = fb_pipe2,
 	.recvmsg = fb_recvmsg,
 	.setsockopt = fb_setsockopt,
 	.execve = fb_execve,
@@ -174,6 +176,7 @@ void real_resolve(void)
 	RESOLVE(fcloseall);
 	RESOLVE_AS(syscall, NULL);
 	RESOLVE(sendmsg);
+	RESOLVE(pipe2);
 	RESOLVE(recvmsg);
 	RESOLVE(setsockopt);
 	RESOLVE(execve);

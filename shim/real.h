@@ -36,6 +36,7 @@ struct real_fns {
 	int (*fcloseall)(void);
 	long (*syscall)(long, ...);
 	ssize_t (*sendmsg)(int, const struct msghdr *, int);
+	int (*pipe2)(int[2], int);
 	ssize_t (*recvmsg)(int, struct msghdr *, int);
 	int (*setsockopt)(int, int, int, const void *, socklen_t);
 	int (*execve)(const char *, char *const[], char *const[]);

@@ -17,10 +17,12 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "modules.h"
 #include "real.h"
 #include "ring.h"
 #include "sbuf.h"
 #include "shim.h"
+#include "stacks.h"
 
 /* mkdir -p dir (absolute); 0 or a negative errno. */
 static int make_dirs(const char *dir)
@@ -94,6 +96,52 @@ static const char *exe_base(const char *exe)
 	return slash ? slash + 1 : exe;
 }
 
+#define EXT_ALIGN	64u
+
+/* Append a section of size bytes at *end to the directory; its offset. */
+static uint64_t ext_place(struct st_ext *e, uint64_t *end, size_t size)
+{
+	uint64_t off = (*end + EXT_ALIGN - 1) & ~(uint64_t)(EXT_ALIGN - 1);
+
+	e->offset = off;
+	e->size = size;
+	*end = off + size;
+	return off;
+}
+
+/*
+ * Lay out and initialise the extension sections after the ring of h.  dir
+ * says where each goes (filled by ext_plan with the same sizes).  from: the
+ * parent's mapping in a fork child, else NULL.
+ */
+static void ext_init(struct st_file_header *h, const struct st_ext *dir,
+		     const struct st_file_header *from)
+{
+	char *base = (char *)h;
+
+	memcpy(h->ext, dir, sizeof(h->ext));
+	if (h->ext[0].size)
+		stacks_ext_init(h, &h->ext[0], base + h->ext[0].offset);
+	if (h->ext[1].size)
+		modules_ext_init(h, &h->ext[1], base + h->ext[1].offset, from);
+}
+
+/* The directory of sections after a ring ending at ring_end; the file's length. */
+static size_t ext_plan(struct st_ext *dir, uint64_t ring_end)
+{
+	uint64_t end = ring_end;
+	size_t n;
+
+	memset(dir, 0, ST_EXT_MAX * sizeof(*dir));
+	n = stacks_ext_size();
+	if (n)
+		ext_place(&dir[0], &end, n);
+	n = modules_ext_size();
+	if (n)
+		ext_place(&dir[1], &end, n);
+	return (size_t)end;
+}
+
 /* Open a fresh <dir>/<exe>.<pid>[.k].socktrace; fd or -errno. */
 static int create_file(const char *dir, const char *exe, pid_t pid, char *path, size_t cap)
 {
@@ -129,7 +177,8 @@ int tracefile_open(const struct tracefile_cfg *cfg, enum st_origin origin, pid_t
 		   const struct st_file_header *from, const char **why)
 {
 	char path[4096], exe[ST_EXE_MAX];
-	size_t len = ST_HEADER_SIZE + cfg->capacity * ST_RECORD_SIZE;
+	size_t ring_end = ST_HEADER_SIZE + cfg->capacity * ST_RECORD_SIZE, len;
+	struct st_ext dir[ST_EXT_MAX];
 	struct st_file_header *h;
 	struct timespec wall, mono;
 	ssize_t n;
@@ -141,6 +190,7 @@ int tracefile_open(const struct tracefile_cfg *cfg, enum st_origin origin, pid_t
 		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 		exe[n < 0 ? 0 : n] = 0;
 	}
+	len = ext_plan(dir, ring_end);
 	*why = "tracing off: creating the trace directory";
 	rc = make_dirs(cfg->dir);
 	if (rc)
@@ -188,6 +238,11 @@ int tracefile_open(const struct tracefile_cfg *cfg, enum st_origin origin, pid_t
 	} else {
 		fill_identity(h);
 	}
+	if (len > ring_end) {
+		h->ext_offset = h->ext[0].size ? dir[0].offset : ring_end;
+		h->ext_size = len - h->ext_offset;
+	}
+	ext_init(h, dir, from);
 	/* The version last: a reader never trusts a half-written header. */
 	__atomic_store_n(&h->version, ST_FORMAT_VERSION, __ATOMIC_RELEASE);
 
@@ -201,14 +256,6 @@ fail:
 	unlink(path);
 	REAL(close)(fd);
 	return -rc;
-}
-
-void tracefile_detach(void)
-{
-	struct st_file_header *h = __atomic_exchange_n(&shim.hdr, NULL, __ATOMIC_ACQ_REL);
-
-	if (h)
-		munmap(h, shim.map_len);
 }
 
 void tracefile_mark_end(struct st_file_header *hdr, enum st_state state, int has_status,
@@ -228,4 +275,14 @@ void tracefile_mark_running(struct st_file_header *hdr)
 		return;
 	hdr->end_mono_ns = 0;
 	__atomic_store_n(&hdr->state, (uint32_t)ST_STATE_RUNNING, __ATOMIC_RELEASE);
+}
+
+struct st_file_header *tracefile_unpublish(size_t *len)
+{
+	struct st_file_header *h = __atomic_exchange_n(&shim.hdr, NULL, __ATOMIC_ACQ_REL);
+
+	stacks_ext_detach();
+	modules_ext_detach();
+	*len = shim.map_len;
+	return h;
 }

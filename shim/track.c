@@ -2,6 +2,7 @@
  * track.c - fd table bookkeeping with its records.
  */
 #define _GNU_SOURCE
+#include "stacks.h"
 #include "track.h"
 
 #include <errno.h>
@@ -184,6 +185,7 @@ void track_dropped_fd(enum st_op op, int fd, int64_t arg0, int fd2, unsigned fla
 	r->flags |= (uint16_t)flags;
 	r->arg[0] = arg0;
 	r->fd2 = fd2;
+	ev_stack(r, &scratch, STACK_DROP);
 	track_drop(r, word);
 	track_set_unread(r, unread);
 	ev_end(r, &scratch);

@@ -17,6 +17,8 @@
 #include "event.h"
 #include "fdtab.h"
 #include "real.h"
+#include "stacks.h"
+#include "unwind_fds.h"
 #include "sys.h"
 #include "track.h"
 #include "wrap.h"
@@ -92,8 +94,39 @@ static void range_cloexec(unsigned first, unsigned last, int flags, unsigned via
 	}
 }
 
+struct range_call {
+	int flags;
+	unsigned via;
+};
+
+/* close_range over one part of the app's range (unwind_fds_around). */
+static int close_range_part(unsigned first, unsigned last, void *arg)
+{
+	const struct range_call *c = arg;
+
+	if (c->via)
+		return (int)REAL(syscall)(SYS_close_range, first, last, c->flags);
+	return REAL(close_range)(first, last, c->flags);
+}
+
+/* closefrom over one part: the last part is open-ended. */
+static int closefrom_part(unsigned first, unsigned last, void *arg)
+{
+	(void)arg;
+	if (last == ~0u) {
+		REAL(closefrom)((int)first);
+		return 0;
+	}
+	if (REAL(close_range)(first, last, 0) == 0)
+		return 0;
+	for (unsigned fd = first; fd <= last; fd++)	/* no close_range: bounded by our fd */
+		REAL(close)((int)fd);
+	return 0;
+}
+
 int fd_close_range(unsigned first, unsigned last, int flags, unsigned via)
 {
+	struct range_call call = { flags, via };
 	struct unread_set u;
 	int64_t top;
 	int ret, err;
@@ -107,7 +140,10 @@ int fd_close_range(unsigned first, unsigned last, int flags, unsigned via)
 		return REAL_CLOSE_RANGE();
 	if (!(flags & CLOSE_RANGE_CLOEXEC))
 		unread_measure(&u, first, top);
-	ret = REAL_CLOSE_RANGE();
+	if (flags & CLOSE_RANGE_CLOEXEC)
+		ret = REAL_CLOSE_RANGE();
+	else
+		ret = unwind_fds_around(first, last, close_range_part, &call);
 	err = errno;
 #undef REAL_CLOSE_RANGE
 	if (ret != 0)
@@ -142,7 +178,8 @@ EXPORT void closefrom(int lowfd)
 		return;
 	}
 	unread_measure(&u, low, top);
-	REAL(closefrom)(lowfd);		/* returns only when every fd >= lowfd is closed */
+	/* Returns only when every fd >= lowfd is closed (but libunwind's). */
+	unwind_fds_around(low, ~0u, closefrom_part, NULL);
 	saved = errno;
 	range_clear_tombs(low, top);
 	for (int64_t fd = low; fd <= top; fd++)
@@ -170,6 +207,7 @@ static __attribute__((noinline)) int fclose_traced(FILE *fp, int fd, uint64_t *s
 	/* fclose releases the fd whatever it returns (a failed flush still closes). */
 	fdtab_end_close_at(slot, word);
 	r = ev_begin(&scratch, trace_enter(), ST_OP_FCLOSE, fd);
+	ev_stack(r, &scratch, STACK_DROP);
 	track_drop(r, word);
 	track_set_unread(r, unread);
 	ev_result(r, ret, err);

@@ -15,6 +15,8 @@
 #include "event.h"
 #include "fdtab.h"
 #include "real.h"
+#include "stacks.h"
+#include "unwind_fds.h"
 #include "track.h"
 #include "wrap.h"
 
@@ -63,7 +65,11 @@ static inline __attribute__((always_inline)) int close_traced(int fd, uint64_t *
 		return real_close(fd, via);
 	word = fdtab_begin_close_at(slot);
 	if (!word) {
-		if (!fde_live(__atomic_load_n(slot, __ATOMIC_ACQUIRE)))
+		uint64_t now = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+		if (unlikely(fde_reserved(now)))
+			return unwind_fd_close(fd);
+		if (!fde_live(now))
 			return close_tomb(fd, slot, via);
 		return real_close(fd, via);	/* another thread's close of fd owns the entry */
 	}
@@ -74,6 +80,7 @@ static inline __attribute__((always_inline)) int close_traced(int fd, uint64_t *
 	fdtab_end_close_at(slot, word);
 	r = ev_begin(&scratch, trace_enter_checked(), ST_OP_CLOSE, fd);
 	r->flags |= (uint16_t)via;
+	ev_stack(r, &scratch, STACK_DROP);
 	track_drop(r, word);
 	track_set_unread(r, unread);
 	ev_result(r, ret, err);
@@ -124,9 +131,10 @@ static void copied(enum st_op op, int oldfd, int newfd, uint64_t oldword, int cl
 	r = ev_begin(&scratch, trace_enter(), op, oldfd);
 	r->flags |= (uint16_t)via;
 	r->arg[0] = arg0;
-	if (newfd >= 0)
+	if (newfd >= 0) {
 		track_copy(r, oldword, newfd, cloexec);
-	else
+		ev_stack(r, &scratch, STACK_CREATE);
+	} else
 		track_identify(r, oldfd);
 	ev_result(r, newfd, err);
 	ev_end(r, &scratch);
@@ -200,6 +208,8 @@ int fd_dup_onto(enum st_op op, int oldfd, int newfd, int flags, unsigned via)
 		errno = err;
 		return ret;
 	}
+	if (unlikely(fde_reserved(fdtab_peek(newfd))))
+		unwind_fd_surrender(newfd);
 	newword = fdtab_begin_close(newfd);
 	unread = newword ? track_unread(newfd, newword) : -1;
 	ret = real_dup_onto(op, oldfd, newfd, flags, via);
@@ -211,6 +221,7 @@ int fd_dup_onto(enum st_op op, int oldfd, int newfd, int flags, unsigned via)
 			fdtab_end_close(newfd, newword);
 			r = ev_begin(&scratch, trace_enter(), op, oldfd);
 			r->flags |= (uint16_t)(ST_REC_IMPLICIT_CLOSE | via);
+			ev_stack(r, &scratch, STACK_DROP);
 			r->fd2 = newfd;
 			r->arg[0] = flags;
 			track_drop(r, newword);

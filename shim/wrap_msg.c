@@ -14,6 +14,7 @@
 #include "event.h"
 #include "fdtab.h"
 #include "real.h"
+#include "stacks.h"
 #include "track.h"
 
 /* A walk over the fds of a message's SCM_RIGHTS control messages. */
@@ -106,6 +107,7 @@ static void received(int sockfd, struct msghdr *msg, int flags, ssize_t ret)
 		r->fd2 = sockfd;
 		r->inode2 = carrier;
 		track_received(r, fd, inode, domain, type, flags & MSG_CMSG_CLOEXEC);
+		ev_stack(r, &scratch, STACK_CREATE);
 		ev_sockname(r, fd);
 		ev_peername(r, fd);
 		ev_result(r, ret, 0);

@@ -13,6 +13,7 @@
 #include "event.h"
 #include "fdtab.h"
 #include "real.h"
+#include "stacks.h"
 #include "track.h"
 
 #define SOCK_FLAGS	(SOCK_NONBLOCK | SOCK_CLOEXEC)
@@ -30,8 +31,10 @@ EXPORT int socket(int domain, int type, int protocol)
 	r->arg[1] = protocol;
 	r->domain = (uint16_t)domain;
 	r->type = (uint16_t)(type & ~SOCK_FLAGS);
-	if (fd >= 0)
+	if (fd >= 0) {
 		track_born(r, fd, domain, type & ~SOCK_FLAGS, type & SOCK_CLOEXEC, 0);
+		ev_stack(r, &scratch, STACK_CREATE);
+	}
 	ev_result(r, fd, err);
 	ev_end(r, &scratch);
 	errno = err;
@@ -80,6 +83,10 @@ EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 		}
 		r[0]->inode2 = r[1]->inode;
 		r[1]->inode2 = r[0]->inode;
+		/* One capture serves both ends: the same call made them. */
+		ev_stack(r[0], &scratch[0], STACK_CREATE);
+		if (r[1] != &scratch[1])
+			r[1]->stack_id = r[0] != &scratch[0] ? r[0]->stack_id : stack_for(STACK_CREATE);
 		ev_end(r[0], &scratch[0]);
 		ev_end(r[1], &scratch[1]);
 	}
@@ -180,6 +187,7 @@ static void accepted(enum st_op op, int lfd, int fd, int flags, int err,
 	}
 	r->flags = 0;
 	track_born(r, fd, r->domain, r->type, flags & SOCK_CLOEXEC, 1);
+	ev_stack(r, &scratch, STACK_CREATE);
 	if (listener && listener->local_len)
 		ev_addr(r, ST_ADDR_LOCAL, (const struct sockaddr *)listener->local, listener->local_len);
 	else
@@ -281,6 +289,7 @@ EXPORT int shutdown(int fd, int how)
 		return ret;
 	r = ev_begin(&scratch, 1, ST_OP_SHUTDOWN, fd);
 	r->arg[0] = how;
+	ev_stack(r, &scratch, STACK_DROP);
 	track_identify(r, fd);
 	ev_result(r, ret, err);
 	ev_end(r, &scratch);

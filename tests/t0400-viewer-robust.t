@@ -75,7 +75,10 @@ PID=$(od -An -t d4 -j 40 -N 4 "$GOOD" | tr -d ' ')
 CAP=$(od -An -t u8 -j 24 -N 8 "$GOOD" | tr -d ' ')
 HEAD=$(od -An -t u8 -j 32 -N 8 "$GOOD" | tr -d ' ')
 SIZE=$(wc -c < "$GOOD")
-is "$CAP:$SIZE" "4096:$((4096 + 4096 * 256))" "the good trace: 4096 records of 256 bytes after a 4096-byte header"
+EXT_OFF=$(od -An -t u8 -j 2656 -N 8 "$GOOD" | tr -d ' ')
+EXT_SIZE=$(od -An -t u8 -j 2664 -N 8 "$GOOD" | tr -d ' ')
+is "$CAP:$EXT_OFF:$SIZE" "4096:$((4096 + 4096 * 256)):$((4096 + 4096 * 256 + EXT_SIZE))" \
+	"the good trace: 4096 records of 256 bytes after a 4096-byte header, then the extension sections"
 run_report --json "$GOOD"
 is "$RC:$(jq -r '.processes[0].pid' "$WORK/stdout")" "0:$PID" "the good trace reports (baseline)"
 
