@@ -30,7 +30,8 @@
 #   STRACE_ROUNDS  churn rounds under strace (default 3);  STRACE_N iterations (default 2000)
 #   CG_CHURN_N1/N2, CG_SOCK_N1/N2, CG_FILE_N1/N2   callgrind iteration counts
 #                  (defaults 2000/4000, 10000/20000, 20000/40000)
-#   SKIP_WALL, SKIP_STRACE, SKIP_CALLGRIND   set to 1 to skip a section
+#   STACK_ROUNDS   churn rounds for the call-site stack figures (default ROUNDS)
+#   SKIP_WALL, SKIP_STRACE, SKIP_CALLGRIND, SKIP_STACKS   set to 1 to skip a section
 
 set -euo pipefail
 
@@ -46,6 +47,8 @@ BUILD=$(abspath "${BUILD:-$ROOT/build/bench}")
 BENCH_CC=${BENCH_CC:-gcc}
 BENCH_CFLAGS=${BENCH_CFLAGS:--O2 -g -Wall -Wextra}
 read -r -a SHIM_ENV_ARR <<<"${SHIM_ENV:-}"
+# The foundation's figures are for stacks off; SHIM_ENV may still turn them on.
+SHIM_ENV_ARR=(SOCKTRACE_STACKS=0 "${SHIM_ENV_ARR[@]}")
 
 ROUNDS=${ROUNDS:-11}
 WARMUP=${WARMUP:-1}
@@ -76,6 +79,7 @@ CG_FILE_N2=${CG_FILE_N2:-40000}
 TARGET_CHURN_PCT=3		# % added to the churn's wall time
 TARGET_FILE_CLOSE_INSTR=20	# user instructions added to close() of a regular file
 TARGET_SOCK_CALL_INSTR=250	# user instructions added per traced socket call
+TARGET_STACKS_CREATE_PCT=10	# % create-site stacks add to the churn (over stacks off)
 
 # Traced socket calls per iteration, by construction of each program:
 #   churn:     socket, connect, accept, shutdown, close, close (send/recv are not traced)
@@ -464,6 +468,69 @@ if [[ ${SKIP_CALLGRIND:-0} != 1 ]]; then
 			say
 		done
 	fi
+fi
+
+# ---------------------------------------------------------------- stacks
+# Churn with SOCKTRACE_STACKS=0, create and all, alternating with native in a
+# rotating order; "added" is over the same churn traced with stacks off.
+# churn makes 2 socket references per iteration (socket, accept): create
+# captures 2 stacks, all 6 (plus shutdown and 2 closes... 5 with the closes).
+if [[ ${SKIP_STACKS:-0} != 1 ]] && ((HAVE_SHIM)); then
+	say "== Call-site stacks: churn with SOCKTRACE_STACKS=0, create, all =="
+	STACK_ROUNDS=${STACK_ROUNDS:-$ROUNDS}
+	modes=(native 0 create all)
+	for m in "${modes[@]}"; do : >"$WORK/st.$m"; done
+	saved_env=("${SHIM_ENV_ARR[@]}")
+	ok=1
+	for ((r = 0; r < WARMUP + STACK_ROUNDS && ok; r++)); do
+		for ((k = 0; k < ${#modes[@]}; k++)); do
+			m=${modes[$(((k + r) % ${#modes[@]}))]}
+			if [[ $m == native ]]; then
+				run_once native churn "$CHURN_N" || { ok=0; break; }
+			else
+				SHIM_ENV_ARR=("${saved_env[@]}" "SOCKTRACE_STACKS=$m")
+				run_once shim churn "$CHURN_N" || { ok=0; break; }
+			fi
+			((r < WARMUP)) || echo "$RUN_NS" >>"$WORK/st.$m"
+		done
+	done
+	SHIM_ENV_ARR=("${saved_env[@]}")
+	if ((ok)); then
+		declare -A SMED=()
+		for m in "${modes[@]}"; do
+			SMED[$m]=$(median <"$WORK/st.$m")
+			say "  $(printf '%-7s' "$m") median ${SMED[$m]} ns/iter (spread $(spread <"$WORK/st.$m")%)"
+		done
+		for m in create all; do
+			pct=$(calc "printf \"%+.1f\", 100 * (${SMED[$m]} - ${SMED[0]}) / ${SMED[0]}")
+			nat=$(calc "printf \"%+.1f\", 100 * (${SMED[$m]} - ${SMED[native]}) / ${SMED[native]}")
+			say "  stacks=$m: ${pct}% over stacks off (${nat}% over native)"
+			if [[ $m == create ]]; then
+				verdict=$(calc "v = ((${SMED[$m]} - ${SMED[0]}) / ${SMED[0]} * 100 <= $TARGET_STACKS_CREATE_PCT) ? \"PASS\" : \"FAIL\"; print v")
+				result stacks_create "churn: create stacks added over stacks off" "${pct}%" "<= ${TARGET_STACKS_CREATE_PCT}%" "$verdict"
+			else
+				result stacks_all "churn: all stacks added over stacks off" "${pct}%" "-" INFO
+			fi
+		done
+		pct=$(calc "printf \"%+.1f\", 100 * (${SMED[0]} - ${SMED[native]}) / ${SMED[native]}")
+		result stacks_off "churn: stacks off, added over native" "${pct}%" "-" INFO
+	else
+		result stacks_create "churn: create stacks added over stacks off" "error" "<= ${TARGET_STACKS_CREATE_PCT}%" ERROR
+	fi
+	if ((HAVE_VALGRIND)) && [[ ${SKIP_CALLGRIND:-0} != 1 ]]; then
+		for m in create all; do
+			SHIM_ENV_ARR=("${saved_env[@]}" "SOCKTRACE_STACKS=$m")
+			CG_PER=""
+			if cg_prog churn "$CG_CHURN_N1" "$CG_CHURN_N2" >"$WORK/cgst" 2>&1; then
+				say "  stacks=$m: $(grep 'added per traced' "$WORK/cgst" | sed 's/^ *//')"
+				result "cg_stacks_$m" "churn, stacks=$m, instructions per traced call" "$(calc "printf \"%+.1f\", $CG_PER")" "-" INFO
+			else
+				sed 's/^/    /' "$WORK/cgst"
+			fi
+		done
+		SHIM_ENV_ARR=("${saved_env[@]}")
+	fi
+	say
 fi
 
 # ---------------------------------------------------------------- summary
