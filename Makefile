@@ -32,6 +32,7 @@ VIEW_SRC = $(wildcard viewer/*.c)
 VIEW_LIB_SRC = $(filter-out viewer/main.c,$(VIEW_SRC))
 EXAMPLES = $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 TPROGS	 = $(patsubst tests/progs/%.c,$(B)/tests/progs/%,$(wildcard tests/progs/*.c))
+TPROGS	+= $(patsubst tests/progs/%.cc,$(B)/tests/progs/%,$(wildcard tests/progs/*.cc))
 UNITS	 = $(patsubst tests/unit/%.c,$(B)/tests/unit/%.t,$(wildcard tests/unit/*.c))
 HDRS	 = $(wildcard include/*.h shim/*.h viewer/*.h tests/unit/*.h)
 
@@ -52,6 +53,15 @@ $(B)/examples/%: examples/%.c
 $(B)/tests/progs/%: tests/progs/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(BASE) -pthread $< -o $@
+
+# C++ test programs, and those that link libunwind themselves (unw_*).
+$(B)/tests/progs/%: tests/progs/%.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CFLAGS) $(WARN) $(SAN) -pthread $< -o $@
+
+$(B)/tests/progs/unw_%: tests/progs/unw_%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(BASE) -pthread $< -o $@ -lunwind
 
 # Unit tests link the shim's or viewer's sources directly (no preload).
 $(B)/tests/unit/%.t: tests/unit/%.c $(SHIM_SRC) $(VIEW_LIB_SRC) $(HDRS)

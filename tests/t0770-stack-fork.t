@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# fork: the child's trace file has its own stack table holding the child's
+# stack only (child_make, not the parent's parent_make), and a module table
+# (copied from the parent) that names the executable and libc with their
+# files' build ids, and resolves the child's ips.  The parent's table has
+# its own two stacks and not the child's.
+. "$(dirname "$0")/lib.sh"
+plan 10
+SI=$PROGS/stackinfo
+# tfile DIR NAME: NAME's trace file in DIR (the first, by name)
+tfile() { ls "$1"/"$2".*.socktrace 2>/dev/null | head -n 1; }
+# names FILE ID: the functions of stack ID, innermost first (addr2line -f on off - 1)
+names() {
+	"$SI" -w "$2" "$1" | while read -r _ _ _ m o; do
+		m=${m#module=} o=${o#off=}
+		if [ -f "$m" ]; then addr2line -f -e "$m" "$(printf '0x%x' $((o - 1)))" | head -n 1; else echo '?'; fi
+	done | paste -sd, -
+}
+# recs FILE OP: "ret:stack" for each record of op OP
+recs() { "$SI" "$1" | sed -n "s/^rec .* op=$2 .* ret=\([-0-9]*\) .* stack=\([0-9]*\)$/\1:\2/p"; }
+# sfield FILE WORD KEY: KEY's value on stackinfo's WORD line
+sfield() { "$SI" "$1" | sed -n "s/^$2 .*\<$3=\([^ ]*\).*/\1/p" | head -n 1; }
+
+BIN=$PROGS/stk_procs
+untraced "$BIN" fork > "$WORK/u"
+traced "$WORK/t" "$BIN" fork > "$WORK/t.out"
+ok $? "stk_procs fork runs traced"
+is "$(grep -v pid= "$WORK/t.out")" "$(grep -v pid= "$WORK/u")" "the same output (fds, child status) as untraced"
+P=$(sed -n 's/^parent pid=//p' "$WORK/t.out")
+pf=$(ls "$WORK"/t/stk_procs."$P".socktrace 2>/dev/null)
+cf=$(for f in "$WORK"/t/stk_procs.*.socktrace; do [ "$f" != "$pf" ] && echo "$f"; done)
+is "$(echo "$cf" | wc -w) $("$SI" "$cf" | sed -n 's/^file .*origin=\([0-9]\).*/\1/p')" "1 1" "one child file, origin fork"
+is "$(sfield "$cf" stacks used) $(recs "$cf" 1 | wc -l)" "1 1" "the child's stack table holds one stack, for its one socket"
+cid=$(recs "$cf" 1 | cut -d: -f2)
+is "$(names "$cf" "$cid" | cut -d, -f1,2)" "child_make,main" "the child's stack names child_make, main"
+"$SI" "$cf" > "$WORK/c.info"
+exe=$(readlink -f "$BIN")
+is "$(sed -n "s,^module .*path=$exe build_id=\([0-9a-f]*\) .*exe=1\$,\1,p" "$WORK/c.info")" \
+	"$(readelf -n "$BIN" | sed -n 's/.*Build ID: //p')" "the child's module table names the executable, with its build id"
+libc=$(sed -n 's,^module .*path=\(/[^ ]*/libc\.so\.6\) .*,\1,p' "$WORK/c.info")
+is "$(sed -n "s,^module .*path=$libc build_id=\([0-9a-f]*\) .*,\1,p" "$WORK/c.info")" \
+	"$(readelf -n "${libc:-/nonexistent}" 2>/dev/null | sed -n 's/.*Build ID: //p')" "... and libc.so.6, with its build id"
+is "$("$SI" -w "$cid" "$cf" | head -n 1 | sed 's/^.* module=\([^ ]*\) .*/\1/')" "$exe" \
+	"the child's innermost ip falls in the executable's module entry"
+is "$(sfield "$pf" stacks used)" 2 "the parent's table holds its own two stacks"
+is "$(for id in $(recs "$pf" 1 | cut -d: -f2); do names "$pf" "$id" | cut -d, -f1; done | paste -sd, -)" \
+	"parent_make,parent_after" "... naming parent_make and parent_after (not child_make)"
+done_testing
