@@ -125,7 +125,7 @@ static int scan_one(struct dl_phdr_info *info, size_t size, void *data)
 {
 	struct scan *s = data;
 	uint64_t lo = UINT64_MAX, hi = 0, used;
-	struct st_module *m;
+	struct st_module *m, cand;
 
 	if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof(info->dlpi_subs)) {
 		s->adds = info->dlpi_adds;
@@ -144,10 +144,26 @@ static int scan_one(struct dl_phdr_info *info, size_t size, void *data)
 	}
 	if (hi == 0)
 		return 0;
+	/* Same place is not enough: dlclose then dlopen may reuse the address. */
+	memset(&cand, 0, sizeof(cand));
+	cand.bias = info->dlpi_addr;
+	cand.lo = lo;
+	cand.hi = hi;
+	cand.t_load_ns = s->now;
+	module_path(info->dlpi_name, &cand);
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+
+		if (p->p_type == PT_NOTE && !cand.build_id_len)
+			note_build_id((const char *)(info->dlpi_addr + p->p_vaddr), p->p_memsz, &cand);
+	}
 	used = __atomic_load_n(&table->used, __ATOMIC_RELAXED);
 	for (uint64_t i = 0; i < used && i < MODULES_MAX; i++) {
-		if (ents[i].t_unload_ns || ents[i].bias != info->dlpi_addr || ents[i].lo != lo ||
-		    ents[i].hi != hi)
+		const struct st_module *e = &ents[i];
+
+		if (e->t_unload_ns || e->bias != cand.bias || e->lo != lo || e->hi != hi ||
+		    e->build_id_len != cand.build_id_len ||
+		    memcmp(e->build_id, cand.build_id, cand.build_id_len) || strcmp(e->path, cand.path))
 			continue;
 		seen[i / 8] |= (uint8_t)(1u << (i % 8));
 		return 0;
@@ -157,18 +173,7 @@ static int scan_one(struct dl_phdr_info *info, size_t size, void *data)
 		return 0;
 	}
 	m = &ents[used];
-	memset(m, 0, sizeof(*m));
-	m->bias = info->dlpi_addr;
-	m->lo = lo;
-	m->hi = hi;
-	m->t_load_ns = s->now;
-	module_path(info->dlpi_name, m);
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *p = &info->dlpi_phdr[i];
-
-		if (p->p_type == PT_NOTE && !m->build_id_len)
-			note_build_id((const char *)(info->dlpi_addr + p->p_vaddr), p->p_memsz, m);
-	}
+	memcpy(m, &cand, sizeof(*m));
 	__atomic_store_n(&m->state, ST_MODULE_READY, __ATOMIC_RELEASE);
 	seen[used / 8] |= (uint8_t)(1u << (used % 8));
 	__atomic_store_n(&table->used, used + 1, __ATOMIC_RELEASE);

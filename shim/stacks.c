@@ -124,6 +124,17 @@ void stacks_disable(const char *why)
 		shim_log(why, "libunwind", 0);
 }
 
+int stacks_pause(void)
+{
+	return __atomic_exchange_n(&stacks_mode, STACKS_OFF, __ATOMIC_ACQ_REL);
+}
+
+void stacks_resume(int mode)
+{
+	if (!__atomic_load_n(&stacks_dead, __ATOMIC_ACQUIRE))
+		__atomic_store_n(&stacks_mode, mode, __ATOMIC_RELEASE);
+}
+
 void stacks_load(void)
 {
 	void (*set_policy)(void *, int);
@@ -238,11 +249,15 @@ static uint32_t stack_store(struct st_stack_table *t, void *const *ips, unsigned
 				memcpy(e->ips, ips, n * sizeof(uint64_t));
 				e->depth = (uint16_t)n;
 				e->truncated = (uint16_t)truncated;
+				/*
+				 * A new stack may run through an object loaded since the
+				 * last scan; its time comes after the scan, so the
+				 * objects loaded at t_ns are the ones it ran through.
+				 */
+				modules_check();
 				e->t_ns = shim_now();
 				__atomic_store_n(&e->state, ST_STACK_READY, __ATOMIC_RELEASE);
 				__atomic_fetch_add(&t->used, 1, __ATOMIC_RELAXED);
-				/* A new stack may run through an object loaded since the last scan. */
-				modules_check();
 				return (uint32_t)idx + 1;
 			}
 		}

@@ -32,9 +32,9 @@ extern int stacks_mode;
 void stacks_config(void);
 
 /*
- * Load libunwind privately (RTLD_LOCAL | RTLD_DEEPBIND: its _Unwind_* and
- * backtrace never join the app's symbol scope, and it binds to itself
- * before any copy the app carries).  Only from our constructor: dlopen is
+ * Load libunwind privately (RTLD_LOCAL: its _Unwind_* and backtrace never
+ * join the app's symbol scope, where they would replace libgcc's and
+ * glibc's for the app).  Only from our constructor: dlopen is
  * no call for a signal handler or a lazy first wrapper.  On failure stacks
  * stay off and the log says why.
  */
@@ -45,6 +45,12 @@ int stacks_in_unwind(void);
 
 /* Stop capturing for the rest of the process, and log why (once). */
 void stacks_disable(const char *why);
+
+/* Stop capturing for a moment: the mode to give stacks_resume. */
+int stacks_pause(void);
+
+/* Capture again in mode (from stacks_pause), unless disabled since. */
+void stacks_resume(int mode);
 
 /* Bytes the stack table needs in the trace file (0 when stacks are off). */
 size_t stacks_ext_size(void);

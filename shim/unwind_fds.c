@@ -3,8 +3,9 @@
  * first initialises, and again whenever it finds that pipe closed.  Left
  * where pipe2 puts it, it would take the app's next two fd numbers, and an
  * app closing "every fd" would later have libunwind read and write its
- * files.  So pipe2 called from inside libunwind moves both ends to the top
- * of the fd range, and the fd table marks them reserved: the app's close
+ * files.  So pipe2 called from inside libunwind moves both ends just past
+ * the soft RLIMIT_NOFILE (or just under it when the hard limit leaves no
+ * room), and the fd table marks them reserved: the app's close
  * of them fails with EBADF (as without us), close_range and closefrom go
  * around them, and an app that dup2s onto one gets it, at the price of
  * stacks for the rest of the process.
@@ -29,22 +30,33 @@
 
 static int reserved_fd[2] = { -1, -1 };
 
-/* The lowest number to move libunwind's fds to: just under the soft limit. */
-static long top_fd(void)
+/*
+ * Move fd out of the app's way and reserve it there: the new fd, or -1.
+ * Best is just above the soft RLIMIT_NOFILE, where the app cannot allocate
+ * (F_DUPFD refuses numbers past the soft limit, so it is raised for the one
+ * call when the hard limit allows); else just under it.
+ */
+static int adopt(int fd)
 {
-	struct rlimit rl;
-	long top;
+	struct rlimit rl, up;
+	long nfd = -1;
 
-	if (sys_raw(SYS_getrlimit, RLIMIT_NOFILE, &rl, 0) != 0 || rl.rlim_cur < TOP_MIN)
+	if (sys_raw(SYS_getrlimit, RLIMIT_NOFILE, &rl, 0) != 0 || rl.rlim_cur < TOP_MIN) {
+		sys_raw(SYS_close, fd, 0, 0);
 		return -1;
-	top = rl.rlim_cur > TOP_CAP ? TOP_CAP : (long)rl.rlim_cur;
-	return top - 2;
-}
-
-/* Move fd to the top range and reserve it there: the new fd, or -1. */
-static int adopt(int fd, long top)
-{
-	long nfd = sys_raw(SYS_fcntl, fd, F_DUPFD_CLOEXEC, top);
+	}
+	if (rl.rlim_cur < TOP_CAP &&
+	    (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= rl.rlim_cur + 2)) {
+		up = rl;
+		up.rlim_cur = rl.rlim_cur + 2;
+		if (sys_raw(SYS_setrlimit, RLIMIT_NOFILE, &up, 0) == 0) {
+			nfd = sys_raw(SYS_fcntl, fd, F_DUPFD_CLOEXEC, rl.rlim_cur);
+			sys_raw(SYS_setrlimit, RLIMIT_NOFILE, &rl, 0);
+		}
+	}
+	if (nfd < 0)
+		nfd = sys_raw(SYS_fcntl, fd, F_DUPFD_CLOEXEC,
+			      (rl.rlim_cur > TOP_CAP ? TOP_CAP : (long)rl.rlim_cur) - 2);
 
 	sys_raw(SYS_close, fd, 0, 0);
 	if (nfd < 0)
@@ -59,13 +71,11 @@ static int adopt(int fd, long top)
 EXPORT int pipe2(int fds[2], int flags)
 {
 	int ret = REAL(pipe2)(fds, flags), err = errno;
-	long top;
 
 	if (ret != 0 || likely(!stacks_in_unwind()))
 		return ret;
-	top = top_fd();
 	for (int i = 0; i < 2; i++) {
-		fds[i] = top < 0 ? (sys_raw(SYS_close, fds[i], 0, 0), -1) : adopt(fds[i], top);
+		fds[i] = adopt(fds[i]);
 		reserved_fd[i] = fds[i];
 	}
 	if (fds[0] < 0 || fds[1] < 0) {
@@ -96,13 +106,27 @@ int unwind_fd_close(int fd)
 	return (int)sys_call6(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 
-void unwind_fd_surrender(int newfd)
+int unwind_fd_dup_onto(int newfd, int oldfd, int flags, int is_dup2, unsigned via)
 {
-	stacks_disable("note: stacks off: the app took libunwind's fd for itself (dup2)");
-	fdtab_reserve(newfd, 0);
-	for (int i = 0; i < 2; i++)
-		if (reserved_fd[i] == newfd)
-			reserved_fd[i] = -1;
+	int ret, err, was = stacks_pause();
+
+	if (via)
+		ret = is_dup2 ? (int)REAL(syscall)(SYS_dup2, oldfd, newfd) :
+			(int)REAL(syscall)(SYS_dup3, oldfd, newfd, flags);
+	else
+		ret = is_dup2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
+	err = errno;
+	if (ret < 0 || (is_dup2 && oldfd == newfd)) {
+		stacks_resume(was);	/* nothing changed hands */
+	} else {
+		stacks_disable("note: stacks off: the app took libunwind's fd for itself (dup2)");
+		fdtab_reserve(newfd, 0);
+		for (int i = 0; i < 2; i++)
+			if (reserved_fd[i] == newfd)
+				reserved_fd[i] = -1;
+	}
+	errno = err;
+	return ret;
 }
 
 int unwind_fds_around(unsigned first, unsigned last, int (*fn)(unsigned, unsigned, void *),

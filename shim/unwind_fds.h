@@ -22,10 +22,12 @@ static inline int fde_reserved(uint64_t word)
 int unwind_fd_close(int fd);
 
 /*
- * The app makes newfd its own (dup2/dup3 onto a reserved fd): stacks stop
- * for good, since libunwind would use the app's file as its pipe.
+ * dup2 (is_dup2) or dup3 of oldfd onto reserved newfd, for the app: it gets
+ * the number as it would without us.  Stacks pause during the call and, if
+ * it succeeds, stop for good (libunwind would use the app's file as its
+ * pipe).  Returns the call's result with its errno.
  */
-void unwind_fd_surrender(int newfd);
+int unwind_fd_dup_onto(int newfd, int oldfd, int flags, int is_dup2, unsigned via);
 
 /*
  * Call fn(first, last) for the parts of [first, last] that hold no

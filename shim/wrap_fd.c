@@ -208,8 +208,13 @@ int fd_dup_onto(enum st_op op, int oldfd, int newfd, int flags, unsigned via)
 		errno = err;
 		return ret;
 	}
-	if (unlikely(fde_reserved(fdtab_peek(newfd))))
-		unwind_fd_surrender(newfd);
+	if (unlikely(fde_reserved(fdtab_peek(newfd)))) {
+		ret = unwind_fd_dup_onto(newfd, oldfd, flags, op == ST_OP_DUP2, via);
+		err = errno;
+		copied(op, oldfd, ret, oldword, flags & O_CLOEXEC, flags, err, via);
+		errno = err;
+		return ret;
+	}
 	newword = fdtab_begin_close(newfd);
 	unread = newword ? track_unread(newfd, newword) : -1;
 	ret = real_dup_onto(op, oldfd, newfd, flags, via);

@@ -6,7 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 plan 6
 # A bounded fd range: the loops below go up to the soft limit.
-ulimit -Sn 4096 2>/dev/null
+# Hard = soft: no room past the soft limit, so the pipe sits at soft-2, soft-1.
+ulimit -n 4096 2>/dev/null
 SOFT=$(ulimit -Sn)
 SI=$PROGS/stackinfo
 # tfile DIR NAME: NAME's trace file in DIR (the first, by name)
