@@ -11,6 +11,8 @@
 #include "json.h"
 #include "names.h"
 #include "report.h"
+#include "sites.h"
+#include "stack_fmt.h"
 
 /* An address member, or null when the event has none of that kind. */
 static void addr_member(struct json *j, const char *key, const struct st_record *r, unsigned kind)
@@ -20,7 +22,14 @@ static void addr_member(struct json *j, const char *key, const struct st_record 
 	json_str(j, key, ev_addr_str(r, kind, a));
 }
 
-static void event_json(struct json *j, const struct ev *e)
+/* "stack" (frames, or null) and "stack_note" (why null, else null). */
+static void stack_members(struct json *j, const struct callstack *cs, const char *why)
+{
+	stack_json(j, "stack", cs);
+	json_str(j, "stack_note", cs ? NULL : why);
+}
+
+static void event_json(struct json *j, const struct model *m, const struct ev *e)
 {
 	const struct st_record *r = e->r;
 	const char *name = op_name(r->op);
@@ -176,6 +185,11 @@ static void event_json(struct json *j, const struct ev *e)
 		json_bool(j, "cloexec", 1);
 	if (r->flags & ST_REC_ADDR_TRUNC)
 		json_bool(j, "addr_truncated", 1);
+	if (r->stack_id) {
+		char why[256];
+
+		stack_members(j, ev_callstack(m, e, why, sizeof(why)), why);
+	}
 	json_end_obj(j);
 }
 
@@ -195,7 +209,7 @@ static void finding_json(struct json *j, const struct finding *f)
 	json_end_obj(j);
 }
 
-static void proc_json(struct json *j, const struct proc *p)
+static void proc_json(struct json *j, const struct model *m, const struct proc *p)
 {
 	const struct st_file_header *h = &p->tf->hdr;
 
@@ -235,13 +249,14 @@ static void proc_json(struct json *j, const struct proc *p)
 	json_str(j, "file", p->tf->path);
 	json_arr(j, "events");
 	for (size_t k = 0; k < p->nevs; k++)
-		event_json(j, p->evs[k]);
+		event_json(j, m, p->evs[k]);
 	json_end_arr(j);
 	json_end_obj(j);
 }
 
-static void conn_json(struct json *j, const struct conn *c)
+static void conn_json(struct json *j, const struct model *m, const struct conn *c)
 {
+	char why[256];
 	json_obj(j, NULL);
 	json_int(j, "pid", c->pid);
 	json_uint(j, "inode", c->inode);
@@ -254,6 +269,7 @@ static void conn_json(struct json *j, const struct conn *c)
 		json_uint(j, "peer_inode", c->peer_inode);
 	json_bool(j, "open_at_exit", c->open_at_exit);
 	json_bool(j, "first_seen", c->first_seen);
+	stack_members(j, conn_callstack(m, c, why, sizeof(why)), why);
 	if (c->released_ns)
 		json_uint(j, "released_t_ns", c->released_ns);
 	else
@@ -282,7 +298,7 @@ static void conn_json(struct json *j, const struct conn *c)
 	json_end_arr(j);
 	json_arr(j, "events");
 	for (size_t k = 0; k < c->nevs; k++)
-		event_json(j, &c->evs[k]);
+		event_json(j, m, &c->evs[k]);
 	json_end_arr(j);
 	json_end_obj(j);
 }
@@ -296,11 +312,11 @@ void report_json(FILE *out, const struct model *m)
 	json_int(&j, "format_version", ST_FORMAT_VERSION);
 	json_arr(&j, "processes");
 	for (size_t i = 0; i < m->nprocs; i++)
-		proc_json(&j, &m->procs[i]);
+		proc_json(&j, m, &m->procs[i]);
 	json_end_arr(&j);
 	json_arr(&j, "connections");
 	for (size_t i = 0; i < m->nconns; i++)
-		conn_json(&j, m->conns[i]);
+		conn_json(&j, m, m->conns[i]);
 	json_end_arr(&j);
 	json_arr(&j, "findings");
 	for (size_t i = 0; i < m->nfindings; i++)
