@@ -76,7 +76,7 @@ static void on_alarm(int sig)
 
 __attribute__((noinline)) void spin_here(void)
 {
-	while (!alarmed)
+	while (!alarmed)	/* SPIN-LOOP */
 		sink[13]++;	/* SPIN-SITE */
 }
 
