@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <uthash.h>
 
 #include "stack_table.h"
@@ -26,15 +27,24 @@ struct per_file {
 	const struct trace_file *tf;	/* key */
 	UT_hash_handle hh;
 	struct stack_table st;
+	struct sym_file **files;	/* per module of st, opened on first use */
 	struct resolved *by_id;
 };
 
 struct stacks {
 	struct symbolizer *sym;
 	struct per_file *files;
+	uint64_t resolved, frames;	/* stacks and frames symbolised, for the stats */
+	uint64_t ns;			/* time spent doing it */
 };
 
-static const struct sym_src sigframe = { "<signal handler called>", NULL, 0, 0 };
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 struct stacks *stacks_new(void)
 {
@@ -54,16 +64,20 @@ void stacks_free(struct stacks *s)
 
 	if (!s)
 		return;
+	/* SOCKTRACE_VIEWER_STATS: the symbolisation cost alone, apart from writing (bench/symbolize.sh). */
+	if (getenv("SOCKTRACE_VIEWER_STATS"))
+		fprintf(stderr, "socktrace: symbolised %llu distinct stacks (%llu frames) in %.3f s\n",
+			(unsigned long long)s->resolved, (unsigned long long)s->frames, (double)s->ns / 1e9);
 	HASH_ITER(hh, s->files, f, ft) {
 		HASH_DEL(s->files, f);
 		HASH_ITER(hh, f->by_id, r, rt) {
 			HASH_DEL(f->by_id, r);
 			free(r->cs.frames);
-			free((char *)r->cs.key);
 			free(r->why);
 			free(r);
 		}
 		stack_table_close(&f->st);
+		free(f->files);
 		free(f);
 	}
 	sym_free(s->sym);
@@ -78,7 +92,10 @@ static struct per_file *per_file(struct stacks *s, const struct trace_file *tf)
 	if (f)
 		return f;
 	f = calloc(1, sizeof(*f));
-	if (!f || stack_table_open(&f->st, tf)) {
+	if (!f || stack_table_open(&f->st, tf) ||
+	    !(f->files = calloc(f->st.nmods ? f->st.nmods : 1, sizeof(*f->files)))) {
+		if (f)
+			stack_table_close(&f->st);
 		free(f);
 		return NULL;
 	}
@@ -88,58 +105,27 @@ static struct per_file *per_file(struct stacks *s, const struct trace_file *tf)
 }
 
 /* Symbolise frame fr at ip (exact: not a return address); 1 when it is a signal trampoline. */
-static int resolve_frame(struct stacks *s, const struct stack_table *st, struct frame *fr,
-			 uint64_t ip, uint64_t t, int exact)
+static int resolve_frame(struct stacks *s, struct per_file *pf, struct frame *fr, uint64_t ip,
+			 uint64_t t, int exact)
 {
-	const struct vmodule *m = stack_table_module(st, ip, t);
-	struct sym_file *f;
+	const struct vmodule *m = stack_table_module(&pf->st, ip, t);
+	struct sym_file **f;
+	int sigframe = 0;
 
 	fr->ip = ip;
 	if (!m) {
-		fr->why = st->note[0] ? st->note : "no recorded module holds this address";
+		fr->why = pf->st.note[0] ? pf->st.note : "no recorded module holds this address";
 		return 0;
 	}
 	fr->module = m->path;
 	fr->offset = ip - m->bias;
-	f = sym_file(s->sym, m->path, m->build_id, m->build_id_len);
-	if (!f) {
+	f = &pf->files[m - pf->st.mods];
+	if (!*f && !(*f = sym_file(s->sym, m->path, m->build_id, m->build_id_len))) {
 		fr->why = "out of memory";
 		return 0;
 	}
-	if (!exact && sym_is_sigreturn(f, fr->offset)) {
-		fr->src = &sigframe;
-		fr->nsrc = 1;
-		return 1;
-	}
-	fr->src = sym_lookup(f, fr->offset, exact, &fr->nsrc, &fr->why);
-	return 0;
-}
-
-/* The grouping key: each frame's source frames, or its module and offset. */
-static char *make_key(const struct callstack *cs)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		return NULL;
-	for (size_t i = 0; i < cs->n; i++) {
-		const struct frame *fr = &cs->frames[i];
-
-		if (!fr->nsrc)
-			fprintf(f, "%s+%llx;", fr->module ? fr->module : "?",
-				(unsigned long long)(fr->module ? fr->offset : fr->ip));
-		for (size_t k = 0; k < fr->nsrc; k++)
-			fprintf(f, "%s|%s|%d;", fr->src[k].function ? fr->src[k].function : "?",
-				fr->src[k].file ? fr->src[k].file : "?", fr->src[k].line);
-	}
-	fprintf(f, "%s", cs->truncated ? "..." : "");
-	if (fclose(f)) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	fr->src = sym_lookup(*f, fr->offset, exact, &fr->nsrc, &fr->why, &sigframe);
+	return sigframe;
 }
 
 /* Fill r for its id (not 0) in f: frames, or why not. */
@@ -160,9 +146,8 @@ static int resolve(struct stacks *s, struct per_file *f, struct resolved *r)
 	r->cs.n = raw.depth;
 	r->cs.truncated = raw.truncated;
 	for (unsigned i = 0; i < raw.depth; i++)
-		exact = resolve_frame(s, &f->st, &r->cs.frames[i], raw.ips[i], raw.t_ns, exact);
-	r->cs.key = make_key(&r->cs);
-	return r->cs.key ? 0 : -1;
+		exact = resolve_frame(s, f, &r->cs.frames[i], raw.ips[i], raw.t_ns, exact);
+	return 0;
 }
 
 const struct callstack *stacks_get(struct stacks *s, const struct trace_file *tf, uint32_t id,
@@ -181,6 +166,8 @@ const struct callstack *stacks_get(struct stacks *s, const struct trace_file *tf
 	}
 	HASH_FIND(hh, f->by_id, &id, sizeof(id), r);
 	if (!r) {
+		uint64_t t = now_ns();
+
 		r = calloc(1, sizeof(*r));
 		if (!r)
 			return NULL;
@@ -191,6 +178,9 @@ const struct callstack *stacks_get(struct stacks *s, const struct trace_file *tf
 			return NULL;
 		}
 		HASH_ADD(hh, f->by_id, id, sizeof(r->id), r);
+		s->resolved += !r->why;
+		s->frames += r->cs.n;
+		s->ns += now_ns() - t;
 	}
 	if (r->why) {
 		snprintf(why, n, "%s", r->why);

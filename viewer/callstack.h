@@ -26,7 +26,6 @@ struct callstack {
 	struct frame *frames;	/* innermost (the app's call) first */
 	size_t n;
 	int truncated;		/* deeper than SOCKTRACE_STACK_DEPTH */
-	const char *key;	/* equal for identical symbolised frames, across processes */
 };
 
 struct stacks;

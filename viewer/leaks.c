@@ -20,7 +20,7 @@
 #include "sites.h"
 
 struct group_ix {
-	const char *key;
+	char *key;		/* owned */
 	UT_hash_handle hh;
 	size_t i;		/* into the report's groups */
 };
@@ -100,22 +100,60 @@ static void add_reason(struct leak_group *g, const char *why)
 	snprintf(g->why + o, sizeof(g->why) - o, "%s%s", o ? "; " : "", why);
 }
 
+/*
+ * The grouping key of cs: each frame's source frames, or its module and
+ * offset, so one call site in several processes (ASLR or not) is one key.
+ * "" for no stack; NULL when out of memory.
+ */
+static char *stack_key(const struct callstack *cs)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!cs)
+		return strdup("");
+	if (!(f = open_memstream(&buf, &len)))
+		return NULL;
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct frame *fr = &cs->frames[i];
+
+		if (!fr->nsrc)
+			fprintf(f, "%s+%llx;", fr->module ? fr->module : "?",
+				(unsigned long long)(fr->module ? fr->offset : fr->ip));
+		for (size_t k = 0; k < fr->nsrc; k++)
+			fprintf(f, "%s|%s|%d;", fr->src[k].function ? fr->src[k].function : "?",
+				fr->src[k].file ? fr->src[k].file : "?", fr->src[k].line);
+	}
+	fputs(cs->truncated ? "..." : "", f);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 /* The group for creation stack cs (NULL: not recorded), made on first use. */
 static struct leak_group *group_for(struct leak_report *lr, struct group_ix **ix,
 				    const struct callstack *cs, size_t *cap)
 {
-	const char *key = cs ? cs->key : "";
+	char *key = stack_key(cs);
 	struct group_ix *gi;
 
-	HASH_FIND_STR(*ix, key, gi);
-	if (gi)
-		return &lr->groups[gi->i];
-	if (model_grow((void **)&lr->groups, lr->n, cap, sizeof(*lr->groups)) ||
-	    !(gi = calloc(1, sizeof(*gi))))
+	if (!key)
 		return NULL;
+	HASH_FIND_STR(*ix, key, gi);
+	if (gi) {
+		free(key);
+		return &lr->groups[gi->i];
+	}
+	if (model_grow((void **)&lr->groups, lr->n, cap, sizeof(*lr->groups)) ||
+	    !(gi = calloc(1, sizeof(*gi)))) {
+		free(key);
+		return NULL;
+	}
 	memset(&lr->groups[lr->n], 0, sizeof(lr->groups[lr->n]));
 	lr->groups[lr->n].cs = cs;
-	lr->groups[lr->n].key = key;
 	gi->key = key;
 	gi->i = lr->n++;
 	HASH_ADD_KEYPTR(hh, *ix, gi->key, strlen(gi->key), gi);
@@ -190,6 +228,7 @@ int leaks_find(const struct model *m, int at, uint64_t at_ns, struct leak_report
 	}
 	HASH_ITER(hh, ix, gi, gt) {
 		HASH_DEL(ix, gi);
+		free(gi->key);
 		free(gi);
 	}
 	if (rc)

@@ -23,7 +23,6 @@ struct leak {
 struct leak_group {
 	const struct callstack *cs;	/* NULL: creation stack not recorded */
 	char why[512];			/* when cs is NULL: the reasons, "; "-separated */
-	const char *key;
 	struct leak *leaks;		/* oldest first */
 	size_t n, cap;
 };

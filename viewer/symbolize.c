@@ -33,6 +33,7 @@ struct sym_addr {
 	struct sym_src *src;
 	size_t n;
 	const char *why;
+	int sigframe;		/* a return address into the signal trampoline */
 };
 
 struct sym_file {
@@ -47,6 +48,8 @@ struct sym_file {
 struct symbolizer {
 	struct sym_file *files;
 };
+
+static const struct sym_src sigframe_src = { "<signal handler called>", NULL, 0, 0 };
 
 static char *debuginfo_path;	/* NULL: libdwfl's default, ":.debug:/usr/lib/debug" */
 
@@ -66,11 +69,12 @@ struct symbolizer *sym_new(void)
 
 static void free_addr(struct sym_addr *a)
 {
-	for (size_t i = 0; i < a->n; i++) {
+	for (size_t i = 0; i < a->n && !a->sigframe; i++) {
 		free((char *)a->src[i].function);
 		free((char *)a->src[i].file);
 	}
-	free(a->src);
+	if (!a->sigframe)
+		free(a->src);
 	free(a);
 }
 
@@ -282,34 +286,8 @@ static void resolve(struct sym_addr *a, Dwfl_Module *mod, uint64_t pc)
 			 "no symbols: stripped, and no debug info found by build id";
 }
 
-const struct sym_src *sym_lookup(struct sym_file *f, uint64_t addr, int exact, size_t *n,
-				 const char **why)
-{
-	struct addr_key k = { addr, exact != 0 };
-	struct sym_addr *a;
-
-	*n = 0;
-	*why = f->why;
-	if (f->why)
-		return NULL;
-	HASH_FIND(hh, f->cache, &k, sizeof(k), a);
-	if (!a) {
-		a = calloc(1, sizeof(*a));
-		if (!a || !(a->src = calloc(SRC_MAX, sizeof(*a->src)))) {
-			free(a);
-			*why = "out of memory";
-			return NULL;
-		}
-		a->key = k;
-		resolve(a, f->mod, exact || !addr ? addr : addr - 1);
-		HASH_ADD(hh, f->cache, key, sizeof(k), a);
-	}
-	*n = a->n;
-	*why = a->why;
-	return a->src;
-}
-
-int sym_is_sigreturn(struct sym_file *f, uint64_t addr)
+/* Is addr in f the kernel's return path from a signal handler (rt_sigreturn)? */
+static int is_sigreturn(struct sym_file *f, uint64_t addr)
 {
 #if defined(__x86_64__)
 	/* glibc's __restore_rt: mov $15 (rt_sigreturn), %rax; syscall. */
@@ -337,3 +315,40 @@ int sym_is_sigreturn(struct sym_file *f, uint64_t addr)
 #endif
 	return 0;
 }
+
+const struct sym_src *sym_lookup(struct sym_file *f, uint64_t addr, int exact, size_t *n,
+				 const char **why, int *sigframe)
+{
+	struct addr_key k = { addr, exact != 0 };
+	struct sym_addr *a;
+
+	*n = 0;
+	*sigframe = 0;
+	*why = f->why;
+	if (f->why)
+		return NULL;
+	HASH_FIND(hh, f->cache, &k, sizeof(k), a);
+	if (!a) {
+		a = calloc(1, sizeof(*a));
+		if (!a || !(a->src = calloc(SRC_MAX, sizeof(*a->src)))) {
+			free(a);
+			*why = "out of memory";
+			return NULL;
+		}
+		a->key = k;
+		if (!exact && is_sigreturn(f, addr)) {
+			free(a->src);
+			a->src = (struct sym_src *)&sigframe_src;
+			a->n = 1;
+			a->sigframe = 1;
+		} else {
+			resolve(a, f->mod, exact || !addr ? addr : addr - 1);
+		}
+		HASH_ADD(hh, f->cache, key, sizeof(k), a);
+	}
+	*n = a->n;
+	*why = a->why;
+	*sigframe = a->sigframe;
+	return a->src;
+}
+

@@ -38,11 +38,11 @@ const char *sym_file_why(const struct sym_file *f);
  * address minus the load bias) of a usable f: *n of them (0 when nothing
  * is known, with *why).  exact: addr is the instruction itself (a frame
  * interrupted by a signal), else a return address (its call is at addr - 1).
+ * A return address into the signal trampoline (rt_sigreturn) gives one
+ * frame "<signal handler called>" and sets *sigframe: the frame below it
+ * was interrupted, its address exact.
  */
 const struct sym_src *sym_lookup(struct sym_file *f, uint64_t addr, int exact, size_t *n,
-				 const char **why);
-
-/* Is addr in f the kernel's return path from a signal handler (rt_sigreturn)? */
-int sym_is_sigreturn(struct sym_file *f, uint64_t addr);
+				 const char **why, int *sigframe);
 
 #endif
