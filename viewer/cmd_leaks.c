@@ -97,9 +97,7 @@ int cmd_leaks(int argc, char **argv)
 	rc = lr.total ? code : 0;
 	leaks_free(&lr);
 	model_free(&m);
-	if (fflush(stdout) != 0) {
-		perror("socktrace: writing the leaks");
+	if (stdout_written("the leaks"))
 		return 1;
-	}
 	return rc ? rc : data_errors ? EXIT_DATA : 0;
 }

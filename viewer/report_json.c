@@ -131,10 +131,7 @@ static void event_json(struct json *j, const struct model *m, const struct ev *e
 	case ST_OP_SENDMSG:
 	case ST_OP_RECVMSG:
 		json_int(j, "carrier_fd", r->fd2);
-		if (r->inode2)
-			json_uint(j, "carrier_inode", r->inode2);
-		else
-			json_null(j, "carrier_inode");
+		json_uint_or_null(j, "carrier_inode", r->inode2 != 0, r->inode2);
 		if (r->op == ST_OP_RECVMSG && r->fd < 0) {
 			json_bool(j, "discarded", 1);	/* MSG_CTRUNC: passed fds thrown away */
 		} else if (r->op == ST_OP_RECVMSG) {
@@ -200,10 +197,7 @@ static void finding_json(struct json *j, const struct finding *f)
 	json_str(j, "severity", severity_name(f->severity));
 	json_int(j, "pid", f->pid);
 	json_int(j, "fd", f->fd);
-	if (f->inode)
-		json_uint(j, "inode", f->inode);
-	else
-		json_null(j, "inode");
+	json_uint_or_null(j, "inode", f->inode != 0, f->inode);
 	json_uint(j, "t_ns", f->t_ns);
 	json_str(j, "message", f->message);
 	json_end_obj(j);
@@ -240,10 +234,7 @@ static void proc_json(struct json *j, const struct model *m, const struct proc *
 	json_bool(j, "argv_truncated", !!(h->flags & ST_HDR_ARGV_TRUNC));
 	json_uint(j, "events_lost", p->lost);
 	json_bool(j, "exited", p->exited);
-	if (h->has_exit_status)
-		json_int(j, "exit_status", h->exit_status);
-	else
-		json_null(j, "exit_status");
+	json_int_or_null(j, "exit_status", h->has_exit_status != 0, h->exit_status);
 	json_uint(j, "start_wall_ns", h->wall_anchor_ns);
 	json_uint(j, "start_mono_ns", h->mono_anchor_ns);
 	json_str(j, "file", p->tf->path);
@@ -270,10 +261,7 @@ static void conn_json(struct json *j, const struct model *m, const struct conn *
 	json_bool(j, "open_at_exit", c->open_at_exit);
 	json_bool(j, "first_seen", c->first_seen);
 	stack_members(j, conn_callstack(m, c, why, sizeof(why)), why);
-	if (c->released_ns)
-		json_uint(j, "released_t_ns", c->released_ns);
-	else
-		json_null(j, "released_t_ns");
+	json_uint_or_null(j, "released_t_ns", c->released_ns != 0, c->released_ns);
 	json_arr(j, "holders");
 	for (size_t k = 0; k < c->nrefs; k++) {
 		const struct ref *x = c->refs[k];
@@ -282,10 +270,7 @@ static void conn_json(struct json *j, const struct model *m, const struct conn *
 		json_int(j, "pid", x->p->pid);
 		json_int(j, "fd", x->fd);
 		json_uint(j, "from_t_ns", x->from_ns);
-		if (x->to_ns)
-			json_uint(j, "to_t_ns", x->to_ns);
-		else
-			json_null(j, "to_t_ns");
+		json_uint_or_null(j, "to_t_ns", x->to_ns != 0, x->to_ns);
 		json_str(j, "how", x->how);
 		json_str(j, "end", x->end);
 		json_bool(j, "cloexec", x->cloexec);

@@ -87,13 +87,8 @@ static void leak_json(struct json *j, const struct leak *l)
 	json_uint(j, "end_t_ns", l->end_ns);
 	json_str(j, "end", l->end);
 	json_uint(j, "age_ns", l->end_ns - l->born_ns);
-	if (l->last) {
-		json_uint(j, "last_activity_t_ns", l->last->r->t_ns);
-		json_str(j, "last_activity", op_name(l->last->r->op));
-	} else {
-		json_null(j, "last_activity_t_ns");
-		json_null(j, "last_activity");
-	}
+	json_uint_or_null(j, "last_activity_t_ns", l->last != NULL, l->last ? l->last->r->t_ns : 0);
+	json_str(j, "last_activity", l->last ? op_name(l->last->r->op) : NULL);
 	json_end_obj(j);
 }
 
@@ -104,10 +99,7 @@ void report_leaks_json(FILE *out, const struct model *m, const struct leak_repor
 	json_init(&j, out, 2);
 	json_obj(&j, NULL);
 	json_int(&j, "format_version", ST_FORMAT_VERSION);
-	if (lr->at)
-		json_uint(&j, "at_t_ns", lr->at_ns);
-	else
-		json_null(&j, "at_t_ns");
+	json_uint_or_null(&j, "at_t_ns", lr->at, lr->at_ns);
 	json_uint(&j, "t0_ns", m->t0);
 	json_arr(&j, "leaks");
 	for (size_t i = 0; i < lr->n; i++) {

@@ -73,15 +73,9 @@ static void frame_json(struct json *j, const struct frame *fr, const struct sym_
 	json_obj(j, NULL);
 	json_str(j, "function", s ? s->function : NULL);
 	json_str(j, "file", s ? s->file : NULL);
-	if (s && s->line)
-		json_int(j, "line", s->line);
-	else
-		json_null(j, "line");
+	json_int_or_null(j, "line", s && s->line, s ? s->line : 0);
 	json_str(j, "module", fr->module);
-	if (fr->module)
-		json_uint(j, "offset", fr->offset);
-	else
-		json_null(j, "offset");
+	json_uint_or_null(j, "offset", fr->module != NULL, fr->offset);
 	json_uint(j, "ip", fr->ip);
 	json_bool(j, "inlined", s && s->inlined);
 	json_str(j, "note", s ? NULL : fr->why);
