@@ -223,6 +223,34 @@ static const char *call_site(Dwarf_Die *cu, Dwarf_Die *die, int *line)
 }
 
 /*
+ * The DIEs whose ranges hold pc below parent, outermost first, into out[]
+ * (at most max), through lexical blocks and into namespaces and classes.
+ * dwarf_getscopes would do this, but it leaks its array on some
+ * abstract-origin paths (elfutils 0.188): a report must not grow with them.
+ */
+static int scopes_at(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int max)
+{
+	Dwarf_Die child;
+	int n;
+
+	if (max <= 0 || dwarf_child(parent, &child) != 0)
+		return 0;
+	do {
+		int tag = dwarf_tag(&child);
+
+		if (dwarf_haspc(&child, pc) == 1) {
+			out[0] = child;
+			return 1 + scopes_at(&child, pc, out + 1, max - 1);
+		}
+		if ((tag == DW_TAG_namespace || tag == DW_TAG_class_type ||
+		     tag == DW_TAG_structure_type || tag == DW_TAG_module) &&
+		    (n = scopes_at(&child, pc, out, max)))
+			return n;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return 0;
+}
+
+/*
  * The inlined calls around pc, innermost first, then the real function:
  * each inlined frame takes the current file:line, and passes its call site
  * on to the frame that contains it.  Returns 1 when the debug info had
@@ -232,10 +260,10 @@ static int inline_chain(struct sym_addr *a, Dwfl_Module *mod, Dwarf_Addr pc, con
 			int line, const char *symname)
 {
 	Dwarf_Addr bias;
-	Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, &bias), *scopes = NULL;
-	int n = cu ? dwarf_getscopes(cu, pc - bias, &scopes) : -1, done = 0;
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, &bias), scopes[SRC_MAX * 2];
+	int n = cu ? scopes_at(cu, pc - bias, scopes, SRC_MAX * 2) : 0;
 
-	for (int i = 0; i < n && !done; i++) {
+	for (int i = n - 1; i >= 0; i--) {
 		int tag = dwarf_tag(&scopes[i]), cl;
 		const char *cf;
 
@@ -247,11 +275,10 @@ static int inline_chain(struct sym_addr *a, Dwfl_Module *mod, Dwarf_Addr pc, con
 		} else if (tag == DW_TAG_subprogram) {
 			/* The symbol's name first: for C++ it is the linkage name. */
 			push(a, cu, symname ? symname : dwarf_diename(&scopes[i]), file, line, 0);
-			done = 1;
+			return 1;
 		}
 	}
-	free(scopes);
-	return done;
+	return 0;
 }
 
 /* Fill a for (mod, pc). */
