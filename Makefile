@@ -28,11 +28,15 @@ LIBCFLAGS = $(BASE) -fPIC -fvisibility=hidden -fno-strict-aliasing -flto
 LIBLDFLAGS = -flto -shared -Wl,--version-script=shim/exports.map -Wl,-z,now -Wl,-z,nodelete
 
 SHIM_SRC = $(wildcard shim/*.c shim/*.S)
+# The viewer symbolises call sites offline with elfutils (libdw-dev).
+VIEW_LIBS = -ldw -lelf
 VIEW_SRC = $(wildcard viewer/*.c)
 VIEW_LIB_SRC = $(filter-out viewer/main.c,$(VIEW_SRC))
 EXAMPLES = $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 TPROGS	 = $(patsubst tests/progs/%.c,$(B)/tests/progs/%,$(wildcard tests/progs/*.c))
 TPROGS	+= $(patsubst tests/progs/%.cc,$(B)/tests/progs/%,$(wildcard tests/progs/*.cc))
+# Shared libraries the test programs dlopen (by absolute path).
+TLIBS	 = $(patsubst tests/progs/libs/%.c,$(B)/tests/progs/lib%.so,$(wildcard tests/progs/libs/*.c))
 UNITS	 = $(patsubst tests/unit/%.c,$(B)/tests/unit/%.t,$(wildcard tests/unit/*.c))
 HDRS	 = $(wildcard include/*.h shim/*.h viewer/*.h tests/unit/*.h)
 
@@ -44,7 +48,7 @@ $(B)/libsocktrace.so: $(SHIM_SRC) $(HDRS) shim/exports.map
 
 $(B)/socktrace: $(VIEW_SRC) $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BASE) -DST_LIBDIR='"$(LIBDIR)"' $(VIEW_SRC) -o $@
+	$(CC) $(CFLAGS) $(BASE) -DST_LIBDIR='"$(LIBDIR)"' $(VIEW_SRC) -o $@ $(VIEW_LIBS)
 
 $(B)/examples/%: examples/%.c
 	@mkdir -p $(@D)
@@ -62,17 +66,21 @@ $(B)/tests/progs/%: tests/progs/%.cc
 $(B)/tests/progs/unw_%: tests/progs/unw_%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(BASE) -pthread $< -o $@ -lunwind
+$(B)/tests/progs/lib%.so: tests/progs/libs/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(BASE) -fPIC -shared $< -o $@
 
 # Unit tests link the shim's or viewer's sources directly (no preload).
 $(B)/tests/unit/%.t: tests/unit/%.c $(SHIM_SRC) $(VIEW_LIB_SRC) $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(BASE) -pthread -Ishim -Iviewer $< \
-		$(if $(filter viewer_%,$*),$(VIEW_LIB_SRC),shim/ring.c shim/fdtab.c) -o $@
+		$(if $(filter viewer_%,$*),$(VIEW_LIB_SRC) $(VIEW_LIBS),shim/ring.c shim/fdtab.c) -o $@
 
 check-deps:
 	@test -f /usr/include/uthash.h || { echo "missing uthash.h: apt-get install uthash-dev" >&2; exit 1; }
+	@test -f /usr/include/elfutils/libdwfl.h || { echo "missing elfutils/libdwfl.h: apt-get install libdw-dev" >&2; exit 1; }
 
-test: check-deps all $(TPROGS) $(UNITS)
+test: check-deps all $(TPROGS) $(TLIBS) $(UNITS)
 	B=$(B) prove --exec '' $(UNITS) tests/t[0-9]*.t
 
 # The sanitizers need their runtime first in LD_PRELOAD, before the shim.

@@ -31,7 +31,10 @@
 #   CG_CHURN_N1/N2, CG_SOCK_N1/N2, CG_FILE_N1/N2   callgrind iteration counts
 #                  (defaults 2000/4000, 10000/20000, 20000/40000)
 #   STACK_ROUNDS   churn rounds for the call-site stack figures (default ROUNDS)
-#   SKIP_WALL, SKIP_STRACE, SKIP_CALLGRIND, SKIP_STACKS   set to 1 to skip a section
+#   SYM_N          sockets with distinct stacks for the viewer's symbolisation figure
+#                  (bench/symbolize.sh; default 131072)
+#   SKIP_WALL, SKIP_STRACE, SKIP_CALLGRIND, SKIP_STACKS, SKIP_SYMBOLIZE
+#                  set to 1 to skip a section
 
 set -euo pipefail
 
@@ -76,6 +79,7 @@ CG_FILE_N1=${CG_FILE_N1:-20000}
 CG_FILE_N2=${CG_FILE_N2:-40000}
 
 # Targets (from the issue; stacks off).
+TARGET_SYMBOLIZE_S=1		# seconds for the viewer to symbolise >= 100k distinct stacks
 TARGET_CHURN_PCT=3		# % added to the churn's wall time
 TARGET_FILE_CLOSE_INSTR=20	# user instructions added to close() of a regular file
 TARGET_SOCK_CALL_INSTR=250	# user instructions added per traced socket call
@@ -529,6 +533,20 @@ if [[ ${SKIP_STACKS:-0} != 1 ]] && ((HAVE_SHIM)); then
 			fi
 		done
 		SHIM_ENV_ARR=("${saved_env[@]}")
+# ---------------------------------------------------------------- symbolise
+# The viewer, not the shim: bench/symbolize.sh traces SYM_N sockets made from
+# distinct call paths and times the viewer's symbolisation of their stacks.
+if [[ ${SKIP_SYMBOLIZE:-0} != 1 ]]; then
+	say "== Viewer: symbolising distinct stacks (bench/symbolize.sh) =="
+	if SHIM=$SHIM BUILD=$BUILD BENCH_CC=$BENCH_CC BENCH_CFLAGS=$BENCH_CFLAGS \
+		"$HERE/symbolize.sh" >"$WORK/sym.out" 2>&1; then
+		sed 's/^/  /' "$WORK/sym.out"
+		read -r sym_n sym_s < <(sed -En 's/^symbolise: ([0-9]+) events with distinct stacks in ([0-9.]+) s$/\1 \2/p' "$WORK/sym.out")
+		verdict=$(calc "v = ($sym_s < $TARGET_SYMBOLIZE_S) ? \"PASS\" : \"FAIL\"; print v")
+		result symbolize "symbolise $sym_n distinct stacks (viewer)" "${sym_s} s" "< ${TARGET_SYMBOLIZE_S} s" "$verdict"
+	else
+		sed 's/^/  /' "$WORK/sym.out"
+		result symbolize "symbolise distinct stacks (viewer)" "error" "< ${TARGET_SYMBOLIZE_S} s" ERROR
 	fi
 	say
 fi

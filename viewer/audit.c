@@ -102,16 +102,9 @@ static void released_str(const struct model *m, const struct conn *c, char *out,
 /* Was the connection finally released by a close-family call (not exit or kill)? */
 static int released_by_call(const struct conn *c)
 {
-	if (!c->released_ns)
-		return 0;
-	for (size_t i = 0; i < c->nrefs; i++) {
-		const struct ref *x = c->refs[i];
+	const struct ref *x = conn_last_ref(c);
 
-		if (x->to_ns == c->released_ns && x->p->pid == c->released_pid &&
-		    x->fd == c->released_fd)
-			return x->closed_by_call;
-	}
-	return 0;
+	return x && x->closed_by_call;
 }
 
 /*
@@ -193,29 +186,20 @@ static int close_findings(struct model *m, struct conn *c, const char *desc)
 /* A reference that ended with its process (exit, kill) and took the socket with it. */
 static int exit_findings(struct model *m, struct conn *c, const char *desc)
 {
-	for (size_t i = 0; i < c->nrefs; i++) {
-		const struct ref *x = c->refs[i];
-		int last = c->released_ns == x->to_ns && c->released_pid == x->p->pid &&
-			   c->released_fd == x->fd;
+	const struct ref *x = conn_last_ref(c);
 
-		if (!x->to_ns || x->closed_by_call || !last || !strncmp(x->end, "exec", 4))
-			continue;
-		if (x->shut) {
-			if (add(m, "shutdown-without-close", SEV_WARNING, x->p->pid, x->fd, c->inode,
-				x->to_ns, "pid %d shut down fd %d (%s) but never closed it: the fd stayed "
-				"open, with the socket's memory, until the process ended at %+.6f s (%s).",
-				x->p->pid, x->fd, desc, rel(m, x->to_ns), x->end))
-				return -1;
-			continue;
-		}
-		if (add(m, "leaked-at-exit", SEV_WARNING, x->p->pid, x->fd, c->inode, x->to_ns,
-			"fd %d (%s), made by %s at %+.6f s, was still open when pid %d ended at %+.6f s "
-			"(%s), %.6f s later: no close; the kernel closed it with the process.",
-			x->fd, desc, x->how, rel(m, x->from_ns), x->p->pid, rel(m, x->to_ns), x->end,
-			(double)(x->to_ns - x->from_ns) / 1e9))
-			return -1;
-	}
-	return 0;
+	if (!ref_left_at_exit(c, x))
+		return 0;
+	if (x->shut)
+		return add(m, "shutdown-without-close", SEV_WARNING, x->p->pid, x->fd, c->inode,
+			   x->to_ns, "pid %d shut down fd %d (%s) but never closed it: the fd stayed "
+			   "open, with the socket's memory, until the process ended at %+.6f s (%s).",
+			   x->p->pid, x->fd, desc, rel(m, x->to_ns), x->end);
+	return add(m, "leaked-at-exit", SEV_WARNING, x->p->pid, x->fd, c->inode, x->to_ns,
+		   "fd %d (%s), made by %s at %+.6f s, was still open when pid %d ended at %+.6f s "
+		   "(%s), %.6f s later: no close; the kernel closed it with the process.",
+		   x->fd, desc, x->how, rel(m, x->from_ns), x->p->pid, rel(m, x->to_ns), x->end,
+		   (double)(x->to_ns - x->from_ns) / 1e9);
 }
 
 /* A socket that survived exec (no close-on-exec) into an image that never used it. */

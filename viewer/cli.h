@@ -22,9 +22,13 @@ int model_from_paths(struct model *m, char **paths, int n, int *data_errors);
 int cmd_report(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_leaks(int argc, char **argv);
 
 /* Check a --color argument into *color; -1 (after saying why) when it is none of auto, always, never. */
 int color_arg(const char *arg, const char **color);
+
+/* 0 when stdout's buffered output reached it; else 1, after saying "socktrace: writing WHAT: ...". */
+int stdout_written(const char *what);
 
 /* Colour wanted on stdout for --color=WHEN (auto: a tty, and NO_COLOR unset). */
 int want_color(const char *when, int fd);

@@ -73,10 +73,8 @@ int cmd_audit(int argc, char **argv)
 	for (int s = (int)fail_on; s <= SEV_ERROR; s++)
 		failing += m.by_severity[s];
 	model_free(&m);
-	if (fflush(stdout) != 0) {
-		perror("socktrace: writing the audit");
+	if (stdout_written("the audit"))
 		return 1;
-	}
 	if (gate && failing)
 		return EXIT_FINDINGS;
 	return data_errors ? EXIT_DATA : 0;

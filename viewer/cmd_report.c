@@ -2,6 +2,7 @@
  * cmd_report.c - socktrace report.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,14 @@ int want_color(const char *when, int fd)
 	if (!strcmp(when, "never"))
 		return 0;
 	return isatty(fd) && !(no && *no);
+}
+
+int stdout_written(const char *what)
+{
+	if (fflush(stdout) == 0)
+		return 0;
+	fprintf(stderr, "socktrace: writing %s: %s\n", what, strerror(errno));
+	return 1;
 }
 
 int color_arg(const char *arg, const char **color)
@@ -112,9 +121,7 @@ int cmd_report(int argc, char **argv)
 	else
 		report_text(stdout, &m, want_color(color, 1));
 	model_free(&m);
-	if (fflush(stdout) != 0) {
-		perror("socktrace: writing the report");
+	if (stdout_written("the report"))
 		return 1;
-	}
 	return data_errors ? EXIT_DATA : 0;
 }

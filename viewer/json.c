@@ -123,6 +123,22 @@ void json_null(struct json *j, const char *key)
 	fputs("null", j->out);
 }
 
+void json_uint_or_null(struct json *j, const char *key, int has, uint64_t v)
+{
+	if (has)
+		json_uint(j, key, v);
+	else
+		json_null(j, key);
+}
+
+void json_int_or_null(struct json *j, const char *key, int has, int64_t v)
+{
+	if (has)
+		json_int(j, key, v);
+	else
+		json_null(j, key);
+}
+
 void json_done(struct json *j)
 {
 	fputc('\n', j->out);

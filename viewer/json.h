@@ -33,6 +33,10 @@ void json_uint(struct json *j, const char *key, uint64_t v);
 void json_bool(struct json *j, const char *key, int v);
 void json_null(struct json *j, const char *key);
 
+/* v when has, else null: members that are absent for some records. */
+void json_uint_or_null(struct json *j, const char *key, int has, uint64_t v);
+void json_int_or_null(struct json *j, const char *key, int has, int64_t v);
+
 /* Finish the document with a newline. */
 void json_done(struct json *j);
 

@@ -14,12 +14,14 @@ static void usage(FILE *out)
 {
 	fputs("usage: socktrace report [--json] [--color=auto|always|never] [PATH...]\n"
 	      "       socktrace audit [--json] [--fail-on=error|warning|info] [--color=WHEN] [PATH...]\n"
+	      "       socktrace leaks [--json] [--at T] [--error-exitcode=N] [PATH...]\n"
 	      "       socktrace run [-o DIR] [--report|--quiet] -- CMD [ARGS...]\n"
 	      "       socktrace --version | --help\n"
 	      "\n"
 	      "  report  timeline per connection from trace files or directories\n"
 	      "          (default PATH: $SOCKTRACE_DIR, else ${TMPDIR:-/tmp}/socktrace-UID)\n"
 	      "  audit   close-vs-shutdown findings: references left open, leaks, RSTs\n"
+	      "  leaks   sockets left open when their process ended, by creation stack\n"
 	      "  run     run CMD with libsocktrace.so preloaded, then summarise its trace\n"
 	      "\n"
 	      "See socktrace(1).\n", out);
@@ -35,6 +37,8 @@ int main(int argc, char **argv)
 		return cmd_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "audit"))
 		return cmd_audit(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "leaks"))
+		return cmd_leaks(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "model.h"
+#include "callstack.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -266,7 +267,8 @@ int model_build(struct model *m, struct trace_file **files, size_t nfiles)
 
 	memset(m, 0, sizeof(*m));
 	m->procs = calloc(nfiles ? nfiles : 1, sizeof(*m->procs));
-	if (!m->procs)
+	m->stacks = stacks_new();
+	if (!m->procs || !m->stacks)
 		return -1;
 	for (size_t i = 0; i < nfiles; i++) {
 		struct proc *p = &m->procs[i];
@@ -321,6 +323,7 @@ void model_free(struct model *m)
 		free(c->evs);
 		free(c);
 	}
+	stacks_free(m->stacks);
 	free(m->flights);
 	for (size_t i = 0; i < m->nfindings; i++)
 		free(m->findings[i].message);

@@ -22,6 +22,7 @@ enum role {
 
 struct conn;
 struct proc;
+struct stacks;
 
 /*
  * One reference to a socket: an fd of one process image, from the call
@@ -145,6 +146,7 @@ struct model {
 	struct finding *findings;	/* in time order */
 	size_t nfindings, capfindings;
 	size_t by_severity[3];
+	struct stacks *stacks;	/* symbolised call sites, resolved when asked for */
 };
 
 /*
@@ -181,6 +183,16 @@ void refs_link_images(struct model *m);
 int refs_apply(struct model *m, struct ev *e, struct conn *c);
 /* After the last record: references of exec'd images move on; open_at_exit. */
 int refs_finish(struct model *m);
+
+/* The reference whose end released c (its last anywhere), or NULL when it never went. */
+const struct ref *conn_last_ref(const struct conn *c);
+
+/*
+ * Did c go with a process rather than a close: its last reference ended
+ * by exit or a kill (not a close-family call, not exec)?  That is the
+ * audit's leaked-at-exit (or shutdown-without-close), and a leak.
+ */
+int ref_left_at_exit(const struct conn *c, const struct ref *x);
 
 /* audit.c: the findings, from the replayed model (m->findings). */
 int audit_run(struct model *m);

@@ -532,3 +532,22 @@ int refs_finish(struct model *m)
 	}
 	return 0;
 }
+
+const struct ref *conn_last_ref(const struct conn *c)
+{
+	if (!c->released_ns)
+		return NULL;
+	for (size_t i = 0; i < c->nrefs; i++) {
+		const struct ref *x = c->refs[i];
+
+		if (x->to_ns == c->released_ns && x->p->pid == c->released_pid &&
+		    x->fd == c->released_fd)
+			return x;
+	}
+	return NULL;
+}
+
+int ref_left_at_exit(const struct conn *c, const struct ref *x)
+{
+	return x && x == conn_last_ref(c) && !x->closed_by_call && strncmp(x->end, "exec", 4);
+}

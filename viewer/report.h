@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "leaks.h"
 #include "model.h"
 
 /* Timeline per connection, then a summary.  color: use ANSI colours. */
@@ -19,6 +20,12 @@ void report_findings(FILE *out, const struct model *m, int color);
 
 /* {format_version, findings[], summary}: socktrace audit --json. */
 void report_findings_json(FILE *out, const struct model *m);
+
+/* socktrace leaks: each group's stack, then its sockets; a closing count. */
+void report_leaks(FILE *out, const struct model *m, const struct leak_report *lr);
+
+/* {format_version, at_t_ns, t0_ns, leaks[] {stack, stack_note, count, connections[]}, summary}. */
+void report_leaks_json(FILE *out, const struct model *m, const struct leak_report *lr);
 
 /* The summary line alone (for `socktrace run`). */
 void report_summary(FILE *out, const struct model *m, int color);

@@ -11,6 +11,8 @@
 #include "json.h"
 #include "names.h"
 #include "report.h"
+#include "sites.h"
+#include "stack_fmt.h"
 
 /* An address member, or null when the event has none of that kind. */
 static void addr_member(struct json *j, const char *key, const struct st_record *r, unsigned kind)
@@ -20,7 +22,14 @@ static void addr_member(struct json *j, const char *key, const struct st_record 
 	json_str(j, key, ev_addr_str(r, kind, a));
 }
 
-static void event_json(struct json *j, const struct ev *e)
+/* "stack" (frames, or null) and "stack_note" (why null, else null). */
+static void stack_members(struct json *j, const struct callstack *cs, const char *why)
+{
+	stack_json(j, "stack", cs);
+	json_str(j, "stack_note", cs ? NULL : why);
+}
+
+static void event_json(struct json *j, const struct model *m, const struct ev *e)
 {
 	const struct st_record *r = e->r;
 	const char *name = op_name(r->op);
@@ -122,10 +131,7 @@ static void event_json(struct json *j, const struct ev *e)
 	case ST_OP_SENDMSG:
 	case ST_OP_RECVMSG:
 		json_int(j, "carrier_fd", r->fd2);
-		if (r->inode2)
-			json_uint(j, "carrier_inode", r->inode2);
-		else
-			json_null(j, "carrier_inode");
+		json_uint_or_null(j, "carrier_inode", r->inode2 != 0, r->inode2);
 		if (r->op == ST_OP_RECVMSG && r->fd < 0) {
 			json_bool(j, "discarded", 1);	/* MSG_CTRUNC: passed fds thrown away */
 		} else if (r->op == ST_OP_RECVMSG) {
@@ -176,6 +182,11 @@ static void event_json(struct json *j, const struct ev *e)
 		json_bool(j, "cloexec", 1);
 	if (r->flags & ST_REC_ADDR_TRUNC)
 		json_bool(j, "addr_truncated", 1);
+	if (r->stack_id) {
+		char why[256];
+
+		stack_members(j, ev_callstack(m, e, why, sizeof(why)), why);
+	}
 	json_end_obj(j);
 }
 
@@ -186,16 +197,13 @@ static void finding_json(struct json *j, const struct finding *f)
 	json_str(j, "severity", severity_name(f->severity));
 	json_int(j, "pid", f->pid);
 	json_int(j, "fd", f->fd);
-	if (f->inode)
-		json_uint(j, "inode", f->inode);
-	else
-		json_null(j, "inode");
+	json_uint_or_null(j, "inode", f->inode != 0, f->inode);
 	json_uint(j, "t_ns", f->t_ns);
 	json_str(j, "message", f->message);
 	json_end_obj(j);
 }
 
-static void proc_json(struct json *j, const struct proc *p)
+static void proc_json(struct json *j, const struct model *m, const struct proc *p)
 {
 	const struct st_file_header *h = &p->tf->hdr;
 
@@ -226,22 +234,20 @@ static void proc_json(struct json *j, const struct proc *p)
 	json_bool(j, "argv_truncated", !!(h->flags & ST_HDR_ARGV_TRUNC));
 	json_uint(j, "events_lost", p->lost);
 	json_bool(j, "exited", p->exited);
-	if (h->has_exit_status)
-		json_int(j, "exit_status", h->exit_status);
-	else
-		json_null(j, "exit_status");
+	json_int_or_null(j, "exit_status", h->has_exit_status != 0, h->exit_status);
 	json_uint(j, "start_wall_ns", h->wall_anchor_ns);
 	json_uint(j, "start_mono_ns", h->mono_anchor_ns);
 	json_str(j, "file", p->tf->path);
 	json_arr(j, "events");
 	for (size_t k = 0; k < p->nevs; k++)
-		event_json(j, p->evs[k]);
+		event_json(j, m, p->evs[k]);
 	json_end_arr(j);
 	json_end_obj(j);
 }
 
-static void conn_json(struct json *j, const struct conn *c)
+static void conn_json(struct json *j, const struct model *m, const struct conn *c)
 {
+	char why[256];
 	json_obj(j, NULL);
 	json_int(j, "pid", c->pid);
 	json_uint(j, "inode", c->inode);
@@ -254,10 +260,8 @@ static void conn_json(struct json *j, const struct conn *c)
 		json_uint(j, "peer_inode", c->peer_inode);
 	json_bool(j, "open_at_exit", c->open_at_exit);
 	json_bool(j, "first_seen", c->first_seen);
-	if (c->released_ns)
-		json_uint(j, "released_t_ns", c->released_ns);
-	else
-		json_null(j, "released_t_ns");
+	stack_members(j, conn_callstack(m, c, why, sizeof(why)), why);
+	json_uint_or_null(j, "released_t_ns", c->released_ns != 0, c->released_ns);
 	json_arr(j, "holders");
 	for (size_t k = 0; k < c->nrefs; k++) {
 		const struct ref *x = c->refs[k];
@@ -266,10 +270,7 @@ static void conn_json(struct json *j, const struct conn *c)
 		json_int(j, "pid", x->p->pid);
 		json_int(j, "fd", x->fd);
 		json_uint(j, "from_t_ns", x->from_ns);
-		if (x->to_ns)
-			json_uint(j, "to_t_ns", x->to_ns);
-		else
-			json_null(j, "to_t_ns");
+		json_uint_or_null(j, "to_t_ns", x->to_ns != 0, x->to_ns);
 		json_str(j, "how", x->how);
 		json_str(j, "end", x->end);
 		json_bool(j, "cloexec", x->cloexec);
@@ -282,7 +283,7 @@ static void conn_json(struct json *j, const struct conn *c)
 	json_end_arr(j);
 	json_arr(j, "events");
 	for (size_t k = 0; k < c->nevs; k++)
-		event_json(j, &c->evs[k]);
+		event_json(j, m, &c->evs[k]);
 	json_end_arr(j);
 	json_end_obj(j);
 }
@@ -296,11 +297,11 @@ void report_json(FILE *out, const struct model *m)
 	json_int(&j, "format_version", ST_FORMAT_VERSION);
 	json_arr(&j, "processes");
 	for (size_t i = 0; i < m->nprocs; i++)
-		proc_json(&j, &m->procs[i]);
+		proc_json(&j, m, &m->procs[i]);
 	json_end_arr(&j);
 	json_arr(&j, "connections");
 	for (size_t i = 0; i < m->nconns; i++)
-		conn_json(&j, m->conns[i]);
+		conn_json(&j, m, m->conns[i]);
 	json_end_arr(&j);
 	json_arr(&j, "findings");
 	for (size_t i = 0; i < m->nfindings; i++)

@@ -9,6 +9,8 @@
 
 #include "names.h"
 #include "report.h"
+#include "sites.h"
+#include "stack_fmt.h"
 
 struct style {
 	const char *bold, *dim, *red, *green, *yellow, *cyan, *off;
@@ -88,6 +90,54 @@ static void notes(const struct ev *e, char *out, size_t n, const struct style *s
 #undef ADD
 }
 
+static int is_close_or_shutdown(unsigned op)
+{
+	switch (op) {
+	case ST_OP_CLOSE: case ST_OP_SHUTDOWN: case ST_OP_CLOSE_RANGE: case ST_OP_CLOSEFROM:
+	case ST_OP_FCLOSE: case ST_OP_FCLOSEALL: case ST_OP_DUP2: case ST_OP_DUP3:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Under an event: its call site, for a close or shutdown recorded with
+ * SOCKTRACE_STACKS=all (creation sites go under the connection's header).
+ */
+static void print_site(FILE *out, const struct model *m, const struct ev *e, const struct style *st)
+{
+	const struct callstack *cs;
+	char why[256];
+
+	if (!e->r->stack_id || e->as_listener || !is_close_or_shutdown(e->r->op))
+		return;
+	cs = ev_callstack(m, e, why, sizeof(why));
+	fprintf(out, "%s", st->dim);
+	if (cs)
+		stack_text(out, cs, "                ");
+	else
+		fprintf(out, "                (call site: %s)\n", why);
+	fprintf(out, "%s", st->off);
+}
+
+/* Under a connection's header: where it was made, when this trace records stacks. */
+static void print_birth(FILE *out, const struct model *m, const struct conn *c)
+{
+	const struct ev *e = conn_birth(c);
+	const struct callstack *cs;
+	char why[256];
+
+	if (!e || !(e->p->tf->hdr.opts & ST_OPT_STACKS_CREATE))
+		return;
+	cs = ev_callstack(m, e, why, sizeof(why));
+	fprintf(out, "  made by %s in pid %d\n", op_name(e->r->op) ? op_name(e->r->op) : "?", e->p->pid);
+	if (cs)
+		stack_text(out, cs, "    ");
+	else
+		fprintf(out, "    (creation stack not recorded: %s)\n", why);
+}
+
 static void print_event(FILE *out, const struct ev *e, uint64_t t0, const struct style *st)
 {
 	const struct st_record *r = e->r;
@@ -115,7 +165,8 @@ static void print_event(FILE *out, const struct ev *e, uint64_t t0, const struct
 		(double)(int64_t)(r->t_ns - t0) / 1e9, st->off, who, call, color, res, st->off, note);
 }
 
-static void print_conn(FILE *out, const struct conn *c, size_t i, const struct style *st)
+static void print_conn(FILE *out, const struct model *m, const struct conn *c, size_t i,
+		       const struct style *st)
 {
 	const char *fam = family_name(c->domain), *type = socktype_name(c->type);
 
@@ -133,8 +184,11 @@ static void print_conn(FILE *out, const struct conn *c, size_t i, const struct s
 		c->open_at_exit ? "OPEN AT EXIT" : "");
 	if (c->open_at_exit)
 		fputs(st->off, out);
-	for (size_t k = 0; k < c->nevs; k++)
+	print_birth(out, m, c);
+	for (size_t k = 0; k < c->nevs; k++) {
 		print_event(out, &c->evs[k], c->evs[0].r->t_ns, st);
+		print_site(out, m, &c->evs[k], st);
+	}
 	fputc('\n', out);
 }
 
@@ -220,7 +274,7 @@ void report_text(FILE *out, const struct model *m, int color)
 	for (size_t i = 0; i < m->nprocs; i++)
 		print_proc(out, &m->procs[i], st);
 	for (size_t i = 0; i < m->nconns; i++)
-		print_conn(out, m->conns[i], i, st);
+		print_conn(out, m, m->conns[i], i, st);
 	report_findings(out, m, color);
 	report_summary(out, m, color);
 }

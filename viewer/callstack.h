@@ -1,0 +1,44 @@
+/*
+ * callstack.h - a record's stack_id resolved into symbolised frames: the
+ * trace file's stack table and module map, then the symboliser, each
+ * stack resolved once.
+ */
+#ifndef SOCKTRACE_CALLSTACK_H
+#define SOCKTRACE_CALLSTACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "symbolize.h"
+#include "trace_read.h"
+
+/* One physical frame. */
+struct frame {
+	uint64_t ip;			/* the runtime address recorded */
+	const char *module;		/* its object's path; NULL when no recorded module holds ip */
+	uint64_t offset;		/* ip - load bias: the address in the object file */
+	const struct sym_src *src;	/* source frames, innermost inlined first; nsrc 0: unknown */
+	size_t nsrc;
+	const char *why;		/* why nsrc is 0 */
+};
+
+struct callstack {
+	struct frame *frames;	/* innermost (the app's call) first */
+	size_t n;
+	int truncated;		/* deeper than SOCKTRACE_STACK_DEPTH */
+};
+
+struct stacks;
+
+/* NULL when out of memory. */
+struct stacks *stacks_new(void);
+void stacks_free(struct stacks *s);
+
+/*
+ * The stack id of a record of op in tf, symbolised.  NULL when there is
+ * none (id 0, corrupt, table missing), with the reason in why (n bytes).
+ */
+const struct callstack *stacks_get(struct stacks *s, const struct trace_file *tf, uint32_t id,
+				   unsigned op, char *why, size_t n);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * cmd_leaks.c - socktrace leaks: sockets left open when their process
+ * ended (or open at --at T), grouped by creation stack, and an exit status
+ * a CI job can gate on (--error-exitcode, as valgrind's).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>	/* isfinite: a macro, no libm */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "leaks.h"
+#include "report.h"
+
+#define EXIT_LEAKS_DEFAULT	1
+
+/* --at's argument: seconds since the trace's first event ("1.5", "+1.5"); -1 if not. */
+static int parse_at(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(*out) || *out < 0 || *out > 1e9)
+		return -1;
+	return 0;
+}
+
+/* --error-exitcode's argument: 0..255. */
+static int parse_code(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 255)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int cmd_leaks(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, 0, 'j' },
+		{ "at", required_argument, 0, 'a' },
+		{ "error-exitcode", required_argument, 0, 'e' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	int json = 0, at = 0, code = EXIT_LEAKS_DEFAULT, opt, rc, data_errors = 0;
+	double at_s = 0;
+	struct leak_report lr;
+	struct model m;
+
+	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j': json = 1; break;
+		case 'a':
+			if (parse_at(optarg, &at_s)) {
+				fprintf(stderr, "socktrace: --at takes seconds since the trace's start, "
+					"as the report shows them (1.5 or +1.5)\n");
+				return EXIT_USAGE;
+			}
+			at = 1;
+			break;
+		case 'e':
+			if (parse_code(optarg, &code)) {
+				fprintf(stderr, "socktrace: --error-exitcode takes a number from 0 to 255\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			puts("usage: socktrace leaks [--json] [--at T] [--error-exitcode=N] [PATH...]\n"
+			     "  --at T              sockets open T seconds after the trace's start\n"
+			     "  --error-exitcode=N  exit N when sockets were leaked (default 1; 0: never)");
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	rc = model_from_paths(&m, argv + optind, argc - optind, &data_errors);
+	if (rc)
+		return rc;
+	if (leaks_find(&m, at, m.t0 + (uint64_t)(at_s * 1e9 + 0.5), &lr)) {
+		fprintf(stderr, "socktrace: out of memory finding leaks\n");
+		model_free(&m);
+		return 1;
+	}
+	if (json)
+		report_leaks_json(stdout, &m, &lr);
+	else
+		report_leaks(stdout, &m, &lr);
+	rc = lr.total ? code : 0;
+	leaks_free(&lr);
+	model_free(&m);
+	if (stdout_written("the leaks"))
+		return 1;
+	return rc ? rc : data_errors ? EXIT_DATA : 0;
+}

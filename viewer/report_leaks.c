@@ -1,0 +1,125 @@
+/*
+ * report_leaks.c - socktrace leaks: valgrind-like groups in text, or
+ * {leaks[] {stack, count, connections[]}, summary} in JSON.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+
+#include "json.h"
+#include "names.h"
+#include "report.h"
+#include "stack_fmt.h"
+
+static double rel(const struct model *m, uint64_t t)
+{
+	return (double)(int64_t)(t - m->t0) / 1e9;
+}
+
+/* "pid 12 fd 5  client 127.0.0.1:40000 -> 127.0.0.1:80  age ...  last activity ..." */
+static void leak_text(FILE *out, const struct model *m, const struct leak_report *lr,
+		      const struct leak *l)
+{
+	const struct conn *c = l->c;
+	const char *op = l->last ? op_name(l->last->r->op) : NULL;
+
+	fprintf(out, "  pid %d fd %d  %s ", l->x->p->pid, l->x->fd, leak_role(c));
+	if (c->role == ROLE_LISTENER || (!c->peer[0] && c->role != ROLE_PAIR))
+		fprintf(out, "%s", c->local[0] ? c->local : "(no address)");
+	else
+		fprintf(out, "%s -> %s", c->local[0] ? c->local : "?", c->peer[0] ? c->peer : "?");
+	fprintf(out, "  age %.6f s", (double)(l->end_ns - l->born_ns) / 1e9);
+	if (lr->at)
+		fprintf(out, " (at %+.6f s)", rel(m, l->end_ns));
+	else if (l->end)
+		fprintf(out, " (%s at %+.6f s)", l->end, rel(m, l->end_ns));
+	else
+		fprintf(out, " (still open when the trace ends: no exit seen)");
+	if (l->last)
+		fprintf(out, "  last activity %+.6f s (%s)", rel(m, l->last->r->t_ns), op ? op : "?");
+	fputc('\n', out);
+}
+
+void report_leaks(FILE *out, const struct model *m, const struct leak_report *lr)
+{
+	const char *what = lr->at ? "open" : "leaked";
+
+	for (size_t i = 0; i < lr->n; i++) {
+		const struct leak_group *g = &lr->groups[i];
+
+		fprintf(out, "%zu socket%s %s", g->n, g->n == 1 ? "" : "s", what);
+		if (lr->at)
+			fprintf(out, " at %+.6f s", rel(m, lr->at_ns));
+		if (g->cs) {
+			fprintf(out, " from this call site:\n");
+			stack_text(out, g->cs, "    ");
+		} else {
+			fprintf(out, ": creation stack not recorded (%s)\n", g->why);
+		}
+		for (size_t k = 0; k < g->n; k++)
+			leak_text(out, m, lr, &g->leaks[k]);
+		fputc('\n', out);
+	}
+	if (lr->at)
+		fprintf(out, "leaks: %zu socket%s open at %+.6f s, from %zu call site%s\n", lr->total,
+			lr->total == 1 ? "" : "s", rel(m, lr->at_ns), lr->n, lr->n == 1 ? "" : "s");
+	else if (lr->total)
+		fprintf(out, "leaks: %zu socket%s left open by %s process, from %zu call site%s\n",
+			lr->total, lr->total == 1 ? "" : "s", lr->total == 1 ? "its" : "their", lr->n,
+			lr->n == 1 ? "" : "s");
+	else
+		fprintf(out, "leaks: none: every socket was closed before its process ended\n");
+}
+
+static void leak_json(struct json *j, const struct leak *l)
+{
+	const struct conn *c = l->c;
+
+	json_obj(j, NULL);
+	json_int(j, "pid", l->x->p->pid);
+	json_int(j, "fd", l->x->fd);
+	json_uint(j, "inode", c->inode);
+	json_str(j, "family", family_name(c->domain));
+	json_str(j, "type", socktype_name(c->type));
+	json_str(j, "role", leak_role(c));
+	json_str(j, "local", c->local[0] ? c->local : NULL);
+	json_str(j, "peer", c->peer[0] ? c->peer : NULL);
+	json_uint(j, "created_t_ns", l->born_ns);
+	json_uint(j, "end_t_ns", l->end_ns);
+	json_str(j, "end", l->end);
+	json_uint(j, "age_ns", l->end_ns - l->born_ns);
+	json_uint_or_null(j, "last_activity_t_ns", l->last != NULL, l->last ? l->last->r->t_ns : 0);
+	json_str(j, "last_activity", l->last ? op_name(l->last->r->op) : NULL);
+	json_end_obj(j);
+}
+
+void report_leaks_json(FILE *out, const struct model *m, const struct leak_report *lr)
+{
+	struct json j;
+
+	json_init(&j, out, 2);
+	json_obj(&j, NULL);
+	json_int(&j, "format_version", ST_FORMAT_VERSION);
+	json_uint_or_null(&j, "at_t_ns", lr->at, lr->at_ns);
+	json_uint(&j, "t0_ns", m->t0);
+	json_arr(&j, "leaks");
+	for (size_t i = 0; i < lr->n; i++) {
+		const struct leak_group *g = &lr->groups[i];
+
+		json_obj(&j, NULL);
+		stack_json(&j, "stack", g->cs);
+		json_str(&j, "stack_note", g->cs ? NULL : g->why);
+		json_uint(&j, "count", g->n);
+		json_arr(&j, "connections");
+		for (size_t k = 0; k < g->n; k++)
+			leak_json(&j, &g->leaks[k]);
+		json_end_arr(&j);
+		json_end_obj(&j);
+	}
+	json_end_arr(&j);
+	json_obj(&j, "summary");
+	json_uint(&j, "sockets", lr->total);
+	json_uint(&j, "call_sites", lr->n);
+	json_end_obj(&j);
+	json_end_obj(&j);
+	json_done(&j);
+}
