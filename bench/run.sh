@@ -533,6 +533,10 @@ if [[ ${SKIP_STACKS:-0} != 1 ]] && ((HAVE_SHIM)); then
 			fi
 		done
 		SHIM_ENV_ARR=("${saved_env[@]}")
+	fi
+	say
+fi
+
 # ---------------------------------------------------------------- symbolise
 # The viewer, not the shim: bench/symbolize.sh traces SYM_N sockets made from
 # distinct call paths and times the viewer's symbolisation of their stacks.
