@@ -7,6 +7,8 @@
  *   SOCKTRACE_DIR      trace directory (default ${TMPDIR:-/tmp}/socktrace-<uid>)
  *   SOCKTRACE_RING_MB  ring size per process in MiB (default 4, 1..4096)
  *   SOCKTRACE_LOG      where to say why tracing is off ("stderr" or a path)
+ *   SOCKTRACE_DATA     "events": a record per data call (default: counters only)
+ *   SOCKTRACE_TCP_INFO "0": no TCP_INFO snapshot at the final close
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +26,7 @@
 #include "real.h"
 #include "sbuf.h"
 #include "shim.h"
+#include "sockstats.h"
 #include "tracefile.h"
 
 #define RING_MB_DEFAULT	4u
@@ -126,6 +129,7 @@ static void on_fork_child(void)
 	tracefile_detach();
 	rc = tracefile_open(&cfg, ST_ORIGIN_FORK, parent, &parent_hdr, &why);
 	if (rc) {
+		sockstats_detach();	/* the counters must not go on into the parent's file */
 		shim_log(why, cfg.dir, -rc);
 		return;
 	}
@@ -145,6 +149,7 @@ void shim_ensure_init(void)
 	shim.pid = getpid();
 	shim_log_setup();
 	config_ring();
+	sockstats_configure();
 	rc = config_dir();
 	why = "tracing off: the trace directory name";
 	if (!rc) {

@@ -21,6 +21,7 @@
 #include "ring.h"
 #include "sbuf.h"
 #include "shim.h"
+#include "sockstats.h"
 
 /* mkdir -p dir (absolute); 0 or a negative errno. */
 static int make_dirs(const char *dir)
@@ -129,7 +130,8 @@ int tracefile_open(const struct tracefile_cfg *cfg, enum st_origin origin, pid_t
 		   const struct st_file_header *from, const char **why)
 {
 	char path[4096], exe[ST_EXE_MAX];
-	size_t len = ST_HEADER_SIZE + cfg->capacity * ST_RECORD_SIZE;
+	size_t ring_end = ST_HEADER_SIZE + cfg->capacity * ST_RECORD_SIZE;
+	size_t len = ring_end + sockstats_section_bytes();
 	struct st_file_header *h;
 	struct timespec wall, mono;
 	ssize_t n;
@@ -157,6 +159,14 @@ int tracefile_open(const struct tracefile_cfg *cfg, enum st_origin origin, pid_t
 	h = mmap(0, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (h == MAP_FAILED) {
 		rc = errno;
+		goto fail;
+	}
+	/* Sections after the ring, each set up by its own owner (while fd is open). */
+	*why = "tracing off: mapping the socket counters";
+	rc = sockstats_attach(fd, h, ring_end, origin == ST_ORIGIN_FORK);
+	if (rc) {
+		munmap(h, len);
+		rc = -rc;
 		goto fail;
 	}
 	REAL(close)(fd);

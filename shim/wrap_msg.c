@@ -4,13 +4,16 @@
  * received, each a new reference born in this process).
  *
  * Messages without control data, the common case, pass at the cost of one
- * test.  sendmmsg/recvmmsg are not wrapped yet (README: limits).
+ * test, then have their bytes counted like any data call (data.h).
+ * sendmmsg/recvmmsg count bytes (wrap_data.c) but do not follow
+ * SCM_RIGHTS (README: limits).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "data.h"
 #include "event.h"
 #include "fdtab.h"
 #include "real.h"
@@ -113,18 +116,32 @@ static void received(int sockfd, struct msghdr *msg, int flags, ssize_t ret)
 	}
 }
 
+/* The data call a sendmsg/recvmsg was; its iovec only when the call succeeded (valid then). */
+static struct data_call msg_call(enum st_op op, enum data_dir dir, const struct msghdr *msg,
+				 int flags, ssize_t ret)
+{
+	struct data_call c = { .op = op, .dir = dir, .flags = flags, .fd2 = -1 };
+
+	if (ret >= 0 && msg) {
+		c.iov = msg->msg_iov;
+		c.iovcnt = (int)msg->msg_iovlen;
+	}
+	return c;
+}
+
 EXPORT ssize_t sendmsg(int sockfd, const struct msghdr *msg, int flags)
 {
 	ssize_t ret = REAL(sendmsg)(sockfd, msg, flags);
+	struct data_call c = msg_call(ST_OP_SENDMSG, DATA_SENT, msg, flags, ret);
 	int err;
 
 	if (likely(ret < 0 || !msg || !msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr)))
-		return ret;
+		return data_done(&c, sockfd, ret);
 	err = errno;
 	if (trace_enter())
 		sent(sockfd, msg, ret);
 	errno = err;
-	return ret;
+	return data_done(&c, sockfd, ret);
 }
 
 /*
@@ -147,13 +164,14 @@ static void discarded(int sockfd, ssize_t ret)
 EXPORT ssize_t recvmsg(int sockfd, struct msghdr *msg, int flags)
 {
 	ssize_t ret = REAL(recvmsg)(sockfd, msg, flags);
+	struct data_call c = msg_call(ST_OP_RECVMSG, DATA_RECEIVED, msg, flags, ret);
 	int err, ctrunc;
 
 	if (likely(ret < 0))
-		return ret;
+		return data_done(&c, sockfd, ret);
 	ctrunc = msg->msg_flags & MSG_CTRUNC;
 	if (likely(!ctrunc && (!msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))))
-		return ret;
+		return data_done(&c, sockfd, ret);
 	err = errno;
 	if (trace_enter()) {
 		if (msg->msg_control && msg->msg_controllen >= sizeof(struct cmsghdr))
@@ -162,5 +180,5 @@ EXPORT ssize_t recvmsg(int sockfd, struct msghdr *msg, int flags)
 			discarded(sockfd, ret);
 	}
 	errno = err;
-	return ret;
+	return data_done(&c, sockfd, ret);
 }
