@@ -24,23 +24,28 @@ enum data_dir {
 	DATA_RECEIVED = 1,	/* bytes came off the socket */
 };
 
-/* One data call, as the slow path needs to know it. */
-struct data_call {
-	enum st_op op;
-	enum data_dir dir;
-	size_t want;		/* bytes asked for (messages for sendmmsg/recvmmsg) */
-	int flags;		/* the call's MSG_* flags */
-	int fd2;		/* the other fd of sendfile/splice; -1 */
-	const struct iovec *iov;	/* readv, recvmsg: want is their total, */
-	int iovcnt;			/* worked out only on the slow path */
-};
+/*
+ * A data call, packed so that the slow path takes six arguments (all in
+ * registers: the fast path tail-calls it without a stack frame): the op,
+ * the direction, and the call's MSG_* flags, or for sendfile and splice
+ * (which have none) the other fd.
+ */
+#define DATA_CALL(op, dir, flags_or_fd2) \
+	((uint64_t)(op) | (uint64_t)(dir) << 16 | (uint64_t)(uint32_t)(flags_or_fd2) << 32)
+
+static inline enum st_op data_call_op(uint64_t call) { return (enum st_op)(call & 0xffff); }
+static inline enum data_dir data_call_dir(uint64_t call) { return (enum data_dir)((call >> 16) & 1); }
+static inline int data_call_flags(uint64_t call) { return (int)(uint32_t)(call >> 32); }
 
 /*
  * The rare cases of a data call on a socket (word: its table entry) that
  * returned ret with errno as the call left it: counts, records what must
- * be recorded, and returns ret with errno unchanged.
+ * be recorded, and returns ret with errno unchanged.  want: bytes asked
+ * for (messages for sendmmsg/recvmmsg), or with iov (readv, writev,
+ * sendmsg, recvmsg) the iovec count, the total then worked out here.
  */
-ssize_t data_slow(const struct data_call *c, int fd, uint64_t word, ssize_t ret);
+ssize_t data_slow(uint64_t call, size_t want, const struct iovec *iov, int fd, uint64_t word,
+		  ssize_t ret);
 
 /*
  * A non-blocking connect on fd ended as the app just learned through op:
@@ -50,11 +55,13 @@ ssize_t data_slow(const struct data_call *c, int fd, uint64_t word, ssize_t ret)
 void data_connect_done(int fd, uint64_t word, int err, enum st_op via, int so_error);
 
 /*
- * The fast path: ret bytes moved on fd (or ret <= 0).  Returns ret;
- * errno is touched only on the slow path, which restores it.
+ * The fast path: ret bytes moved on fd (or ret <= 0) by the call.
+ * Returns ret; errno is touched only on the slow path, which restores it.
+ * flags: the call's MSG_* flags (MSG_PEEK bytes are not consumed, so not
+ * counted).
  */
 static inline __attribute__((always_inline)) ssize_t
-data_done(const struct data_call *c, int fd, ssize_t ret)
+data_done_iov(uint64_t call, int flags, size_t want, const struct iovec *iov, int fd, ssize_t ret)
 {
 	uint64_t *slot = fdtab_slot(fd);
 	uint64_t word;
@@ -66,14 +73,20 @@ data_done(const struct data_call *c, int fd, ssize_t ret)
 	if (likely(!fde_live(word)))
 		return ret;
 	s = sockstat_of(word);
-	if (likely(ret > 0 && !__atomic_load_n(&s->flags, __ATOMIC_RELAXED) &&
-		   !(c->flags & MSG_PEEK))) {
-		__atomic_fetch_add(c->dir == DATA_RECEIVED ? &s->bytes_received : &s->bytes_sent,
-				   (uint64_t)ret, __ATOMIC_RELAXED);
-		__atomic_store_n(&s->last_tick, sockstats_tick(), __ATOMIC_RELAXED);
+	if (likely(ret > 0 && !__atomic_load_n(&s->flags, __ATOMIC_RELAXED) && !(flags & MSG_PEEK))) {
+		__atomic_fetch_add(data_call_dir(call) == DATA_RECEIVED ? &s->bytes_received :
+				   &s->bytes_sent, (uint64_t)ret, __ATOMIC_RELAXED);
+		sockstats_stamp(s);
 		return ret;
 	}
-	return data_slow(c, fd, word, ret);
+	return data_slow(call, want, iov, fd, word, ret);
+}
+
+/* The common shape: one fd, no iovec. */
+static inline __attribute__((always_inline)) ssize_t
+data_done(enum st_op op, enum data_dir dir, int flags, size_t want, int fd, ssize_t ret)
+{
+	return data_done_iov(DATA_CALL(op, dir, flags), flags, want, NULL, fd, ret);
 }
 
 #endif

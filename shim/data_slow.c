@@ -27,26 +27,31 @@ static int transient(int err)
  * Bytes the call asked for.  An iovec is read only after a call that
  * succeeded (ret >= 0): the kernel has then read it too, so it is valid.
  */
-static size_t wanted(const struct data_call *c, ssize_t ret)
+static size_t wanted(size_t want, const struct iovec *iov, ssize_t ret)
 {
 	size_t n = 0;
 
-	if (!c->iov || ret < 0)
-		return c->iov ? 0 : c->want;
-	for (int i = 0; i < c->iovcnt; i++)
-		n += c->iov[i].iov_len;
+	if (!iov)
+		return want;
+	if (ret < 0)
+		return 0;
+	for (size_t i = 0; i < want; i++)
+		n += iov[i].iov_len;
 	return n;
 }
 
-/* One record of the data call c on fd. */
-static void record_call(const struct data_call *c, int fd, ssize_t ret, int err)
+/* One record of the data call on fd. */
+static void record_call(uint64_t call, size_t want, int fd, ssize_t ret, int err)
 {
+	enum st_op op = data_call_op(call);
+	int moved = op == ST_OP_SENDFILE || op == ST_OP_SPLICE;
 	struct st_record scratch, *r;
 
-	r = ev_begin(&scratch, 1, c->op, fd);
-	r->fd2 = c->fd2;
-	r->arg[0] = (int64_t)wanted(c, ret);
-	r->arg[1] = (int64_t)(uint32_t)c->flags | (c->dir == DATA_RECEIVED ? ST_DATA_RECEIVED : 0);
+	r = ev_begin(&scratch, 1, op, fd);
+	r->fd2 = moved ? data_call_flags(call) : -1;
+	r->arg[0] = (int64_t)want;
+	r->arg[1] = (int64_t)(uint32_t)(moved ? 0 : data_call_flags(call)) |
+		    (data_call_dir(call) == DATA_RECEIVED ? ST_DATA_RECEIVED : 0);
 	track_identify(r, fd);
 	ev_result(r, ret, err);
 	ev_end(r, &scratch);
@@ -85,12 +90,12 @@ void data_connect_done(int fd, uint64_t word, int err, enum st_op via, int so_er
 }
 
 /* What a data call says about a pending connect: done, failed, or nothing yet. */
-static void connect_learned(const struct data_call *c, int fd, uint64_t word, ssize_t ret, int err)
+static void connect_learned(enum st_op op, int fd, uint64_t word, ssize_t ret, int err)
 {
 	if (ret >= 0)
-		data_connect_done(fd, word, 0, c->op, 0);
+		data_connect_done(fd, word, 0, op, 0);
 	else if (!transient(err) && err != ENOTCONN)
-		data_connect_done(fd, word, err, c->op, 0);
+		data_connect_done(fd, word, err, op, 0);
 }
 
 /* Is the socket of word a byte stream, where a read of 0 means the peer's FIN? */
@@ -99,10 +104,14 @@ static int is_stream(uint64_t word)
 	return sock_get(fde_idx(word))->type == SOCK_STREAM;
 }
 
-ssize_t data_slow(const struct data_call *c, int fd, uint64_t word, ssize_t ret)
+ssize_t data_slow(uint64_t call, size_t want, const struct iovec *iov, int fd, uint64_t word,
+		  ssize_t ret)
 {
 	int err = errno;
 	struct st_sockstat *s = sockstat_of(word);
+	enum st_op op = data_call_op(call);
+	enum data_dir dir = data_call_dir(call);
+	int peek = op != ST_OP_SENDFILE && op != ST_OP_SPLICE && (data_call_flags(call) & MSG_PEEK);
 	uint64_t tick;
 	uint32_t flags;
 
@@ -110,8 +119,8 @@ ssize_t data_slow(const struct data_call *c, int fd, uint64_t word, ssize_t ret)
 	if (shim_in_vfork_child())
 		return ret;
 	tick = sockstats_tick();
-	if (ret > 0 && !(c->flags & MSG_PEEK)) {
-		__atomic_fetch_add(c->dir == DATA_RECEIVED ? &s->bytes_received : &s->bytes_sent,
+	if (ret > 0 && !peek) {
+		__atomic_fetch_add(dir == DATA_RECEIVED ? &s->bytes_received : &s->bytes_sent,
 				   (uint64_t)ret, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->last_tick, tick, __ATOMIC_RELAXED);
 	}
@@ -126,16 +135,16 @@ ssize_t data_slow(const struct data_call *c, int fd, uint64_t word, ssize_t ret)
 	}
 	if (!trace_enter())
 		goto out;
+	want = wanted(want, iov, ret);
 	if (flags & ST_SS_CONNECTING)
-		connect_learned(c, fd, word, ret, err);
-	if (ret == 0 && c->dir == DATA_RECEIVED && wanted(c, ret) > 0 && c->op != ST_OP_RECVMMSG &&
-	    is_stream(word)) {
+		connect_learned(op, fd, word, ret, err);
+	if (ret == 0 && dir == DATA_RECEIVED && want > 0 && op != ST_OP_RECVMMSG && is_stream(word)) {
 		if (flags & ST_SS_EVENTS)
-			record_call(c, fd, ret, err);
+			record_call(call, want, fd, ret, err);
 		if (!(flags & ST_SS_EOF))
-			record_eof(s, c->op, fd);
+			record_eof(s, op, fd);
 	} else if ((ret < 0 && !transient(err)) || (flags & ST_SS_EVENTS)) {
-		record_call(c, fd, ret, err);
+		record_call(call, want, fd, ret, err);
 	}
 out:
 	errno = err;

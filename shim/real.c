@@ -32,8 +32,6 @@ static long sys_any(long n, ...)
 	return sys_call6(n, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
-struct real_fns real;
-
 static __thread int tls_resolving TLS_IE;
 
 static int fb_socket(int d, int t, int p) { return (int)sys_any(SYS_socket, d, t, p); }
@@ -173,6 +171,30 @@ const struct real_fns real_fallback = {
 	.getsockopt = fb_getsockopt,
 	.getaddrinfo = fb_getaddrinfo,
 	.getnameinfo = fb_getnameinfo,
+};
+
+/*
+ * The data path's members start as the raw-syscall fallbacks (the same
+ * calls, without libc's wrapper) until resolved, so REAL_DATA() needs no
+ * test on every read and write.  The others start NULL: REAL() resolves.
+ */
+struct real_fns real = {
+	.send = fb_send,
+	.sendto = fb_sendto,
+	.sendmmsg = fb_sendmmsg,
+	.recv = fb_recv,
+	.recvfrom = fb_recvfrom,
+	.recvmmsg = fb_recvmmsg,
+	.read = fb_read,
+	.write = fb_write,
+	.readv = fb_readv,
+	.writev = fb_writev,
+	.sendfile = fb_sendfile,
+	.sendfile64 = fb_sendfile,
+	.splice = fb_splice,
+	.__read_chk = fb_read_chk,
+	.__recv_chk = fb_recv_chk,
+	.__recvfrom_chk = fb_recvfrom_chk,
 };
 
 /* ours: our own wrapper's address, or NULL where C forbids taking it. */

@@ -101,4 +101,11 @@ void real_resolve(void);
 #define REAL(fn) (__builtin_expect(real.fn != NULL, 1) ? real.fn :		\
 		  (real_resolve(), real.fn ? real.fn : real_fallback.fn))
 
+/*
+ * REAL_DATA(fn): the same for the data path (send ... splice), whose
+ * members are never NULL: the raw-syscall fallback serves until resolved.
+ * Saves the test on every data call.
+ */
+#define REAL_DATA(fn) (real.fn)
+
 #endif

@@ -16,8 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+
+/* What sockstats_tick() counts. */
 #if defined(__x86_64__)
-#include <cpuid.h>
+#define TICK_CLOCK	ST_SS_CLOCK_TSC
+#else
+#define TICK_CLOCK	ST_SS_CLOCK_MONO
 #endif
 
 /* Slots kept in the file (64 bytes each): 1 MiB.  More sockets at once are counted in memory. */
@@ -26,7 +30,6 @@
 
 struct st_sockstat *sockstats_slots;
 unsigned sockstats_opts = ST_OPT_TCP_INFO;
-int sockstats_use_tsc;
 
 static struct st_sockstats_head *region;	/* head, then the slots */
 static size_t region_len;
@@ -36,21 +39,6 @@ static uint32_t slot_flags = ST_SS_FRESH;	/* a new slot's flags */
 static uint64_t round_page(uint64_t n)
 {
 	return (n + PAGE - 1) & ~(uint64_t)(PAGE - 1);
-}
-
-/* An invariant TSC ticks at one rate in every state and on every core. */
-static int tsc_invariant(void)
-{
-#if defined(__x86_64__)
-	unsigned a, b, c, d;
-
-	if (!__get_cpuid(0x80000000u, &a, &b, &c, &d) || a < 0x80000007u)
-		return 0;
-	__get_cpuid(0x80000007u, &a, &b, &c, &d);
-	return (d >> 8) & 1;
-#else
-	return 0;
-#endif
 }
 
 /* "events" / "0" style switches; anything else keeps the default. */
@@ -64,7 +52,6 @@ void sockstats_configure(void)
 	if (tcp && !strcmp(tcp, "0"))
 		sockstats_opts &= ~ST_OPT_TCP_INFO;
 	slot_flags = ST_SS_FRESH | (sockstats_opts & ST_OPT_DATA_EVENTS ? ST_SS_EVENTS : 0);
-	sockstats_use_tsc = tsc_invariant();
 }
 
 int sockstats_reserve(uint32_t capacity)
@@ -122,7 +109,7 @@ int sockstats_attach(int fd, struct st_file_header *h, uint64_t offset, int inhe
 			e = &h->ext[i];
 	if (!e)
 		return -ENOSPC;
-	head->clock = sockstats_use_tsc ? ST_SS_CLOCK_TSC : ST_SS_CLOCK_MONO;
+	head->clock = TICK_CLOCK;
 	head->head_size = sizeof(*head);
 	head->anchor_tick = sockstats_tick();
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -183,7 +170,7 @@ static uint64_t tick_ns(uint64_t tick, uint64_t now_tick, uint64_t now_ns)
 {
 	uint64_t t0 = region->anchor_tick, n0 = region->anchor_ns;
 
-	if (!sockstats_use_tsc || !tick)
+	if (TICK_CLOCK != ST_SS_CLOCK_TSC || !tick)
 		return tick;
 	if (now_tick <= t0 || tick < t0 || now_ns <= n0)
 		return now_ns;

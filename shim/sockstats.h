@@ -25,29 +25,48 @@ extern struct st_sockstat *sockstats_slots;
 /* ST_OPT_DATA_EVENTS | ST_OPT_TCP_INFO, from the environment (sockstats_configure). */
 extern unsigned sockstats_opts;
 
-/* Ticks from the time-stamp counter (non-zero when it is invariant). */
-extern int sockstats_use_tsc;
-
 /*
- * The activity clock: the TSC where it is invariant (one instruction, no
- * vDSO call on the data path), else the coarse monotonic clock.
+ * The activity clock: on x86-64 the time-stamp counter (one instruction,
+ * no vDSO call on the data path), elsewhere the coarse monotonic clock.
  */
 static inline uint64_t sockstats_tick(void)
 {
 #if defined(__x86_64__)
-	if (likely(sockstats_use_tsc)) {
-		uint32_t lo, hi;
+	/*
+	 * Unconditional: a test of sockstats_use_tsc costs the data path 3
+	 * instructions.  Without an invariant TSC the ticks still count, at a
+	 * rate that may drift; the file says which (ST_SS_CLOCK_*).
+	 */
+	uint32_t lo, hi;
 
-		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-		return (uint64_t)hi << 32 | lo;
-	}
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+#else
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 #endif
-	{
-		struct timespec ts;
+}
 
-		clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-		return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	}
+/*
+ * Stamp the slot's last activity.  On x86-64 the counter's two halves are
+ * stored as they come (2 instructions, not 4 to join them first): a
+ * reader racing the store at the moment the low half wraps (every 2^32
+ * ticks, about a second) may see the old high half; readers here are the
+ * final close, after the calls, and the viewer, after the process.
+ */
+static inline void sockstats_stamp(struct st_sockstat *s)
+{
+#if defined(__x86_64__)
+	uint32_t lo, hi, *half = (uint32_t *)&s->last_tick;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	__atomic_store_n(&half[1], hi, __ATOMIC_RELAXED);
+	__atomic_store_n(&half[0], lo, __ATOMIC_RELAXED);
+#else
+	__atomic_store_n(&s->last_tick, sockstats_tick(), __ATOMIC_RELAXED);
+#endif
 }
 
 /* The slot of the socket an fd-table entry word names. */

@@ -116,32 +116,26 @@ static void received(int sockfd, struct msghdr *msg, int flags, ssize_t ret)
 	}
 }
 
-/* The data call a sendmsg/recvmsg was; its iovec only when the call succeeded (valid then). */
-static struct data_call msg_call(enum st_op op, enum data_dir dir, const struct msghdr *msg,
-				 int flags, ssize_t ret)
+/* A sendmsg/recvmsg's bytes (data.h); its iovec is read only when the call succeeded (valid then). */
+static inline __attribute__((always_inline)) ssize_t
+msg_done(enum st_op op, enum data_dir dir, int fd, const struct msghdr *msg, int flags, ssize_t ret)
 {
-	struct data_call c = { .op = op, .dir = dir, .flags = flags, .fd2 = -1 };
-
-	if (ret >= 0 && msg) {
-		c.iov = msg->msg_iov;
-		c.iovcnt = (int)msg->msg_iovlen;
-	}
-	return c;
+	return data_done_iov(DATA_CALL(op, dir, flags), flags, ret >= 0 ? msg->msg_iovlen : 0,
+			     ret >= 0 ? msg->msg_iov : NULL, fd, ret);
 }
 
 EXPORT ssize_t sendmsg(int sockfd, const struct msghdr *msg, int flags)
 {
 	ssize_t ret = REAL(sendmsg)(sockfd, msg, flags);
-	struct data_call c = msg_call(ST_OP_SENDMSG, DATA_SENT, msg, flags, ret);
 	int err;
 
 	if (likely(ret < 0 || !msg || !msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr)))
-		return data_done(&c, sockfd, ret);
+		return msg_done(ST_OP_SENDMSG, DATA_SENT, sockfd, msg, flags, ret);
 	err = errno;
 	if (trace_enter())
 		sent(sockfd, msg, ret);
 	errno = err;
-	return data_done(&c, sockfd, ret);
+	return msg_done(ST_OP_SENDMSG, DATA_SENT, sockfd, msg, flags, ret);
 }
 
 /*
@@ -164,14 +158,13 @@ static void discarded(int sockfd, ssize_t ret)
 EXPORT ssize_t recvmsg(int sockfd, struct msghdr *msg, int flags)
 {
 	ssize_t ret = REAL(recvmsg)(sockfd, msg, flags);
-	struct data_call c = msg_call(ST_OP_RECVMSG, DATA_RECEIVED, msg, flags, ret);
 	int err, ctrunc;
 
 	if (likely(ret < 0))
-		return data_done(&c, sockfd, ret);
+		return msg_done(ST_OP_RECVMSG, DATA_RECEIVED, sockfd, msg, flags, ret);
 	ctrunc = msg->msg_flags & MSG_CTRUNC;
 	if (likely(!ctrunc && (!msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))))
-		return data_done(&c, sockfd, ret);
+		return msg_done(ST_OP_RECVMSG, DATA_RECEIVED, sockfd, msg, flags, ret);
 	err = errno;
 	if (trace_enter()) {
 		if (msg->msg_control && msg->msg_controllen >= sizeof(struct cmsghdr))
@@ -180,5 +173,5 @@ EXPORT ssize_t recvmsg(int sockfd, struct msghdr *msg, int flags)
 			discarded(sockfd, ret);
 	}
 	errno = err;
-	return data_done(&c, sockfd, ret);
+	return msg_done(ST_OP_RECVMSG, DATA_RECEIVED, sockfd, msg, flags, ret);
 }
