@@ -17,7 +17,7 @@
 
 /* Longest host and service kept (the record has 152 bytes for everything). */
 #define HOST_KEEP	80u
-#define SERV_KEEP	24u
+#define SERV_KEEP	32u
 
 /* Append s (NULL: "") cut to keep bytes, NUL-terminated; returns 1 when cut. */
 static int put_str(char *buf, size_t *n, const char *s, size_t keep)

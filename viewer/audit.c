@@ -101,7 +101,7 @@ static void released_str(const struct model *m, const struct conn *c, char *out,
 }
 
 /* Was the connection finally released by a close-family call (not exit or kill)? */
-static int released_by_call(const struct conn *c)
+int released_by_call(const struct conn *c)
 {
 	if (!c->released_ns)
 		return 0;

@@ -21,26 +21,26 @@ static double rel(const struct model *m, uint64_t t)
 
 static int close_wait(struct model *m, const struct conn *c, const char *desc)
 {
+	int fd = c->nfds ? c->fds[0] : -1;
 	uint64_t held;
 
-	if (!c->eof_ns || (c->released_ns && c->released_ns >= c->eof_ns &&
-			   c->released_ns - c->eof_ns < CLOSE_WAIT_SLACK_NS))
+	if (!c->eof_ns || (c->released_ns && c->released_ns < c->eof_ns))
 		return 0;
-	if (c->released_ns && c->released_ns < c->eof_ns)
-		return 0;
-	if (c->released_ns) {
+	if (c->released_ns && released_by_call(c)) {
 		held = c->released_ns - c->eof_ns;
-		return add_finding(m, "close-wait", SEV_WARNING, c->eof_pid, c->nfds ? c->fds[0] : -1, c->inode, c->eof_ns,
+		if (held < CLOSE_WAIT_SLACK_NS)
+			return 0;
+		return add_finding(m, "close-wait", SEV_WARNING, c->eof_pid, fd, c->inode, c->eof_ns,
 			"the peer of %s closed its side at %+.6f s (pid %d read EOF), but the socket stayed "
 			"open %.6f s more, in CLOSE_WAIT, until %+.6f s: the peer cannot finish closing "
 			"and the fd and its buffers are held. Close a socket once read() returns 0.",
 			desc, rel(m, c->eof_ns), c->eof_pid, (double)held / 1e9, rel(m, c->released_ns));
 	}
-	return add_finding(m, "close-wait", SEV_WARNING, c->eof_pid, c->nfds ? c->fds[0] : -1, c->inode, c->eof_ns,
+	return add_finding(m, "close-wait", SEV_WARNING, c->eof_pid, fd, c->inode, c->eof_ns,
 		"the peer of %s closed its side at %+.6f s (pid %d read EOF), but the socket was never "
-		"closed: it stayed in CLOSE_WAIT until its process ended. Close a socket once read() "
-		"returns 0; CLOSE_WAIT sockets piling up are this leak.",
-		desc, rel(m, c->eof_ns), c->eof_pid);
+		"closed: it stayed in CLOSE_WAIT %s. Close a socket once read() returns 0; CLOSE_WAIT "
+		"sockets piling up are this leak.", desc, rel(m, c->eof_ns), c->eof_pid,
+		c->released_ns ? "until its process ended" : "to the end of the trace");
 }
 
 static int after_peer_close(struct model *m, const struct conn *c, const struct st_record *r,
@@ -72,6 +72,9 @@ int audit_data(struct model *m)
 		conn_desc(c, desc, sizeof(desc));
 		if (close_wait(m, c, desc))
 			return -1;
+		/* A socket never connected has no peer to have closed (its EPIPE is its own state). */
+		if (c->role == ROLE_UNCONNECTED || c->role == ROLE_LISTENER)
+			continue;
 		for (size_t k = 0; k < c->nevs; k++) {
 			const struct st_record *r = c->evs[k].r;
 

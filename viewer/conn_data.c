@@ -17,6 +17,9 @@
 
 #include "model.h"
 
+/* The kernel's number for CLOSE_WAIT in tcp_info.tcpi_state (include/net/tcp_states.h). */
+#define KERNEL_TCP_CLOSE_WAIT	8
+
 int ev_value_get(const struct st_record *r, unsigned kind, void *out, size_t len)
 {
 	size_t off = 0;
@@ -212,6 +215,7 @@ static const char *tcp_next(const struct conn *c, const struct ev *e, const char
 			    const char **note)
 {
 	const struct st_record *r = e->r;
+	struct st_tcp_snapshot tcp;
 	int shut_wr = r->op == ST_OP_SHUTDOWN && r->ret == 0 && (r->arg[0] == SHUT_WR || r->arg[0] == SHUT_RDWR);
 
 	*note = NULL;
@@ -265,6 +269,11 @@ static const char *tcp_next(const struct conn *c, const struct ev *e, const char
 		if (c->linger0) {
 			*note = "RST sent: SO_LINGER {1, 0}";
 			return "CLOSED";
+		}
+		if (!strcmp(st, "ESTABLISHED") && (ev_value_get(r, ST_ADDR_TCPINFO, &tcp, sizeof(tcp)) &&
+						   tcp.state == KERNEL_TCP_CLOSE_WAIT)) {
+			*note = "the peer had closed first (TCP_INFO: CLOSE_WAIT); the peer keeps TIME_WAIT";
+			return "LAST_ACK";
 		}
 		if (!strcmp(st, "ESTABLISHED")) {
 			*note = "FIN sent; TIME_WAIT expected on this side";

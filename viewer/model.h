@@ -216,6 +216,7 @@ int add_finding(struct model *m, const char *kind, enum severity sev, int pid, i
 		uint64_t inode, uint64_t t, const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));
 void conn_desc(const struct conn *c, char *out, size_t n);
+int released_by_call(const struct conn *c);
 
 /*
  * conn_data.c: bytes, activity, EOF, connect latency, TCP_INFO and the
