@@ -8,7 +8,8 @@
  *   SOCKTRACE_RING_MB  ring size per process in MiB (default 4, 1..4096)
  *   SOCKTRACE_LOG      where to say why tracing is off ("stderr" or a path)
  *   SOCKTRACE_DATA     "events": a record per data call (default: counters only)
- *   SOCKTRACE_TCP_INFO "0": no TCP_INFO snapshot at the final close
+ *   SOCKTRACE_TCP_INFO TCP_INFO at the final close: "0" never, "1" always,
+ *                      default when the connection is over 1 ms old
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -41,7 +41,17 @@ static uint64_t round_page(uint64_t n)
 	return (n + PAGE - 1) & ~(uint64_t)(PAGE - 1);
 }
 
-/* "events" / "0" style switches; anything else keeps the default. */
+/*
+ * TCP_INFO at a final close costs one getsockopt, about 0.35 us here: 2%
+ * of a loopback connection that lives 20 us, nothing for one that lives
+ * a millisecond.  By default ("auto") only connections whose first data
+ * call is at least this old get one; SOCKTRACE_TCP_INFO=1: every one, 0: none.
+ */
+#define TCP_INFO_MIN_AGE_NS	1000000ull
+enum tcp_info_mode { TCP_INFO_OFF, TCP_INFO_ALWAYS, TCP_INFO_AUTO };
+static enum tcp_info_mode tcp_info_mode = TCP_INFO_AUTO;
+
+/* "events", "0", "1" switches; anything else keeps the default. */
 void sockstats_configure(void)
 {
 	const char *data = getenv("SOCKTRACE_DATA");
@@ -50,6 +60,10 @@ void sockstats_configure(void)
 	if (data && !strcmp(data, "events"))
 		sockstats_opts |= ST_OPT_DATA_EVENTS;
 	if (tcp && !strcmp(tcp, "0"))
+		tcp_info_mode = TCP_INFO_OFF;
+	else if (tcp && !strcmp(tcp, "1"))
+		tcp_info_mode = TCP_INFO_ALWAYS;
+	if (tcp_info_mode == TCP_INFO_OFF)
 		sockstats_opts &= ~ST_OPT_TCP_INFO;
 	slot_flags = ST_SS_FRESH | (sockstats_opts & ST_OPT_DATA_EVENTS ? ST_SS_EVENTS : 0);
 }
@@ -120,6 +134,7 @@ int sockstats_attach(int fd, struct st_file_header *h, uint64_t offset, int inhe
 	p = mmap(region, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, (off_t)offset);
 	if (p == MAP_FAILED)
 		return -errno;
+	madvise(region, len, MADV_RANDOM);	/* as the trace file's own mapping: no readahead */
 	e->kind = ST_EXT_SOCKSTATS;
 	e->entry_size = sizeof(struct st_sockstat);
 	e->offset = offset;
@@ -198,4 +213,20 @@ void sockstats_mark_end(uint64_t now_ns)
 		return;
 	region->end_tick = sockstats_tick();
 	region->end_ns = now_ns;
+}
+
+int sockstats_want_tcp_info(uint32_t idx)
+{
+	const struct st_sockstat *s = &sockstats_slots[idx];
+	struct timespec now;
+	uint64_t first;
+
+	if (tcp_info_mode != TCP_INFO_AUTO)
+		return tcp_info_mode == TCP_INFO_ALWAYS;
+	first = s->first_ns;
+	if (!first)
+		return 0;	/* no data moved: nothing to say about rtt or retransmits */
+	/* The coarse clock (a few ns, ms resolution) lags the precise one: later means older. */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec > first + TCP_INFO_MIN_AGE_NS;
 }

@@ -114,6 +114,13 @@ void sockstats_free(uint32_t idx);
  */
 int sockstats_totals(uint32_t idx, uint64_t now_ns, struct st_data_totals *out);
 
+/*
+ * Is a TCP_INFO snapshot wanted at the final close of socket object idx
+ * (SOCKTRACE_TCP_INFO: 0 never, 1 always, default: when its first data
+ * call is over a millisecond old, so the call costs it little)?
+ */
+int sockstats_want_tcp_info(uint32_t idx);
+
 /* At exit: a second clock anchor, so a reader can convert ticks exactly. */
 void sockstats_mark_end(uint64_t now_ns);
 

@@ -161,6 +161,13 @@ int tracefile_open(const struct tracefile_cfg *cfg, enum st_origin origin, pid_t
 		rc = errno;
 		goto fail;
 	}
+	/*
+	 * No readahead: the first write fault would otherwise read (zero) a
+	 * large part of the fresh file in one go, which made each fork child
+	 * pay for its whole ring at start (1.5 ms for 4 MiB on ext4).  Pages
+	 * are faulted as the ring reaches them, and pre-faulted ahead.
+	 */
+	madvise(h, len, MADV_RANDOM);
 	/* Sections after the ring, each set up by its own owner (while fd is open). */
 	*why = "tracing off: mapping the socket counters";
 	rc = sockstats_attach(fd, h, ring_end, origin == ST_ORIGIN_FORK);
@@ -170,13 +177,6 @@ int tracefile_open(const struct tracefile_cfg *cfg, enum st_origin origin, pid_t
 		goto fail;
 	}
 	REAL(close)(fd);
-	/*
-	 * No readahead: the first write fault would otherwise read (zero) a
-	 * large part of the fresh file in one go, which made each fork child
-	 * pay for its whole ring at start (1.5 ms for 4 MiB on ext4).  Pages
-	 * are faulted as the ring reaches them, and pre-faulted ahead.
-	 */
-	madvise(h, len, MADV_RANDOM);
 
 	memcpy(h->magic, ST_MAGIC, sizeof(h->magic));
 	h->header_size = ST_HEADER_SIZE;

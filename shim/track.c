@@ -181,7 +181,7 @@ int track_tcp_info(int fd, uint64_t word, struct st_tcp_snapshot *out)
 
 	if (!(sockstats_opts & ST_OPT_TCP_INFO) || !s->peered || s->type != SOCK_STREAM ||
 	    (s->domain != AF_INET && s->domain != AF_INET6) ||
-	    __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) != 1)
+	    __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) != 1 || !sockstats_want_tcp_info(fde_idx(word)))
 		return 0;
 	memset(&ti, 0, sizeof(ti));
 	/* Raw: errno untouched, and no wrapper of ours in between. */

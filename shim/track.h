@@ -59,8 +59,9 @@ int64_t track_unread(int fd, uint64_t word);
 
 /*
  * A TCP_INFO snapshot of the connected TCP socket of word into out, when
- * closing fd will drop this process's last reference to it and snapshots
- * are on (ST_OPT_TCP_INFO): one getsockopt.  Returns 0 when not taken.
+ * closing fd will drop this process's last reference to it and a snapshot
+ * is wanted (sockstats_want_tcp_info): one getsockopt.  Returns 0 when not
+ * taken.
  * errno is kept.
  */
 int track_tcp_info(int fd, uint64_t word, struct st_tcp_snapshot *out);
