@@ -132,6 +132,8 @@ ssize_t data_slow(uint64_t call, size_t want, const struct iovec *iov, int fd, u
 		if (!s->last_tick)
 			s->last_tick = tick;
 		__atomic_fetch_and(&s->flags, ~ST_SS_FRESH, __ATOMIC_RELEASE);
+		if (flags == ST_SS_FRESH && ret > 0)
+			goto out;	/* a first call that moved bytes: nothing to record */
 	}
 	if (!trace_enter())
 		goto out;

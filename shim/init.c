@@ -9,7 +9,7 @@
  *   SOCKTRACE_LOG      where to say why tracing is off ("stderr" or a path)
  *   SOCKTRACE_DATA     "events": a record per data call (default: counters only)
  *   SOCKTRACE_TCP_INFO TCP_INFO at the final close: "0" never, "1" always,
- *                      default when the connection is over 1 ms old
+ *                      default when its first data call is 1 ms old or more
  */
 #define _GNU_SOURCE
 #include <errno.h>

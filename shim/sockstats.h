@@ -117,7 +117,7 @@ int sockstats_totals(uint32_t idx, uint64_t now_ns, struct st_data_totals *out);
 /*
  * Is a TCP_INFO snapshot wanted at the final close of socket object idx
  * (SOCKTRACE_TCP_INFO: 0 never, 1 always, default: when its first data
- * call is over a millisecond old, so the call costs it little)?
+ * call is 5 million TSC ticks old, 1 to 2.5 ms: the call costs it little)?
  */
 int sockstats_want_tcp_info(uint32_t idx);
 

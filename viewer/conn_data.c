@@ -69,8 +69,8 @@ static uint64_t slot_last_ns(const struct st_sockstats_head *h, const struct st_
 	}
 	if (s->last_tick < h->anchor_tick)
 		return s->first_ns;
-	return h->anchor_ns + (uint64_t)((unsigned __int128)(s->last_tick - h->anchor_tick) *
-					 (n1 - h->anchor_ns) / (t1 - h->anchor_tick));
+	return h->anchor_ns + (uint64_t)((double)(s->last_tick - h->anchor_tick) *
+					 (double)(n1 - h->anchor_ns) / (double)(t1 - h->anchor_tick));
 }
 
 /* The counters of sockets each file's process still held: its section. */
