@@ -74,7 +74,7 @@ $(B)/tests/progs/lib%.so: tests/progs/libs/%.c
 $(B)/tests/unit/%.t: tests/unit/%.c $(SHIM_SRC) $(VIEW_LIB_SRC) $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(BASE) -pthread -Ishim -Iviewer $< \
-		$(if $(filter viewer_%,$*),$(VIEW_LIB_SRC) $(VIEW_LIBS),shim/ring.c shim/fdtab.c) -o $@
+		$(if $(filter viewer_%,$*),$(VIEW_LIB_SRC) $(VIEW_LIBS),shim/ring.c shim/fdtab.c shim/sockstats.c) -o $@
 
 check-deps:
 	@test -f /usr/include/uthash.h || { echo "missing uthash.h: apt-get install uthash-dev" >&2; exit 1; }

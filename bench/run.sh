@@ -7,6 +7,9 @@
 #   fileclose  open()+close() of a regular file (the shim's close() fast path)
 #   forkserver fork-per-connection server: a fork, a child and its trace file
 #              per connection (wall time only: callgrind does not follow forks)
+#   bulk       1 GiB over loopback TCP in 16 KiB writes (wall time only)
+#   pingpong   write+read of 1 byte over a unix socketpair, one thread: the
+#              data path's per-call cost (callgrind; wall time for information)
 # - wall time: alternating native/shim runs, medians of ns/iteration
 # - churn under strace -f -e trace=network,close, for scale
 # - user instructions with valgrind --tool=callgrind, difference of two
@@ -27,6 +30,9 @@
 #   SOCK_N         sockclose iterations per wall-time run (default 200000)
 #   FILE_N         fileclose iterations per wall-time run (default 500000)
 #   FORK_N         forkserver iterations per wall-time run (default 500)
+#   BULK_N         bulk 16 KiB blocks per run (default 65536: 1 GiB); BULK_ROUNDS (default 5)
+#   PING_N         pingpong iterations per wall-time run (default 200000)
+#   CG_PING_N1/N2  pingpong callgrind iteration counts (default 20000/40000)
 #   STRACE_ROUNDS  churn rounds under strace (default 3);  STRACE_N iterations (default 2000)
 #   CG_CHURN_N1/N2, CG_SOCK_N1/N2, CG_FILE_N1/N2   callgrind iteration counts
 #                  (defaults 2000/4000, 10000/20000, 20000/40000)
@@ -69,6 +75,11 @@ CHURN_N=${CHURN_N:-$CHURN_N_DEFAULT}
 SOCK_N=${SOCK_N:-200000}
 FILE_N=${FILE_N:-500000}
 FORK_N=${FORK_N:-500}
+BULK_N=${BULK_N:-65536}
+BULK_ROUNDS=${BULK_ROUNDS:-5}
+PING_N=${PING_N:-200000}
+CG_PING_N1=${CG_PING_N1:-20000}
+CG_PING_N2=${CG_PING_N2:-40000}
 STRACE_ROUNDS=${STRACE_ROUNDS:-3}
 STRACE_N=${STRACE_N:-2000}
 CG_CHURN_N1=${CG_CHURN_N1:-2000}
@@ -84,6 +95,8 @@ TARGET_CHURN_PCT=3		# % added to the churn's wall time
 TARGET_FILE_CLOSE_INSTR=20	# user instructions added to close() of a regular file
 TARGET_SOCK_CALL_INSTR=250	# user instructions added per traced socket call
 TARGET_STACKS_CREATE_PCT=10	# % create-site stacks add to the churn (over stacks off)
+TARGET_BULK_PCT=2		# % added to the bulk transfer's wall time
+TARGET_DATA_CALL_INSTR=40	# user instructions added per data call (counted, no record)
 
 # Traced socket calls per iteration, by construction of each program:
 #   churn:     socket, connect, accept, shutdown, close, close (send/recv are not traced)
@@ -92,7 +105,12 @@ TARGET_STACKS_CREATE_PCT=10	# % create-site stacks add to the churn (over stacks
 # The callgrind section cross-checks these against the records the shim wrote.
 #   forkserver: parent socket, connect, accept, fork, close, close, waitpid;
 #              child forked, close x3, _exit  (12; the child's in its own file)
-declare -A CALLS=([churn]=6 [sockclose]=2 [fileclose]=0 [forkserver]=12)
+#   bulk, pingpong: none per iteration (data calls are counted, not recorded)
+declare -A CALLS=([churn]=6 [sockclose]=2 [fileclose]=0 [forkserver]=12 [bulk]=0 [pingpong]=0)
+# Data calls per iteration (the pingpong figure is per data call).
+declare -A DATA_CALLS=([pingpong]=2)
+# What one iteration is, for programs without traced socket calls.
+declare -A ITER_LABEL=([fileclose]="close()" [bulk]="16 KiB block" [pingpong]="write+read")
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/socktrace-bench.XXXXXX")
 # shellcheck disable=SC2317  # invoked by the trap
@@ -127,7 +145,7 @@ spread() {	# (max-min)/median in %, numbers on stdin
 }
 
 # ---------------------------------------------------------------- build
-PROGS=(churn sockclose fileclose forkserver)
+PROGS=(churn sockclose fileclose forkserver bulk pingpong)
 mkdir -p "$BUILD"
 build() {	# build NAME [extra flags]
 	local src="$HERE/$1.c" out="$BUILD/$1"
@@ -144,7 +162,9 @@ if ! command -v "$BENCH_CC" >/dev/null; then
 	say "bench: compiler '$BENCH_CC' not found" >&2
 	exit 2
 fi
-for p in "${PROGS[@]}"; do build "$p"; done
+for p in "${PROGS[@]}"; do
+	if [[ $p == bulk ]]; then build "$p" -pthread; else build "$p"; fi
+done
 build traceinfo -I"$ROOT/include"
 
 # ---------------------------------------------------------------- tools
@@ -239,18 +259,18 @@ say
 # Alternate native and shim runs, the order flipping every round (N S, S N,
 # N S, ...) so that a slow drift of the machine hits both sides alike; compare
 # medians.
-wall() {	# wall PROG N
-	local prog=$1 n=$2 r mode nat shim calls ratio pct per notrace=0 short=0
+wall() {	# wall PROG N [ROUNDS]
+	local prog=$1 n=$2 rounds=${3:-$ROUNDS} r mode nat shim calls ratio pct per notrace=0 short=0
 	local -a order
 	: >"$WORK/w.native"
 	: >"$WORK/w.shim"
-	say "$prog: $n iterations per run, $WARMUP warm-up + $ROUNDS round(s), alternating"
+	say "$prog: $n iterations per run, $WARMUP warm-up + $rounds round(s), alternating"
 	if [[ $prog == churn ]] && ((n > CHURN_N_MAX)); then
 		say "  WARNING: $n iterations exceed 80% of the $PORT_HALF ports of one parity in"
 		say "           ip_local_port_range ($PORT_LO-$PORT_HI): the kernel's ephemeral port"
 		say "           search will dominate the figures; lower CHURN_N."
 	fi
-	for ((r = 0; r < WARMUP + ROUNDS; r++)); do
+	for ((r = 0; r < WARMUP + rounds; r++)); do
 		if ((HAVE_SHIM == 0)); then order=(native)
 		elif ((r % 2 == 0)); then order=(native shim)
 		else order=(shim native); fi
@@ -285,13 +305,18 @@ wall() {	# wall PROG N
 	if ((calls > 0)); then
 		per=$(calc "printf \"%+.0f ns per traced call (%d per iteration)\", ($shim - $nat) / $calls, $calls")
 	else
-		per=$(calc "printf \"%+.1f ns per close()\", $shim - $nat")
+		per=$(calc "printf \"%+.1f ns per ${ITER_LABEL[$prog]:-iteration}\", $shim - $nat")
 	fi
 	if [[ $prog == churn ]]; then
 		say "  ratio ${ratio}x  added: ${pct}% (target <= ${TARGET_CHURN_PCT}%)  = $per"
 		local verdict
 		verdict=$(calc "v = (($shim - $nat) / $nat * 100 <= $TARGET_CHURN_PCT) ? \"PASS\" : \"FAIL\"; print v")
 		result wall_churn "churn wall time added by the shim" "${pct}%" "<= ${TARGET_CHURN_PCT}%" "$verdict"
+	elif [[ $prog == bulk ]]; then
+		say "  ratio ${ratio}x  added: ${pct}% (target <= ${TARGET_BULK_PCT}%)  = $per"
+		local verdict
+		verdict=$(calc "v = (($shim - $nat) / $nat * 100 <= $TARGET_BULK_PCT) ? \"PASS\" : \"FAIL\"; print v")
+		result wall_bulk "bulk 1 GiB transfer wall time added" "${pct}%" "<= ${TARGET_BULK_PCT}%" "$verdict"
 	else
 		say "  ratio ${ratio}x  added: ${pct}%  = $per"
 		result "wall_$prog" "$prog wall time, shim / native" "${ratio}x (${pct}%)" "-" INFO
@@ -317,6 +342,8 @@ if [[ ${SKIP_WALL:-0} != 1 ]]; then
 	wall sockclose "$SOCK_N"
 	wall fileclose "$FILE_N"
 	wall forkserver "$FORK_N"
+	wall bulk "$BULK_N" "$BULK_ROUNDS"
+	wall pingpong "$PING_N"
 fi
 
 # ---------------------------------------------------------------- strace
@@ -429,6 +456,9 @@ cg_prog() {	# cg_prog PROG N1 N2
 	if ((calls > 0)); then
 		per=$(calc "printf \"%.1f\", $added / $calls")
 		say "  added per traced socket call: $per instructions (target <= $TARGET_SOCK_CALL_INSTR)"
+	elif [[ -n ${DATA_CALLS[$prog]:-} ]]; then
+		per=$(calc "printf \"%.1f\", $added / ${DATA_CALLS[$prog]}")
+		say "  added per data call: $per instructions (${DATA_CALLS[$prog]} per iteration; target <= $TARGET_DATA_CALL_INSTR)"
 	else
 		per=$added
 	fi
@@ -439,13 +469,13 @@ if [[ ${SKIP_CALLGRIND:-0} != 1 ]]; then
 	say "== User instructions (valgrind --tool=callgrind, difference of two iteration counts) =="
 	if ((HAVE_VALGRIND == 0)); then
 		say "  skipped: valgrind not found"
-		for k in cg_fileclose cg_sockclose cg_churn; do
+		for k in cg_fileclose cg_sockclose cg_churn cg_pingpong; do
 			result "$k" "${k#cg_} instructions" "skipped" "" SKIP
 		done
 		say
 	else
 		for spec in "fileclose $CG_FILE_N1 $CG_FILE_N2" "sockclose $CG_SOCK_N1 $CG_SOCK_N2" \
-			    "churn $CG_CHURN_N1 $CG_CHURN_N2"; do
+			    "churn $CG_CHURN_N1 $CG_CHURN_N2" "pingpong $CG_PING_N1 $CG_PING_N2"; do
 			read -r prog n1 n2 <<<"$spec"
 			case $prog in
 			fileclose) label="close() of a regular file, instructions added"
@@ -454,6 +484,8 @@ if [[ ${SKIP_CALLGRIND:-0} != 1 ]]; then
 				   target=$TARGET_SOCK_CALL_INSTR ;;
 			churn)     label="churn, instructions added per traced call"
 				   target=$TARGET_SOCK_CALL_INSTR ;;
+			pingpong)  label="data call (write/read), instructions added"
+				   target=$TARGET_DATA_CALL_INSTR ;;
 			esac
 			CG_PER="" rc=0
 			cg_prog "$prog" "$n1" "$n2" || rc=$?

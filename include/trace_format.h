@@ -63,7 +63,7 @@ enum st_ext_kind {
 	ST_EXT_NONE = 0,
 	ST_EXT_STACKS = 1,	/* call-site stack table (struct st_stack_table) */
 	ST_EXT_MODULES = 2,	/* loaded objects (struct st_module_table) */
-	ST_EXT_SOCKSTATS = 3,	/* per-socket data counters */
+	ST_EXT_SOCKSTATS = 3,	/* per-socket data counters (struct st_sockstats_head + st_sockstat[]) */
 };
 
 struct st_ext {
@@ -137,6 +137,56 @@ struct st_module {
 	char path[ST_MODULE_PATH_MAX];	/* NUL-terminated; truncated names end in "..." */
 	uint8_t pad[512 - 4 - 4 - 5 * 8 - ST_BUILD_ID_MAX - ST_MODULE_PATH_MAX];
 };
+
+/*
+ * ST_EXT_SOCKSTATS: the data path's counters, one slot per socket the
+ * process holds (the shim's socket-pool index), kept up to date on every
+ * data call, so a killed process's counts survive in the file.  A slot with
+ * inode 0 is free: a socket's final close in this process writes its totals
+ * into the close record (an ST_ADDR_DATA entry) and frees the slot.  A fork
+ * child's file starts its inherited sockets' slots at zero (each process
+ * counts its own calls; a reader adds them up per inode), keeping their
+ * flags.  Sockets beyond the section's count are counted in memory only
+ * (their close records still carry the totals).
+ *
+ * Section layout: one st_sockstats_head, then count st_sockstat entries
+ * (the directory's entry_size is sizeof(struct st_sockstat)).
+ */
+enum st_sockstats_clock {
+	ST_SS_CLOCK_MONO = 0,	/* ticks are CLOCK_MONOTONIC ns */
+	ST_SS_CLOCK_TSC = 1,	/* ticks are the x86 time-stamp counter: convert with the anchors */
+};
+
+struct st_sockstats_head {
+	uint32_t clock;		/* enum st_sockstats_clock */
+	uint32_t head_size;	/* sizeof(struct st_sockstats_head): the slots start here */
+	uint64_t anchor_tick;	/* ticks taken with ... */
+	uint64_t anchor_ns;	/* ... this CLOCK_MONOTONIC reading, at set-up */
+	uint64_t end_tick;	/* the same pair at exit (0 = not exited): with the */
+	uint64_t end_ns;	/* set-up pair, the tick rate */
+	uint64_t reserved[3];
+};
+
+/* Slot flags. */
+#define ST_SS_FRESH		0x1u	/* no data call yet (first_ns not set) */
+#define ST_SS_EVENTS		0x2u	/* record every data call (SOCKTRACE_DATA=events) */
+#define ST_SS_CONNECTING	0x4u	/* a non-blocking connect is in progress */
+#define ST_SS_EOF		0x8u	/* a read saw the peer's FIN (the event is recorded) */
+
+struct st_sockstat {
+	uint64_t inode;		/* the socket counted here; 0 = free */
+	uint64_t bytes_sent;	/* bytes the data calls of this process sent */
+	uint64_t bytes_received; /* bytes taken off its receive queue (MSG_PEEK not counted) */
+	uint64_t first_ns;	/* CLOCK_MONOTONIC of its first data call; 0 = none */
+	uint64_t first_tick;	/* the clock's ticks at that call */
+	uint64_t last_tick;	/* ... and at its latest data call */
+	uint32_t flags;		/* ST_SS_* (atomic) */
+	uint32_t reserved;
+	uint64_t reserved2;
+};
+
+_Static_assert(sizeof(struct st_sockstats_head) == 64, "sockstats head size");
+_Static_assert(sizeof(struct st_sockstat) == 64, "sockstat size");
 
 /* What this image was configured to record (header opts). */
 #define ST_OPT_STACKS_CREATE	0x1u	/* stacks at calls that create a socket reference */
@@ -256,7 +306,46 @@ enum st_op {
 	ST_OP_EXECLE = 36,
 	ST_OP_FEXECVE = 37,
 	ST_OP_EXECVEAT = 38,
-	/* 39..69: the data path and name lookups. */
+	/*
+	 * 39..69: the data path and name lookups.  A data call is recorded
+	 * when it fails (other than EAGAIN/EWOULDBLOCK/EINTR), and every call
+	 * when SOCKTRACE_DATA=events (ST_OPT_DATA_EVENTS); the bytes are
+	 * counted in the ST_EXT_SOCKSTATS section either way.  Their records:
+	 * fd = the socket, fd2 = the other fd (sendfile, splice), arg[0] = the
+	 * length asked for (the message count for sendmmsg/recvmmsg), arg[1] =
+	 * the call's flags | ST_DATA_RECEIVED when bytes came from the socket.
+	 * sendmsg (23) and recvmsg (24) records of this kind have fd2 = -1 and
+	 * inode2 = 0 (the SCM_RIGHTS records name a carrier there).
+	 */
+	ST_OP_SEND = 39,
+	ST_OP_SENDTO = 40,
+	ST_OP_SENDMMSG = 41,
+	ST_OP_RECV = 42,
+	ST_OP_RECVFROM = 43,
+	ST_OP_RECVMMSG = 44,
+	ST_OP_READ = 45,
+	ST_OP_WRITE = 46,
+	ST_OP_READV = 47,
+	ST_OP_WRITEV = 48,
+	ST_OP_SENDFILE = 49,
+	ST_OP_SPLICE = 50,
+	/*
+	 * getsockopt(SO_ERROR) that reported an error with no connect pending:
+	 * arg[0] = level, arg[1] = optname, the value as an ST_ADDR_OPTVAL
+	 * entry.  (With a connect pending it completes it: ST_OP_CONNECTED.)
+	 */
+	ST_OP_GETSOCKOPT = 51,
+	/*
+	 * Name lookups, fd -1: ret = the EAI_* code (0 = found), err = errno
+	 * for EAI_SYSTEM, arg[0] = the call's duration in ns.  getaddrinfo:
+	 * arg[1] = the hints (ST_HINTS_*), an ST_ADDR_NAME entry (host,
+	 * service), one ST_ADDR_RESULT entry per distinct address found.
+	 * getnameinfo: arg[1] = flags, the address as ST_ADDR_ARG, the
+	 * names found as ST_ADDR_NAME.
+	 */
+	ST_OP_GETADDRINFO = 52,
+	ST_OP_GETNAMEINFO = 53,
+	/* 54..69: free for the data path. */
 	/* 70..79: reserved (dynamic loading); dlopen/dlclose update the
 	   module map (ST_EXT_MODULES) and write no record. */
 
@@ -271,6 +360,16 @@ enum st_op {
 	   ST_REC_CLOEXEC = the kernel closes it at exec, else it survives. */
 	ST_OP_EXEC_FD = 104,
 	/* 105..109: call sites and modules; 110..129: connection states and data. */
+	/* A read or recv returned 0 on a stream socket: the peer's FIN (first
+	   one per socket and process).  arg[0] = the op that saw it. */
+	ST_OP_PEER_EOF = 110,
+	/*
+	 * A non-blocking connect ended, as the app learned it: err = 0 when
+	 * connected, else why it failed (ret -1); arg[0] = the op that told
+	 * (getsockopt SO_ERROR, a data call, a second connect); arg[1] = the
+	 * SO_ERROR value when it was getsockopt.
+	 */
+	ST_OP_CONNECTED = 111,
 	ST_OP_MAX_KNOWN
 };
 
@@ -293,6 +392,10 @@ enum st_op {
 #define ST_ADDR_LOCAL	0x2u	/* getsockname after the call */
 #define ST_ADDR_PEER	0x4u	/* getpeername after the call, or accept's */
 #define ST_ADDR_OPTVAL	0x8u	/* not an address: a socket option's value (setsockopt) */
+#define ST_ADDR_RESULT	0x10u	/* an address getaddrinfo found */
+#define ST_ADDR_DATA	0x20u	/* not an address: struct st_data_totals (final close) */
+#define ST_ADDR_TCPINFO	0x40u	/* not an address: struct st_tcp_snapshot (final close) */
+#define ST_ADDR_NAME	0x80u	/* not an address: a lookup's names (ST_NAME_*, then the strings) */
 
 struct st_addr_hdr {
 	uint8_t kinds;		/* ST_ADDR_* mask */
@@ -300,6 +403,48 @@ struct st_addr_hdr {
 };
 
 #define ST_ADDRS_SIZE		152u
+
+/* arg[1] of a data-path record: bytes came from the socket. */
+#define ST_DATA_RECEIVED	(1ll << 32)
+
+/* getaddrinfo's hints in arg[1]: family | socktype << 16 | ai_flags << 32. */
+#define ST_HINTS(family, socktype, flags) \
+	((int64_t)((uint64_t)(uint16_t)(family) | (uint64_t)(uint16_t)(socktype) << 16 | \
+		   (uint64_t)(uint32_t)(flags) << 32))
+
+/*
+ * ST_ADDR_DATA: what this process's data calls moved on a socket, written
+ * into the record of its final close here (times CLOCK_MONOTONIC; 0 = no
+ * data call).
+ */
+struct st_data_totals {
+	uint64_t bytes_sent;
+	uint64_t bytes_received;
+	uint64_t first_ns;
+	uint64_t last_ns;
+};
+
+/* ST_ADDR_TCPINFO: getsockopt(TCP_INFO) just before the final close (ST_OPT_TCP_INFO). */
+struct st_tcp_snapshot {
+	uint8_t state;		/* the kernel's TCP_* state (1 = ESTABLISHED ... 8 = CLOSE_WAIT) */
+	uint8_t ca_state;
+	uint8_t retransmits;	/* unrecovered retransmits now */
+	uint8_t reserved;
+	uint32_t rtt_us;
+	uint32_t rttvar_us;
+	uint32_t total_retrans;
+	uint32_t lost;
+	uint32_t unacked;
+	uint64_t bytes_acked;	/* 0 on kernels before 4.1 */
+	uint64_t bytes_received;
+};
+
+/*
+ * ST_ADDR_NAME: one ST_NAME_* byte, then the host and the service, each
+ * NUL-terminated ("" when not given); cut to fit (ST_REC_ADDR_TRUNC).
+ */
+#define ST_NAME_HOST	0x1u	/* a host was given (getaddrinfo) or found (getnameinfo) */
+#define ST_NAME_SERVICE	0x2u	/* the same for the service */
 
 struct st_record {
 	uint64_t seq;		/* pos + 1 when committed (stored last, release); UINT64_MAX while owned */

@@ -126,6 +126,24 @@ static inline void ev_addr(struct st_record *r, unsigned kinds, const struct soc
 	}
 }
 
+/*
+ * Add a value entry (ST_ADDR_DATA, ST_ADDR_TCPINFO, ST_ADDR_OPTVAL...) of
+ * len bytes; ST_REC_ADDR_TRUNC when it does not fit.
+ */
+static inline void ev_value(struct st_record *r, unsigned kind, const void *v, size_t len)
+{
+	struct st_addr_hdr *h = (struct st_addr_hdr *)&r->addrs[r->addrs_len];
+
+	if (len > 255 || r->addrs_len + sizeof(*h) + len > ST_ADDRS_SIZE) {
+		r->flags |= ST_REC_ADDR_TRUNC;
+		return;
+	}
+	h->kinds = (uint8_t)kind;
+	h->len = (uint8_t)len;
+	memcpy(h + 1, v, len);
+	r->addrs_len = (uint16_t)(r->addrs_len + sizeof(*h) + len);
+}
+
 /* Add getsockname(fd) as ST_ADDR_LOCAL / getpeername(fd) as ST_ADDR_PEER. */
 void ev_sockname(struct st_record *r, int fd);
 void ev_peername(struct st_record *r, int fd);

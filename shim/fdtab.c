@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "fdtab.h"
 #include "shim.h"
+#include "sockstats.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -108,11 +109,26 @@ int sock_pool_init(uint32_t capacity)
 	void *p = mmap(0, (size_t)capacity * sizeof(struct sock), PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
+	int rc;
+
 	if (p == MAP_FAILED)
 		return -errno;
+	/* Every socket object has a data-counter slot: both or neither. */
+	rc = sockstats_reserve(capacity);
+	if (rc) {
+		munmap(p, (size_t)capacity * sizeof(struct sock));
+		return rc;
+	}
 	pool = p;
 	pool_cap = capacity;
 	return 0;
+}
+
+uint32_t sock_pool_used(void)
+{
+	uint32_t n = __atomic_load_n(&pool_used, __ATOMIC_ACQUIRE);
+
+	return n < pool_cap ? n : pool_cap;
 }
 
 struct sock *sock_get(uint32_t idx)
@@ -170,6 +186,7 @@ int64_t sock_new(uint64_t inode, int domain, int type)
 	s->peered = 0;
 	s->domain = (uint16_t)domain;
 	s->type = (uint16_t)type;
+	sockstats_reset((uint32_t)idx, inode);
 	__atomic_store_n(&s->inode, inode, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->refs, 1, __ATOMIC_RELEASE);
 	return idx;
@@ -208,6 +225,7 @@ int32_t sock_unref(uint32_t idx)
 	int32_t left = __atomic_sub_fetch(&pool[idx].refs, 1, __ATOMIC_ACQ_REL);
 
 	if (left == 0) {
+		sockstats_free(idx);
 		__atomic_store_n(&pool[idx].inode, 0, __ATOMIC_RELAXED);
 		free_push(idx);
 	}

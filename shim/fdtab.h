@@ -207,8 +207,12 @@ int64_t sock_find(uint64_t inode);
 
 /*
  * Reserve the pool (capacity objects, address space only; pages are used as
- * objects are).  Returns 0 or a negative errno.
+ * objects are) and its data-counter slots (sockstats.h).  Returns 0 or a
+ * negative errno.
  */
 int sock_pool_init(uint32_t capacity);
+
+/* One more than the highest object index ever handed out. */
+uint32_t sock_pool_used(void);
 
 #endif

@@ -10,6 +10,9 @@
  *   SOCKTRACE_STACKS   call-site stacks: 0, create (default) or all
  *   SOCKTRACE_STACK_DEPTH  frames kept per stack (default 16, 1..64)
  *   SOCKTRACE_STACK_TABLE  distinct stacks per process (default 4096)
+ *   SOCKTRACE_DATA     "events": a record per data call (default: counters only)
+ *   SOCKTRACE_TCP_INFO TCP_INFO at the final close: "0" never, "1" always,
+ *                      default when its first data call is 1 ms old or more
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +33,7 @@
 #include "sbuf.h"
 #include "shim.h"
 #include "stacks.h"
+#include "sockstats.h"
 #include "tracefile.h"
 
 #define RING_MB_DEFAULT	4u
@@ -133,6 +137,7 @@ static void on_fork_child(void)
 	rc = tracefile_open(&cfg, ST_ORIGIN_FORK, parent, old, &why);
 	munmap(old, old_len);
 	if (rc) {
+		sockstats_detach();	/* the counters must not go on into the parent's file */
 		shim_log(why, cfg.dir, -rc);
 		return;
 	}
@@ -153,6 +158,7 @@ void shim_ensure_init(void)
 	shim_log_setup();
 	config_ring();
 	stacks_config();
+	sockstats_configure();
 	rc = config_dir();
 	why = "tracing off: the trace directory name";
 	if (!rc) {

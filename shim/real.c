@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <sys/syscall.h>
 
@@ -30,8 +31,6 @@ static long sys_any(long n, ...)
 	va_end(ap);
 	return sys_call6(n, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
-
-struct real_fns real;
 
 static __thread int tls_resolving TLS_IE;
 
@@ -74,9 +73,28 @@ static pid_t fb_waitpid(pid_t p, int *st, int o) { return fb_wait4(p, st, o, NUL
 static pid_t fb_wait3(int *st, int o, struct rusage *ru) { return fb_wait4(-1, st, o, ru); }
 static int fb_waitid(idtype_t t, id_t id, siginfo_t *in, int o) { return (int)sys_any(SYS_waitid, t, id, in, o, NULL); }
 
+static ssize_t fb_send(int fd, const void *b, size_t n, int f) { return sys_any(SYS_sendto, fd, b, n, f, NULL, 0); }
+static ssize_t fb_sendto(int fd, const void *b, size_t n, int f, const struct sockaddr *a, socklen_t l) { return sys_any(SYS_sendto, fd, b, n, f, a, l); }
+static int fb_sendmmsg(int fd, struct mmsghdr *v, unsigned n, int f) { return (int)sys_any(SYS_sendmmsg, fd, v, n, f); }
+static ssize_t fb_recv(int fd, void *b, size_t n, int f) { return sys_any(SYS_recvfrom, fd, b, n, f, NULL, NULL); }
+static ssize_t fb_recvfrom(int fd, void *b, size_t n, int f, struct sockaddr *a, socklen_t *l) { return sys_any(SYS_recvfrom, fd, b, n, f, a, l); }
+static int fb_recvmmsg(int fd, struct mmsghdr *v, unsigned n, int f, struct timespec *t) { return (int)sys_any(SYS_recvmmsg, fd, v, n, f, t); }
+static ssize_t fb_read(int fd, void *b, size_t n) { return sys_any(SYS_read, fd, b, n); }
+static ssize_t fb_write(int fd, const void *b, size_t n) { return sys_any(SYS_write, fd, b, n); }
+static ssize_t fb_readv(int fd, const struct iovec *v, int n) { return sys_any(SYS_readv, fd, v, n); }
+static ssize_t fb_writev(int fd, const struct iovec *v, int n) { return sys_any(SYS_writev, fd, v, n); }
+static ssize_t fb_sendfile(int o, int i, off_t *off, size_t n) { return sys_any(SYS_sendfile, o, i, off, n); }
+static ssize_t fb_splice(int i, off_t *oi, int o, off_t *oo, size_t n, unsigned f) { return sys_any(SYS_splice, i, oi, o, oo, n, f); }
+static ssize_t fb_read_chk(int fd, void *b, size_t n, size_t cap) { (void)cap; return fb_read(fd, b, n); }
+static ssize_t fb_recv_chk(int fd, void *b, size_t n, size_t cap, int f) { (void)cap; return fb_recv(fd, b, n, f); }
+static ssize_t fb_recvfrom_chk(int fd, void *b, size_t n, size_t cap, int f, struct sockaddr *a, socklen_t *l) { (void)cap; return fb_recvfrom(fd, b, n, f, a, l); }
+static int fb_getsockopt(int fd, int l, int o, void *v, socklen_t *n) { return (int)sys_any(SYS_getsockopt, fd, l, o, v, n); }
+
 /* Library-only functions: dlsym always finds them in libc; this is never reached. */
 static int fb_fclose(FILE *fp) { (void)fp; errno = ENOSYS; return EOF; }
 static int fb_fcloseall(void) { errno = ENOSYS; return EOF; }
+static int fb_getaddrinfo(const char *h, const char *s, const struct addrinfo *hi, struct addrinfo **r) { (void)h; (void)s; (void)hi; (void)r; errno = ENOSYS; return EAI_SYSTEM; }
+static int fb_getnameinfo(const struct sockaddr *a, socklen_t l, char *h, socklen_t hl, char *s, socklen_t sl, int f) { (void)a; (void)l; (void)h; (void)hl; (void)s; (void)sl; (void)f; errno = ENOSYS; return EAI_SYSTEM; }
 
 /* fcntl's third argument is an int or a pointer; a long carries both. */
 static int fb_fcntl(int fd, int cmd, ...)
@@ -136,6 +154,49 @@ const struct real_fns real_fallback = {
 	.wait3 = fb_wait3,
 	.wait4 = fb_wait4,
 	.waitid = fb_waitid,
+	.send = fb_send,
+	.sendto = fb_sendto,
+	.sendmmsg = fb_sendmmsg,
+	.recv = fb_recv,
+	.recvfrom = fb_recvfrom,
+	.recvmmsg = fb_recvmmsg,
+	.read = fb_read,
+	.write = fb_write,
+	.readv = fb_readv,
+	.writev = fb_writev,
+	.sendfile = fb_sendfile,
+	.sendfile64 = fb_sendfile,
+	.splice = fb_splice,
+	.__read_chk = fb_read_chk,
+	.__recv_chk = fb_recv_chk,
+	.__recvfrom_chk = fb_recvfrom_chk,
+	.getsockopt = fb_getsockopt,
+	.getaddrinfo = fb_getaddrinfo,
+	.getnameinfo = fb_getnameinfo,
+};
+
+/*
+ * The data path's members start as the raw-syscall fallbacks (the same
+ * calls, without libc's wrapper) until resolved, so REAL_DATA() needs no
+ * test on every read and write.  The others start NULL: REAL() resolves.
+ */
+struct real_fns real = {
+	.send = fb_send,
+	.sendto = fb_sendto,
+	.sendmmsg = fb_sendmmsg,
+	.recv = fb_recv,
+	.recvfrom = fb_recvfrom,
+	.recvmmsg = fb_recvmmsg,
+	.read = fb_read,
+	.write = fb_write,
+	.readv = fb_readv,
+	.writev = fb_writev,
+	.sendfile = fb_sendfile,
+	.sendfile64 = fb_sendfile,
+	.splice = fb_splice,
+	.__read_chk = fb_read_chk,
+	.__recv_chk = fb_recv_chk,
+	.__recvfrom_chk = fb_recvfrom_chk,
 };
 
 /* ours: our own wrapper's address, or NULL where C forbids taking it. */
@@ -190,6 +251,25 @@ void real_resolve(void)
 	RESOLVE(wait3);
 	RESOLVE(wait4);
 	RESOLVE(waitid);
+	RESOLVE(send);
+	RESOLVE(sendto);
+	RESOLVE(sendmmsg);
+	RESOLVE(recv);
+	RESOLVE(recvfrom);
+	RESOLVE(recvmmsg);
+	RESOLVE(read);
+	RESOLVE(write);
+	RESOLVE(readv);
+	RESOLVE(writev);
+	RESOLVE(sendfile);
+	RESOLVE(sendfile64);
+	RESOLVE(splice);
+	RESOLVE(__read_chk);
+	RESOLVE(__recv_chk);
+	RESOLVE(__recvfrom_chk);
+	RESOLVE(getsockopt);
+	RESOLVE(getaddrinfo);
+	RESOLVE(getnameinfo);
 	tls_resolving = 0;
 	errno = saved;
 }

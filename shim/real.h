@@ -5,9 +5,12 @@
 #ifndef SOCKTRACE_REAL_H
 #define SOCKTRACE_REAL_H
 
+#include <netdb.h>
 #include <stdio.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,7 +53,33 @@ struct real_fns {
 	pid_t (*wait3)(int *, int, struct rusage *);
 	pid_t (*wait4)(pid_t, int *, int, struct rusage *);
 	int (*waitid)(idtype_t, id_t, siginfo_t *, int);
+	/* The data path and name lookups. */
+	ssize_t (*send)(int, const void *, size_t, int);
+	ssize_t (*sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+	int (*sendmmsg)(int, struct mmsghdr *, unsigned, int);
+	ssize_t (*recv)(int, void *, size_t, int);
+	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
+	int (*recvmmsg)(int, struct mmsghdr *, unsigned, int, struct timespec *);
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*readv)(int, const struct iovec *, int);
+	ssize_t (*writev)(int, const struct iovec *, int);
+	ssize_t (*sendfile)(int, int, off_t *, size_t);
+	ssize_t (*sendfile64)(int, int, off_t *, size_t);
+	ssize_t (*splice)(int, off_t *, int, off_t *, size_t, unsigned);
+	/* _FORTIFY_SOURCE builds call these instead of read, recv, recvfrom. */
+	ssize_t (*__read_chk)(int, void *, size_t, size_t);
+	ssize_t (*__recv_chk)(int, void *, size_t, size_t, int);
+	ssize_t (*__recvfrom_chk)(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
+	int (*getsockopt)(int, int, int, void *, socklen_t *);
+	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
+	int (*getnameinfo)(const struct sockaddr *, socklen_t, char *, socklen_t, char *, socklen_t, int);
 };
+
+/* Wrapped functions libc's headers declare only under _FORTIFY_SOURCE. */
+ssize_t __read_chk(int, void *, size_t, size_t);
+ssize_t __recv_chk(int, void *, size_t, size_t, int);
+ssize_t __recvfrom_chk(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
 
 /* Filled by real_resolve(); a NULL member means "not resolved yet". */
 extern struct real_fns real;
@@ -72,5 +101,12 @@ void real_resolve(void);
  */
 #define REAL(fn) (__builtin_expect(real.fn != NULL, 1) ? real.fn :		\
 		  (real_resolve(), real.fn ? real.fn : real_fallback.fn))
+
+/*
+ * REAL_DATA(fn): the same for the data path (send ... splice), whose
+ * members are never NULL: the raw-syscall fallback serves until resolved.
+ * Saves the test on every data call.
+ */
+#define REAL_DATA(fn) (real.fn)
 
 #endif

@@ -23,6 +23,7 @@
 #include "sbuf.h"
 #include "shim.h"
 #include "stacks.h"
+#include "sockstats.h"
 
 /* mkdir -p dir (absolute); 0 or a negative errno. */
 static int make_dirs(const char *dir)
@@ -119,7 +120,10 @@ static void ext_init(struct st_file_header *h, const struct st_ext *dir,
 {
 	char *base = (char *)h;
 
-	memcpy(h->ext, dir, sizeof(h->ext));
+	/* Only the entries placed here: other owners take the free ones. */
+	for (unsigned i = 0; i < ST_EXT_MAX; i++)
+		if (dir[i].size)
+			h->ext[i] = dir[i];
 	if (h->ext[0].size)
 		stacks_ext_init(h, &h->ext[0], base + h->ext[0].offset);
 	if (h->ext[1].size)
@@ -190,7 +194,8 @@ int tracefile_open(const struct tracefile_cfg *cfg, enum st_origin origin, pid_t
 		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 		exe[n < 0 ? 0 : n] = 0;
 	}
-	len = ext_plan(dir, ring_end);
+	/* The socket counters first, at a page boundary: sockstats maps them on their own. */
+	len = ext_plan(dir, ring_end + sockstats_section_bytes());
 	*why = "tracing off: creating the trace directory";
 	rc = make_dirs(cfg->dir);
 	if (rc)
@@ -209,7 +214,6 @@ int tracefile_open(const struct tracefile_cfg *cfg, enum st_origin origin, pid_t
 		rc = errno;
 		goto fail;
 	}
-	REAL(close)(fd);
 	/*
 	 * No readahead: the first write fault would otherwise read (zero) a
 	 * large part of the fresh file in one go, which made each fork child
@@ -217,6 +221,16 @@ int tracefile_open(const struct tracefile_cfg *cfg, enum st_origin origin, pid_t
 	 * are faulted as the ring reaches them, and pre-faulted ahead.
 	 */
 	madvise(h, len, MADV_RANDOM);
+	/* Sections after the ring, each set up by its own owner (while fd is open). */
+	ext_init(h, dir, from);
+	*why = "tracing off: mapping the socket counters";
+	rc = sockstats_attach(fd, h, ring_end, origin == ST_ORIGIN_FORK);
+	if (rc) {
+		munmap(h, len);
+		rc = -rc;
+		goto fail;
+	}
+	REAL(close)(fd);
 
 	memcpy(h->magic, ST_MAGIC, sizeof(h->magic));
 	h->header_size = ST_HEADER_SIZE;
@@ -239,10 +253,9 @@ int tracefile_open(const struct tracefile_cfg *cfg, enum st_origin origin, pid_t
 		fill_identity(h);
 	}
 	if (len > ring_end) {
-		h->ext_offset = h->ext[0].size ? dir[0].offset : ring_end;
-		h->ext_size = len - h->ext_offset;
+		h->ext_offset = ring_end;
+		h->ext_size = len - ring_end;
 	}
-	ext_init(h, dir, from);
 	/* The version last: a reader never trusts a half-written header. */
 	__atomic_store_n(&h->version, ST_FORMAT_VERSION, __ATOMIC_RELEASE);
 

@@ -6,6 +6,9 @@
 #include "track.h"
 
 #include <errno.h>
+#include <linux/tcp.h>	/* the kernel's tcp_info: glibc's lacks the byte counts */
+#include <netinet/in.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
@@ -13,6 +16,7 @@
 
 #include "event.h"
 #include "fdtab.h"
+#include "sockstats.h"
 #include "sys.h"
 
 uint64_t fd_inode(int fd)
@@ -137,9 +141,14 @@ void track_copy(struct st_record *r, uint64_t word, int newfd, int cloexec)
 void track_drop(struct st_record *r, uint64_t word)
 {
 	uint32_t idx = fde_idx(word);
+	struct st_data_totals tot;
+	/* Read before the unref: the last one frees the slot for the next socket. */
+	int moved = sockstats_totals(idx, r->t_ns, &tot);
 
 	fill_identity(r, idx);
 	r->refs = sock_unref(idx);
+	if (r->refs == 0 && moved)
+		ev_value(r, ST_ADDR_DATA, &tot, sizeof(tot));
 }
 
 void track_forget_stale(int newfd)
@@ -163,6 +172,34 @@ int64_t track_unread(int fd, uint64_t word)
 	if (sys_raw(SYS_ioctl, fd, FIONREAD, &n) != 0)
 		return -1;
 	return n;
+}
+
+int track_tcp_info(int fd, uint64_t word, struct st_tcp_snapshot *out)
+{
+	struct sock *s = sock_get(fde_idx(word));
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (!(sockstats_opts & ST_OPT_TCP_INFO) || !s->peered || s->type != SOCK_STREAM ||
+	    (s->domain != AF_INET && s->domain != AF_INET6) ||
+	    __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) != 1 || !sockstats_want_tcp_info(fde_idx(word)))
+		return 0;
+	memset(&ti, 0, sizeof(ti));
+	/* Raw: errno untouched, and no wrapper of ours in between. */
+	if (sys_raw6(SYS_getsockopt, fd, IPPROTO_TCP, TCP_INFO, (long)&ti, (long)&len, 0) != 0)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	out->state = ti.tcpi_state;
+	out->ca_state = ti.tcpi_ca_state;
+	out->retransmits = ti.tcpi_retransmits;
+	out->rtt_us = ti.tcpi_rtt;
+	out->rttvar_us = ti.tcpi_rttvar;
+	out->total_retrans = ti.tcpi_total_retrans;
+	out->lost = ti.tcpi_lost;
+	out->unacked = ti.tcpi_unacked;
+	out->bytes_acked = ti.tcpi_bytes_acked;
+	out->bytes_received = ti.tcpi_bytes_received;
+	return 1;
 }
 
 void track_set_unread(struct st_record *r, int64_t unread)

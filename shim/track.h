@@ -57,6 +57,15 @@ void track_received(struct st_record *r, int fd, uint64_t inode, int domain, int
  */
 int64_t track_unread(int fd, uint64_t word);
 
+/*
+ * A TCP_INFO snapshot of the connected TCP socket of word into out, when
+ * closing fd will drop this process's last reference to it and a snapshot
+ * is wanted (sockstats_want_tcp_info): one getsockopt.  Returns 0 when not
+ * taken.
+ * errno is kept.
+ */
+int track_tcp_info(int fd, uint64_t word, struct st_tcp_snapshot *out);
+
 /* Put an unread count from track_unread into r (ST_REC_UNREAD, arg[1]). */
 void track_set_unread(struct st_record *r, int64_t unread);
 

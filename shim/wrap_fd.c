@@ -58,8 +58,9 @@ static inline __attribute__((always_inline)) int close_traced(int fd, uint64_t *
 {
 	uint64_t word;
 	int64_t unread;
-	int ret, err;
+	int ret, err, tcp;
 	struct st_record scratch, *r;
+	struct st_tcp_snapshot tcp_info;
 
 	if (shim_in_vfork_child())
 		return real_close(fd, via);
@@ -74,6 +75,7 @@ static inline __attribute__((always_inline)) int close_traced(int fd, uint64_t *
 		return real_close(fd, via);	/* another thread's close of fd owns the entry */
 	}
 	unread = track_unread(fd, word);
+	tcp = track_tcp_info(fd, word, &tcp_info);
 	ret = real_close(fd, via);
 	err = errno;
 	/* Linux releases the fd even when close fails with EINTR: only EBADF kept nothing. */
@@ -83,6 +85,8 @@ static inline __attribute__((always_inline)) int close_traced(int fd, uint64_t *
 	ev_stack(r, &scratch, STACK_DROP);
 	track_drop(r, word);
 	track_set_unread(r, unread);
+	if (tcp)
+		ev_value(r, ST_ADDR_TCPINFO, &tcp_info, sizeof(tcp_info));
 	ev_result(r, ret, err);
 	ev_end(r, &scratch);
 	errno = err;

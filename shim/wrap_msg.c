@@ -4,13 +4,16 @@
  * received, each a new reference born in this process).
  *
  * Messages without control data, the common case, pass at the cost of one
- * test.  sendmmsg/recvmmsg are not wrapped yet (README: limits).
+ * test, then have their bytes counted like any data call (data.h).
+ * sendmmsg/recvmmsg count bytes (wrap_data.c) but do not follow
+ * SCM_RIGHTS (README: limits).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "data.h"
 #include "event.h"
 #include "fdtab.h"
 #include "real.h"
@@ -115,18 +118,26 @@ static void received(int sockfd, struct msghdr *msg, int flags, ssize_t ret)
 	}
 }
 
+/* A sendmsg/recvmsg's bytes (data.h); its iovec is read only when the call succeeded (valid then). */
+static inline __attribute__((always_inline)) ssize_t
+msg_done(enum st_op op, enum data_dir dir, int fd, const struct msghdr *msg, int flags, ssize_t ret)
+{
+	return data_done_iov(DATA_CALL(op, dir, flags), flags, ret >= 0 ? msg->msg_iovlen : 0,
+			     ret >= 0 ? msg->msg_iov : NULL, fd, ret);
+}
+
 EXPORT ssize_t sendmsg(int sockfd, const struct msghdr *msg, int flags)
 {
 	ssize_t ret = REAL(sendmsg)(sockfd, msg, flags);
 	int err;
 
 	if (likely(ret < 0 || !msg || !msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr)))
-		return ret;
+		return msg_done(ST_OP_SENDMSG, DATA_SENT, sockfd, msg, flags, ret);
 	err = errno;
 	if (trace_enter())
 		sent(sockfd, msg, ret);
 	errno = err;
-	return ret;
+	return msg_done(ST_OP_SENDMSG, DATA_SENT, sockfd, msg, flags, ret);
 }
 
 /*
@@ -152,10 +163,10 @@ EXPORT ssize_t recvmsg(int sockfd, struct msghdr *msg, int flags)
 	int err, ctrunc;
 
 	if (likely(ret < 0))
-		return ret;
+		return msg_done(ST_OP_RECVMSG, DATA_RECEIVED, sockfd, msg, flags, ret);
 	ctrunc = msg->msg_flags & MSG_CTRUNC;
 	if (likely(!ctrunc && (!msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))))
-		return ret;
+		return msg_done(ST_OP_RECVMSG, DATA_RECEIVED, sockfd, msg, flags, ret);
 	err = errno;
 	if (trace_enter()) {
 		if (msg->msg_control && msg->msg_controllen >= sizeof(struct cmsghdr))
@@ -164,5 +175,5 @@ EXPORT ssize_t recvmsg(int sockfd, struct msghdr *msg, int flags)
 			discarded(sockfd, ret);
 	}
 	errno = err;
-	return ret;
+	return msg_done(ST_OP_RECVMSG, DATA_RECEIVED, sockfd, msg, flags, ret);
 }

@@ -11,6 +11,7 @@
 
 #include "event.h"
 #include "real.h"
+#include "sockstats.h"
 #include "sys.h"
 #include "tracefile.h"
 
@@ -54,6 +55,7 @@ static void mark_exit(enum st_op op, int has_status, int status)
 	r->arg[0] = status;
 	ev_end(r, &scratch);
 	tracefile_mark_end(hdr, ST_STATE_EXITED, has_status, status);
+	sockstats_mark_end(hdr->end_mono_ns);
 }
 
 EXPORT void _exit(int status)

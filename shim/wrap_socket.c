@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "data.h"
 #include "event.h"
 #include "fdtab.h"
 #include "real.h"
@@ -247,8 +248,23 @@ static int peer_is_arg(const struct sockaddr *sa, socklen_t len)
 	return 0;
 }
 
+/*
+ * A connect on a socket whose non-blocking connect is pending: 0 or
+ * EISCONN says it completed, EALREADY that it has not, anything else
+ * that it failed.
+ */
+static void connect_again(int fd, uint64_t word, int ret, int err)
+{
+	if (!(__atomic_load_n(&sockstat_of(word)->flags, __ATOMIC_ACQUIRE) & ST_SS_CONNECTING) ||
+	    (ret < 0 && (err == EALREADY || err == EINPROGRESS || err == EINTR)))
+		return;
+	data_connect_done(fd, word, ret == 0 || err == EISCONN ? 0 : err, ST_OP_CONNECT, 0);
+}
+
 EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
+	/* The call's own duration: a blocking connect's latency (arg[0]). */
+	uint64_t t0 = shim_now();
 	int ret = REAL(connect)(fd, addr, len);
 	int err = errno;
 	struct st_record scratch, *r;
@@ -258,13 +274,18 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	if (!trace_enter())
 		return ret;
 	r = ev_begin(&scratch, 1, ST_OP_CONNECT, fd);
+	r->arg[0] = (int64_t)(r->t_ns - t0);
 	word = track_identify(r, fd);
+	if (word)
+		connect_again(fd, word, ret, err);
 	readable = arg_was_read(ret, err, len);
 	if (ret == 0 || err == EINPROGRESS) {
 		ev_sockname(r, fd);
 		if (word)
 			sock_get(fde_idx(word))->peered = 1;
 	}
+	if (ret < 0 && err == EINPROGRESS && word)
+		__atomic_fetch_or(&sockstat_of(word)->flags, ST_SS_CONNECTING, __ATOMIC_ACQ_REL);
 	if (ret == 0 && readable && peer_is_arg(addr, len)) {
 		ev_addr(r, ST_ADDR_ARG | ST_ADDR_PEER, addr, len);
 	} else {

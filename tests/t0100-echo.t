@@ -20,11 +20,11 @@ is "$(q '[.connections[] | select(.role=="listener")] | .[0].local')" "$laddr" "
 is "$(q '[.connections[] | select(.role=="client")] | .[0] | "\(.local) \(.peer)"')" "$cloc $laddr" "client local -> peer"
 is "$(q '[.connections[] | select(.role=="server")] | .[0] | "\(.local) \(.peer)"')" "$laddr $cloc" "server local -> peer"
 is "$(q '[.connections[] | select(.role=="client")] | .[0].events | map(.op) | join(",")')" \
-	"socket,connect,shutdown,close" "client ops in order"
+	"socket,connect,shutdown,peer-eof,close" "client ops in order (the server's FIN after the client's)"
 is "$(q '[.connections[] | select(.role=="listener")] | .[0].events | map(.op) | join(",")')" \
 	"socket,bind,listen,accept,close" "listener ops in order (accept shown on its timeline)"
 is "$(q '[.connections[] | select(.role=="server")] | .[0].events | map("\(.op):\(.fd):\(.ret):\(.refs)") | join(",")')" \
-	"accept:$lfd:$afd:1,close:$afd:0:0" "server: accept on the listener's fd gave the printed fd; close left 0 refs"
+	"accept:$lfd:$afd:1,peer-eof:$afd:0:1,close:$afd:0:0" "server: accept on the listener's fd gave the printed fd; the client's FIN; close left 0 refs"
 is "$(q '[.connections[] | select(.role=="client")] | .[0].events[] | select(.op=="shutdown") | .how')" "SHUT_WR" "shutdown how is named"
 is "$(q '.summary.open_at_exit')" 0 "nothing open at exit"
 is "$(q '[.connections[] | .family + "/" + .type] | unique | join(",")')" "AF_INET/SOCK_STREAM" "family and type names"

@@ -116,8 +116,8 @@ bad "capacity 0" "$F" 65 "capacity 0 is not a power of two"
 mk cap2p40; poke "$F" 24 $(le 8 $((1 << 40)))
 bad "capacity 2^40 (a power of two, absurd)" "$F" 65 "capacity 1099511627776"
 
-mk cap8192; poke "$F" 24 $(le 8 8192)
-bad "capacity 8192 (more than the file holds)" "$F" 65 "truncated: the header promises 8192 records"
+mk cap65536; poke "$F" 24 $(le 8 65536)
+bad "capacity 65536 (more than the file holds)" "$F" 65 "truncated: the header promises 65536 records"
 
 mk pid0; poke "$F" 40 $(le 4 0)
 bad "pid 0" "$F" 65 "corrupt header: pid 0"

@@ -5,7 +5,8 @@
  *
  * Kinds (stable names, the JSON contract): close-not-final, leaked-at-exit,
  * shutdown-without-close, double-close, close-with-unread-data,
- * abortive-close, inherited-across-exec, missed-close.
+ * abortive-close, inherited-across-exec, missed-close; and from the data
+ * path (audit_data.c) close-wait, write-after-peer-close.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,7 +20,7 @@
 #include "names.h"
 
 /* "TCP server 127.0.0.1:8080 <- 127.0.0.1:5555" */
-static void conn_desc(const struct conn *c, char *out, size_t n)
+void conn_desc(const struct conn *c, char *out, size_t n)
 {
 	const char *proto = c->domain == AF_UNIX ? "unix" : c->type == SOCK_STREAM ? "TCP" :
 			    c->type == SOCK_DGRAM ? "UDP" : "socket";
@@ -48,8 +49,8 @@ static double rel(const struct model *m, uint64_t t)
 	return (double)(int64_t)(t - m->t0) / 1e9;
 }
 
-static int add(struct model *m, const char *kind, enum severity sev, int pid, int fd,
-	       uint64_t inode, uint64_t t, const char *fmt, ...)
+int add_finding(struct model *m, const char *kind, enum severity sev, int pid, int fd,
+		uint64_t inode, uint64_t t, const char *fmt, ...)
 {
 	struct finding *f;
 	va_list ap;
@@ -100,7 +101,7 @@ static void released_str(const struct model *m, const struct conn *c, char *out,
 }
 
 /* Was the connection finally released by a close-family call (not exit or kill)? */
-static int released_by_call(const struct conn *c)
+int released_by_call(const struct conn *c)
 {
 	const struct ref *x = conn_last_ref(c);
 
@@ -147,7 +148,7 @@ static int close_findings(struct model *m, struct conn *c, const char *desc)
 
 			holders_str(e, held, sizeof(held));
 			released_str(m, c, rel_s, sizeof(rel_s));
-			if (add(m, "close-not-final", sev, r->pid, drop_fd, c->inode, r->t_ns,
+			if (add_finding(m, "close-not-final", sev, r->pid, drop_fd, c->inode, r->t_ns,
 				"%s of fd %d in pid %d did not close the socket (%s): %d other reference%s "
 				"remain%s (%s). The kernel acts only when the last reference in every process "
 				"is gone, so %s until then; %s.",
@@ -159,7 +160,7 @@ static int close_findings(struct model *m, struct conn *c, const char *desc)
 				return -1;
 		}
 		if (e->released == 1 && (r->flags & ST_REC_UNREAD) && r->arg[1] > 0 &&
-		    add(m, "close-with-unread-data", SEV_WARNING, r->pid, drop_fd, c->inode, r->t_ns,
+		    add_finding(m, "close-with-unread-data", SEV_WARNING, r->pid, drop_fd, c->inode, r->t_ns,
 			"%s of fd %d in pid %d was the last reference to %s and %lld byte%s the peer sent "
 			"were still unread: the kernel answers with RST, not FIN, and the peer's next "
 			"read or write fails with ECONNRESET.", op, drop_fd, r->pid, desc,
@@ -167,13 +168,13 @@ static int close_findings(struct model *m, struct conn *c, const char *desc)
 			return -1;
 		if (e->released == 1 && c->linger0 && c->type == SOCK_STREAM &&
 		    c->role != ROLE_LISTENER && c->role != ROLE_UNCONNECTED &&
-		    add(m, "abortive-close", SEV_INFO, r->pid, drop_fd, c->inode, r->t_ns,
+		    add_finding(m, "abortive-close", SEV_INFO, r->pid, drop_fd, c->inode, r->t_ns,
 			"%s of fd %d in pid %d ended %s with SO_LINGER {on, 0}: an abortive close, RST "
 			"by design (no FIN, no TIME_WAIT); the peer gets ECONNRESET.",
 			op, drop_fd, r->pid, desc))
 			return -1;
 		if (r->op == ST_OP_MISSED_CLOSE &&
-		    add(m, "missed-close", SEV_WARNING, r->pid, r->fd, c->inode, r->t_ns,
+		    add_finding(m, "missed-close", SEV_WARNING, r->pid, r->fd, c->inode, r->t_ns,
 			"fd %d in pid %d held %s, but at %+.6f s a new socket arrived on fd %d with no "
 			"close socktrace could see (a raw system call, a libc-internal close, or one "
 			"made before tracing); its reference is counted as dropped there.",
@@ -191,11 +192,11 @@ static int exit_findings(struct model *m, struct conn *c, const char *desc)
 	if (!ref_left_at_exit(c, x))
 		return 0;
 	if (x->shut)
-		return add(m, "shutdown-without-close", SEV_WARNING, x->p->pid, x->fd, c->inode,
+		return add_finding(m, "shutdown-without-close", SEV_WARNING, x->p->pid, x->fd, c->inode,
 			   x->to_ns, "pid %d shut down fd %d (%s) but never closed it: the fd stayed "
 			   "open, with the socket's memory, until the process ended at %+.6f s (%s).",
 			   x->p->pid, x->fd, desc, rel(m, x->to_ns), x->end);
-	return add(m, "leaked-at-exit", SEV_WARNING, x->p->pid, x->fd, c->inode, x->to_ns,
+	return add_finding(m, "leaked-at-exit", SEV_WARNING, x->p->pid, x->fd, c->inode, x->to_ns,
 		   "fd %d (%s), made by %s at %+.6f s, was still open when pid %d ended at %+.6f s "
 		   "(%s), %.6f s later: no close; the kernel closed it with the process.",
 		   x->fd, desc, x->how, rel(m, x->from_ns), x->p->pid, rel(m, x->to_ns), x->end,
@@ -211,7 +212,7 @@ static int exec_findings(struct model *m, struct conn *c, const char *desc)
 
 		if (x->used || x->fd <= 2 || (strcmp(x->how, "exec") && strcmp(x->how, "inherited")))
 			continue;
-		if (add(m, "inherited-across-exec", SEV_WARNING, x->p->pid, x->fd, c->inode,
+		if (add_finding(m, "inherited-across-exec", SEV_WARNING, x->p->pid, x->fd, c->inode,
 			x->from_ns, "fd %d (%s) had no close-on-exec and survived into %s (pid %d), "
 			"which never used it%s: while it holds the socket the kernel keeps it open "
 			"(no FIN for a connection, the port still bound for a listener). Open it "
@@ -239,12 +240,12 @@ static int double_close(struct model *m, const struct ev *e)
 				last = x;
 		}
 	if (!last)
-		return add(m, "double-close", SEV_ERROR, r->pid, r->fd, r->inode, r->t_ns,
+		return add_finding(m, "double-close", SEV_ERROR, r->pid, r->fd, r->inode, r->t_ns,
 			   "close(%d) in pid %d failed with EBADF: the fd was not open. A second close "
 			   "of a number can close whatever another thread opened on it meanwhile.",
 			   r->fd, r->pid);
 	conn_desc(last->c, desc, sizeof(desc));
-	return add(m, "double-close", SEV_ERROR, r->pid, r->fd, last->c->inode, r->t_ns,
+	return add_finding(m, "double-close", SEV_ERROR, r->pid, r->fd, last->c->inode, r->t_ns,
 		   "close(%d) in pid %d failed with EBADF: fd %d (%s) was already closed at %+.6f s "
 		   "(%s). A second close of a number can close whatever another thread opened on "
 		   "it meanwhile.", r->fd, r->pid, r->fd, desc, rel(m, last->to_ns), last->end);
@@ -284,6 +285,8 @@ int audit_run(struct model *m)
 		for (size_t k = 0; k < m->procs[i].nevs; k++)
 			if (is_double_close(m->procs[i].evs[k]->r) && double_close(m, m->procs[i].evs[k]))
 				return -1;
+	if (audit_data(m))
+		return -1;
 	if (m->nfindings)
 		qsort(m->findings, m->nfindings, sizeof(*m->findings), cmp_finding);
 	return 0;

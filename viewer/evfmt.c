@@ -3,6 +3,8 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -58,6 +60,130 @@ static void status_str(int st, char *out, size_t n)
 		snprintf(out, n, "exited %d", WEXITSTATUS(st));
 }
 
+int ev_names(const struct st_record *r, char *host, char *serv, size_t cap)
+{
+	size_t off = 0;
+
+	host[0] = serv[0] = 0;
+	while (off + sizeof(struct st_addr_hdr) <= r->addrs_len) {
+		const struct st_addr_hdr *h = (const void *)&r->addrs[off];
+		const char *p = (const char *)(h + 1);
+		size_t hl, sl;
+
+		off += sizeof(*h) + h->len;
+		if (!(h->kinds & ST_ADDR_NAME) || h->len < 1)
+			continue;
+		hl = strnlen(p + 1, h->len - 1u);
+		sl = hl + 2 <= h->len ? strnlen(p + 2 + hl, h->len - 2u - hl) : 0;
+		snprintf(host, cap, "%.*s", (int)hl, p + 1);
+		snprintf(serv, cap, "%.*s", (int)sl, hl + 2 <= h->len ? p + 2 + hl : "");
+		return (unsigned char)p[0];
+	}
+	return -1;
+}
+
+/* "\"name\"" or NULL as the app passed it. */
+static void quoted(char *out, size_t n, const char *s, int given)
+{
+	if (given)
+		snprintf(out, n, "\"%s\"", s);
+	else
+		snprintf(out, n, "NULL");
+}
+
+/* "sendfile(out, in, count)" / "splice(in, out, len)" with the socket on its side. */
+static void moved_str(const struct st_record *r, const char *name, char *out, size_t n)
+{
+	int from_sock = !!(r->arg[1] & ST_DATA_RECEIVED);
+	int in = from_sock ? r->fd : r->fd2, o = from_sock ? r->fd2 : r->fd;
+
+	if (r->op == ST_OP_SENDFILE)
+		snprintf(out, n, "%s(%d, %d, %lld)", name, o, in, (long long)r->arg[0]);
+	else
+		snprintf(out, n, "%s(%d, %d, %lld)", name, in, o, (long long)r->arg[0]);
+}
+
+/* "MSG_PEEK|MSG_DONTWAIT" for the flags that change what a data call means. */
+static void msg_flags(int flags, char *out, size_t n)
+{
+	snprintf(out, n, "%s%s%s%s", flags & MSG_PEEK ? ", MSG_PEEK" : "",
+		 flags & MSG_DONTWAIT ? ", MSG_DONTWAIT" : "", flags & MSG_TRUNC ? ", MSG_TRUNC" : "",
+		 flags & MSG_NOSIGNAL ? ", MSG_NOSIGNAL" : "");
+}
+
+/* The names of the socket options the shim records. */
+static const char *opt_name(int64_t level, int64_t opt)
+{
+	if (level == SOL_SOCKET) {
+		switch (opt) {
+		case SO_LINGER: return "SO_LINGER";
+		case SO_REUSEADDR: return "SO_REUSEADDR";
+		case SO_REUSEPORT: return "SO_REUSEPORT";
+		case SO_KEEPALIVE: return "SO_KEEPALIVE";
+		case SO_SNDBUF: return "SO_SNDBUF";
+		case SO_RCVBUF: return "SO_RCVBUF";
+		case SO_ERROR: return "SO_ERROR";
+		default: return NULL;
+		}
+	}
+	return level == IPPROTO_TCP && opt == TCP_NODELAY ? "TCP_NODELAY" : NULL;
+}
+
+/* The data path's and lookups' calls; 0 when op is none of them. */
+static int data_call_str(const struct st_record *r, const char *name, char *out, size_t n)
+{
+	char a[ADDR_STR_MAX], f[96], h[128], sv[64], hq[136], sq[72];
+	int given;
+
+	if (is_data_record(r)) {
+		msg_flags((int)r->arg[1], f, sizeof(f));
+		if (r->op == ST_OP_SENDFILE || r->op == ST_OP_SPLICE)
+			moved_str(r, name, out, n);
+		else if (r->op == ST_OP_SENDMMSG || r->op == ST_OP_RECVMMSG)
+			snprintf(out, n, "%s(%d, %lld messages%s)", name, r->fd, (long long)r->arg[0], f);
+		else
+			snprintf(out, n, "%s(%d, %lld%s)", name, r->fd, (long long)r->arg[0], f);
+		return 1;
+	}
+	switch (r->op) {
+	case ST_OP_GETADDRINFO:
+		given = ev_names(r, h, sv, sizeof(h));
+		quoted(hq, sizeof(hq), h, given > 0 && (given & ST_NAME_HOST));
+		quoted(sq, sizeof(sq), sv, given > 0 && (given & ST_NAME_SERVICE));
+		snprintf(out, n, "getaddrinfo(%s, %s)", hq, sq);
+		return 1;
+	case ST_OP_GETNAMEINFO:
+		snprintf(out, n, "getnameinfo(%s)", ev_addr_str(r, ST_ADDR_ARG, a) ? a : "?");
+		return 1;
+	case ST_OP_GETSOCKOPT: {
+		int v = 0;
+		const char *en;
+
+		ev_value_get(r, ST_ADDR_OPTVAL, &v, sizeof(v));
+		en = errno_name(v);
+		snprintf(out, n, "getsockopt(%d, SO_ERROR): %s pending", r->fd, en ? en : "?");
+		return 1;
+	}
+	case ST_OP_PEER_EOF:
+		snprintf(out, n, "(peer closed: %s returned 0, EOF)",
+			 op_name((unsigned)r->arg[0]) ? op_name((unsigned)r->arg[0]) : "a read");
+		return 1;
+	case ST_OP_CONNECTED: {
+		const char *via = r->arg[0] == ST_OP_GETSOCKOPT ? "getsockopt SO_ERROR" :
+				  op_name((unsigned)r->arg[0]) ? op_name((unsigned)r->arg[0]) : "?";
+		const char *en = errno_name(r->err);
+
+		if (r->err)
+			snprintf(out, n, "(connect failed: %s, learned by %s)", en ? en : "?", via);
+		else
+			snprintf(out, n, "(connect completed, learned by %s)", via);
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
+
 char *ev_call_str(const struct ev *e, char *out, size_t n)
 {
 	const struct st_record *r = e->r;
@@ -69,6 +195,8 @@ char *ev_call_str(const struct ev *e, char *out, size_t n)
 		snprintf(fambuf, sizeof(fambuf), "%u", r->domain);
 		fam = fambuf;
 	}
+	if (data_call_str(r, name, out, n))
+		return out;
 	switch (r->op) {
 	case ST_OP_SOCKET:
 	case ST_OP_SOCKETPAIR:
@@ -150,6 +278,13 @@ char *ev_call_str(const struct ev *e, char *out, size_t n)
 		    h->len >= sizeof(l)) {
 			memcpy(&l, h + 1, sizeof(l));
 			snprintf(out, n, "setsockopt(%d, SO_LINGER, {%d, %d})", r->fd, l.l_onoff, l.l_linger);
+		} else if (opt_name(r->arg[0], r->arg[1])) {
+			int v = 0;
+
+			if (ev_value_get(r, ST_ADDR_OPTVAL, &v, sizeof(v)))
+				snprintf(out, n, "setsockopt(%d, %s, %d)", r->fd, opt_name(r->arg[0], r->arg[1]), v);
+			else
+				snprintf(out, n, "setsockopt(%d, %s)", r->fd, opt_name(r->arg[0], r->arg[1]));
 		} else {
 			snprintf(out, n, "setsockopt(%d, %lld, %lld)", r->fd, (long long)r->arg[0],
 				 (long long)r->arg[1]);

@@ -299,7 +299,10 @@ int model_build(struct model *m, struct trace_file **files, size_t nfiles)
 	for (size_t i = 0; i < n; i++)
 		if (place(m, &all[i]))
 			return -1;
-	if (refs_finish(m) || audit_run(m))
+	if (refs_finish(m))
+		return -1;
+	conn_data(m);
+	if (audit_run(m))
 		return -1;
 	return 0;
 }

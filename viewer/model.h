@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <uthash.h>
 
 #include "addr_fmt.h"
@@ -83,6 +84,8 @@ struct ev {
 	int32_t in_flight;	/* references passed by SCM_RIGHTS, not yet received */
 	struct holder *held_by;	/* when released == 0: who still holds it */
 	size_t nheld;
+	const char *tcp_state;	/* the TCP state inferred after it, when it changed */
+	const char *tcp_note;	/* why, or what to expect next ("TIME_WAIT expected") */
 };
 
 /* A reference passed with SCM_RIGHTS, held by the kernel until received. */
@@ -127,6 +130,17 @@ struct conn {
 	size_t nevs, capevs;
 	int fds[32];
 	size_t nfds;
+	/* The data path, over every traced process (conn_data.c). */
+	int has_data;			/* a data call was counted */
+	uint64_t bytes_sent, bytes_received;
+	uint64_t first_ns, last_ns;	/* first and last data activity */
+	uint64_t eof_ns;		/* the peer's FIN first seen; 0 = never */
+	int eof_pid;
+	int64_t connect_latency_ns;	/* -1 = unknown or failed */
+	int has_tcp_info;
+	struct st_tcp_snapshot tcp_info;	/* the last final close's snapshot */
+	const struct ev *lookup;	/* the getaddrinfo whose answer it connected to */
+	const char *tcp_state;		/* the last inferred TCP state; NULL = not TCP */
 };
 
 struct model {
@@ -159,6 +173,14 @@ void model_free(struct model *m);
 
 /* The addresses of r of a given ST_ADDR_* kind, formatted; NULL if none. */
 const char *ev_addr_str(const struct st_record *r, unsigned kind, char *out);
+
+/* Is r a data-path call (bytes moved or failed), not an SCM_RIGHTS passing? */
+static inline int is_data_record(const struct st_record *r)
+{
+	if (r->op == ST_OP_SENDMSG || r->op == ST_OP_RECVMSG)
+		return r->fd2 < 0 && r->fd >= 0;
+	return (r->op >= ST_OP_SEND && r->op <= ST_OP_SPLICE);
+}
 
 /* References to the socket after this event, as this timeline sees them. */
 int32_t ev_refs(const struct ev *e);
@@ -196,5 +218,32 @@ int ref_left_at_exit(const struct conn *c, const struct ref *x);
 
 /* audit.c: the findings, from the replayed model (m->findings). */
 int audit_run(struct model *m);
+
+/*
+ * audit_data.c: close-wait and write-after-peer-close (called by
+ * audit_run).  add_finding is audit.c's, for it.
+ */
+int audit_data(struct model *m);
+int add_finding(struct model *m, const char *kind, enum severity sev, int pid, int fd,
+		uint64_t inode, uint64_t t, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+void conn_desc(const struct conn *c, char *out, size_t n);
+int released_by_call(const struct conn *c);
+
+/*
+ * conn_data.c: bytes, activity, EOF, connect latency, TCP_INFO and the
+ * lookup of each connection, from the records and the files' counter
+ * sections; the TCP state after each event.  Before the audit.
+ */
+void conn_data(struct model *m);
+
+/*
+ * The addresses of kind in r one by one, from *off (start at 0): copies
+ * the next into *ss and returns its length; 0 when there are no more.
+ */
+size_t ev_next_addr(const struct st_record *r, unsigned kind, size_t *off, struct sockaddr_storage *ss);
+
+/* The ST_ADDR_* value entry of r of kind, copied into out (len bytes); 0 when absent. */
+int ev_value_get(const struct st_record *r, unsigned kind, void *out, size_t len);
 
 #endif

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "names.h"
 
+#include <netdb.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -48,11 +49,28 @@ static const char *const ops[] = {
 	[ST_OP_EXECLE] = "execle",
 	[ST_OP_FEXECVE] = "fexecve",
 	[ST_OP_EXECVEAT] = "execveat",
+	[ST_OP_SEND] = "send",
+	[ST_OP_SENDTO] = "sendto",
+	[ST_OP_SENDMMSG] = "sendmmsg",
+	[ST_OP_RECV] = "recv",
+	[ST_OP_RECVFROM] = "recvfrom",
+	[ST_OP_RECVMMSG] = "recvmmsg",
+	[ST_OP_READ] = "read",
+	[ST_OP_WRITE] = "write",
+	[ST_OP_READV] = "readv",
+	[ST_OP_WRITEV] = "writev",
+	[ST_OP_SENDFILE] = "sendfile",
+	[ST_OP_SPLICE] = "splice",
+	[ST_OP_GETSOCKOPT] = "getsockopt",
+	[ST_OP_GETADDRINFO] = "getaddrinfo",
+	[ST_OP_GETNAMEINFO] = "getnameinfo",
 	[ST_OP_FORK_CHILD] = "forked",
 	[ST_OP_MISSED_CLOSE] = "missed-close",
 	[ST_OP_TRACE_START] = "trace-start",
 	[ST_OP_INHERITED] = "inherited",
 	[ST_OP_EXEC_FD] = "exec-fd",
+	[ST_OP_PEER_EOF] = "peer-eof",
+	[ST_OP_CONNECTED] = "connected",
 };
 
 const char *op_name(unsigned op)
@@ -98,4 +116,34 @@ const char *shut_name(int how)
 	case SHUT_RDWR: return "SHUT_RDWR";
 	default: return NULL;
 	}
+}
+
+const char *gai_name(int code)
+{
+	switch (code) {
+	case 0: return NULL;
+	case EAI_BADFLAGS: return "EAI_BADFLAGS";
+	case EAI_NONAME: return "EAI_NONAME";
+	case EAI_AGAIN: return "EAI_AGAIN";
+	case EAI_FAIL: return "EAI_FAIL";
+	case EAI_FAMILY: return "EAI_FAMILY";
+	case EAI_SOCKTYPE: return "EAI_SOCKTYPE";
+	case EAI_SERVICE: return "EAI_SERVICE";
+	case EAI_MEMORY: return "EAI_MEMORY";
+	case EAI_SYSTEM: return "EAI_SYSTEM";
+	case EAI_OVERFLOW: return "EAI_OVERFLOW";
+	case EAI_NODATA: return "EAI_NODATA";
+	case EAI_ADDRFAMILY: return "EAI_ADDRFAMILY";
+	default: return "EAI_?";
+	}
+}
+
+const char *tcp_state_name(unsigned state)
+{
+	static const char *const names[] = {
+		"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
+		"CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+	};
+
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
 }

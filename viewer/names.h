@@ -21,4 +21,10 @@ const char *errno_name(int err);
 /* "SHUT_RD", "SHUT_WR", "SHUT_RDWR"; NULL otherwise. */
 const char *shut_name(int how);
 
+/* "EAI_NONAME" for a getaddrinfo/getnameinfo code; NULL for 0. */
+const char *gai_name(int code);
+
+/* The kernel's TCP state number (tcp_info.tcpi_state) by name: "CLOSE_WAIT". */
+const char *tcp_state_name(unsigned state);
+
 #endif

@@ -406,6 +406,8 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 		}
 		break;
 	case ST_OP_SENDMSG:
+		if (is_data_record(r))
+			break;	/* bytes, not a socket passed */
 		if (c && r->ret >= 0 &&
 		    !model_grow((void **)&m->flights, m->nflights, &m->capflights, sizeof(*m->flights))) {
 			m->flights[m->nflights++] = (struct flight){ c, r->inode2, 0 };
@@ -413,6 +415,8 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 		}
 		break;
 	case ST_OP_RECVMSG:
+		if (is_data_record(r))
+			break;
 		if (!c) {
 			discard_flights(m, r);
 			break;

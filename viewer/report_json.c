@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "hints.h"
 #include "json.h"
 #include "names.h"
 #include "report.h"
@@ -29,17 +30,96 @@ static void stack_members(struct json *j, const struct callstack *cs, const char
 	json_str(j, "stack_note", cs ? NULL : why);
 }
 
-static void event_json(struct json *j, const struct model *m, const struct ev *e)
+/* An int-sized option value, or null. */
+static void int_value(struct json *j, const char *key, const struct st_record *r)
+{
+	int v;
+
+	if (ev_value_get(r, ST_ADDR_OPTVAL, &v, sizeof(v)))
+		json_int(j, key, v);
+	else
+		json_null(j, key);
+}
+
+static void totals_json(struct json *j, const char *key, const struct st_data_totals *t)
+{
+	json_obj(j, key);
+	json_uint(j, "bytes_sent", t->bytes_sent);
+	json_uint(j, "bytes_received", t->bytes_received);
+	json_uint(j, "first_t_ns", t->first_ns);
+	json_uint(j, "last_t_ns", t->last_ns);
+	json_end_obj(j);
+}
+
+static void tcp_info_json(struct json *j, const char *key, const struct st_tcp_snapshot *t)
+{
+	json_obj(j, key);
+	json_str(j, "state", tcp_state_name(t->state));
+	json_uint(j, "rtt_us", t->rtt_us);
+	json_uint(j, "rttvar_us", t->rttvar_us);
+	json_uint(j, "retransmits", t->retransmits);
+	json_uint(j, "total_retrans", t->total_retrans);
+	json_uint(j, "lost", t->lost);
+	json_uint(j, "unacked", t->unacked);
+	json_uint(j, "bytes_acked", t->bytes_acked);
+	json_uint(j, "bytes_received", t->bytes_received);
+	json_end_obj(j);
+}
+
+/* The members of a data-path record. */
+static void data_json(struct json *j, const struct st_record *r)
+{
+	json_str(j, "direction", r->arg[1] & ST_DATA_RECEIVED ? "received" : "sent");
+	json_int(j, r->op == ST_OP_SENDMMSG || r->op == ST_OP_RECVMMSG ? "messages" : "bytes_wanted",
+		 r->arg[0]);
+	json_int(j, "flags", (int32_t)r->arg[1]);
+	if (r->op == ST_OP_SENDFILE || r->op == ST_OP_SPLICE)
+		json_int(j, "other_fd", r->fd2);
+}
+
+/* getaddrinfo / getnameinfo members. */
+static void lookup_json(struct json *j, const struct st_record *r)
+{
+	char host[128], serv[64], a[ADDR_STR_MAX];
+	int given = ev_names(r, host, serv, sizeof(host));
+	struct sockaddr_storage ss;
+	size_t off = 0, len;
+
+	if (r->op == ST_OP_GETNAMEINFO)
+		addr_member(j, "addr", r, ST_ADDR_ARG);
+	json_str(j, "host", given > 0 && (given & ST_NAME_HOST) ? host : NULL);
+	json_str(j, "service", given > 0 && (given & ST_NAME_SERVICE) ? serv : NULL);
+	json_int(j, "duration_ns", r->arg[0]);
+	json_str(j, "error", gai_name((int)r->ret));
+	if (r->op == ST_OP_GETNAMEINFO) {
+		json_int(j, "flags", r->arg[1]);
+		return;
+	}
+	json_obj(j, "hints");
+	json_str(j, "family", family_name((int16_t)(r->arg[1] & 0xffff)));
+	json_str(j, "socktype", socktype_name((int16_t)((r->arg[1] >> 16) & 0xffff)));
+	json_int(j, "flags", (int32_t)((uint64_t)r->arg[1] >> 32));
+	json_end_obj(j);
+	json_arr(j, "results");
+	while ((len = ev_next_addr(r, ST_ADDR_RESULT, &off, &ss)))
+		json_str(j, NULL, addr_format((const struct sockaddr *)&ss, len, a));
+	json_end_arr(j);
+}
+
+static void event_json(struct json *j, const struct model *m, const char *key,
+		       const struct ev *e)
 {
 	const struct st_record *r = e->r;
 	const char *name = op_name(r->op);
 	char opbuf[16];
+	struct st_data_totals tot;
+	struct st_tcp_snapshot tcp;
 
 	if (!name) {
 		snprintf(opbuf, sizeof(opbuf), "op#%u", r->op);
 		name = opbuf;
 	}
-	json_obj(j, NULL);
+	json_obj(j, key);
 	json_uint(j, "t_ns", r->t_ns);
 	json_int(j, "pid", r->pid);
 	json_int(j, "tid", r->tid);
@@ -75,12 +155,44 @@ static void event_json(struct json *j, const struct model *m, const struct ev *e
 		json_bool(j, "via_syscall", 1);
 	if (r->flags & ST_REC_PENDING)
 		json_bool(j, "pending", 1);
+	if (e->tcp_state)
+		json_str(j, "tcp_state", e->tcp_state);
+	if (failure_hint(r))
+		json_str(j, "hint", failure_hint(r));
+	if (ev_value_get(r, ST_ADDR_DATA, &tot, sizeof(tot)))
+		totals_json(j, "data", &tot);
+	if (ev_value_get(r, ST_ADDR_TCPINFO, &tcp, sizeof(tcp)))
+		tcp_info_json(j, "tcp_info", &tcp);
+	if (is_data_record(r))
+		data_json(j, r);
 	switch (r->op) {
+	case ST_OP_GETADDRINFO:
+	case ST_OP_GETNAMEINFO:
+		lookup_json(j, r);
+		break;
+	case ST_OP_GETSOCKOPT: {
+		int v = 0;
+
+		json_int(j, "level", r->arg[0]);
+		json_int(j, "optname", r->arg[1]);
+		ev_value_get(r, ST_ADDR_OPTVAL, &v, sizeof(v));
+		json_str(j, "so_error", errno_name(v));
+		break;
+	}
+	case ST_OP_PEER_EOF:
+		json_str(j, "seen_by", op_name((unsigned)r->arg[0]));
+		break;
+	case ST_OP_CONNECTED:
+		json_str(j, "learned_by", op_name((unsigned)r->arg[0]));
+		json_bool(j, "connected", r->err == 0);
+		break;
 	case ST_OP_BIND:
 	case ST_OP_CONNECT:
 		addr_member(j, "addr", r, ST_ADDR_ARG);
 		addr_member(j, "local", r, ST_ADDR_LOCAL);
 		addr_member(j, "peer", r, ST_ADDR_PEER);
+		if (r->op == ST_OP_CONNECT && r->arg[0] > 0)
+			json_int(j, "duration_ns", r->arg[0]);
 		break;
 	case ST_OP_LISTEN:
 		json_int(j, "backlog", r->arg[0]);
@@ -130,6 +242,8 @@ static void event_json(struct json *j, const struct model *m, const struct ev *e
 		break;
 	case ST_OP_SENDMSG:
 	case ST_OP_RECVMSG:
+		if (is_data_record(r))
+			break;
 		json_int(j, "carrier_fd", r->fd2);
 		json_uint_or_null(j, "carrier_inode", r->inode2 != 0, r->inode2);
 		if (r->op == ST_OP_RECVMSG && r->fd < 0) {
@@ -152,6 +266,8 @@ static void event_json(struct json *j, const struct model *m, const struct ev *e
 			json_bool(j, "on", l.l_onoff != 0);
 			json_int(j, "seconds", l.l_linger);
 			json_end_obj(j);
+		} else if (r->ret == 0) {
+			int_value(j, "value", r);
 		}
 		break;
 	}
@@ -240,7 +356,7 @@ static void proc_json(struct json *j, const struct model *m, const struct proc *
 	json_str(j, "file", p->tf->path);
 	json_arr(j, "events");
 	for (size_t k = 0; k < p->nevs; k++)
-		event_json(j, m, p->evs[k]);
+		event_json(j, m, NULL, p->evs[k]);
 	json_end_arr(j);
 	json_end_obj(j);
 }
@@ -277,13 +393,39 @@ static void conn_json(struct json *j, const struct model *m, const struct conn *
 		json_end_obj(j);
 	}
 	json_end_arr(j);
+	json_uint(j, "bytes_sent", c->bytes_sent);
+	json_uint(j, "bytes_received", c->bytes_received);
+	if (c->has_data && c->first_ns) {
+		json_uint(j, "first_t_ns", c->first_ns);
+		json_uint(j, "last_t_ns", c->last_ns);
+	} else {
+		json_null(j, "first_t_ns");
+		json_null(j, "last_t_ns");
+	}
+	if (c->connect_latency_ns >= 0)
+		json_int(j, "connect_latency_ns", c->connect_latency_ns);
+	else
+		json_null(j, "connect_latency_ns");
+	if (c->eof_ns)
+		json_uint(j, "eof_t_ns", c->eof_ns);
+	else
+		json_null(j, "eof_t_ns");
+	if (c->has_tcp_info)
+		tcp_info_json(j, "tcp_info", &c->tcp_info);
+	else
+		json_null(j, "tcp_info");
+	if (c->lookup)
+		event_json(j, m, "lookup", c->lookup);
+	else
+		json_null(j, "lookup");
+	json_str(j, "tcp_state", c->tcp_state);
 	json_arr(j, "fds");
 	for (size_t k = 0; k < c->nfds; k++)
 		json_int(j, NULL, c->fds[k]);
 	json_end_arr(j);
 	json_arr(j, "events");
 	for (size_t k = 0; k < c->nevs; k++)
-		event_json(j, m, &c->evs[k]);
+		event_json(j, m, NULL, &c->evs[k]);
 	json_end_arr(j);
 	json_end_obj(j);
 }

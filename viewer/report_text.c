@@ -7,6 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/socket.h>
+
+#include "hints.h"
 #include "names.h"
 #include "report.h"
 #include "sites.h"
@@ -83,6 +86,22 @@ static void notes(const struct ev *e, char *out, size_t n, const struct style *s
 	}
 	if ((r->flags & ST_REC_UNREAD) && r->arg[1] > 0)
 		ADD("%s%lld bytes unread", o ? "  " : "", (long long)r->arg[1]);
+	if (r->op == ST_OP_GETADDRINFO || r->op == ST_OP_GETNAMEINFO) {
+		char h[128], sv[64], ad[ADDR_STR_MAX];
+		struct sockaddr_storage ss;
+		size_t off = 0, k = 0, len;
+
+		ADD("%sin %.3f ms", o ? "  " : "", (double)r->arg[0] / 1e6);
+		if (r->op == ST_OP_GETNAMEINFO && r->ret == 0 && ev_names(r, h, sv, sizeof(h)) >= 0)
+			ADD(" -> \"%s\", \"%s\"", h, sv);
+		while ((len = ev_next_addr(r, ST_ADDR_RESULT, &off, &ss)))
+			ADD("%s%s", k++ ? ", " : " -> ", addr_format((const struct sockaddr *)&ss, len, ad));
+	}
+	if (e->tcp_state)
+		ADD("%s%s[%s]%s%s%s", o ? "  " : "", st->cyan, e->tcp_state, st->off,
+		    e->tcp_note ? " " : "", e->tcp_note ? e->tcp_note : "");
+	if (failure_hint(r))
+		ADD("%s(hint: %s)", o ? "  " : "", failure_hint(r));
 	if (r->flags & ST_REC_FIRST_SEEN)
 		ADD("%s(first seen here: born outside the trace)", o ? "  " : "");
 	if (r->flags & ST_REC_ADDR_TRUNC)
@@ -146,7 +165,13 @@ static void print_event(FILE *out, const struct ev *e, uint64_t t0, const struct
 
 	ev_call_str(e, call, sizeof(call));
 	res[0] = 0;
-	if (has_result(r)) {
+	if (r->op == ST_OP_GETADDRINFO || r->op == ST_OP_GETNAMEINFO) {
+		const char *gn = gai_name((int)r->ret);
+
+		snprintf(res, sizeof(res), "= %s", gn ? gn : "0");
+		if (gn)
+			color = st->red;
+	} else if (has_result(r)) {
 		if (r->ret < 0) {
 			const char *en = errno_name(r->err);
 
@@ -163,6 +188,37 @@ static void print_event(FILE *out, const struct ev *e, uint64_t t0, const struct
 	notes(e, note, sizeof(note), st);
 	fprintf(out, "  %s%+11.6f%s %-8s %-38s %s%-17s%s %s\n", st->dim,
 		(double)(int64_t)(r->t_ns - t0) / 1e9, st->off, who, call, color, res, st->off, note);
+}
+
+/* "  data: sent 12 B, received 5 B, ..." under a connection's header, when known. */
+static void print_conn_data(FILE *out, const struct conn *c)
+{
+	uint64_t end = c->released_ns ? c->released_ns : c->last_ns;
+	uint64_t start = c->nevs ? c->evs[0].r->t_ns : 0;
+
+	if (!c->has_data && c->connect_latency_ns < 0 && !c->eof_ns && !c->has_tcp_info)
+		return;
+	fprintf(out, "    data: sent %" PRIu64 " bytes, received %" PRIu64 " bytes", c->bytes_sent,
+		c->bytes_received);
+	if (c->has_data && c->first_ns)
+		fprintf(out, ", active %+.6f to %+.6f", (double)(int64_t)(c->first_ns - start) / 1e9,
+			(double)(int64_t)(c->last_ns - start) / 1e9);
+	if (start && end > start)
+		fprintf(out, ", lifetime %.6f s%s", (double)(end - start) / 1e9,
+			c->released_ns ? "" : " (to its last activity: never closed)");
+	if (c->connect_latency_ns >= 0)
+		fprintf(out, ", connect latency %.3f ms", (double)c->connect_latency_ns / 1e6);
+	if (c->eof_ns)
+		fprintf(out, ", peer's FIN at %+.6f", (double)(int64_t)(c->eof_ns - start) / 1e9);
+	fputc('\n', out);
+	if (c->has_tcp_info) {
+		const struct st_tcp_snapshot *t = &c->tcp_info;
+
+		fprintf(out, "    tcp_info at close: %s, rtt %.3f ms (var %.3f), retransmits %u, "
+			"bytes acked %" PRIu64 ", bytes received %" PRIu64 "\n", tcp_state_name(t->state),
+			t->rtt_us / 1e3, t->rttvar_us / 1e3, t->total_retrans, t->bytes_acked,
+			t->bytes_received);
+	}
 }
 
 static void print_conn(FILE *out, const struct model *m, const struct conn *c, size_t i,
@@ -184,8 +240,13 @@ static void print_conn(FILE *out, const struct model *m, const struct conn *c, s
 		c->open_at_exit ? "OPEN AT EXIT" : "");
 	if (c->open_at_exit)
 		fputs(st->off, out);
+	print_conn_data(out, c);
 	print_birth(out, m, c);
 	for (size_t k = 0; k < c->nevs; k++) {
+		/* The lookup whose answer it connected to, just before that connect. */
+		if (c->lookup && c->evs[k].r->op == ST_OP_CONNECT &&
+		    (k == 0 || c->evs[k - 1].r->op != ST_OP_CONNECT))
+			print_event(out, c->lookup, c->evs[0].r->t_ns, st);
 		print_event(out, &c->evs[k], c->evs[0].r->t_ns, st);
 		print_site(out, m, &c->evs[k], st);
 	}

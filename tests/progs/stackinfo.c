@@ -6,7 +6,7 @@
  *        stackinfo -w ID FILE      where each ip of stack ID falls
  *
  * Lines (everything):
- *   file pid=N origin=N version=N opts=0xN stack_depth=N exe=PATH
+ *   file pid=N origin=N version=N opts=0xN (the stack bits) stack_depth=N exe=PATH
  *   stacks used=N dropped=N skipped=N depth=N count=N entry_size=N   ("stacks none")
  *   modules used=N dropped=N                                         ("modules none")
  *   module idx=I path=P build_id=HEX bias=0x lo=0x hi=0x loaded=1|0 exe=0|1
@@ -159,7 +159,7 @@ static void print_all(const struct st_file_header *h, const struct sections *s)
 	const struct st_record *recs = (const void *)(base + ST_HEADER_SIZE);
 
 	printf("file pid=%d origin=%u version=%u opts=0x%x stack_depth=%u exe=%.*s\n", h->pid,
-	       h->origin, h->version, h->opts, h->stack_depth, (int)strnlen(h->exe, ST_EXE_MAX),
+	       h->origin, h->version, h->opts & (ST_OPT_STACKS_CREATE | ST_OPT_STACKS_ALL), h->stack_depth, (int)strnlen(h->exe, ST_EXE_MAX),
 	       h->exe);
 	if (s->st)
 		printf("stacks used=%" PRIu64 " dropped=%" PRIu64 " skipped=%" PRIu64

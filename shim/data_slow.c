@@ -1,0 +1,154 @@
+/*
+ * data_slow.c - the data path's rare cases (data.h has the common one):
+ * a socket's first data call (its first activity time), the peer's FIN
+ * (the first read that returns 0 on a stream), failures, the completion
+ * of a non-blocking connect as the app learns it, and a record per call
+ * when SOCKTRACE_DATA=events.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include "data.h"
+#include "event.h"
+#include "fdtab.h"
+#include "sockstats.h"
+#include "sys.h"
+#include "track.h"
+
+/* Failures that are the normal life of a non-blocking or interrupted socket, not events. */
+static int transient(int err)
+{
+	return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
+
+/*
+ * Bytes the call asked for.  An iovec is read only after a call that
+ * succeeded (ret >= 0): the kernel has then read it too, so it is valid.
+ */
+static size_t wanted(size_t want, const struct iovec *iov, ssize_t ret)
+{
+	size_t n = 0;
+
+	if (!iov)
+		return want;
+	if (ret < 0)
+		return 0;
+	for (size_t i = 0; i < want; i++)
+		n += iov[i].iov_len;
+	return n;
+}
+
+/* One record of the data call on fd. */
+static void record_call(uint64_t call, size_t want, int fd, ssize_t ret, int err)
+{
+	enum st_op op = data_call_op(call);
+	int moved = op == ST_OP_SENDFILE || op == ST_OP_SPLICE;
+	struct st_record scratch, *r;
+
+	r = ev_begin(&scratch, 1, op, fd);
+	r->fd2 = moved ? data_call_flags(call) : -1;
+	r->arg[0] = (int64_t)want;
+	r->arg[1] = (int64_t)(uint32_t)(moved ? 0 : data_call_flags(call)) |
+		    (data_call_dir(call) == DATA_RECEIVED ? ST_DATA_RECEIVED : 0);
+	track_identify(r, fd);
+	ev_result(r, ret, err);
+	ev_end(r, &scratch);
+}
+
+/* The peer's FIN, seen by op: recorded once per socket in this process. */
+static void record_eof(struct st_sockstat *s, enum st_op op, int fd)
+{
+	struct st_record scratch, *r;
+
+	if (__atomic_fetch_or(&s->flags, ST_SS_EOF, __ATOMIC_ACQ_REL) & ST_SS_EOF)
+		return;
+	r = ev_begin(&scratch, 1, ST_OP_PEER_EOF, fd);
+	r->arg[0] = op;
+	track_identify(r, fd);
+	ev_end(r, &scratch);
+}
+
+void data_connect_done(int fd, uint64_t word, int err, enum st_op via, int so_error)
+{
+	struct st_sockstat *s = sockstat_of(word);
+	struct st_record scratch, *r;
+	int saved = errno;
+
+	if (!(__atomic_fetch_and(&s->flags, ~ST_SS_CONNECTING, __ATOMIC_ACQ_REL) & ST_SS_CONNECTING))
+		return;		/* another thread learned it first */
+	if (trace_enter()) {
+		r = ev_begin(&scratch, 1, ST_OP_CONNECTED, fd);
+		r->arg[0] = via;
+		r->arg[1] = so_error;
+		track_identify(r, fd);
+		ev_result(r, err ? -1 : 0, err);
+		ev_end(r, &scratch);
+	}
+	errno = saved;
+}
+
+/* What a data call says about a pending connect: done, failed, or nothing yet. */
+static void connect_learned(enum st_op op, int fd, uint64_t word, ssize_t ret, int err)
+{
+	if (ret >= 0)
+		data_connect_done(fd, word, 0, op, 0);
+	else if (!transient(err) && err != ENOTCONN)
+		data_connect_done(fd, word, err, op, 0);
+}
+
+/* Is the socket of word a byte stream, where a read of 0 means the peer's FIN? */
+static int is_stream(uint64_t word)
+{
+	return sock_get(fde_idx(word))->type == SOCK_STREAM;
+}
+
+ssize_t data_slow(uint64_t call, size_t want, const struct iovec *iov, int fd, uint64_t word,
+		  ssize_t ret)
+{
+	int err = errno;
+	struct st_sockstat *s = sockstat_of(word);
+	enum st_op op = data_call_op(call);
+	enum data_dir dir = data_call_dir(call);
+	int peek = op != ST_OP_SENDFILE && op != ST_OP_SPLICE && (data_call_flags(call) & MSG_PEEK);
+	uint64_t tick;
+	uint32_t flags;
+
+	/* A vfork child borrows our memory: its calls must change nothing here. */
+	if (shim_in_vfork_child())
+		return ret;
+	tick = sockstats_tick();
+	if (ret > 0 && !peek) {
+		__atomic_fetch_add(dir == DATA_RECEIVED ? &s->bytes_received : &s->bytes_sent,
+				   (uint64_t)ret, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->last_tick, tick, __ATOMIC_RELAXED);
+	}
+	flags = __atomic_load_n(&s->flags, __ATOMIC_ACQUIRE);
+	if (flags & ST_SS_FRESH) {
+		/* The first activity, exactly; later ones only tick the cheap clock. */
+		s->first_ns = shim_now();
+		s->first_tick = tick;
+		if (!s->last_tick)
+			s->last_tick = tick;
+		__atomic_fetch_and(&s->flags, ~ST_SS_FRESH, __ATOMIC_RELEASE);
+		if (flags == ST_SS_FRESH && ret > 0)
+			goto out;	/* a first call that moved bytes: nothing to record */
+	}
+	if (!trace_enter())
+		goto out;
+	want = wanted(want, iov, ret);
+	if (flags & ST_SS_CONNECTING)
+		connect_learned(op, fd, word, ret, err);
+	if (ret == 0 && dir == DATA_RECEIVED && want > 0 && op != ST_OP_RECVMMSG && is_stream(word)) {
+		if (flags & ST_SS_EVENTS)
+			record_call(call, want, fd, ret, err);
+		if (!(flags & ST_SS_EOF))
+			record_eof(s, op, fd);
+	} else if ((ret < 0 && !transient(err)) || (flags & ST_SS_EVENTS)) {
+		record_call(call, want, fd, ret, err);
+	}
+out:
+	errno = err;
+	return ret;
+}
