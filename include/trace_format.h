@@ -80,9 +80,10 @@ struct st_ext {
  * (a power of two count).  An entry is an open-addressing hash slot:
  * a writer claims it by compare-and-swap of hash from 0, fills depth and
  * ips, then stores state = ST_STACK_READY with release order.  A record's
- * stack_id is the slot index + 1 (0 = no stack).  ips[0] is the innermost
- * frame, the app's call into the wrapped function; every other ip is a
- * return address (symbolise ip - 1 for its line).
+ * stack_id is the slot index + 1 (0 = no stack).  ips are innermost first,
+ * and each is a return address (symbolise ip - 1 for its line): ips[0]
+ * returns into the app's function that called the wrapped one.  The ip
+ * below a signal frame is the interrupted instruction itself.
  */
 #define ST_STACK_READY		1u
 
@@ -108,9 +109,10 @@ struct st_stack {
  * ST_EXT_MODULES: loaded objects, so addresses can be symbolised after the
  * process is gone.  A struct st_module_table, then `count` entries of
  * struct st_module.  Entries are appended (state ST_MODULE_READY last, with
- * release order) when a scan finds a new object: at start and after
- * dlopen/dlclose (and whenever a new stack is stored and the loader's
- * counters moved, which catches libc's own dlopens).  An object that is
+ * release order) when a scan finds a new object: at start, and when a new
+ * stack is stored after the loader's load/unload counters moved (dlopen is
+ * not wrapped; this catches libc's own dlopens too).  So load and unload
+ * times are when the scan saw them; a stack's t_ns is taken after its scan.  An object that is
  * gone gets its unload time.
  */
 #define ST_MODULE_READY		1u

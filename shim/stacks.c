@@ -276,8 +276,9 @@ static uint32_t stack_store(struct st_stack_table *t, void *const *ips, unsigned
 uint32_t stack_capture(void)
 {
 	struct st_stack_table *t = __atomic_load_n(&table, __ATOMIC_ACQUIRE);
-	void *ips[DEPTH_MAX + SKIP_MAX];
-	int n, skip = 0, cap = (int)(depth + SKIP_MAX);
+	/* One frame more than kept: a full buffer then means truly deeper. */
+	void *ips[DEPTH_MAX + SKIP_MAX + 1];
+	int n, skip = 0, cap = (int)(depth + SKIP_MAX + 1);
 	unsigned keep, truncated;
 
 	if (!t || !unw_bt || !__atomic_load_n(&stacks_mode, __ATOMIC_RELAXED))

@@ -38,8 +38,7 @@ const char *leak_role(const struct conn *c)
 	}
 }
 
-/* The event that made reference x (its own call), else the socket's birth. */
-static const struct ev *made_by(const struct conn *c, const struct ref *x)
+const struct ev *made_by(const struct conn *c, const struct ref *x)
 {
 	for (size_t k = 0; k < c->nevs; k++) {
 		const struct ev *e = &c->evs[k];

@@ -8,6 +8,7 @@
 #include "json.h"
 #include "names.h"
 #include "report.h"
+#include "sites.h"
 #include "stack_fmt.h"
 
 static double rel(const struct model *m, uint64_t t)
@@ -70,7 +71,31 @@ void report_leaks(FILE *out, const struct model *m, const struct leak_report *lr
 		fprintf(out, "leaks: none: every socket was closed before its process ended\n");
 }
 
-static void leak_json(struct json *j, const struct leak *l)
+/*
+ * Every fd of the leaking process that still held the socket when it ended
+ * (a socket and its dup are two, as valgrind --track-fds counts them), each
+ * with the stack of the call that made that fd.
+ */
+static void leak_refs_json(struct json *j, const struct model *m, const struct leak *l)
+{
+	char why[256];
+
+	json_arr(j, "references");
+	for (size_t i = 0; i < l->c->nrefs; i++) {
+		const struct ref *x = l->c->refs[i];
+
+		if (x->p != l->x->p || x->to_ns != l->x->to_ns || x->closed_by_call)
+			continue;
+		json_obj(j, NULL);
+		json_int(j, "fd", x->fd);
+		json_str(j, "how", x->how);
+		stack_json(j, "stack", ev_callstack(m, made_by(l->c, x), why, sizeof(why)));
+		json_end_obj(j);
+	}
+	json_end_arr(j);
+}
+
+static void leak_json(struct json *j, const struct model *m, const struct leak *l)
 {
 	const struct conn *c = l->c;
 
@@ -89,6 +114,7 @@ static void leak_json(struct json *j, const struct leak *l)
 	json_uint(j, "age_ns", l->end_ns - l->born_ns);
 	json_uint_or_null(j, "last_activity_t_ns", l->last != NULL, l->last ? l->last->r->t_ns : 0);
 	json_str(j, "last_activity", l->last ? op_name(l->last->r->op) : NULL);
+	leak_refs_json(j, m, l);
 	json_end_obj(j);
 }
 
@@ -111,7 +137,7 @@ void report_leaks_json(FILE *out, const struct model *m, const struct leak_repor
 		json_uint(&j, "count", g->n);
 		json_arr(&j, "connections");
 		for (size_t k = 0; k < g->n; k++)
-			leak_json(&j, &g->leaks[k]);
+			leak_json(&j, m, &g->leaks[k]);
 		json_end_arr(&j);
 		json_end_obj(&j);
 	}
