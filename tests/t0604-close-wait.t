@@ -5,7 +5,7 @@
 # close-wait finding (until exit).  A server that closes at once (echo)
 # has no close-wait finding.
 . "$(dirname "$0")/lib.sh"
-plan 7
+plan 9
 
 traced "$WORK/tr" "$EX/close_wait_leak" > "$WORK/out"
 ok $? "close_wait_leak runs under the shim"
@@ -13,6 +13,12 @@ is "$(sed -n 's/^tcp_state=//p' "$WORK/out")" CLOSE_WAIT "kernel: the accepted s
 afd=$(printed "$WORK/out" accept fd)
 report_json "$WORK/tr" > "$WORK/r.json"
 ok $? "report --json succeeds"
+"$B/socktrace" leaks --json "$WORK/tr" > "$WORK/l.json"
+is "$(jq -r '[.leaks[].connections[] | "\(.role) \(.bytes_sent) \(.bytes_received)"] | join(",")' "$WORK/l.json")" \
+	"$(jq -r '[.connections[] | select(.open_at_exit and .role != "listener") | "accepted \(.bytes_sent) \(.bytes_received)"] | join(",")' "$WORK/r.json")" \
+	"leaks: the CLOSE_WAIT socket left open, with the bytes the report counts for it"
+like "$(jq -r '[.leaks[].connections[] | "\(.role) \(.bytes_sent) \(.bytes_received)"] | join(",")' "$WORK/l.json")" \
+	"^accepted 0 [1-9][0-9]*\$" "leaks: one accepted socket, which received bytes and sent none"
 S='(.connections[] | select(.role == "server"))'
 is "$(jq -r "$S | [.events[] | .tcp_state // empty] | join(\",\")" "$WORK/r.json")" "ESTABLISHED,CLOSE_WAIT" \
 	"the server's states: ESTABLISHED, then CLOSE_WAIT at the peer's FIN"

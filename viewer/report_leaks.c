@@ -3,6 +3,7 @@
  * {leaks[] {stack, count, connections[]}, summary} in JSON.
  */
 #define _GNU_SOURCE
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "json.h"
@@ -35,6 +36,9 @@ static void leak_text(FILE *out, const struct model *m, const struct leak_report
 		fprintf(out, " (%s at %+.6f s)", l->end, rel(m, l->end_ns));
 	else
 		fprintf(out, " (still open when the trace ends: no exit seen)");
+	if (c->has_data)
+		fprintf(out, "  sent %" PRIu64 " B, received %" PRIu64 " B", c->bytes_sent,
+			c->bytes_received);
 	if (l->last)
 		fprintf(out, "  last activity %+.6f s (%s)", rel(m, l->last->r->t_ns), op ? op : "?");
 	fputc('\n', out);
@@ -112,6 +116,8 @@ static void leak_json(struct json *j, const struct model *m, const struct leak *
 	json_uint(j, "end_t_ns", l->end_ns);
 	json_str(j, "end", l->end);
 	json_uint(j, "age_ns", l->end_ns - l->born_ns);
+	json_uint(j, "bytes_sent", c->bytes_sent);
+	json_uint(j, "bytes_received", c->bytes_received);
 	json_uint_or_null(j, "last_activity_t_ns", l->last != NULL, l->last ? l->last->r->t_ns : 0);
 	json_str(j, "last_activity", l->last ? op_name(l->last->r->op) : NULL);
 	leak_refs_json(j, m, l);
