@@ -9,20 +9,7 @@ plan 5
 # Hard = soft: no room past the soft limit, so the pipe sits at soft-2, soft-1.
 ulimit -n 4096 2>/dev/null
 SOFT=$(ulimit -Sn)
-SI=$PROGS/stackinfo
-# tfile DIR NAME: NAME's trace file in DIR (the first, by name)
-tfile() { ls "$1"/"$2".*.socktrace 2>/dev/null | head -n 1; }
-# names FILE ID: the functions of stack ID, innermost first (addr2line -f on off - 1)
-names() {
-	"$SI" -w "$2" "$1" | while read -r _ _ _ m o; do
-		m=${m#module=} o=${o#off=}
-		if [ -f "$m" ]; then addr2line -f -e "$m" "$(printf '0x%x' $((o - 1)))" | head -n 1; else echo '?'; fi
-	done | paste -sd, -
-}
-# recs FILE OP: "ret:stack" for each record of op OP
-recs() { "$SI" "$1" | sed -n "s/^rec .* op=$2 .* ret=\([-0-9]*\) .* stack=\([0-9]*\)$/\1:\2/p"; }
-# sfield FILE WORD KEY: KEY's value on stackinfo's WORD line
-sfield() { "$SI" "$1" | sed -n "s/^$2 .*\<$3=\([^ ]*\).*/\1/p" | head -n 1; }
+. "$(dirname "$0")/stacks.sh"
 
 untraced "$PROGS/stk_fds" exec > "$WORK/u"
 ok $? "untraced: runs"

@@ -8,32 +8,7 @@
 # stack, its entry has an unload time.
 . "$(dirname "$0")/lib.sh"
 plan 8
-SI=$PROGS/stackinfo
-# tfile DIR NAME: NAME's trace file in DIR (the first, by name)
-tfile() { ls "$1"/"$2".*.socktrace 2>/dev/null | head -n 1; }
-# names FILE ID: the functions of stack ID, innermost first (addr2line -f on off - 1)
-names() {
-	"$SI" -w "$2" "$1" | while read -r _ _ _ m o; do
-		m=${m#module=} o=${o#off=}
-		if [ -f "$m" ]; then addr2line -f -e "$m" "$(printf '0x%x' $((o - 1)))" | head -n 1; else echo '?'; fi
-	done | paste -sd, -
-}
-# recs FILE OP: "ret:stack" for each record of op OP
-recs() { "$SI" "$1" | sed -n "s/^rec .* op=$2 .* ret=\([-0-9]*\) .* stack=\([0-9]*\)$/\1:\2/p"; }
-# sfield FILE WORD KEY: KEY's value on stackinfo's WORD line
-sfield() { "$SI" "$1" | sed -n "s/^$2 .*\<$3=\([^ ]*\).*/\1/p" | head -n 1; }
-# mklib TAG: build $WORK/libstk_TAG.so, whose lib_make() -> lib_inner() makes a socket
-mklib() {
-	cat > "$WORK/lib_$1.c" <<EOC
-#include <sys/socket.h>
-const char *lib_tag(void) { return "lib_$1"; }
-__attribute__((noipa)) int lib_inner(void)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	__asm__ volatile("" ::: "memory");
-	return fd;
-}
+. "$(dirname "$0")/stacks.sh"
 int lib_make(void)
 {
 	int fd = lib_inner();
