@@ -27,3 +27,13 @@ __attribute__((noipa)) int lib_inner(void)
 	__asm__ volatile("" ::: "memory");
 	return fd;
 }
+int lib_make(void)
+{
+	int fd = lib_inner();
+
+	__asm__ volatile("" ::: "memory");
+	return fd;
+}
+EOC
+	gcc -shared -fPIC -g -O2 -o "$WORK/libstk_$1.so" "$WORK/lib_$1.c"
+}

@@ -8,16 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 plan 6
 . "$(dirname "$0")/stacks.sh"
-int lib_make(void)
-{
-	int fd = lib_inner();
-
-	__asm__ volatile("" ::: "memory");
-	return fd;
-}
-EOC
-	gcc -shared -fPIC -g -O2 -o "$WORK/libstk_$1.so" "$WORK/lib_$1.c"
-}
 
 mklib a && mklib b
 ok $? "built libstk_a.so and libstk_b.so"
