@@ -116,6 +116,25 @@ static void *next_sym(const char *name, void *ours)
 	return p == ours ? NULL : p;
 }
 
+/* The data path's fallbacks: in both tables below. */
+#define DATA_FALLBACKS							\
+	.send = fb_send,						\
+	.sendto = fb_sendto,						\
+	.sendmmsg = fb_sendmmsg,					\
+	.recv = fb_recv,						\
+	.recvfrom = fb_recvfrom,					\
+	.recvmmsg = fb_recvmmsg,					\
+	.read = fb_read,						\
+	.write = fb_write,						\
+	.readv = fb_readv,						\
+	.writev = fb_writev,						\
+	.sendfile = fb_sendfile,					\
+	.sendfile64 = fb_sendfile,					\
+	.splice = fb_splice,						\
+	.__read_chk = fb_read_chk,					\
+	.__recv_chk = fb_recv_chk,					\
+	.__recvfrom_chk = fb_recvfrom_chk,
+
 const struct real_fns real_fallback = {
 	.socket = fb_socket,
 	.socketpair = fb_socketpair,
@@ -154,22 +173,7 @@ const struct real_fns real_fallback = {
 	.wait3 = fb_wait3,
 	.wait4 = fb_wait4,
 	.waitid = fb_waitid,
-	.send = fb_send,
-	.sendto = fb_sendto,
-	.sendmmsg = fb_sendmmsg,
-	.recv = fb_recv,
-	.recvfrom = fb_recvfrom,
-	.recvmmsg = fb_recvmmsg,
-	.read = fb_read,
-	.write = fb_write,
-	.readv = fb_readv,
-	.writev = fb_writev,
-	.sendfile = fb_sendfile,
-	.sendfile64 = fb_sendfile,
-	.splice = fb_splice,
-	.__read_chk = fb_read_chk,
-	.__recv_chk = fb_recv_chk,
-	.__recvfrom_chk = fb_recvfrom_chk,
+	DATA_FALLBACKS
 	.getsockopt = fb_getsockopt,
 	.getaddrinfo = fb_getaddrinfo,
 	.getnameinfo = fb_getnameinfo,
@@ -181,22 +185,7 @@ const struct real_fns real_fallback = {
  * test on every read and write.  The others start NULL: REAL() resolves.
  */
 struct real_fns real = {
-	.send = fb_send,
-	.sendto = fb_sendto,
-	.sendmmsg = fb_sendmmsg,
-	.recv = fb_recv,
-	.recvfrom = fb_recvfrom,
-	.recvmmsg = fb_recvmmsg,
-	.read = fb_read,
-	.write = fb_write,
-	.readv = fb_readv,
-	.writev = fb_writev,
-	.sendfile = fb_sendfile,
-	.sendfile64 = fb_sendfile,
-	.splice = fb_splice,
-	.__read_chk = fb_read_chk,
-	.__recv_chk = fb_recv_chk,
-	.__recvfrom_chk = fb_recvfrom_chk,
+	DATA_FALLBACKS
 };
 
 /* ours: our own wrapper's address, or NULL where C forbids taking it. */

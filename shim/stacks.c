@@ -110,6 +110,14 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
+/* The header's ST_OPT_* bits for a stacks mode. */
+static uint32_t mode_opts(int mode)
+{
+	if (mode == STACKS_OFF)
+		return 0;
+	return mode == STACKS_ALL ? ST_OPT_STACKS_CREATE | ST_OPT_STACKS_ALL : ST_OPT_STACKS_CREATE;
+}
+
 int stacks_in_unwind(void)
 {
 	return in_capture;
@@ -181,8 +189,7 @@ void stacks_load(void)
 		return;
 	__atomic_store_n(&stacks_mode, stacks_want, __ATOMIC_RELEASE);
 	if (shim_hdr())
-		shim_hdr()->opts |= stacks_want == STACKS_ALL ? ST_OPT_STACKS_CREATE | ST_OPT_STACKS_ALL
-							      : ST_OPT_STACKS_CREATE;
+		shim_hdr()->opts |= mode_opts(stacks_want);
 }
 
 size_t stacks_ext_size(void)
@@ -201,9 +208,7 @@ void stacks_ext_init(struct st_file_header *h, struct st_ext *e, char *base)
 	e->entry_size = (uint32_t)entry_size;
 	e->count = table_count;
 	h->stack_depth = depth;
-	if (stacks_mode)
-		h->opts |= stacks_mode == STACKS_ALL ? ST_OPT_STACKS_CREATE | ST_OPT_STACKS_ALL
-						     : ST_OPT_STACKS_CREATE;
+	h->opts |= mode_opts(stacks_mode);
 	entries = base + sizeof(*t);
 	__atomic_store_n(&table, t, __ATOMIC_RELEASE);
 }
