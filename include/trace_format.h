@@ -1,49 +1,230 @@
 /*
  * trace_format.h - the on-disk trace format: the one contract between the
- * shim (writer) and the viewer (reader).
+ * shim (writer) and the viewer (reader), with the reader's rules as code
+ * both sides use (st_* inline functions at the end).
  *
- * One file per traced process image:
+ * One file per traced process image, made when the image first holds a
+ * socket (made, accepted, received, or inherited at exec or fork).  A
+ * process that never holds one leaves no file.
  *
  *   [ struct st_file_header, ST_HEADER_SIZE bytes ]
- *   [ capacity x struct st_record, ST_RECORD_SIZE bytes each ]
+ *   [ chunks, appended as the file grows ]
  *
- * The file is MAP_SHARED by the writer, its space reserved up front, so every
- * committed record survives SIGKILL.  Records form a ring: position p lives in
- * slot p & (capacity - 1).  A record is complete when its seq equals p + 1 and
- * its pos equals p; seq is stored last, with release order.  While a writer
- * owns a slot its seq is UINT64_MAX; a claim that finds its slot still owned
- * (by a writer a whole lap behind) drops its event, so that position reads
- * as lost.  head counts every position ever claimed, so a reader knows how
- * many were overwritten or lost.
+ * The file grows by chunks appended at its end, each reserved on disk
+ * (fallocate) before it is used, so a full disk never faults inside the
+ * app.  A chunk belongs to one region (enum st_region): the fd table, the
+ * socket table (the state), the ring of events (history), the call-site
+ * stacks, the module map.  A region's entries are numbered across its
+ * chunks in directory order: entry i of a region lives in the chunk whose
+ * [first, first + count) holds i.  The writer maps each region's chunks
+ * contiguously in its own memory, so its hot paths index one array.
  *
- * Compatibility: a reader accepts ST_FORMAT_VERSION_MIN..ST_FORMAT_VERSION.
- * Any change to the layout below bumps the version; version 2 took
- * start_ticks from the reserved area (0 in version 1 files) and added ops;
- * version 3 added opts, stack_depth and the extension directory (zero in
- * older files, which read as "no extensions").  New ops may be added without
- * a bump (a reader shows unknown ops by number); their numbers are never
- * reused.
+ * What is exact and what is history.  The fd table and the socket table
+ * are the state: updated in place as each call completes, bounded by the
+ * sockets open at once, they say exactly which sockets the process holds,
+ * with which fds, made where, with what bytes moved, however long it ran.
+ * The ring is the history: a bounded log of events that wraps (the oldest
+ * overwritten and counted) and gives the timelines.
+ *
+ * Crash safety: every store a reader relies on is either one aligned word
+ * (counters, flags, fd entries) or a field written before a word that
+ * publishes it with release order (a socket slot's sid, a ring record's
+ * seq, a chunk's offset).  A SIGKILL leaves every completed call visible;
+ * a call cut off half-way shows as not made (its ring record torn).
+ *
+ * Compatibility: a reader accepts version ST_FORMAT_VERSION and refuses
+ * others, naming both versions.  Any layout change bumps the version.  New
+ * ops may be added without a bump (a reader shows unknown ops by number);
+ * their numbers are never reused.
  */
 #ifndef SOCKTRACE_TRACE_FORMAT_H
 #define SOCKTRACE_TRACE_FORMAT_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define ST_MAGIC		"SOCKTRC"	/* 7 chars + NUL = 8 bytes */
-#define ST_FORMAT_VERSION	3u
-#define ST_FORMAT_VERSION_MIN	1u	/* oldest version a reader still accepts */
+#define ST_FORMAT_VERSION	4u
 #define ST_HEADER_SIZE		4096u
-#define ST_RECORD_SIZE		256u
 #define ST_FILE_SUFFIX		".socktrace"
 
 #define ST_EXE_MAX		512
-#define ST_ARGV_MAX		2048
+#define ST_ARGV_MAX		1536
+#define ST_ANCESTORS_MAX	8
+
+/* ------------------------------------------------------------------ ops */
+
+/*
+ * Op classes: what a call does to the references of the socket it names.
+ */
+enum st_op_class {
+	ST_CLASS_OTHER = 0,	/* no socket reference made or dropped */
+	ST_CLASS_CREATE,	/* makes a socket (and its first reference) */
+	ST_CLASS_COPY,		/* a new reference to a socket it already names */
+	ST_CLASS_DROP,		/* drops references */
+	ST_CLASS_CALL,		/* acts on a socket: addresses, options, shutdown */
+	ST_CLASS_MSG,		/* data, or sockets passed (SCM_RIGHTS) */
+	ST_CLASS_DATA,		/* moves bytes */
+	ST_CLASS_LOOKUP,	/* name lookups */
+	ST_CLASS_PROC,		/* process life: fork, exec, exit, wait */
+	ST_CLASS_SYNTH,		/* written by the shim, not a call of the app */
+};
+
+/*
+ * Every op: number (stable forever), C name, the name the viewer prints,
+ * and class.  The shim, the viewer's names and its dispatch all come from
+ * this one list.  Per-op record fields are described in the README.
+ *
+ *  close: ST_REC_UNREAD: arg[1] = bytes unread (FIONREAD) before it.
+ *  fcntl: arg[0] = cmd; F_SETFD: arg[1] = the new flags.
+ *  fork: parent side, ret = child pid.  _exit: arg[0] = status.
+ *  exec family: written before the call with ST_REC_PENDING, then one
+ *   exec-fd per socket fd; if exec returns, a second record of the same op
+ *   gives its ret and err.  A file whose state is EXECED was replaced by
+ *   its last pending exec.
+ *  close_range: per socket fd, arg[0] = first | last << 32, fd2 = flags;
+ *   ST_REC_CLOEXEC: CLOSE_RANGE_CLOEXEC set it, nothing closed.
+ *  closefrom: per socket fd, arg[0] = lowfd.
+ *  sendmsg/recvmsg with SCM_RIGHTS: one record per socket fd passed:
+ *   sid/fd = the socket passed (the sender's fd, or the receiver's new
+ *   fd), sid2/fd2 = the carrier socket, ret = the call's return; the
+ *   passed socket's inode is an ST_ADDR_INODE entry.  A recvmsg record
+ *   with fd -1 and arg[0] = MSG_CTRUNC: the kernel discarded the passed
+ *   fds that did not fit.  Without SCM_RIGHTS they are data records
+ *   (fd2 = -1, sid2 = 0).
+ *  wait family: a child reaped: arg[0] = its pid, arg[1] = its status.
+ *  setsockopt: arg[0] = level, arg[1] = optname, the value as ST_ADDR_OPTVAL.
+ *  data calls (recorded when they fail other than would-block, and every
+ *   call with ST_OPT_DATA_EVENTS): fd2 = the other fd (sendfile, splice),
+ *   arg[0] = the length asked for (messages for sendmmsg/recvmmsg),
+ *   arg[1] = the call's flags | ST_DATA_RECEIVED when bytes came in.
+ *  getsockopt(SO_ERROR) reporting an error with no connect pending:
+ *   arg[0] = level, arg[1] = optname, the value as ST_ADDR_OPTVAL.
+ *  lookups (fd -1): ret = the EAI_* code, err = errno for EAI_SYSTEM,
+ *   arg[0] = duration in ns; getaddrinfo: arg[1] = hints (ST_HINTS), an
+ *   ST_ADDR_NAME entry, one ST_ADDR_RESULT per address found;
+ *   getnameinfo: arg[1] = flags, ST_ADDR_ARG, ST_ADDR_NAME.
+ *  forked: first event of a fork child, arg[0] = parent pid.
+ *  missed-close: an fd reused while the table still held a socket there.
+ *  trace-start: the file began, arg[0] = origin.
+ *  inherited: a socket open when this image started (exec, or an
+ *   untraced parent), with its inode; arg[0] = 1 when it listens.
+ *  exec-fd: at exec, a socket fd this image held, with its inode;
+ *   ST_REC_CLOEXEC = the kernel closes it at exec, else it survives.
+ *  peer-eof: a read returned 0 on a stream: the peer's FIN (first per
+ *   socket and process), arg[0] = the op that saw it.
+ *  connected: a non-blocking connect ended as the app learned it: err 0
+ *   when connected, else why (ret -1); arg[0] = the op that told,
+ *   arg[1] = the SO_ERROR value when it was getsockopt.
+ *  cont: not an event: the continuation of a record (struct st_cont).
+ */
+#define ST_OPS(X)							\
+	X(0, NONE, "none", ST_CLASS_OTHER)				\
+	X(1, SOCKET, "socket", ST_CLASS_CREATE)				\
+	X(2, SOCKETPAIR, "socketpair", ST_CLASS_CREATE)			\
+	X(3, BIND, "bind", ST_CLASS_CALL)				\
+	X(4, LISTEN, "listen", ST_CLASS_CALL)				\
+	X(5, ACCEPT, "accept", ST_CLASS_CREATE)				\
+	X(6, ACCEPT4, "accept4", ST_CLASS_CREATE)			\
+	X(7, CONNECT, "connect", ST_CLASS_CALL)				\
+	X(8, CLOSE, "close", ST_CLASS_DROP)				\
+	X(9, SHUTDOWN, "shutdown", ST_CLASS_CALL)			\
+	X(10, DUP, "dup", ST_CLASS_COPY)				\
+	X(11, DUP2, "dup2", ST_CLASS_COPY)				\
+	X(12, DUP3, "dup3", ST_CLASS_COPY)				\
+	X(13, FCNTL, "fcntl", ST_CLASS_COPY)				\
+	X(14, FCNTL64, "fcntl64", ST_CLASS_COPY)			\
+	X(15, FORK, "fork", ST_CLASS_PROC)				\
+	X(16, _EXIT, "_exit", ST_CLASS_PROC)				\
+	X(17, EXIT, "exit", ST_CLASS_PROC)				\
+	X(18, EXECVE, "execve", ST_CLASS_PROC)				\
+	X(19, CLOSE_RANGE, "close_range", ST_CLASS_DROP)		\
+	X(20, CLOSEFROM, "closefrom", ST_CLASS_DROP)			\
+	X(21, FCLOSE, "fclose", ST_CLASS_DROP)				\
+	X(22, FCLOSEALL, "fcloseall", ST_CLASS_DROP)			\
+	X(23, SENDMSG, "sendmsg", ST_CLASS_MSG)				\
+	X(24, RECVMSG, "recvmsg", ST_CLASS_MSG)				\
+	X(25, WAIT, "wait", ST_CLASS_PROC)				\
+	X(26, WAITPID, "waitpid", ST_CLASS_PROC)			\
+	X(27, WAIT3, "wait3", ST_CLASS_PROC)				\
+	X(28, WAIT4, "wait4", ST_CLASS_PROC)				\
+	X(29, WAITID, "waitid", ST_CLASS_PROC)				\
+	X(30, SETSOCKOPT, "setsockopt", ST_CLASS_CALL)			\
+	X(31, EXECV, "execv", ST_CLASS_PROC)				\
+	X(32, EXECVP, "execvp", ST_CLASS_PROC)				\
+	X(33, EXECVPE, "execvpe", ST_CLASS_PROC)			\
+	X(34, EXECL, "execl", ST_CLASS_PROC)				\
+	X(35, EXECLP, "execlp", ST_CLASS_PROC)				\
+	X(36, EXECLE, "execle", ST_CLASS_PROC)				\
+	X(37, FEXECVE, "fexecve", ST_CLASS_PROC)			\
+	X(38, EXECVEAT, "execveat", ST_CLASS_PROC)			\
+	X(39, SEND, "send", ST_CLASS_DATA)				\
+	X(40, SENDTO, "sendto", ST_CLASS_DATA)				\
+	X(41, SENDMMSG, "sendmmsg", ST_CLASS_DATA)			\
+	X(42, RECV, "recv", ST_CLASS_DATA)				\
+	X(43, RECVFROM, "recvfrom", ST_CLASS_DATA)			\
+	X(44, RECVMMSG, "recvmmsg", ST_CLASS_DATA)			\
+	X(45, READ, "read", ST_CLASS_DATA)				\
+	X(46, WRITE, "write", ST_CLASS_DATA)				\
+	X(47, READV, "readv", ST_CLASS_DATA)				\
+	X(48, WRITEV, "writev", ST_CLASS_DATA)				\
+	X(49, SENDFILE, "sendfile", ST_CLASS_DATA)			\
+	X(50, SPLICE, "splice", ST_CLASS_DATA)				\
+	X(51, GETSOCKOPT, "getsockopt", ST_CLASS_CALL)			\
+	X(52, GETADDRINFO, "getaddrinfo", ST_CLASS_LOOKUP)		\
+	X(53, GETNAMEINFO, "getnameinfo", ST_CLASS_LOOKUP)		\
+	X(100, FORK_CHILD, "forked", ST_CLASS_SYNTH)			\
+	X(101, MISSED_CLOSE, "missed-close", ST_CLASS_SYNTH)		\
+	X(102, TRACE_START, "trace-start", ST_CLASS_SYNTH)		\
+	X(103, INHERITED, "inherited", ST_CLASS_SYNTH)			\
+	X(104, EXEC_FD, "exec-fd", ST_CLASS_SYNTH)			\
+	X(110, PEER_EOF, "peer-eof", ST_CLASS_SYNTH)			\
+	X(111, CONNECTED, "connected", ST_CLASS_SYNTH)			\
+	X(120, CONT, "cont", ST_CLASS_SYNTH)
+
+enum st_op {
+#define ST_OP_ENUM(num, id, name, cls) ST_OP_##id = num,
+	ST_OPS(ST_OP_ENUM)
+#undef ST_OP_ENUM
+	ST_OP_MAX_KNOWN
+};
+
+/* The name the viewer prints for op, or NULL for an unknown number. */
+static inline const char *st_op_name(unsigned op)
+{
+	switch (op) {
+#define ST_OP_NAME(num, id, name, cls) case num: return name;
+	ST_OPS(ST_OP_NAME)
+#undef ST_OP_NAME
+	default: return NULL;
+	}
+}
+
+/* The class of op (ST_CLASS_OTHER for an unknown number). */
+static inline enum st_op_class st_op_class(unsigned op)
+{
+	switch (op) {
+#define ST_OP_CLASS(num, id, name, cls) case num: return cls;
+	ST_OPS(ST_OP_CLASS)
+#undef ST_OP_CLASS
+	default: return ST_CLASS_OTHER;
+	}
+}
+
+/* Is op one of the exec family (the pending record before an exec)? */
+static inline int st_op_is_exec(unsigned op)
+{
+	return op == ST_OP_EXECVE || (op >= ST_OP_EXECV && op <= ST_OP_EXECVEAT);
+}
+
+/* ------------------------------------------------------------------ header */
 
 /* How the traced image began. */
 enum st_origin {
-	ST_ORIGIN_ROOT = 0,	/* first traced process of its line */
-	ST_ORIGIN_FORK = 1,	/* forked from a traced parent (ppid) */
-	ST_ORIGIN_EXEC = 2,	/* exec'd from a traced image (same pid) */
+	ST_ORIGIN_ROOT = 0,	/* first traced image of its line (its parent kept no file) */
+	ST_ORIGIN_FORK = 1,	/* forked from a traced parent (ppid) holding sockets */
+	ST_ORIGIN_EXEC = 2,	/* reserved: the viewer links exec'd images by pid and start_ticks */
 };
 
 /* How the traced image ended; stored with release order by the writer. */
@@ -53,78 +234,430 @@ enum st_state {
 	ST_STATE_EXECED = 2,	/* replaced by exec; the new image has its own file */
 };
 
+/* The regions a file's chunks belong to. */
+enum st_region {
+	ST_REG_FDS = 0,		/* struct st_fd per fd number */
+	ST_REG_SOCKS = 1,	/* struct st_sock per socket slot: the state */
+	ST_REG_RING = 2,	/* ST_SLOT_SIZE-byte ring slots: the history */
+	ST_REG_STACKS = 3,	/* call-site stacks (struct st_stack), one hash table per chunk */
+	ST_REG_MODULES = 4,	/* struct st_module per loaded object */
+	ST_REG_MAX
+};
+
+#define ST_CHUNKS_MAX	16	/* chunks per region: growth doubles, so 2^16 times the first */
+
 /*
- * Extension sections, after the ring: each is described by one st_ext entry
- * in the header's directory (kind 0 = unused entry).  Their layouts are
- * below, next to the kinds.  A reader skips kinds it does not know.
+ * One chunk: entries [first, first + count) of its region at file offset
+ * `offset`.  The writer fills first and count, reserves and maps the
+ * chunk, then stores offset (non-zero) with release order: a reader takes
+ * a chunk only once its offset is set and within the file.
  */
-#define ST_EXT_MAX		8
-enum st_ext_kind {
-	ST_EXT_NONE = 0,
-	ST_EXT_STACKS = 1,	/* call-site stack table (struct st_stack_table) */
-	ST_EXT_MODULES = 2,	/* loaded objects (struct st_module_table) */
-	ST_EXT_SOCKSTATS = 3,	/* per-socket data counters (struct st_sockstats_head + st_sockstat[]) */
+struct st_chunk {
+	uint64_t offset;
+	uint32_t first;
+	uint32_t count;
 };
 
-struct st_ext {
-	uint32_t kind;		/* enum st_ext_kind */
-	uint32_t entry_size;	/* bytes per entry, for a reader's bounds checks */
-	uint64_t offset;	/* from the start of the file */
-	uint64_t size;		/* bytes */
-	uint64_t count;		/* entries the section has room for */
+struct st_region_dir {
+	uint32_t entry_size;	/* bytes per entry */
+	uint32_t nchunks;	/* chunks published (atomic; each offset is the real test) */
+	uint64_t capacity;	/* most entries the region may grow to */
+	struct st_chunk chunk[ST_CHUNKS_MAX];
+};
+
+/* A traced ancestor of this image within its exec image's fork lineage. */
+struct st_ancestor {
+	int32_t pid;
+	uint32_t reserved;
+	uint64_t fork_ns;	/* CLOCK_MONOTONIC of the fork that made the next one down */
+};
+
+/* What this image was configured to record (header opts). */
+#define ST_OPT_STACKS_CREATE	0x1u	/* stacks at calls that create a socket reference */
+#define ST_OPT_STACKS_ALL	0x2u	/* ... and at close and shutdown */
+#define ST_OPT_DATA_EVENTS	0x4u	/* one event per data call (SOCKTRACE_DATA=events) */
+#define ST_OPT_TCP_INFO		0x8u	/* TCP_INFO snapshot at a TCP socket's final close */
+#define ST_OPT_INODES		0x10u	/* every socket's inode fetched at birth (SOCKTRACE_INODES=1) */
+
+/* Header flags (atomic or). */
+#define ST_HDR_ARGV_TRUNC	0x1u	/* argv did not fit in argv[] */
+#define ST_HDR_EXE_TRUNC	0x2u	/* exe path did not fit in exe[] */
+#define ST_HDR_GROW_FAILED	0x4u	/* a chunk could not be reserved (grow_errno): the file stopped growing */
+#define ST_HDR_STATE_FULL	0x8u	/* sockets beyond the socket table: traced without state */
+#define ST_HDR_FDS_FULL		0x10u	/* fds beyond the fd table: not tracked */
+
+/* The clock of the activity ticks in socket slots. */
+enum st_tick_clock {
+	ST_TICK_MONO = 0,	/* ticks are CLOCK_MONOTONIC ns */
+	ST_TICK_TSC = 1,	/* ticks are the x86 time-stamp counter: convert with the anchors */
+};
+
+struct st_totals {
+	uint64_t sockets_made;		/* sockets this image made: socket, socketpair (2), accept (atomic) */
+	uint64_t sockets_arrived;	/* ... received (SCM_RIGHTS), inherited at start, or first seen */
+	uint64_t sockets_forked_in;	/* ... held when it was forked (its parent's, copied) */
+	/*
+	 * Sockets closed here (their last reference here dropped by a call)
+	 * are not counted apart: made + arrived + forked_in - the live slots.
+	 * Per call site, made is in the stack entry and open is the live
+	 * slots naming that stack; sockets without a stack are the rest.
+	 */
+	uint64_t bytes_sent;		/* bytes moved by sockets no longer held here (the held */
+	uint64_t bytes_received;	/*   ones' are in their slots) (atomic) */
+	uint64_t ring_dropped;		/* events that found no free slot: lost (atomic) */
+	uint64_t stacks_used;		/* distinct stacks stored (atomic) */
+	uint64_t stacks_dropped;	/* stacks not stored: table full, or probe too long (atomic) */
+	uint64_t stacks_skipped;	/* captures skipped: re-entered from a signal handler, or
+					   libunwind failed (atomic) */
+	uint64_t modules_dropped;	/* objects not recorded: module map full */
+	uint64_t loader_adds;		/* the loader's load/unload counters at the last module scan */
+	uint64_t loader_subs;
+	uint64_t reserved[4];
+};
+
+/* A reading of the tick clock and CLOCK_MONOTONIC taken together. */
+struct st_anchor {
+	uint64_t tick;
+	uint64_t ns;
 };
 
 /*
- * ST_EXT_STACKS: call-site stacks, each stored once.  The section starts with
- * a struct st_stack_table, followed by `count` entries of entry_size bytes
- * (a power of two count).  An entry is an open-addressing hash slot:
- * a writer claims it by compare-and-swap of hash from 0, fills depth and
- * ips, then stores state = ST_STACK_READY with release order.  A record's
- * stack_id is the slot index + 1 (0 = no stack).  ips are innermost first,
- * and each is a return address (symbolise ip - 1 for its line): ips[0]
- * returns into the app's function that called the wrapped one.  The ip
- * below a signal frame is the interrupted instruction itself.
+ * The header's fields, padded to ST_HEADER_SIZE.  Written once when the
+ * file is made (version last), then only the atomic fields change.
+ */
+struct st_file_header {
+	union {
+		struct {
+			char magic[8];		/* ST_MAGIC */
+			uint32_t version;	/* ST_FORMAT_VERSION, stored last with release order */
+			uint32_t header_size;	/* ST_HEADER_SIZE */
+			uint32_t flags;		/* ST_HDR_* (atomic) */
+			uint32_t opts;		/* ST_OPT_* */
+			int32_t pid;
+			int32_t ppid;		/* the parent when the file was made */
+			uint32_t tag;		/* this image's id: the high half of the sids it makes */
+			uint32_t origin;	/* enum st_origin */
+			uint32_t state;		/* enum st_state (atomic) */
+			int32_t exit_status;	/* valid when has_exit_status */
+			uint32_t has_exit_status;
+			uint32_t stack_depth;	/* frames kept per stack at most */
+			uint64_t wall_anchor_ns;	/* CLOCK_REALTIME taken with ... */
+			uint64_t mono_anchor_ns;	/* ... this CLOCK_MONOTONIC reading, at the making */
+			uint64_t end_mono_ns;		/* when state was set */
+			/*
+			 * The process's start time (clock ticks since boot,
+			 * /proc/self/stat field 22), the same across exec and
+			 * different for a reused pid: the viewer links an
+			 * exec'd image to the file of the image before it by
+			 * pid and start_ticks.  0 = not known.
+			 */
+			uint64_t start_ticks;
+			uint64_t image_start_ns;	/* CLOCK_MONOTONIC when this image began: its fork,
+							   or its constructor */
+			/*
+			 * Activity ticks (socket slots, data totals) become
+			 * CLOCK_MONOTONIC with st_ticks_to_ns between two
+			 * anchors: the first, and the latest (refreshed about
+			 * once a second by a recorded event, and at exit).
+			 */
+			uint32_t tick_clock;		/* enum st_tick_clock */
+			uint32_t grow_errno;		/* why the file stopped growing */
+			struct st_anchor anchor;	/* when the file was made */
+			struct st_anchor anchor_last;	/* the latest reading (tick 0: none yet) */
+			/* The ring: positions claimed, and the slot count it wraps at. */
+			uint64_t head;			/* positions claimed (atomic) */
+			uint64_t ring_cap;		/* a power of two (atomic: lowered once to the
+							   slots reserved when growing failed) */
+			uint64_t file_size;		/* bytes in use: chunks end here (atomic) */
+			struct st_totals totals;
+			/* Fork ancestors within this exec image, outermost first (ppid last). */
+			uint32_t nancestors;
+			uint32_t argc;
+			uint32_t argv_len;		/* bytes used in argv[] */
+			uint32_t reserved0;
+			struct st_ancestor ancestors[ST_ANCESTORS_MAX];
+			struct st_region_dir region[ST_REG_MAX];
+			char exe[ST_EXE_MAX];		/* /proc/self/exe, NUL-terminated */
+			char argv[ST_ARGV_MAX];		/* NUL-separated arguments */
+		};
+		uint8_t raw_[ST_HEADER_SIZE];
+	};
+};
+
+/* ------------------------------------------------------------------ fd table */
+
+/*
+ * ST_REG_FDS: entry fd says what the fd number holds.  word: bits 0-31 the
+ * socket slot index + 1 (0 = no socket), then ST_FDE_* flags.  A word with
+ * an index names a socket this process holds (ST_FDE_CLOSING: a close of
+ * it is in progress and has not completed: still held).  stack_id and op:
+ * the call that made this reference (written before word).
+ */
+#define ST_FDE_IDX_MASK		0xffffffffull
+#define ST_FDE_CLOSING		(1ull << 32)	/* a close of this fd is in flight */
+#define ST_FDE_CLOEXEC		(1ull << 33)
+#define ST_FDE_TOMB		(1ull << 34)	/* no socket: the last thing closed here was one */
+
+struct st_fd {
+	uint64_t word;
+	uint32_t stack_id;	/* the stack of the call that made this reference (0 = none) */
+	uint16_t op;		/* that call (enum st_op) */
+	uint8_t forks;		/* the reference came through this many forks (0: made here);
+				   stack_id is in the table of the image that many forks up */
+	uint8_t reserved;
+};
+
+/* The socket slot a live fd entry names, or -1. */
+static inline int64_t st_fde_slot(uint64_t word)
+{
+	return (word & ST_FDE_IDX_MASK) ? (int64_t)(word & ST_FDE_IDX_MASK) - 1 : -1;
+}
+
+/* ------------------------------------------------------------------ sockets */
+
+/*
+ * ST_REG_SOCKS: one slot per socket this process holds.  A slot is live
+ * when its sid is non-zero AND an fd entry names it (a slot whose fds are
+ * all gone is a close that was cut off: not held).  The identity (line 0)
+ * is written when the socket is born, sid last with release order; the
+ * rest is updated in place by the calls on it, each field on its own.
+ *
+ * sid: the socket's identity, (tag of the image that made it) << 32 |
+ * serial.  A fork child keeps its parent's sids; a socket reaching another
+ * image by exec or SCM_RIGHTS gets a new sid there, joined to the old one
+ * by the inode both records carry.
+ */
+#define ST_SK_FRESH		0x1u	/* no data call yet (first_ns not set) */
+#define ST_SK_EVENTS		0x2u	/* record every data call (ST_OPT_DATA_EVENTS) */
+#define ST_SK_CONNECTING	0x4u	/* a non-blocking connect is in progress */
+#define ST_SK_EOF		0x8u	/* a read saw the peer's FIN (eof_ns) */
+#define ST_SK_PEERED		0x10u	/* connected (or may be): its close may find unread bytes */
+#define ST_SK_LISTENING		0x20u	/* listen() succeeded */
+#define ST_SK_SHUT_RD		0x40u	/* this process shut down reading */
+#define ST_SK_SHUT_WR		0x80u	/* ... writing: our FIN went out */
+#define ST_SK_LINGER0		0x100u	/* SO_LINGER {1, 0}: its final close sends RST */
+#define ST_SK_FIRST_SEEN	0x200u	/* not born under our eyes (made before tracing, by libc) */
+#define ST_SK_CONNECTED		0x400u	/* a connect succeeded (now or when its end was learned) */
+#define ST_SK_ADDR_TRUNC	0x800u	/* an address did not fit in local[] or peer[] */
+#define ST_SK_LISTEN_SPECIFIC	0x1000u	/* a listener bound to one inet address: accepts share it */
+
+/* The TCP state the calls imply so far (not the kernel's word). */
+enum st_tcp_state {
+	ST_TCP_NONE = 0,	/* not TCP, or nothing implied yet */
+	ST_TCP_LISTEN,
+	ST_TCP_SYN_SENT,	/* a non-blocking connect is pending */
+	ST_TCP_ESTABLISHED,
+	ST_TCP_FIN_WAIT,	/* we sent FIN (shutdown SHUT_WR), the peer not yet */
+	ST_TCP_CLOSE_WAIT,	/* the peer's FIN arrived, ours not sent */
+	ST_TCP_LAST_ACK,	/* both FINs: ours after the peer's */
+	ST_TCP_TIME_WAIT,	/* both FINs: ours first */
+	ST_TCP_CLOSED,		/* reset, or failed connect */
+};
+
+#define ST_SOCK_ADDR_MAX	62u	/* bytes of a sockaddr kept in a slot */
+
+struct st_sock {
+	/* line 0: identity, written at birth */
+	uint64_t sid;		/* 0 = free slot; stored last with release order */
+	uint64_t inode;		/* the kernel's inode when fetched (exec, SCM_RIGHTS...); 0 = not */
+	uint64_t sid2;		/* socketpair: the other end; accepted: its listener */
+	uint64_t made_ns;	/* CLOCK_MONOTONIC of its birth (or of its first sight) */
+	uint32_t stack_id;	/* creation stack (0 = none) */
+	uint8_t forks;		/* came to this image through this many forks (0: born or
+				   arrived here); stack_id is that many forks up */
+	uint8_t domain;
+	uint8_t type;		/* without SOCK_NONBLOCK / SOCK_CLOEXEC */
+	uint8_t made_by;	/* the op that made it here: socket, accept, recvmsg, inherited,
+				   ST_OP_NONE = first seen on a call */
+	int32_t refs;		/* fds of this process naming it: the shim's count (a reader
+				   counts the fd table, which is exact across a kill) */
+	uint32_t next_free;	/* the shim's free list: index + 1 */
+	uint8_t local_len;	/* bytes in local[], 0 = not known */
+	uint8_t peer_len;
+	uint8_t tcp_state;	/* enum st_tcp_state (one store) */
+	uint8_t reserved0;
+	uint32_t reserved1;
+	uint64_t listen_ns;	/* when listen() succeeded, 0 = never */
+	/* line 1: the data path's counters */
+	uint32_t flags;		/* ST_SK_* (atomic) */
+	uint32_t reserved2;
+	uint64_t bytes_sent;	/* by this process's data calls */
+	uint64_t bytes_received; /* taken off its receive queue (MSG_PEEK not counted) */
+	uint64_t first_tick;	/* the tick clock at its first data call; 0 = none */
+	uint64_t last_tick;	/* ... and at its latest (the halves are stored apart: a
+				   reader takes the later of the two) */
+	uint64_t reserved3;
+	uint64_t eof_ns;	/* the peer's FIN first seen here (ST_SK_EOF) */
+	uint64_t shut_ns;	/* the first shutdown here */
+	/* lines 2-3: addresses, raw sockaddrs as the kernel gave them */
+	uint8_t local[64];
+	uint8_t peer[64];
+};
+
+/* ------------------------------------------------------------------ ring */
+
+/*
+ * ST_REG_RING: ring_cap slots of ST_SLOT_SIZE bytes.  Position p lives in
+ * slot p & (ring_cap - 1).  A slot is complete for position p when its seq
+ * equals p + 1 (stored last, release order); while a writer owns it seq is
+ * ST_SEQ_OWNED.  A claim that finds its slot owned (a writer a lap behind)
+ * or not yet reserved drops its event (counted in totals.ring_dropped), so
+ * that position reads as lost.  head counts every position ever claimed.
+ *
+ * A record is one head slot (struct st_record) and, when its address and
+ * value entries do not fit in addrs[], continuation slots (struct st_cont,
+ * op ST_OP_CONT) claimed after it, each naming the head's position; a
+ * reader joins them (st_record_join).
+ */
+#define ST_SLOT_SIZE		128u
+#define ST_SEQ_OWNED		UINT64_MAX
+#define ST_REC_ADDRS		40u	/* entry bytes in a head slot */
+#define ST_CONT_DATA		104u	/* ... in a continuation slot */
+#define ST_CONT_MAX		3u	/* continuations a record may have */
+#define ST_ADDRS_MAX		(ST_REC_ADDRS + ST_CONT_MAX * ST_CONT_DATA)
+
+/* Record flags. */
+#define ST_REC_ADDR_TRUNC	0x01u	/* an entry did not fit, or a continuation was lost */
+#define ST_REC_IMPLICIT_CLOSE	0x02u	/* dup2/dup3 closed the socket that held fd2 */
+#define ST_REC_CLOEXEC		0x04u	/* the new fd has FD_CLOEXEC */
+#define ST_REC_FIRST_SEEN	0x08u	/* socket not created under our eyes (inherited, pre-shim) */
+#define ST_REC_REFS_UNKNOWN	0x10u	/* refs not tracked (tables full) */
+#define ST_REC_UNREAD		0x20u	/* arg[1] = bytes unread in the receive queue before a close */
+#define ST_REC_PENDING		0x40u	/* written before the call (exec): no result yet */
+#define ST_REC_VIA_SYSCALL	0x80u	/* the app called syscall(SYS_...), not the libc function */
+#define ST_REC_LAST_REF		0x100u	/* a drop that released this process's last reference */
+
+struct st_record {
+	uint64_t seq;		/* pos + 1 when committed (stored last, release) */
+	uint16_t op;		/* enum st_op */
+	uint16_t flags;		/* ST_REC_* */
+	int16_t err;		/* errno when the call failed, else 0 */
+	uint8_t domain;		/* the socket's family, when known */
+	uint8_t type;		/* its type without SOCK_NONBLOCK/CLOEXEC */
+	uint64_t t_ns;		/* CLOCK_MONOTONIC */
+	uint64_t sid;		/* the socket the event is about; 0 = none */
+	uint64_t sid2;		/* a second socket: accept's listener, socketpair's other end,
+				   SCM_RIGHTS' carrier */
+	int64_t ret;		/* the call's return value */
+	int64_t arg[2];		/* op-specific: see the op list */
+	int32_t tid;
+	int32_t fd;		/* the fd the call acted on; -1 = none */
+	int32_t fd2;		/* dup2/dup3 newfd, socketpair's other fd, the carrier */
+	int32_t refs;		/* references to sid in this process after the call */
+	uint32_t stack_id;	/* call-site stack; 0 = none */
+	uint16_t addrs_len;	/* bytes of entries, here and in the continuations */
+	uint8_t ncont;		/* continuation slots that follow */
+	uint8_t reserved;
+	uint8_t addrs[ST_REC_ADDRS];
+};
+
+struct st_cont {
+	uint64_t seq;		/* as a head's */
+	uint16_t op;		/* ST_OP_CONT */
+	uint16_t index;		/* 1 for the first continuation of its head */
+	int32_t tid;
+	uint64_t head_pos;	/* the position of its head record */
+	uint8_t data[ST_CONT_DATA];
+};
+
+/*
+ * Entries in a record's addrs (and its continuations', joined): a 2-byte
+ * st_addr_hdr, then len bytes: a raw sockaddr exactly as the kernel gave
+ * it, or a value of the kind named.  One address entry may serve several
+ * kinds (the connect argument is usually also the peer).
+ */
+#define ST_ADDR_ARG	0x1u	/* the address the app passed (bind, connect) */
+#define ST_ADDR_LOCAL	0x2u	/* getsockname after the call */
+#define ST_ADDR_PEER	0x4u	/* getpeername after the call, or accept's */
+#define ST_ADDR_OPTVAL	0x8u	/* not an address: a socket option's value */
+#define ST_ADDR_RESULT	0x10u	/* an address getaddrinfo found */
+#define ST_ADDR_DATA	0x20u	/* not an address: struct st_data_totals (final close) */
+#define ST_ADDR_TCPINFO	0x40u	/* not an address: struct st_tcp_snapshot (final close) */
+#define ST_ADDR_NAME	0x80u	/* not an address: a lookup's names (ST_NAME_*, then the strings) */
+#define ST_ADDR_INODE	0x100u	/* not an address: the socket's inode (uint64_t) */
+
+struct st_addr_hdr {
+	uint8_t kinds;		/* ST_ADDR_* mask, low 8 bits */
+	uint8_t len;		/* bytes that follow; kinds 0 with len 8 = ST_ADDR_INODE */
+};
+
+/* arg[1] of a data-path record: bytes came from the socket. */
+#define ST_DATA_RECEIVED	(1ll << 32)
+
+/* getaddrinfo's hints in arg[1]: family | socktype << 16 | ai_flags << 32. */
+#define ST_HINTS(family, socktype, flags) \
+	((int64_t)((uint64_t)(uint16_t)(family) | (uint64_t)(uint16_t)(socktype) << 16 | \
+		   (uint64_t)(uint32_t)(flags) << 32))
+
+/* ST_ADDR_DATA: what this process's data calls moved on a socket (its final close here). */
+struct st_data_totals {
+	uint64_t bytes_sent;
+	uint64_t bytes_received;
+	uint64_t first_tick;	/* the tick clock (st_ticks_to_ns); 0 = no data call */
+	uint64_t last_tick;
+};
+
+/* ST_ADDR_TCPINFO: getsockopt(TCP_INFO) just before the final close. */
+struct st_tcp_snapshot {
+	uint8_t state;		/* the kernel's TCP_* state (1 = ESTABLISHED ... 8 = CLOSE_WAIT) */
+	uint8_t ca_state;
+	uint8_t retransmits;	/* unrecovered retransmits now */
+	uint8_t reserved;
+	uint32_t rtt_us;
+	uint32_t rttvar_us;
+	uint32_t total_retrans;
+	uint32_t lost;
+	uint32_t unacked;
+	uint64_t bytes_acked;	/* includes the SYN (and the FIN once acked) */
+	uint64_t bytes_received; /* includes the peer's SYN (and its FIN) */
+};
+
+/* ST_ADDR_NAME: one ST_NAME_* byte, then host and service, each NUL-terminated. */
+#define ST_NAME_HOST	0x1u	/* a host was given (getaddrinfo) or found (getnameinfo) */
+#define ST_NAME_SERVICE	0x2u	/* the same for the service */
+
+/* ------------------------------------------------------------------ stacks, modules */
+
+/*
+ * ST_REG_STACKS: call-site stacks, each stored once.  Each chunk is an
+ * open-addressing hash table of `count` entries (a power of two) of the
+ * region's entry_size; a newer chunk is added when the newest is half
+ * full, and lookups try the newest first.  A stack's id is its entry's
+ * index in the region + 1 (0 = no stack).  A writer claims an entry by
+ * compare-and-swap of hash from 0, fills it, then stores state =
+ * ST_STACK_READY with release order.  ips are innermost first, each a
+ * return address (symbolise ip - 1): ips[0] returns into the app's
+ * function that called the wrapped one; the ip below a signal frame is
+ * the interrupted instruction itself.
+ *
+ * made counts the sockets this image made from that stack: with the
+ * live slots that name it, the per-call-site totals.
  */
 #define ST_STACK_READY		1u
 
-struct st_stack_table {
-	uint32_t depth;		/* ips per entry */
-	uint32_t reserved;
-	uint64_t used;		/* entries claimed (atomic) */
-	uint64_t dropped;	/* stacks not stored: table full or probe too long (atomic) */
-	uint64_t skipped;	/* captures skipped: re-entered from a signal handler, or
-				   libunwind failed (atomic) */
-};
-
 struct st_stack {
-	uint64_t hash;		/* 0 = free slot */
+	uint64_t hash;		/* 0 = free entry */
 	uint32_t state;		/* ST_STACK_READY once ips are complete */
 	uint16_t depth;		/* ips used */
 	uint16_t truncated;	/* 1: the stack was deeper than the limit */
-	uint64_t t_ns;		/* when it was first stored (picks modules loaded then) */
-	uint64_t ips[];		/* depth of the table's entries */
+	uint64_t t_ns;		/* when it was first stored (picks the modules loaded then) */
+	uint64_t made;		/* sockets made from this stack here (atomic); those still
+				   held are the live slots naming it */
+	uint64_t reserved;
+	uint64_t ips[];		/* stack_depth of them */
 };
 
+
 /*
- * ST_EXT_MODULES: loaded objects, so addresses can be symbolised after the
- * process is gone.  A struct st_module_table, then `count` entries of
- * struct st_module.  Entries are appended (state ST_MODULE_READY last, with
- * release order) when a scan finds a new object: at start, and when a new
- * stack is stored after the loader's load/unload counters moved (dlopen is
- * not wrapped; this catches libc's own dlopens too).  So load and unload
- * times are when the scan saw them; a stack's t_ns is taken after its scan.  An object that is
- * gone gets its unload time.
+ * ST_REG_MODULES: loaded objects, so addresses can be symbolised after
+ * the process is gone.  Entries are appended (state ST_MODULE_READY last,
+ * release order) when a scan finds a new object: at the first stack, and
+ * when a new stack is stored after the loader's load/unload counters
+ * moved.  An object that is gone gets its unload time.
  */
 #define ST_MODULE_READY		1u
 #define ST_MODULE_PATH_MAX	400u
 #define ST_BUILD_ID_MAX		32u
-
-struct st_module_table {
-	uint64_t used;		/* entries claimed (atomic) */
-	uint64_t dropped;	/* objects not recorded: table full */
-	uint64_t adds;		/* the loader's load/unload counters at the last scan */
-	uint64_t subs;
-};
 
 struct st_module {
 	uint32_t state;		/* ST_MODULE_READY once complete */
@@ -140,340 +673,104 @@ struct st_module {
 	uint8_t pad[512 - 4 - 4 - 5 * 8 - ST_BUILD_ID_MAX - ST_MODULE_PATH_MAX];
 };
 
-/*
- * ST_EXT_SOCKSTATS: the data path's counters, one slot per socket the
- * process holds (the shim's socket-pool index), kept up to date on every
- * data call, so a killed process's counts survive in the file.  A slot with
- * inode 0 is free: a socket's final close in this process writes its totals
- * into the close record (an ST_ADDR_DATA entry) and frees the slot.  A fork
- * child's file starts its inherited sockets' slots at zero (each process
- * counts its own calls; a reader adds them up per inode), keeping their
- * flags.  Sockets beyond the section's count are counted in memory only
- * (their close records still carry the totals).
- *
- * Section layout: one st_sockstats_head, then count st_sockstat entries
- * (the directory's entry_size is sizeof(struct st_sockstat)).
- */
-enum st_sockstats_clock {
-	ST_SS_CLOCK_MONO = 0,	/* ticks are CLOCK_MONOTONIC ns */
-	ST_SS_CLOCK_TSC = 1,	/* ticks are the x86 time-stamp counter: convert with the anchors */
-};
-
-struct st_sockstats_head {
-	uint32_t clock;		/* enum st_sockstats_clock */
-	uint32_t head_size;	/* sizeof(struct st_sockstats_head): the slots start here */
-	uint64_t anchor_tick;	/* ticks taken with ... */
-	uint64_t anchor_ns;	/* ... this CLOCK_MONOTONIC reading, at set-up */
-	uint64_t end_tick;	/* the same pair at exit (0 = not exited): with the */
-	uint64_t end_ns;	/* set-up pair, the tick rate */
-	uint64_t reserved[3];
-};
-
-/* Slot flags. */
-#define ST_SS_FRESH		0x1u	/* no data call yet (first_ns not set) */
-#define ST_SS_EVENTS		0x2u	/* record every data call (SOCKTRACE_DATA=events) */
-#define ST_SS_CONNECTING	0x4u	/* a non-blocking connect is in progress */
-#define ST_SS_EOF		0x8u	/* a read saw the peer's FIN (the event is recorded) */
-
-struct st_sockstat {
-	uint64_t inode;		/* the socket counted here; 0 = free */
-	uint64_t bytes_sent;	/* bytes the data calls of this process sent */
-	uint64_t bytes_received; /* bytes taken off its receive queue (MSG_PEEK not counted) */
-	uint64_t first_ns;	/* CLOCK_MONOTONIC of its first data call; 0 = none */
-	uint64_t first_tick;	/* the clock's ticks at that call */
-	uint64_t last_tick;	/* ... and at its latest data call */
-	uint32_t flags;		/* ST_SS_* (atomic) */
-	uint32_t reserved;
-	uint64_t reserved2;
-};
-
-_Static_assert(sizeof(struct st_sockstats_head) == 64, "sockstats head size");
-_Static_assert(sizeof(struct st_sockstat) == 64, "sockstat size");
-
-/* What this image was configured to record (header opts). */
-#define ST_OPT_STACKS_CREATE	0x1u	/* stacks at calls that create a socket reference */
-#define ST_OPT_STACKS_ALL	0x2u	/* ... and at close and shutdown */
-#define ST_OPT_DATA_EVENTS	0x4u	/* one event per data call (SOCKTRACE_DATA=events) */
-#define ST_OPT_TCP_INFO		0x8u	/* TCP_INFO snapshot at a TCP socket's final close */
-
-/* Header flags. */
-#define ST_HDR_ARGV_TRUNC	0x1u	/* argv did not fit in argv[] */
-#define ST_HDR_EXE_TRUNC	0x2u	/* exe path did not fit in exe[] */
-
-struct st_file_header {
-	char magic[8];			/* ST_MAGIC */
-	uint32_t version;		/* ST_FORMAT_VERSION */
-	uint32_t header_size;		/* ST_HEADER_SIZE */
-	uint32_t record_size;		/* ST_RECORD_SIZE */
-	uint32_t flags;			/* ST_HDR_* */
-	uint64_t capacity;		/* records in the ring, a power of two */
-	uint64_t head;			/* positions claimed (atomic) */
-	int32_t pid;
-	int32_t ppid;
-	uint32_t origin;		/* enum st_origin */
-	uint32_t state;			/* enum st_state (atomic) */
-	int32_t exit_status;		/* valid when has_exit_status */
-	uint32_t has_exit_status;
-	uint64_t wall_anchor_ns;	/* CLOCK_REALTIME taken with ... */
-	uint64_t mono_anchor_ns;	/* ... this CLOCK_MONOTONIC reading */
-	uint64_t end_mono_ns;		/* when state was set */
-	uint32_t argc;
-	uint32_t argv_len;		/* bytes used in argv[] */
-	char exe[ST_EXE_MAX];		/* /proc/self/exe, NUL-terminated */
-	char argv[ST_ARGV_MAX];		/* NUL-separated arguments */
-	/* Extension areas after the ring (stack table, module map): 0 = none. */
-	uint64_t ext_offset;
-	uint64_t ext_size;
-	/*
-	 * The process's start time (clock ticks since boot, /proc/self/stat
-	 * field 22), the same across exec and different for a reused pid:
-	 * the viewer links an exec'd image to the file of the image before it
-	 * by pid and start_ticks.  Set at start by a root image and just
-	 * before exec by the image that execs; 0 = not known.
-	 */
-	uint64_t start_ticks;
-	uint32_t opts;			/* ST_OPT_* (version 3) */
-	uint32_t stack_depth;		/* frames kept per stack at most (version 3) */
-	struct st_ext ext[ST_EXT_MAX];	/* extension directory (version 3) */
-	uint8_t reserved[ST_HEADER_SIZE - 8 - 4 * 4 - 2 * 8 - 6 * 4 - 3 * 8
-			 - 2 * 4 - ST_EXE_MAX - ST_ARGV_MAX - 3 * 8 - 2 * 4
-			 - ST_EXT_MAX * sizeof(struct st_ext)];
-};
-
-/*
- * Ops: the libc function the app called, or a synthetic event (>= 100).
- * The viewer prints these names; numbers are stable forever.
- *
- * Fields common to every op: fd is the socket the event is about (-1 =
- * none), inode its identity, refs its count in this process after the
- * event.  A call that drops several socket references (close_range,
- * closefrom, fcloseall) writes one record per socket fd it dropped.
- */
-enum st_op {
-	ST_OP_NONE = 0,
-	ST_OP_SOCKET = 1,
-	ST_OP_SOCKETPAIR = 2,
-	ST_OP_BIND = 3,
-	ST_OP_LISTEN = 4,
-	ST_OP_ACCEPT = 5,
-	ST_OP_ACCEPT4 = 6,
-	ST_OP_CONNECT = 7,
-	ST_OP_CLOSE = 8,	/* ST_REC_UNREAD: arg[0] = bytes unread (FIONREAD) before it */
-	ST_OP_SHUTDOWN = 9,
-	ST_OP_DUP = 10,
-	ST_OP_DUP2 = 11,
-	ST_OP_DUP3 = 12,
-	ST_OP_FCNTL = 13,	/* arg[0] = cmd; F_SETFD: arg[1] = the new flags */
-	ST_OP_FCNTL64 = 14,
-	ST_OP_FORK = 15,	/* parent side: ret = child pid */
-	ST_OP__EXIT = 16,	/* _exit / _Exit: arg[0] = status */
-	ST_OP_EXIT = 17,	/* exit() or return from main (destructor) */
-	/*
-	 * exec family (execve, execv, execvp, ... one op each, below): written
-	 * before the call with ST_REC_PENDING (ret 0), followed by one
-	 * ST_OP_EXEC_FD per socket fd; if exec returns, a second record of the
-	 * same op gives its ret and err.  A file whose state is EXECED was
-	 * replaced by its last pending exec.
-	 */
-	ST_OP_EXECVE = 18,
-	ST_OP_CLOSE_RANGE = 19,	/* per socket fd: arg[0] = first, arg[1] = last, fd2 = flags;
-				   ST_REC_CLOEXEC: CLOSE_RANGE_CLOEXEC set it, nothing closed */
-	ST_OP_CLOSEFROM = 20,	/* per socket fd: arg[0] = lowfd */
-	ST_OP_FCLOSE = 21,	/* fclose of a FILE on a socket fd */
-	ST_OP_FCLOSEALL = 22,	/* per socket fd found closed after fcloseall() */
-	/*
-	 * SCM_RIGHTS: one record per socket fd passed.  fd/inode = the socket
-	 * passed (the sender's fd, or the receiver's new fd), fd2/inode2 = the
-	 * carrier socket, ret = the call's return.  A passed reference is in
-	 * flight, held by the kernel, until a process receives it.  A recvmsg
-	 * record with fd -1 and arg[0] = MSG_CTRUNC: the kernel discarded the
-	 * passed fds that did not fit in the control buffer (or had none).
-	 */
-	ST_OP_SENDMSG = 23,
-	ST_OP_RECVMSG = 24,
-	/* A child reaped: arg[0] = its pid, arg[1] = its wait status. */
-	ST_OP_WAIT = 25,
-	ST_OP_WAITPID = 26,
-	ST_OP_WAIT3 = 27,
-	ST_OP_WAIT4 = 28,
-	ST_OP_WAITID = 29,
-	/* setsockopt of an option that changes how the socket ends (SO_LINGER):
-	   arg[0] = level, arg[1] = optname, the value as an ST_ADDR_OPTVAL entry. */
-	ST_OP_SETSOCKOPT = 30,
-	ST_OP_EXECV = 31,
-	ST_OP_EXECVP = 32,
-	ST_OP_EXECVPE = 33,
-	ST_OP_EXECL = 34,
-	ST_OP_EXECLP = 35,
-	ST_OP_EXECLE = 36,
-	ST_OP_FEXECVE = 37,
-	ST_OP_EXECVEAT = 38,
-	/*
-	 * 39..69: the data path and name lookups.  A data call is recorded
-	 * when it fails (other than EAGAIN/EWOULDBLOCK/EINTR), and every call
-	 * when SOCKTRACE_DATA=events (ST_OPT_DATA_EVENTS); the bytes are
-	 * counted in the ST_EXT_SOCKSTATS section either way.  Their records:
-	 * fd = the socket, fd2 = the other fd (sendfile, splice), arg[0] = the
-	 * length asked for (the message count for sendmmsg/recvmmsg), arg[1] =
-	 * the call's flags | ST_DATA_RECEIVED when bytes came from the socket.
-	 * sendmsg (23) and recvmsg (24) records of this kind have fd2 = -1 and
-	 * inode2 = 0 (the SCM_RIGHTS records name a carrier there).
-	 */
-	ST_OP_SEND = 39,
-	ST_OP_SENDTO = 40,
-	ST_OP_SENDMMSG = 41,
-	ST_OP_RECV = 42,
-	ST_OP_RECVFROM = 43,
-	ST_OP_RECVMMSG = 44,
-	ST_OP_READ = 45,
-	ST_OP_WRITE = 46,
-	ST_OP_READV = 47,
-	ST_OP_WRITEV = 48,
-	ST_OP_SENDFILE = 49,
-	ST_OP_SPLICE = 50,
-	/*
-	 * getsockopt(SO_ERROR) that reported an error with no connect pending:
-	 * arg[0] = level, arg[1] = optname, the value as an ST_ADDR_OPTVAL
-	 * entry.  (With a connect pending it completes it: ST_OP_CONNECTED.)
-	 */
-	ST_OP_GETSOCKOPT = 51,
-	/*
-	 * Name lookups, fd -1: ret = the EAI_* code (0 = found), err = errno
-	 * for EAI_SYSTEM, arg[0] = the call's duration in ns.  getaddrinfo:
-	 * arg[1] = the hints (ST_HINTS_*), an ST_ADDR_NAME entry (host,
-	 * service), one ST_ADDR_RESULT entry per distinct address found.
-	 * getnameinfo: arg[1] = flags, the address as ST_ADDR_ARG, the
-	 * names found as ST_ADDR_NAME.
-	 */
-	ST_OP_GETADDRINFO = 52,
-	ST_OP_GETNAMEINFO = 53,
-	/* 54..69: free for the data path. */
-	/* 70..79: reserved (dynamic loading); dlopen/dlclose update the
-	   module map (ST_EXT_MODULES) and write no record. */
-
-	ST_OP_FORK_CHILD = 100,	/* first event of a forked child: arg[0] = parent pid */
-	ST_OP_MISSED_CLOSE = 101, /* fd reused while the table still held a socket there */
-	ST_OP_TRACE_START = 102, /* tracing began: arg[0] = origin */
-	/* A socket open when this image started (inherited across exec or from
-	   an untraced parent): fd, inode, CLOEXEC flag, addresses; arg[0] = 1
-	   when it listens. */
-	ST_OP_INHERITED = 103,
-	/* At exec, after the pending exec record: a socket fd this image held;
-	   ST_REC_CLOEXEC = the kernel closes it at exec, else it survives. */
-	ST_OP_EXEC_FD = 104,
-	/* 105..109: call sites and modules; 110..129: connection states and data. */
-	/* A read or recv returned 0 on a stream socket: the peer's FIN (first
-	   one per socket and process).  arg[0] = the op that saw it. */
-	ST_OP_PEER_EOF = 110,
-	/*
-	 * A non-blocking connect ended, as the app learned it: err = 0 when
-	 * connected, else why it failed (ret -1); arg[0] = the op that told
-	 * (getsockopt SO_ERROR, a data call, a second connect); arg[1] = the
-	 * SO_ERROR value when it was getsockopt.
-	 */
-	ST_OP_CONNECTED = 111,
-	ST_OP_MAX_KNOWN
-};
-
-/* Record flags. */
-#define ST_REC_ADDR_TRUNC	0x01u	/* an address did not fit in addrs[] */
-#define ST_REC_IMPLICIT_CLOSE	0x02u	/* dup2/dup3 closed the socket that held fd2 */
-#define ST_REC_CLOEXEC		0x04u	/* the new fd has FD_CLOEXEC */
-#define ST_REC_FIRST_SEEN	0x08u	/* socket not created under our eyes (inherited, pre-shim) */
-#define ST_REC_REFS_UNKNOWN	0x10u	/* refs not tracked (table full) */
-#define ST_REC_UNREAD		0x20u	/* arg[0] = bytes unread in the receive queue before a close */
-#define ST_REC_PENDING		0x40u	/* written before the call (exec): no result yet */
-#define ST_REC_VIA_SYSCALL	0x80u	/* the app called syscall(SYS_...), not the libc function */
-
-/*
- * Packed address entries in st_record.addrs: a 2-byte st_addr_hdr followed by
- * len bytes of the raw sockaddr exactly as the kernel returned it.  One entry
- * may serve several kinds (the connect argument is usually also the peer).
- */
-#define ST_ADDR_ARG	0x1u	/* the address the app passed (bind, connect) */
-#define ST_ADDR_LOCAL	0x2u	/* getsockname after the call */
-#define ST_ADDR_PEER	0x4u	/* getpeername after the call, or accept's */
-#define ST_ADDR_OPTVAL	0x8u	/* not an address: a socket option's value (setsockopt) */
-#define ST_ADDR_RESULT	0x10u	/* an address getaddrinfo found */
-#define ST_ADDR_DATA	0x20u	/* not an address: struct st_data_totals (final close) */
-#define ST_ADDR_TCPINFO	0x40u	/* not an address: struct st_tcp_snapshot (final close) */
-#define ST_ADDR_NAME	0x80u	/* not an address: a lookup's names (ST_NAME_*, then the strings) */
-
-struct st_addr_hdr {
-	uint8_t kinds;		/* ST_ADDR_* mask */
-	uint8_t len;		/* bytes of sockaddr that follow */
-};
-
-#define ST_ADDRS_SIZE		152u
-
-/* arg[1] of a data-path record: bytes came from the socket. */
-#define ST_DATA_RECEIVED	(1ll << 32)
-
-/* getaddrinfo's hints in arg[1]: family | socktype << 16 | ai_flags << 32. */
-#define ST_HINTS(family, socktype, flags) \
-	((int64_t)((uint64_t)(uint16_t)(family) | (uint64_t)(uint16_t)(socktype) << 16 | \
-		   (uint64_t)(uint32_t)(flags) << 32))
-
-/*
- * ST_ADDR_DATA: what this process's data calls moved on a socket, written
- * into the record of its final close here (times CLOCK_MONOTONIC; 0 = no
- * data call).
- */
-struct st_data_totals {
-	uint64_t bytes_sent;
-	uint64_t bytes_received;
-	uint64_t first_ns;
-	uint64_t last_ns;
-};
-
-/* ST_ADDR_TCPINFO: getsockopt(TCP_INFO) just before the final close (ST_OPT_TCP_INFO). */
-struct st_tcp_snapshot {
-	uint8_t state;		/* the kernel's TCP_* state (1 = ESTABLISHED ... 8 = CLOSE_WAIT) */
-	uint8_t ca_state;
-	uint8_t retransmits;	/* unrecovered retransmits now */
-	uint8_t reserved;
-	uint32_t rtt_us;
-	uint32_t rttvar_us;
-	uint32_t total_retrans;
-	uint32_t lost;
-	uint32_t unacked;
-	uint64_t bytes_acked;	/* 0 on kernels before 4.1 */
-	uint64_t bytes_received;
-};
-
-/*
- * ST_ADDR_NAME: one ST_NAME_* byte, then the host and the service, each
- * NUL-terminated ("" when not given); cut to fit (ST_REC_ADDR_TRUNC).
- */
-#define ST_NAME_HOST	0x1u	/* a host was given (getaddrinfo) or found (getnameinfo) */
-#define ST_NAME_SERVICE	0x2u	/* the same for the service */
-
-struct st_record {
-	uint64_t seq;		/* pos + 1 when committed (stored last, release); UINT64_MAX while owned */
-	uint64_t pos;		/* the position this record was written for */
-	uint64_t t_ns;		/* CLOCK_MONOTONIC */
-	uint64_t inode;		/* the socket the event is about; 0 = none */
-	uint64_t inode2;	/* a second socket: accept's listener, socketpair's other end */
-	int64_t ret;		/* the call's return value */
-	int64_t arg[2];		/* op-specific: see the op table in the README */
-	int32_t pid;
-	int32_t tid;
-	int32_t fd;		/* the fd the call acted on; -1 = none */
-	int32_t fd2;		/* dup2/dup3 newfd, fcntl minimum, socketpair's other fd */
-	int32_t err;		/* errno when the call failed, else 0 */
-	int32_t refs;		/* references to inode in this process after the call */
-	uint16_t op;		/* enum st_op */
-	uint16_t flags;		/* ST_REC_* */
-	uint16_t domain;	/* the socket's family, when known */
-	uint16_t type;		/* the socket's type without SOCK_NONBLOCK/CLOEXEC */
-	uint32_t stack_id;	/* reserved for call-site stacks; 0 = none */
-	uint16_t addrs_len;	/* bytes used in addrs */
-	uint16_t reserved;
-	uint8_t addrs[ST_ADDRS_SIZE];
-};
-
 _Static_assert(sizeof(struct st_file_header) == ST_HEADER_SIZE, "header size");
-_Static_assert(sizeof(struct st_record) == ST_RECORD_SIZE, "record size");
+_Static_assert(sizeof(struct st_record) == ST_SLOT_SIZE, "record size");
+_Static_assert(sizeof(struct st_cont) == ST_SLOT_SIZE, "continuation size");
+_Static_assert(offsetof(struct st_cont, op) == offsetof(struct st_record, op), "op offset");
+_Static_assert(sizeof(struct st_sock) == 256, "socket slot size");
+_Static_assert(sizeof(struct st_fd) == 16, "fd entry size");
 _Static_assert(sizeof(struct st_module) == 512, "module entry size");
+
+/* ------------------------------------------------------------------ reader's rules */
+
+/* The ring slot of position pos in a ring of cap slots (a power of two). */
+static inline uint64_t st_ring_slot(uint64_t pos, uint64_t cap)
+{
+	return pos & (cap - 1);
+}
+
+/*
+ * Is the slot whose seq was read (with acquire order) complete for
+ * position pos?  A reader copies the slot, then reads seq again (after an
+ * acquire fence): a different value means a writer took it meanwhile.
+ */
+static inline int st_slot_complete(uint64_t seq, uint64_t pos)
+{
+	return seq == pos + 1;
+}
+
+/*
+ * The positions a reader can still find: [*first, head).  Those before
+ * *first were overwritten by the ring's wrapping.
+ */
+static inline void st_ring_window(uint64_t head, uint64_t cap, uint64_t *first)
+{
+	*first = head > cap ? head - cap : 0;
+}
+
+/*
+ * Walk entries of a contiguous area (a record's addrs joined with its
+ * continuations): *off starts at 0.  Returns the next entry's header and
+ * points *val at its bytes, or NULL at the end or at an entry that runs
+ * past len (corrupt: stop).
+ */
+static inline const struct st_addr_hdr *st_entry_next(const uint8_t *area, size_t len, size_t *off,
+						      const uint8_t **val)
+{
+	const struct st_addr_hdr *h;
+
+	if (*off + sizeof(*h) > len)
+		return NULL;
+	h = (const struct st_addr_hdr *)(area + *off);
+	if (*off + sizeof(*h) + h->len > len)
+		return NULL;
+	*val = area + *off + sizeof(*h);
+	*off += sizeof(*h) + h->len;
+	return h;
+}
+
+/* Do an entry's kinds include kind (ST_ADDR_INODE is kinds 0, len 8)? */
+static inline int st_entry_is(const struct st_addr_hdr *h, unsigned kind)
+{
+	if (kind == ST_ADDR_INODE)
+		return h->kinds == 0 && h->len == 8;
+	return (h->kinds & kind) != 0;
+}
+
+/*
+ * Copy the continuation cont's bytes into the joined area of its head
+ * (which holds ST_ADDRS_MAX bytes; the head's own addrs are the first
+ * ST_REC_ADDRS).  Returns 0, or -1 when cont is not one of head's.
+ */
+static inline int st_record_join(uint8_t *area, uint64_t head_pos, const struct st_cont *cont)
+{
+	if (cont->op != ST_OP_CONT || cont->head_pos != head_pos || cont->index < 1 ||
+	    cont->index > ST_CONT_MAX)
+		return -1;
+	memcpy(area + ST_REC_ADDRS + (cont->index - 1) * ST_CONT_DATA, cont->data, ST_CONT_DATA);
+	return 0;
+}
+
+/*
+ * A tick of the activity clock as CLOCK_MONOTONIC ns, by the rate between
+ * two anchors a and b read together (a file's anchor and anchor_last).
+ * MONO ticks are ns already.  A tick outside the anchors is extrapolated;
+ * 0 stays 0; without a second anchor the tick is taken at a's time.  In
+ * double: exact to well under a ns at these magnitudes.
+ */
+static inline uint64_t st_ticks_to_ns(uint32_t clock, uint64_t tick, struct st_anchor a,
+				      struct st_anchor b)
+{
+	double rate;
+
+	if (clock != ST_TICK_TSC || !tick)
+		return tick;
+	if (b.tick <= a.tick || b.ns <= a.ns)
+		return a.ns;
+	rate = (double)(b.ns - a.ns) / (double)(b.tick - a.tick);
+	if (tick >= a.tick)
+		return a.ns + (uint64_t)((double)(tick - a.tick) * rate);
+	return a.ns - (uint64_t)((double)(a.tick - tick) * rate);
+}
 
 #endif

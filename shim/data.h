@@ -17,7 +17,10 @@
 
 #include "fdtab.h"
 #include "shim.h"
-#include "sockstats.h"
+#include "socks.h"
+
+/* Slot flags that make every data call on the socket take the slow path. */
+#define DATA_SLOW_FLAGS	(ST_SK_FRESH | ST_SK_EVENTS | ST_SK_CONNECTING)
 
 enum data_dir {
 	DATA_SENT = 0,
@@ -63,20 +66,22 @@ void data_connect_done(int fd, uint64_t word, int err, enum st_op via, int so_er
 static inline __attribute__((always_inline)) ssize_t
 data_done_iov(uint64_t call, int flags, size_t want, const struct iovec *iov, int fd, ssize_t ret)
 {
-	uint64_t *slot = fdtab_slot(fd);
+	struct st_fd *ent = fdtab_ent(fd);
 	uint64_t word;
-	struct st_sockstat *s;
+	struct st_sock *s;
 
-	if (unlikely(!slot))
+	if (unlikely(!ent))
 		return ret;
-	word = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	word = __atomic_load_n(&ent->word, __ATOMIC_RELAXED);
 	if (likely(!fde_live(word)))
 		return ret;
-	s = sockstat_of(word);
-	if (likely(ret > 0 && !__atomic_load_n(&s->flags, __ATOMIC_RELAXED) && !(flags & MSG_PEEK))) {
+	s = sock_of(word);
+	/* Counting flags (FRESH, EVENTS, CONNECTING, EOF) send it to the slow path. */
+	if (likely(ret > 0 && !(__atomic_load_n(&s->flags, __ATOMIC_RELAXED) & DATA_SLOW_FLAGS) &&
+		   !(flags & MSG_PEEK))) {
 		__atomic_fetch_add(data_call_dir(call) == DATA_RECEIVED ? &s->bytes_received :
 				   &s->bytes_sent, (uint64_t)ret, __ATOMIC_RELAXED);
-		sockstats_stamp(s);
+		sock_stamp(s);
 		return ret;
 	}
 	return data_slow(call, want, iov, fd, word, ret);

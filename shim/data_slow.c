@@ -13,9 +13,8 @@
 #include "data.h"
 #include "event.h"
 #include "fdtab.h"
-#include "sockstats.h"
+#include "socks.h"
 #include "sys.h"
-#include "track.h"
 
 /* Failures that are the normal life of a non-blocking or interrupted socket, not events. */
 static int transient(int err)
@@ -41,50 +40,58 @@ static size_t wanted(size_t want, const struct iovec *iov, ssize_t ret)
 }
 
 /* One record of the data call on fd. */
-static void record_call(uint64_t call, size_t want, int fd, ssize_t ret, int err)
+static void record_call(uint64_t call, size_t want, int fd, uint64_t word, ssize_t ret, int err)
 {
 	enum st_op op = data_call_op(call);
 	int moved = op == ST_OP_SENDFILE || op == ST_OP_SPLICE;
-	struct st_record scratch, *r;
+	struct st_record *r;
+	struct ev e;
 
-	r = ev_begin(&scratch, 1, op, fd);
+	r = ev_begin(&e, op, fd);
 	r->fd2 = moved ? data_call_flags(call) : -1;
 	r->arg[0] = (int64_t)want;
 	r->arg[1] = (int64_t)(uint32_t)(moved ? 0 : data_call_flags(call)) |
 		    (data_call_dir(call) == DATA_RECEIVED ? ST_DATA_RECEIVED : 0);
-	track_identify(r, fd);
+	rec_sock(r, word);
 	ev_result(r, ret, err);
-	ev_end(r, &scratch);
+	ev_end(&e);
 }
 
 /* The peer's FIN, seen by op: recorded once per socket in this process. */
-static void record_eof(struct st_sockstat *s, enum st_op op, int fd)
+static void record_eof(struct st_sock *s, enum st_op op, int fd, uint64_t word)
 {
-	struct st_record scratch, *r;
+	struct st_record *r;
+	struct ev e;
 
-	if (__atomic_fetch_or(&s->flags, ST_SS_EOF, __ATOMIC_ACQ_REL) & ST_SS_EOF)
-		return;
-	r = ev_begin(&scratch, 1, ST_OP_PEER_EOF, fd);
+	if (__atomic_fetch_or(&s->flags, ST_SK_EOF, __ATOMIC_ACQ_REL) & ST_SK_EOF)
+		return;		/* seen before, or by another thread first */
+	r = ev_begin(&e, ST_OP_PEER_EOF, fd);
+	s->eof_ns = r->t_ns;
+	sock_tcp(s, s->tcp_state == ST_TCP_FIN_WAIT ? ST_TCP_TIME_WAIT : ST_TCP_CLOSE_WAIT);
 	r->arg[0] = op;
-	track_identify(r, fd);
-	ev_end(r, &scratch);
+	rec_sock(r, word);
+	ev_end(&e);
 }
 
 void data_connect_done(int fd, uint64_t word, int err, enum st_op via, int so_error)
 {
-	struct st_sockstat *s = sockstat_of(word);
-	struct st_record scratch, *r;
+	struct st_sock *s = sock_of(word);
+	struct st_record *r;
 	int saved = errno;
+	struct ev e;
 
-	if (!(__atomic_fetch_and(&s->flags, ~ST_SS_CONNECTING, __ATOMIC_ACQ_REL) & ST_SS_CONNECTING))
+	if (!(__atomic_fetch_and(&s->flags, ~ST_SK_CONNECTING, __ATOMIC_ACQ_REL) & ST_SK_CONNECTING))
 		return;		/* another thread learned it first */
+	if (!err)
+		sock_set(s, ST_SK_CONNECTED);
+	sock_tcp(s, err ? ST_TCP_CLOSED : ST_TCP_ESTABLISHED);
 	if (trace_enter()) {
-		r = ev_begin(&scratch, 1, ST_OP_CONNECTED, fd);
+		r = ev_begin(&e, ST_OP_CONNECTED, fd);
 		r->arg[0] = via;
 		r->arg[1] = so_error;
-		track_identify(r, fd);
+		rec_sock(r, word);
 		ev_result(r, err ? -1 : 0, err);
-		ev_end(r, &scratch);
+		ev_end(&e);
 	}
 	errno = saved;
 }
@@ -98,17 +105,11 @@ static void connect_learned(enum st_op op, int fd, uint64_t word, ssize_t ret, i
 		data_connect_done(fd, word, err, op, 0);
 }
 
-/* Is the socket of word a byte stream, where a read of 0 means the peer's FIN? */
-static int is_stream(uint64_t word)
-{
-	return sock_get(fde_idx(word))->type == SOCK_STREAM;
-}
-
 ssize_t data_slow(uint64_t call, size_t want, const struct iovec *iov, int fd, uint64_t word,
 		  ssize_t ret)
 {
 	int err = errno;
-	struct st_sockstat *s = sockstat_of(word);
+	struct st_sock *s = sock_of(word);
 	enum st_op op = data_call_op(call);
 	enum data_dir dir = data_call_dir(call);
 	int peek = op != ST_OP_SENDFILE && op != ST_OP_SPLICE && (data_call_flags(call) & MSG_PEEK);
@@ -118,35 +119,34 @@ ssize_t data_slow(uint64_t call, size_t want, const struct iovec *iov, int fd, u
 	/* A vfork child borrows our memory: its calls must change nothing here. */
 	if (shim_in_vfork_child())
 		return ret;
-	tick = sockstats_tick();
+	tick = socks_tick();
 	if (ret > 0 && !peek) {
 		__atomic_fetch_add(dir == DATA_RECEIVED ? &s->bytes_received : &s->bytes_sent,
 				   (uint64_t)ret, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->last_tick, tick, __ATOMIC_RELAXED);
 	}
-	flags = __atomic_load_n(&s->flags, __ATOMIC_ACQUIRE);
-	if (flags & ST_SS_FRESH) {
-		/* The first activity, exactly; later ones only tick the cheap clock. */
-		s->first_ns = shim_now();
+	flags = sock_flags(s);
+	if (flags & ST_SK_FRESH) {
+		/* The first activity: its tick (the reader converts it with the file's anchors). */
 		s->first_tick = tick;
 		if (!s->last_tick)
 			s->last_tick = tick;
-		__atomic_fetch_and(&s->flags, ~ST_SS_FRESH, __ATOMIC_RELEASE);
-		if (flags == ST_SS_FRESH && ret > 0)
+		__atomic_fetch_and(&s->flags, ~ST_SK_FRESH, __ATOMIC_RELEASE);
+		if (!(flags & (ST_SK_EVENTS | ST_SK_CONNECTING)) && ret > 0)
 			goto out;	/* a first call that moved bytes: nothing to record */
 	}
 	if (!trace_enter())
 		goto out;
 	want = wanted(want, iov, ret);
-	if (flags & ST_SS_CONNECTING)
+	if (flags & ST_SK_CONNECTING)
 		connect_learned(op, fd, word, ret, err);
-	if (ret == 0 && dir == DATA_RECEIVED && want > 0 && op != ST_OP_RECVMMSG && is_stream(word)) {
-		if (flags & ST_SS_EVENTS)
-			record_call(call, want, fd, ret, err);
-		if (!(flags & ST_SS_EOF))
-			record_eof(s, op, fd);
-	} else if ((ret < 0 && !transient(err)) || (flags & ST_SS_EVENTS)) {
-		record_call(call, want, fd, ret, err);
+	if (ret == 0 && dir == DATA_RECEIVED && want > 0 && op != ST_OP_RECVMMSG &&
+	    s->type == SOCK_STREAM) {
+		if (flags & ST_SK_EVENTS)
+			record_call(call, want, fd, word, ret, err);
+		record_eof(s, op, fd, word);
+	} else if ((ret < 0 && !transient(err)) || (flags & ST_SK_EVENTS)) {
+		record_call(call, want, fd, word, ret, err);
 	}
 out:
 	errno = err;

@@ -1,12 +1,12 @@
 /*
- * event.h - filling one record and publishing it.
+ * event.h - filling one record of the ring and publishing it.
  *
  * Every wrapper follows the same shape: call the real function, save errno,
- * trace_enter() (skip tracing if it says no), ev_begin() a record, fill it,
- * ev_end(), restore errno, return the real result untouched.
- * A traced record is written straight into its ring slot (no copy); an
- * untraced one, still needed to keep the fd table true, goes to a scratch
- * record on the caller's stack.
+ * bring its sockets' state up to date (socks.h), then ev_begin() a record,
+ * fill it, ev_end(), restore errno, return the real result untouched.
+ * A record is written straight into its ring slot (no copy); when there is
+ * no file, or the ring had no slot to give, it goes to a scratch record in
+ * the caller's struct ev and is forgotten: the state does not depend on it.
  */
 #ifndef SOCKTRACE_EVENT_H
 #define SOCKTRACE_EVENT_H
@@ -20,132 +20,180 @@
 #include "ring.h"
 #include "shim.h"
 
+/* One record being written: its head slot, and continuations as entries need them. */
+struct ev {
+	struct st_record *r;		/* the ring slot, or &scratch */
+	uint64_t pos;			/* r's position, when a ring slot */
+	unsigned ncont;
+	struct st_cont *cont[ST_CONT_MAX];
+	uint64_t cont_pos[ST_CONT_MAX];
+	struct st_record scratch;
+};
+
 /*
- * May this call be traced?  No while set-up is pending elsewhere, tracing
- * is off, or a vfork child is borrowing the thread.  There is deliberately no "inside the shim" guard: the shim's own
- * calls go straight to the real functions (REAL), never through a wrapper,
- * so any wrapper entered while another is half-way through a record is the
- * app's own call, from a signal handler, and must be recorded like any
- * other (the ring and the tables are wait-free for exactly this).
+ * May this call be traced?  No while set-up is pending elsewhere, no file
+ * exists, or a vfork child is borrowing the thread.  There is deliberately
+ * no "inside the shim" guard: the shim's own calls go straight to the real
+ * functions (REAL), never through a wrapper, so any wrapper entered while
+ * another is half-way through a record is the app's own call, from a
+ * signal handler, and must be recorded like any other (the ring and the
+ * tables are wait-free for exactly this).
  */
-static inline int trace_enter_checked(void)
+static inline int trace_enter(void)
 {
+	if (shim_in_vfork_child())
+		return 0;
 	if (unlikely(__atomic_load_n(&shim.init, __ATOMIC_ACQUIRE) != SHIM_READY))
 		shim_ensure_init();
 	return shim_hdr() != NULL;
 }
 
-static inline int trace_enter(void)
+/*
+ * The process now holds a socket (made, accepted, received): may it be
+ * traced?  Starts tracing (the file) when it had not.
+ */
+static inline int trace_start(void)
 {
 	if (shim_in_vfork_child())
 		return 0;
-	return trace_enter_checked();
+	if (unlikely(__atomic_load_n(&shim.init, __ATOMIC_ACQUIRE) != SHIM_READY))
+		shim_ensure_init();
+	return shim_start();
 }
 
-/*
- * Begin a record: a claimed ring slot when traced (and a trace file is
- * mapped) and the slot could be taken, else scratch.  Every fixed field is
- * set: op, fd, time, pid, tid, the rest zero (fd2 -1).  Must be paired with ev_end(), on every path.
- * Inline: it runs once per event and is most of the per-event cost.
- */
 /* Store v into the 8 bytes at p (adjacent fields written as one). */
 static inline void put64(void *p, uint64_t v)
 {
 	memcpy(p, &v, sizeof(v));
 }
 
-_Static_assert(offsetof(struct st_record, tid) == offsetof(struct st_record, pid) + 4, "pid, tid");
+_Static_assert(offsetof(struct st_record, flags) == offsetof(struct st_record, op) + 2, "op, flags");
 _Static_assert(offsetof(struct st_record, fd2) == offsetof(struct st_record, fd) + 4, "fd, fd2");
-_Static_assert(offsetof(struct st_record, refs) == offsetof(struct st_record, err) + 4, "err, refs");
-_Static_assert(offsetof(struct st_record, type) == offsetof(struct st_record, op) + 6, "op..type");
-_Static_assert(offsetof(struct st_record, reserved) == offsetof(struct st_record, stack_id) + 6,
-	       "stack_id..reserved");
+_Static_assert(offsetof(struct st_record, refs) == offsetof(struct st_record, fd2) + 4, "fd2, refs");
+_Static_assert(offsetof(struct st_record, addrs_len) == offsetof(struct st_record, stack_id) + 4,
+	       "stack_id, addrs_len");
 
-static inline struct st_record *ev_begin(struct st_record *scratch, int traced, enum st_op op,
-					 int fd)
+/* Refresh the header's latest clock anchor with now (about once a second). */
+void ev_anchor(struct st_file_header *hdr, uint64_t now) __attribute__((cold, noinline));
+
+/*
+ * Begin a record of op about fd: a claimed ring slot while tracing, else
+ * the scratch record.  Every field is set (a ring slot holds a record from
+ * the last lap): op, fd, time, tid, the rest zero (fd2 -1).  Must be
+ * paired with ev_end(), on every path.  Inline: it runs once per event.
+ */
+static inline struct st_record *ev_begin(struct ev *e, enum st_op op, int fd)
 {
-	struct st_file_header *hdr = traced ? shim_hdr() : NULL;
-	struct st_record *r = hdr ? ring_claim(hdr, shim.recs) : NULL;
+	struct st_file_header *hdr = shim_hdr();
+	struct st_record *r = hdr ? ring_claim(hdr, &e->pos) : NULL;
 
-	if (!r)		/* untraced, or dropped: the tables still need the record */
-		r = scratch;
-	/* Every field is written: a ring slot holds a record from the last lap. */
+	if (!r)
+		r = &e->scratch;
+	e->r = r;
+	e->ncont = 0;
+	put64(&r->op, (uint16_t)op);			/* flags, err, domain, type = 0 */
 	r->t_ns = shim_now();
-	r->inode = 0;
-	r->inode2 = 0;
+	if (hdr && unlikely(r->t_ns - __atomic_load_n(&hdr->anchor_last.ns, __ATOMIC_RELAXED) >
+			    1000000000u))
+		ev_anchor(hdr, r->t_ns);
+	r->sid = 0;
+	r->sid2 = 0;
 	r->ret = 0;
 	r->arg[0] = 0;
 	r->arg[1] = 0;
-	put64(&r->pid, (uint32_t)shim.pid | (uint64_t)(uint32_t)shim_tid() << 32);
-	put64(&r->fd, (uint32_t)fd | (uint64_t)UINT32_MAX << 32);		/* fd2 = -1 */
-	put64(&r->err, 0);							/* err, refs */
-	put64(&r->op, (uint16_t)op);						/* flags, domain, type = 0 */
-	put64(&r->stack_id, 0);							/* addrs_len, reserved = 0 */
+	r->tid = shim_tid();
+	put64(&r->fd, (uint32_t)fd | (uint64_t)UINT32_MAX << 32);	/* fd2 = -1 */
+	r->refs = 0;
+	put64(&r->stack_id, 0);				/* addrs_len, ncont, reserved = 0 */
 	return r;
 }
 
-/* Publish r if it is a ring slot. */
-static inline void ev_end(struct st_record *r, const struct st_record *scratch)
+/* Is e's record a ring slot (not the scratch one)? */
+static inline int ev_traced(const struct ev *e)
 {
-	if (r != scratch)
-		ring_publish(r);
+	return e->r != &e->scratch;
+}
+
+void ev_publish_conts(struct ev *e);
+
+/* Publish e's record (its continuations first) if it is a ring slot. */
+static inline void ev_end(struct ev *e)
+{
+	if (!ev_traced(e))
+		return;
+	if (unlikely(e->ncont))
+		ev_publish_conts(e);
+	ring_publish(e->r, e->pos);
 }
 
 /* Store the call's result: ret, and err when ret < 0. */
 static inline void ev_result(struct st_record *r, int64_t ret, int err)
 {
 	r->ret = ret;
-	r->err = ret < 0 ? err : 0;
+	r->err = (int16_t)(ret < 0 ? err : 0);
 }
 
-/* ev_addr for long (unix) addresses: dedupes, since room is short. */
-void ev_addr_slow(struct st_record *r, unsigned kinds, const struct sockaddr *sa, socklen_t len);
+/*
+ * Add an entry of the given ST_ADDR_* kinds (ST_ADDR_INODE for an inode)
+ * with len bytes of v, into the head's room or continuation slots claimed
+ * for it.  An identical long address already there gains the kinds
+ * instead.  ST_REC_ADDR_TRUNC when it does not fit.
+ */
+void ev_put(struct ev *e, unsigned kinds, const void *v, size_t len);
 
 /*
- * Add an address of the given ST_ADDR_* kinds.  An identical long address
- * already present gains the kinds instead of a second copy.  Sets
- * ST_REC_ADDR_TRUNC when it does not fit.  Inet addresses (three inet6
- * always fit) take an inline path with constant-size copies.
+ * Add an address entry.  Inet addresses that fit in the head take an
+ * inline path with constant-size copies (the common case: connect,
+ * accept).
  */
-static inline void ev_addr(struct st_record *r, unsigned kinds, const struct sockaddr *sa,
-			   socklen_t len)
+static inline void ev_addr(struct ev *e, unsigned kinds, const struct sockaddr *sa, socklen_t len)
 {
+	struct st_record *r = e->r;
 	struct st_addr_hdr *h = (struct st_addr_hdr *)&r->addrs[r->addrs_len];
-	int inet = len == sizeof(struct sockaddr_in), inet6 = len == sizeof(struct sockaddr_in6);
+	int inet = len == sizeof(struct sockaddr_in);
 
-	if (sa && (inet || inet6) && r->addrs_len + sizeof(*h) + len <= ST_ADDRS_SIZE) {
+	if (sa && inet && r->addrs_len + sizeof(*h) + sizeof(struct sockaddr_in) <= ST_REC_ADDRS) {
 		h->kinds = (uint8_t)kinds;
 		h->len = (uint8_t)len;
-		if (inet)
-			memcpy(h + 1, sa, sizeof(struct sockaddr_in));
-		else
-			memcpy(h + 1, sa, sizeof(struct sockaddr_in6));
-		r->addrs_len = (uint16_t)(r->addrs_len + sizeof(*h) + len);
-	} else {
-		ev_addr_slow(r, kinds, sa, len);
+		memcpy(h + 1, sa, sizeof(struct sockaddr_in));
+		r->addrs_len = (uint16_t)(r->addrs_len + sizeof(*h) + sizeof(struct sockaddr_in));
+	} else if (sa && len) {
+		ev_put(e, kinds, sa, len);
 	}
 }
 
 /*
- * Add a value entry (ST_ADDR_DATA, ST_ADDR_TCPINFO, ST_ADDR_OPTVAL...) of
- * len bytes; ST_REC_ADDR_TRUNC when it does not fit.
+ * A value entry (ST_ADDR_DATA, ST_ADDR_TCPINFO, ST_ADDR_OPTVAL, ST_ADDR_INODE...):
+ * inline while it fits in the head (the final close's totals do).
  */
-static inline void ev_value(struct st_record *r, unsigned kind, const void *v, size_t len)
+static inline void ev_value(struct ev *e, unsigned kind, const void *v, size_t len)
 {
-	struct st_addr_hdr *h = (struct st_addr_hdr *)&r->addrs[r->addrs_len];
+	struct st_record *r = e->r;
+	uint8_t *p = &r->addrs[r->addrs_len];
 
-	if (len > 255 || r->addrs_len + sizeof(*h) + len > ST_ADDRS_SIZE) {
-		r->flags |= ST_REC_ADDR_TRUNC;
-		return;
+	if (r->addrs_len + sizeof(struct st_addr_hdr) + len <= ST_REC_ADDRS) {
+		p[0] = (uint8_t)(kind == ST_ADDR_INODE ? 0 : kind);
+		p[1] = (uint8_t)len;
+		memcpy(p + sizeof(struct st_addr_hdr), v, len);
+		r->addrs_len = (uint16_t)(r->addrs_len + sizeof(struct st_addr_hdr) + len);
+	} else {
+		ev_put(e, kind, v, len);
 	}
-	h->kinds = (uint8_t)kind;
-	h->len = (uint8_t)len;
-	memcpy(h + 1, v, len);
-	r->addrs_len = (uint16_t)(r->addrs_len + sizeof(*h) + len);
 }
 
-/* Add getsockname(fd) as ST_ADDR_LOCAL / getpeername(fd) as ST_ADDR_PEER. */
-void ev_sockname(struct st_record *r, int fd);
-void ev_peername(struct st_record *r, int fd);
+/* The socket's inode as an entry (when known: 0 is not written). */
+static inline void ev_inode(struct ev *e, uint64_t inode)
+{
+	if (inode)
+		ev_put(e, ST_ADDR_INODE, &inode, sizeof(inode));
+}
+
+/*
+ * Add getsockname(fd) as ST_ADDR_LOCAL / getpeername(fd) as ST_ADDR_PEER;
+ * the address is also copied into *out (len in *outlen) when out is given.
+ * Returns the length, 0 when the call failed.
+ */
+unsigned ev_sockname(struct ev *e, int fd, struct sockaddr_storage *out);
+unsigned ev_peername(struct ev *e, int fd, struct sockaddr_storage *out);
 
 #endif

@@ -1,49 +1,80 @@
 /*
  * inherited.c - sockets already open when this image starts: inherited
  * across exec (fork+exec, posix_spawn), from inetd or systemd socket
- * activation.  Each becomes an ST_OP_INHERITED record with its addresses,
- * so the viewer can join it to the reference the exec'ing image held.
+ * activation.  Each becomes an ST_OP_INHERITED record with its inode and
+ * addresses, so the viewer can join it to the reference the exec'ing
+ * image held, and a slot in the state.  An image that starts with no
+ * socket makes no file here.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "event.h"
 #include "fdtab.h"
 #include "inherited.h"
 #include "procfs.h"
+#include "socks.h"
 #include "sys.h"
-#include "track.h"
 
 static void inherited_fd(int fd, void *arg)
 {
-	struct st_record scratch, *r;
-	int listening = 0;
+	struct sockaddr_storage local, peer;
+	int listening = 0, cloexec;
 	socklen_t len = sizeof(listening);
+	struct st_record *r;
+	struct st_sock *s;
+	struct stat st;
+	uint64_t word;
+	unsigned n;
 	long fdflags;
+	struct ev e;
 
 	(void)arg;
-	if (fdtab_lookup(fd) || !fd_inode(fd))
+	if (fdtab_lookup(fd) || sys_raw(SYS_fstat, fd, &st, 0) != 0 || !S_ISSOCK(st.st_mode))
 		return;		/* not a socket, or one made before our constructor ran */
-	r = ev_begin(&scratch, 1, ST_OP_INHERITED, fd);
-	track_identify(r, fd);
+	if (!shim_start())
+		return;
 	fdflags = sys_raw(SYS_fcntl, fd, F_GETFD, 0);
-	if (fdflags > 0 && (fdflags & FD_CLOEXEC)) {
+	cloexec = fdflags > 0 && (fdflags & FD_CLOEXEC);
+	r = ev_begin(&e, ST_OP_INHERITED, fd);
+	word = socks_arrived(fd, st.st_ino, ST_OP_INHERITED, cloexec, 0, r->t_ns);
+	if (cloexec)
 		r->flags |= ST_REC_CLOEXEC;
-		fdtab_set_cloexec(fd, 1);
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0)
+	ev_inode(&e, st.st_ino);
+	if (sys_raw6(SYS_getsockopt, fd, SOL_SOCKET, SO_ACCEPTCONN, (long)&listening, (long)&len, 0) == 0)
 		r->arg[0] = listening != 0;
-	ev_sockname(r, fd);
-	if (!listening)
-		ev_peername(r, fd);
-	ev_end(r, &scratch);
+	n = ev_sockname(&e, fd, &local);
+	if (word) {
+		s = sock_of(word);
+		r->sid = s->sid;
+		r->domain = s->domain;
+		r->type = s->type;
+		r->refs = s->refs;
+		sock_set_addr(s, 0, &local, n);
+		if (listening) {
+			sock_set(s, ST_SK_LISTENING);
+			sock_tcp(s, ST_TCP_LISTEN);
+		}
+	} else {
+		r->flags |= ST_REC_REFS_UNKNOWN;
+		r->refs = -1;
+	}
+	if (!listening) {
+		n = ev_peername(&e, fd, &peer);
+		if (word && n) {
+			sock_set_addr(sock_of(word), 1, &peer, n);
+			sock_tcp(sock_of(word), ST_TCP_ESTABLISHED);
+		}
+	}
+	ev_end(&e);
 }
 
 int inherited_scan(void)
 {
-	if (!trace_enter())
+	if (shim_in_vfork_child())
 		return 0;
 	return procfs_each_fd(inherited_fd, NULL);
 }

@@ -18,50 +18,28 @@
 #include <string.h>
 #include <sys/syscall.h>
 
+#include "regions.h"
 #include "sbuf.h"
 #include "shim.h"
 #include "stacks.h"
 #include "sys.h"
 
-#define MODULES_MAX	512u
-
-static struct st_module_table *table;
-static struct st_module *ents;
-static int scanning;				/* atomic: a scan owns the table */
+static uint64_t used;				/* entries filled (the scan owns it) */
+static int scanning;				/* atomic: a scan owns the map */
 static uint8_t seen[MODULES_MAX / 8];		/* per scan; the scan owns it */
 
-size_t modules_ext_size(void)
+/* Entry i, mapping the file's chunk for it first; NULL when it cannot be had. */
+static struct st_module *entry(uint64_t i)
 {
-	if (!stacks_ext_size())
-		return 0;
-	return sizeof(struct st_module_table) + MODULES_MAX * sizeof(struct st_module);
+	if (i >= region_mapped(ST_REG_MODULES) && region_grow(shim.fd, ST_REG_MODULES, i + 1))
+		return NULL;
+	return region_at(ST_REG_MODULES, i);
 }
 
-void modules_ext_init(struct st_file_header *h, struct st_ext *e, char *base,
-		      const struct st_file_header *from)
+void modules_forked(void)
 {
-	struct st_module_table *t = (struct st_module_table *)base;
-
-	(void)h;
-	e->kind = ST_EXT_MODULES;
-	e->entry_size = sizeof(struct st_module);
-	e->count = MODULES_MAX;
-	for (unsigned i = 0; from && i < ST_EXT_MAX; i++) {
-		const struct st_ext *pe = &from->ext[i];
-
-		if (pe->kind == ST_EXT_MODULES && pe->size == e->size) {
-			memcpy(base, (const char *)from + pe->offset, pe->size);
-			break;
-		}
-	}
-	ents = (struct st_module *)(base + sizeof(*t));
+	used = 0;
 	__atomic_store_n(&scanning, 0, __ATOMIC_RELAXED);	/* a fork may have caught one */
-	__atomic_store_n(&table, t, __ATOMIC_RELEASE);
-}
-
-void modules_ext_detach(void)
-{
-	__atomic_store_n(&table, NULL, __ATOMIC_RELEASE);
 }
 
 /* The GNU build id among the notes of one PT_NOTE segment at p (len bytes). */
@@ -124,7 +102,7 @@ struct scan {
 static int scan_one(struct dl_phdr_info *info, size_t size, void *data)
 {
 	struct scan *s = data;
-	uint64_t lo = UINT64_MAX, hi = 0, used;
+	uint64_t lo = UINT64_MAX, hi = 0;
 	struct st_module *m, cand;
 
 	if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof(info->dlpi_subs)) {
@@ -157,9 +135,8 @@ static int scan_one(struct dl_phdr_info *info, size_t size, void *data)
 		if (p->p_type == PT_NOTE && !cand.build_id_len)
 			note_build_id((const char *)(info->dlpi_addr + p->p_vaddr), p->p_memsz, &cand);
 	}
-	used = __atomic_load_n(&table->used, __ATOMIC_RELAXED);
-	for (uint64_t i = 0; i < used && i < MODULES_MAX; i++) {
-		const struct st_module *e = &ents[i];
+	for (uint64_t i = 0; i < used; i++) {
+		const struct st_module *e = region_at(ST_REG_MODULES, i);
 
 		if (e->t_unload_ns || e->bias != cand.bias || e->lo != lo || e->hi != hi ||
 		    e->build_id_len != cand.build_id_len ||
@@ -168,15 +145,14 @@ static int scan_one(struct dl_phdr_info *info, size_t size, void *data)
 		seen[i / 8] |= (uint8_t)(1u << (i % 8));
 		return 0;
 	}
-	if (used >= MODULES_MAX) {
-		table->dropped++;
+	if (used >= MODULES_MAX || !(m = entry(used))) {
+		__atomic_fetch_add(&shim_hdr()->totals.modules_dropped, 1, __ATOMIC_RELAXED);
 		return 0;
 	}
-	m = &ents[used];
 	memcpy(m, &cand, sizeof(*m));
 	__atomic_store_n(&m->state, ST_MODULE_READY, __ATOMIC_RELEASE);
 	seen[used / 8] |= (uint8_t)(1u << (used % 8));
-	__atomic_store_n(&table->used, used + 1, __ATOMIC_RELEASE);
+	used++;
 	return 0;
 }
 
@@ -184,22 +160,23 @@ void modules_scan(void)
 {
 	struct scan s = { .now = shim_now() };
 	int expected = 0;
-	uint64_t used;
 
-	if (!__atomic_load_n(&table, __ATOMIC_ACQUIRE))
+	if (!shim_hdr())
 		return;
 	if (!__atomic_compare_exchange_n(&scanning, &expected, 1, 0, __ATOMIC_ACQUIRE,
 					 __ATOMIC_RELAXED))
 		return;
 	memset(seen, 0, sizeof(seen));
 	dl_iterate_phdr(scan_one, &s);
-	used = __atomic_load_n(&table->used, __ATOMIC_RELAXED);
-	for (uint64_t i = 0; i < used && i < MODULES_MAX; i++)
-		if (!(seen[i / 8] & (1u << (i % 8))) && !ents[i].t_unload_ns)
-			__atomic_store_n(&ents[i].t_unload_ns, s.now, __ATOMIC_RELEASE);
+	for (uint64_t i = 0; i < used; i++) {
+		struct st_module *e = region_at(ST_REG_MODULES, i);
+
+		if (!(seen[i / 8] & (1u << (i % 8))) && !e->t_unload_ns)
+			__atomic_store_n(&e->t_unload_ns, s.now, __ATOMIC_RELEASE);
+	}
 	if (s.have_counts) {
-		table->adds = s.adds;
-		table->subs = s.subs;
+		shim_hdr()->totals.loader_adds = s.adds;
+		shim_hdr()->totals.loader_subs = s.subs;
 	}
 	__atomic_store_n(&scanning, 0, __ATOMIC_RELEASE);
 }
@@ -219,12 +196,12 @@ static int peek_counts(struct dl_phdr_info *info, size_t size, void *data)
 
 void modules_check(void)
 {
-	struct st_module_table *t = __atomic_load_n(&table, __ATOMIC_ACQUIRE);
+	struct st_file_header *h = shim_hdr();
 	struct scan s = { 0 };
 
-	if (!t)
+	if (!h)
 		return;
 	dl_iterate_phdr(peek_counts, &s);
-	if (!s.have_counts || s.adds != t->adds || s.subs != t->subs)
+	if (!used || !s.have_counts || s.adds != h->totals.loader_adds || s.subs != h->totals.loader_subs)
 		modules_scan();
 }

@@ -1,37 +1,107 @@
 /*
- * ring.c - pre-faulting the ring's pages (claim and publish are inline in
- * ring.h, once per event).
+ * ring.c - the ring's growth and the making of its pages (claim and
+ * publish are inline in ring.h).
  *
- * A reader accepts slot (p & mask) as position p only if seq == p + 1 and
- * pos == p; a torn slot (writer killed mid-record) or an overwritten one
- * fails one of the two tests, so nothing half-written is shown as real.
- * Ownership (seq RING_IN_FLIGHT, taken by CAS) keeps two writers a lap
- * apart from ever writing one slot at once.
+ * A reader accepts slot (p & (ring_cap - 1)) as position p only if its seq
+ * is p + 1 (st_slot_complete); a torn slot (writer killed mid-record) is
+ * still owned, an overwritten one holds a later seq, so nothing
+ * half-written is shown as real.
+ *
+ * Why pages are made ahead: on these machines a page's first write fault
+ * costs 10 to 20 us, MADV_POPULATE_WRITE about 1.5 us a page.  So the
+ * claim that reaches each POP_SLOTS boundary makes the next stretch's
+ * pages in one call (about 14 us every 256 events, once per slot: after
+ * the first lap the ring's pages stay made).  On a kernel without it the
+ * pages fault one by one, as they would anyway.
  */
 #define _GNU_SOURCE
 #include "ring.h"
 
 #include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "log.h"
+#include "sys.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23	/* Linux 5.14; older kernels say EINVAL: harmless */
 #endif
 
-void ring_populate(struct st_file_header *hdr, struct st_record *recs, uint64_t first, uint64_t n)
-{
-	uintptr_t page = 4096, start, end;
+#define POP_SLOTS	256u	/* 32 KiB of records */
 
-	if (first >= hdr->capacity)
-		return;
-	if (n > hdr->capacity - first)
-		n = hdr->capacity - first;
-	start = (uintptr_t)&recs[first] & ~(page - 1);
-	end = ((uintptr_t)&recs[first + n] + page - 1) & ~(page - 1);
-	madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+struct ring ring;
+
+/* Where the next growth starts: half-way through what is mapped, or never. */
+static uint64_t grow_point(uint64_t alloc, uint64_t cap)
+{
+	return alloc < cap ? alloc / 2 : UINT64_MAX;
 }
 
-void ring_populate_ahead(struct st_file_header *hdr, struct st_record *recs, uint64_t pos)
+/* The next slot that grows the ring or makes pages, after slot (or from 0). */
+static uint64_t next_event(uint64_t slot)
 {
-	if (pos < hdr->capacity)
-		ring_populate(hdr, recs, pos + RING_POPULATE_RECS, RING_POPULATE_RECS);
+	uint64_t pop = ring.populated < ring.alloc || ring.grow_at != UINT64_MAX ?
+		       (slot / POP_SLOTS + 1) * POP_SLOTS : UINT64_MAX;
+
+	return pop < ring.grow_at ? pop : ring.grow_at;
+}
+
+/* Make the pages of slots [ring.populated, upto) (within what is mapped). */
+static void populate(uint64_t upto)
+{
+	uintptr_t from, to;
+
+	if (upto > ring.alloc)
+		upto = ring.alloc;
+	if (upto <= ring.populated)
+		return;
+	from = (uintptr_t)regions[ST_REG_RING].base + ring.populated * ST_SLOT_SIZE;
+	to = (uintptr_t)regions[ST_REG_RING].base + upto * ST_SLOT_SIZE;
+	sys_raw(SYS_madvise, from & ~4095ul, ((to + 4095) & ~4095ul) - (from & ~4095ul),
+		MADV_POPULATE_WRITE);
+	ring.populated = upto;
+}
+
+void ring_reset(uint64_t cap, uint64_t first_slots)
+{
+	ring.mask = cap - 1;
+	ring.alloc = first_slots;
+	ring.populated = 0;
+	ring.grow_at = grow_point(first_slots, cap);
+	populate(first_slots);
+	ring.event_at = next_event(0);
+}
+
+int ring_slow(uint64_t slot)
+{
+	uint64_t alloc = __atomic_load_n(&ring.alloc, __ATOMIC_ACQUIRE);
+	uint64_t cap = ring.mask + 1;
+	struct st_file_header *h = shim_hdr();
+	int rc;
+
+	if (slot != __atomic_load_n(&ring.event_at, __ATOMIC_ACQUIRE) || !h)
+		return slot < alloc;
+	/* This claim is the one that acts at this slot: only it is here. */
+	if (slot == ring.grow_at) {
+		rc = region_grow(shim.fd, ST_REG_RING, alloc * 2);
+		if (rc == 0) {
+			alloc *= 2;
+			__atomic_store_n(&ring.alloc, alloc, __ATOMIC_RELEASE);
+			ring.grow_at = grow_point(alloc, cap);
+		} else {
+			/*
+			 * No room on disk: the ring wraps at what it has.  Positions
+			 * already claimed past it find their slot unmapped and drop
+			 * their event.
+			 */
+			__atomic_store_n(&h->ring_cap, alloc, __ATOMIC_RELEASE);
+			__atomic_store_n(&ring.mask, alloc - 1, __ATOMIC_RELEASE);
+			ring.grow_at = UINT64_MAX;
+			shim_log("note: the trace file cannot grow: history now wraps at what it has",
+				 "ring", -rc);
+		}
+	}
+	populate(slot + 2 * POP_SLOTS);
+	__atomic_store_n(&ring.event_at, next_event(slot), __ATOMIC_RELEASE);
+	return slot < alloc;
 }

@@ -1,5 +1,10 @@
 /*
- * ring.h - the lock-free record ring inside a mapped trace file.
+ * ring.h - the lock-free ring of records in the trace file (ST_REG_RING).
+ *
+ * The ring's slots are mapped from the file as they are first needed: it
+ * starts at one small chunk and doubles, each growth made by the claimer
+ * that reaches the middle of what is mapped (one position, so one
+ * grower), long before anyone needs the new half.
  */
 #ifndef SOCKTRACE_RING_H
 #define SOCKTRACE_RING_H
@@ -8,70 +13,90 @@
 #include <stdint.h>
 
 #include "../include/trace_format.h"
+#include "regions.h"
+#include "shim.h"
 
-/* Records populated at a time ahead of the writers (64 KiB). */
-#define RING_POPULATE_RECS	256u
+/* The writer's view of the ring (this process's file). */
+struct ring {
+	uint64_t mask;		/* ring_cap - 1 */
+	uint64_t alloc;		/* slots mapped */
+	uint64_t populated;	/* slots [0, populated) have their pages made (MADV_POPULATE_WRITE) */
+	uint64_t grow_at;	/* the slot whose claimer grows the ring; UINT64_MAX: no more */
+	uint64_t event_at;	/* the next slot whose claimer grows or populates; UINT64_MAX: none */
+};
 
-/* seq of a slot a writer owns and is filling. */
-#define RING_IN_FLIGHT	UINT64_MAX
+extern struct ring ring;
+
+/* Start the ring of a new file: cap slots at most, first_slots mapped. */
+void ring_reset(uint64_t cap, uint64_t first_slots);
 
 /*
- * First lap only: the claim that enters a 64 KiB chunk pre-faults the next
- * chunk (one madvise), so writers do not take a page fault per 16 records.
- * Out of line and cold: it runs once per 256 claims.
+ * The rare cases of a claim: slot at or past event_at.  Grows the ring, or
+ * makes the pages ahead, when slot is the one that must (one position, so
+ * one claimer does it); returns 1 when slot is mapped (usable), 0 when not
+ * (the event is dropped and counted).
  */
-void ring_populate_ahead(struct st_file_header *hdr, struct st_record *recs, uint64_t pos)
-	__attribute__((cold, noinline));
+int ring_slow(uint64_t slot) __attribute__((cold, noinline));
+
+/* Ask for a line for writing (prefetchw: the plain prefetch asks to read, and the CAS then waits). */
+static inline void ring_prefetchw(const void *p)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
+#else
+	__builtin_prefetch(p, 1, 3);
+#endif
+}
 
 /*
  * Claim the next position and return its slot, owned by the caller (seq
- * RING_IN_FLIGHT) with pos set; the caller fills every other field, then
- * ring_publish().  Wait-free: one fetch-add and one CAS; no writer ever
- * waits for another, so a signal handler may claim and publish while the
- * thread it interrupted holds an unpublished slot.
+ * ST_SEQ_OWNED) and its position in *pos; the caller fills every other
+ * field, then ring_publish().  Wait-free: one fetch-add and one CAS; no
+ * writer ever waits for another, so a signal handler may claim and publish
+ * while the thread it interrupted holds an unpublished slot.
  *
- * Returns NULL, dropping the event, when the slot is not free to take: a
- * writer a whole lap behind still owns it (stalled between claim and
- * publish), or a newer position already holds it.  Overwriting would mix
- * two records into one that looks complete; a reader counts the dropped
- * position as lost instead.
- *
- * Inline: it runs once per event.  It also asks for the next claim's first
- * two lines (all most records use) for writing, so that claim does not
- * stall on a cache miss (about 2 points off the churn's overhead).
+ * Returns NULL, dropping the event (counted in totals.ring_dropped), when
+ * the slot is not free to take: a writer a whole lap behind still owns it,
+ * a newer position already holds it, or it is not mapped.  Overwriting
+ * would mix two records into one that looks complete; a reader counts the
+ * dropped position as lost instead.
  */
-static inline struct st_record *ring_claim(struct st_file_header *hdr, struct st_record *recs)
+static inline void *ring_claim(struct st_file_header *hdr, uint64_t *pos_out)
 {
 	uint64_t pos = __atomic_fetch_add(&hdr->head, 1, __ATOMIC_RELAXED);
-	uint64_t mask = hdr->capacity - 1;
-	struct st_record *slot = &recs[pos & mask], *next;
+	uint64_t mask = __atomic_load_n(&ring.mask, __ATOMIC_RELAXED), slot = pos & mask;
+	struct st_record *r, *next;
 	uint64_t seq;
 
-	if (__builtin_expect((pos & (RING_POPULATE_RECS - 1)) == 0, 0))
-		ring_populate_ahead(hdr, recs, pos);
+	if (unlikely(slot >= __atomic_load_n(&ring.event_at, __ATOMIC_RELAXED)) && !ring_slow(slot))
+		goto drop;
+	r = (struct st_record *)(regions[ST_REG_RING].base + slot * ST_SLOT_SIZE);
 	/*
 	 * Take the slot only from a published older record (or a fresh one,
 	 * seq 0); the acquire-release CAS orders it before any payload store.
+	 * First try the record a lap ago, with no load before: a fresh page
+	 * then takes one write fault, not a read fault and then a write fault.
 	 */
-	seq = __atomic_load_n(&slot->seq, __ATOMIC_RELAXED);
-	if (seq == RING_IN_FLIGHT || seq > pos ||
-	    !__atomic_compare_exchange_n(&slot->seq, &seq, RING_IN_FLIGHT, 0,
-					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-		return NULL;
-	__atomic_store_n(&slot->pos, pos, __ATOMIC_RELAXED);
-	next = &recs[(pos + 1) & mask];
-	__builtin_prefetch(next, 1, 3);
-	__builtin_prefetch((const char *)next + 64, 1, 3);
-	return slot;
+	seq = pos > mask ? pos - mask : 0;
+	while (!__atomic_compare_exchange_n(&r->seq, &seq, ST_SEQ_OWNED, 0, __ATOMIC_ACQ_REL,
+					    __ATOMIC_RELAXED))
+		if (seq == ST_SEQ_OWNED || seq > pos)
+			goto drop;
+	*pos_out = pos;
+	/* The next claim's slot, for writing: it then does not stall on a miss. */
+	next = (struct st_record *)(regions[ST_REG_RING].base + ((slot + 1) & ring.mask) * ST_SLOT_SIZE);
+	ring_prefetchw(next);
+	ring_prefetchw((const char *)next + 64);
+	return r;
+drop:
+	__atomic_fetch_add(&hdr->totals.ring_dropped, 1, __ATOMIC_RELAXED);
+	return NULL;
 }
 
 /* Make an owned slot visible: seq = pos + 1 with release order. */
-static inline void ring_publish(struct st_record *slot)
+static inline void ring_publish(void *slot, uint64_t pos)
 {
-	__atomic_store_n(&slot->seq, slot->pos + 1, __ATOMIC_RELEASE);
+	__atomic_store_n((uint64_t *)slot, pos + 1, __ATOMIC_RELEASE);
 }
-
-/* Pre-fault records [first, first + n) for writing; errors are ignored. */
-void ring_populate(struct st_file_header *hdr, struct st_record *recs, uint64_t first, uint64_t n);
 
 #endif

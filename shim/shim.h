@@ -1,6 +1,6 @@
 /*
  * shim.h - state shared by the shim's files: whether we trace, where the
- * ring is, and who we are (pid, tid).
+ * file is, and who we are (pid, tid).
  */
 #ifndef SOCKTRACE_SHIM_H
 #define SOCKTRACE_SHIM_H
@@ -22,14 +22,26 @@ enum shim_init {
 	SHIM_READY,
 };
 
+/*
+ * Tracing goes IDLE -> STARTING -> ON when the process first holds a
+ * socket (its file is made then), or -> OFF when the file cannot be made
+ * (the app runs on untraced; the log says why).  A process that never
+ * holds a socket stays IDLE: no file, no tables, no system call of ours.
+ */
+enum trace_mode {
+	TRACE_IDLE = 0,
+	TRACE_STARTING,
+	TRACE_ON,
+	TRACE_OFF,
+};
+
 struct shim {
-	/* The mapped trace file; NULL while untraced.  Read with acquire. */
-	struct st_file_header *hdr;
-	struct st_record *recs;
-	uint64_t mask;			/* capacity - 1 */
-	size_t map_len;
-	pid_t pid;			/* refreshed in the fork child */
-	int init;			/* enum shim_init, atomic */
+	struct st_file_header *hdr;	/* the mapped header while ON, else NULL (acquire) */
+	pid_t pid;			/* ours; 0 in a fork child until shim_getpid() asks */
+	int init;			/* enum shim_init (atomic) */
+	int mode;			/* enum trace_mode (atomic) */
+	int fd;				/* the trace file, kept open (reserved, high) while ON */
+	uint64_t image_start_ns;	/* when this image's set-up ran (CLOCK_MONOTONIC) */
 };
 
 extern struct shim shim;
@@ -58,6 +70,17 @@ static inline struct st_file_header *shim_hdr(void)
 {
 	return __atomic_load_n(&shim.hdr, __ATOMIC_ACQUIRE);
 }
+
+/*
+ * The process now holds a socket: make sure it is traced.  Returns 1 when
+ * the file is there (made now if needed), 0 when it cannot be (tracing
+ * off, or another thread or an interrupted call is making it right now:
+ * this call goes untraced).  Async-signal-safe.
+ */
+int shim_start(void);
+
+/* Our pid (one getpid in a fork child, the first time). */
+pid_t shim_getpid(void);
 
 /* The calling thread's kernel tid, cached per thread. */
 pid_t shim_tid(void);

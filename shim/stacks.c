@@ -3,10 +3,13 @@
  *
  * libunwind's unw_backtrace keeps a per-thread cache of frame layouts, so
  * after the first call from a site a capture is a short walk without DWARF
- * parsing.  The table is an open-addressing hash in the trace file: writers
- * claim a slot by compare-and-swap and never wait for each other (a signal
- * handler may interrupt a writer half-way), so a reader trusts a slot only
- * once its state says ready.
+ * parsing.  libunwind is loaded at the first capture, not at start: most
+ * processes never make a socket, and loading it costs them the pages of a
+ * library.  The table is a list of open-addressing hash tables in the
+ * trace file, the newest tried first, a new one twice as big added when
+ * the newest is half full: writers claim a slot by compare-and-swap and
+ * never wait for each other (a signal handler may interrupt a writer
+ * half-way), so a reader trusts a slot only once its state says ready.
  */
 #define _GNU_SOURCE
 #include "stacks.h"
@@ -19,6 +22,7 @@
 
 #include "log.h"
 #include "modules.h"
+#include "regions.h"
 #include "shim.h"
 
 #define DEPTH_DEFAULT	16u
@@ -32,18 +36,26 @@
 /* libunwind's unw_caching_policy_t: UNW_CACHE_PER_THREAD. */
 #define UNW_CACHE_PER_THREAD_VALUE	2
 
+enum load_state { LOAD_NOT_YET = 0, LOAD_BUSY, LOAD_DONE, LOAD_FAILED };
+
 int stacks_mode;
 static int stacks_want;
 static int stacks_dead;		/* disabled for good: never turn back on */
+static int load_state;		/* enum load_state (atomic) */
 static unsigned depth = DEPTH_DEFAULT;
 static uint64_t table_count = TABLE_DEFAULT;
+static uint32_t entry_size;
 
 static int (*unw_bt)(void **, int);
 static uintptr_t self_lo, self_hi;	/* our own code: frames to skip */
 
-static struct st_stack_table *table;
-static char *entries;
-static size_t entry_size;
+/* The hash tables: chunks of ST_REG_STACKS, in the order they were added. */
+struct level {
+	uint32_t first, count;
+	uint32_t used;			/* entries claimed (atomic) */
+};
+static struct level levels[ST_CHUNKS_MAX];
+static unsigned nlevels;		/* atomic */
 
 /* Set while this thread is inside libunwind: a signal handler's capture skips. */
 static __thread int in_capture TLS_IE;
@@ -84,7 +96,35 @@ void stacks_config(void)
 	table_count = env_num("SOCKTRACE_STACK_TABLE", TABLE_DEFAULT, TABLE_MIN, TABLE_MAX);
 	while (table_count & (table_count - 1))
 		table_count &= table_count - 1;
-	entry_size = sizeof(struct st_stack) + depth * sizeof(uint64_t);
+	/* A power of two: the tables' entries then tile their pages exactly. */
+	entry_size = 64;
+	while (entry_size < sizeof(struct st_stack) + depth * sizeof(uint64_t))
+		entry_size *= 2;
+	stacks_mode = stacks_want;
+}
+
+uint32_t stacks_entry_size(void)
+{
+	return entry_size;
+}
+
+uint64_t stacks_capacity(void)
+{
+	return stacks_want == STACKS_OFF ? 0 : table_count;
+}
+
+uint32_t stacks_depth(void)
+{
+	return depth;
+}
+
+uint32_t stacks_opts(void)
+{
+	int mode = __atomic_load_n(&stacks_mode, __ATOMIC_RELAXED);
+
+	if (mode == STACKS_OFF)
+		return 0;
+	return mode == STACKS_ALL ? ST_OPT_STACKS_CREATE | ST_OPT_STACKS_ALL : ST_OPT_STACKS_CREATE;
 }
 
 /* dl_iterate_phdr callback: the range of the object whose base is *data. */
@@ -110,14 +150,6 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
-/* The header's ST_OPT_* bits for a stacks mode. */
-static uint32_t mode_opts(int mode)
-{
-	if (mode == STACKS_OFF)
-		return 0;
-	return mode == STACKS_ALL ? ST_OPT_STACKS_CREATE | ST_OPT_STACKS_ALL : ST_OPT_STACKS_CREATE;
-}
-
 int stacks_in_unwind(void)
 {
 	return in_capture;
@@ -128,6 +160,9 @@ void stacks_disable(const char *why)
 	int was_dead = __atomic_exchange_n(&stacks_dead, 1, __ATOMIC_ACQ_REL);
 
 	__atomic_store_n(&stacks_mode, STACKS_OFF, __ATOMIC_RELEASE);
+	if (shim_hdr())
+		__atomic_fetch_and(&shim_hdr()->opts, ~(ST_OPT_STACKS_CREATE | ST_OPT_STACKS_ALL),
+				   __ATOMIC_RELAXED);
 	if (!was_dead)
 		shim_log(why, "libunwind", 0);
 }
@@ -143,38 +178,42 @@ void stacks_resume(int mode)
 		__atomic_store_n(&stacks_mode, mode, __ATOMIC_RELEASE);
 }
 
-void stacks_load(void)
+/*
+ * Load libunwind privately (RTLD_LOCAL: its _Unwind_* and backtrace never
+ * join the app's symbol scope, where they would replace libgcc's and
+ * glibc's for the app; C++ exceptions would unwind through it).  Once per
+ * process; a capture that finds another thread loading skips.  Returns 1
+ * when captures can be made.
+ */
+static int load(void)
 {
 	void (*set_policy)(void *, int);
-	void *warm[4];
-	void **local_as;
-	void *h;
+	void *warm[4], **local_as, *h;
+	int expected = LOAD_NOT_YET;
 	Dl_info info;
 	uintptr_t base;
 
-	if (stacks_want == STACKS_OFF || unw_bt)
-		return;
-	/*
-	 * RTLD_LOCAL: libunwind also defines _Unwind_RaiseException and
-	 * backtrace, which must not join the app's symbol scope (C++
-	 * exceptions would unwind through it).
-	 */
+	if (__atomic_load_n(&load_state, __ATOMIC_ACQUIRE) == LOAD_DONE)
+		return 1;
+	if (!__atomic_compare_exchange_n(&load_state, &expected, LOAD_BUSY, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return 0;
 	h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
-		shim_log("note: stacks off: cannot load libunwind.so.8 (install libunwind8)", dlerror(), 0);
-		return;
+		stacks_disable("note: stacks off: cannot load libunwind.so.8 (install libunwind8)");
+		goto failed;
 	}
 	set_policy = (void (*)(void *, int))dlsym(h, "_ULx86_64_set_caching_policy");
 	local_as = dlsym(h, "_ULx86_64_local_addr_space");
-	unw_bt = (int (*)(void **, int))dlsym(h, "unw_backtrace");
+	*(void **)&unw_bt = dlsym(h, "unw_backtrace");
 	if (!unw_bt) {
-		shim_log("note: stacks off: libunwind.so.8 has no unw_backtrace", dlerror(), 0);
-		return;
+		stacks_disable("note: stacks off: libunwind.so.8 has no unw_backtrace");
+		goto failed;
 	}
 	/*
 	 * Per-thread caches: no lock for a signal handler to meet.  Its first
-	 * call also initialises libunwind, whose pipe2 (unwind_fds.c) must
-	 * know it is libunwind's; as must a first backtrace.
+	 * call also initialises libunwind, whose pipe2 (resfd.c) must know it
+	 * is libunwind's; as must a first backtrace.
 	 */
 	in_capture = 1;
 	if (set_policy && local_as)
@@ -185,37 +224,35 @@ void stacks_load(void)
 		base = (uintptr_t)info.dli_fbase;
 		dl_iterate_phdr(find_self, &base);
 	}
-	if (__atomic_load_n(&stacks_dead, __ATOMIC_ACQUIRE))
+	__atomic_store_n(&load_state, LOAD_DONE, __ATOMIC_RELEASE);
+	return 1;
+failed:
+	__atomic_store_n(&load_state, LOAD_FAILED, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void stacks_forked(void)
+{
+	__atomic_store_n(&nlevels, 0, __ATOMIC_RELEASE);
+}
+
+/* Add a hash table twice the size of what there is (region_grow doubles). */
+static void add_level(void)
+{
+	unsigned n = __atomic_load_n(&nlevels, __ATOMIC_ACQUIRE);
+	uint64_t have = region_mapped(ST_REG_STACKS);
+	struct st_region_dir *d;
+
+	if (n >= ST_CHUNKS_MAX || region_grow(shim.fd, ST_REG_STACKS, have + 1))
 		return;
-	__atomic_store_n(&stacks_mode, stacks_want, __ATOMIC_RELEASE);
-	if (shim_hdr())
-		shim_hdr()->opts |= mode_opts(stacks_want);
-}
-
-size_t stacks_ext_size(void)
-{
-	if (stacks_want == STACKS_OFF)
-		return 0;
-	return sizeof(struct st_stack_table) + table_count * entry_size;
-}
-
-void stacks_ext_init(struct st_file_header *h, struct st_ext *e, char *base)
-{
-	struct st_stack_table *t = (struct st_stack_table *)base;
-
-	t->depth = depth;
-	e->kind = ST_EXT_STACKS;
-	e->entry_size = (uint32_t)entry_size;
-	e->count = table_count;
-	h->stack_depth = depth;
-	h->opts |= mode_opts(stacks_mode);
-	entries = base + sizeof(*t);
-	__atomic_store_n(&table, t, __ATOMIC_RELEASE);
-}
-
-void stacks_ext_detach(void)
-{
-	__atomic_store_n(&table, NULL, __ATOMIC_RELEASE);
+	d = &shim_hdr()->region[ST_REG_STACKS];
+	/* region_grow appended exactly one chunk; another adder may have raced us. */
+	if (__atomic_load_n(&d->nchunks, __ATOMIC_ACQUIRE) != n + 1)
+		return;
+	levels[n].first = d->chunk[n].first;
+	levels[n].count = d->chunk[n].count;
+	levels[n].used = 0;
+	__atomic_store_n(&nlevels, n + 1, __ATOMIC_RELEASE);
 }
 
 /* A 64-bit hash of a stack (never 0: 0 marks a free slot). */
@@ -231,24 +268,31 @@ static uint64_t stack_hash(void *const *ips, unsigned n, unsigned truncated)
 	return h ? h : 1;
 }
 
+static struct st_stack *stack_entry(uint64_t i)
+{
+	return region_at(ST_REG_STACKS, i);
+}
+
 /*
- * Find or store ips[0..n) in t: the slot's index + 1, or 0 when no slot in
- * PROBE_MAX was free or equal (counted as dropped).  A slot with our hash
+ * Look for ips[0..n) in level l, or store it there when insert: its id,
+ * 0 when absent (or no free entry in PROBE_MAX).  An entry with our hash
  * that another writer has not finished is taken as ours without comparing:
  * waiting could deadlock against the writer we interrupted, and a 64-bit
  * hash collision in the same process is not worth that risk.
  */
-static uint32_t stack_store(struct st_stack_table *t, void *const *ips, unsigned n,
-			    unsigned truncated)
+static uint32_t level_probe(struct level *l, uint64_t hash, void *const *ips, unsigned n,
+			    unsigned truncated, int insert)
 {
-	uint64_t hash = stack_hash(ips, n, truncated), mask = table_count - 1;
+	uint64_t mask = l->count - 1;
 
-	for (uint64_t probe = 0; probe < PROBE_MAX; probe++) {
-		uint64_t idx = (hash + probe) & mask, seen = 0;
-		struct st_stack *e = (struct st_stack *)(entries + idx * entry_size);
+	for (uint64_t probe = 0; probe < PROBE_MAX && probe < l->count; probe++) {
+		uint64_t idx = l->first + ((hash + probe) & mask), seen = 0;
+		struct st_stack *e = stack_entry(idx);
 
 		seen = __atomic_load_n(&e->hash, __ATOMIC_ACQUIRE);
 		if (seen == 0) {
+			if (!insert)
+				return 0;
 			if (__atomic_compare_exchange_n(&e->hash, &seen, hash, 0, __ATOMIC_ACQ_REL,
 							__ATOMIC_ACQUIRE)) {
 				memcpy(e->ips, ips, n * sizeof(uint64_t));
@@ -262,7 +306,9 @@ static uint32_t stack_store(struct st_stack_table *t, void *const *ips, unsigned
 				modules_check();
 				e->t_ns = shim_now();
 				__atomic_store_n(&e->state, ST_STACK_READY, __ATOMIC_RELEASE);
-				__atomic_fetch_add(&t->used, 1, __ATOMIC_RELAXED);
+				__atomic_fetch_add(&shim_hdr()->totals.stacks_used, 1, __ATOMIC_RELAXED);
+				if (__atomic_add_fetch(&l->used, 1, __ATOMIC_RELAXED) > l->count / 2)
+					add_level();
 				return (uint32_t)idx + 1;
 			}
 		}
@@ -274,22 +320,41 @@ static uint32_t stack_store(struct st_stack_table *t, void *const *ips, unsigned
 		    !memcmp(e->ips, ips, n * sizeof(uint64_t)))
 			return (uint32_t)idx + 1;
 	}
-	__atomic_fetch_add(&t->dropped, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Find or store ips[0..n): its id, or 0 (counted as dropped). */
+static uint32_t stack_store(void *const *ips, unsigned n, unsigned truncated)
+{
+	uint64_t hash = stack_hash(ips, n, truncated);
+	unsigned nl;
+	uint32_t id;
+
+	if (!__atomic_load_n(&nlevels, __ATOMIC_ACQUIRE))
+		add_level();
+	nl = __atomic_load_n(&nlevels, __ATOMIC_ACQUIRE);
+	for (unsigned k = nl; k-- > 1;)
+		if ((id = level_probe(&levels[k - 1], hash, ips, n, truncated, 0)))
+			return id;
+	if (nl && (id = level_probe(&levels[nl - 1], hash, ips, n, truncated, 1)))
+		return id;
+	if (shim_hdr())
+		__atomic_fetch_add(&shim_hdr()->totals.stacks_dropped, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
 uint32_t stack_capture(void)
 {
-	struct st_stack_table *t = __atomic_load_n(&table, __ATOMIC_ACQUIRE);
 	/* One frame more than kept: a full buffer then means truly deeper. */
 	void *ips[DEPTH_MAX + SKIP_MAX + 1];
 	int n, skip = 0, cap = (int)(depth + SKIP_MAX + 1);
+	struct st_file_header *h = shim_hdr();
 	unsigned keep, truncated;
 
-	if (!t || !unw_bt || !__atomic_load_n(&stacks_mode, __ATOMIC_RELAXED))
+	if (!h || !__atomic_load_n(&stacks_mode, __ATOMIC_RELAXED))
 		return 0;
-	if (in_capture) {
-		__atomic_fetch_add(&t->skipped, 1, __ATOMIC_RELAXED);
+	if (in_capture || !load()) {
+		__atomic_fetch_add(&h->totals.stacks_skipped, 1, __ATOMIC_RELAXED);
 		return 0;
 	}
 	in_capture = 1;
@@ -298,12 +363,18 @@ uint32_t stack_capture(void)
 	while (skip < n && (uintptr_t)ips[skip] >= self_lo && (uintptr_t)ips[skip] < self_hi)
 		skip++;
 	if (n - skip <= 0) {
-		__atomic_fetch_add(&t->skipped, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&h->totals.stacks_skipped, 1, __ATOMIC_RELAXED);
 		return 0;
 	}
 	keep = (unsigned)(n - skip);
 	truncated = keep > depth || n == cap;
 	if (keep > depth)
 		keep = depth;
-	return stack_store(t, ips + skip, keep, truncated);
+	return stack_store(ips + skip, keep, truncated);
+}
+
+void stacks_site_made(uint32_t id)
+{
+	if (id && id <= region_mapped(ST_REG_STACKS))
+		__atomic_fetch_add(&stack_entry(id - 1)->made, 1, __ATOMIC_RELAXED);
 }

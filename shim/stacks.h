@@ -1,6 +1,7 @@
 /*
  * stacks.h - call-site stacks: captured with libunwind, stored once each in
- * the trace file's stack table, named in records by stack_id.
+ * the trace file's stack table (ST_REG_STACKS), named in records and socket
+ * slots by stack_id, each entry also the call site's socket counters.
  */
 #ifndef SOCKTRACE_STACKS_H
 #define SOCKTRACE_STACKS_H
@@ -22,23 +23,20 @@ enum stack_kind {
 	STACK_DROP = 2,
 };
 
-/* The configured mode; STACKS_OFF until libunwind is loaded. */
+/* The mode asked for (SOCKTRACE_STACKS); STACKS_OFF once disabled for good. */
 extern int stacks_mode;
 
 /*
  * Read SOCKTRACE_STACKS, SOCKTRACE_STACK_DEPTH and SOCKTRACE_STACK_TABLE.
- * Called at set-up, before the trace file is made (its size depends on them).
+ * Called at set-up; nothing is loaded until the first capture.
  */
 void stacks_config(void);
 
-/*
- * Load libunwind privately (RTLD_LOCAL: its _Unwind_* and backtrace never
- * join the app's symbol scope, where they would replace libgcc's and
- * glibc's for the app).  Only from our constructor: dlopen is
- * no call for a signal handler or a lazy first wrapper.  On failure stacks
- * stay off and the log says why.
- */
-void stacks_load(void);
+/* The table's entry size and most entries (for regions_reserve), and the header's bits. */
+uint32_t stacks_entry_size(void);
+uint64_t stacks_capacity(void);
+uint32_t stacks_opts(void);
+uint32_t stacks_depth(void);
 
 /* Is this thread inside libunwind (its pipe2 and close are its own)? */
 int stacks_in_unwind(void);
@@ -52,24 +50,19 @@ int stacks_pause(void);
 /* Capture again in mode (from stacks_pause), unless disabled since. */
 void stacks_resume(int mode);
 
-/* Bytes the stack table needs in the trace file (0 when stacks are off). */
-size_t stacks_ext_size(void);
-
-/* Lay out an empty stack table at base (the file's mapping + e->offset). */
-void stacks_ext_init(struct st_file_header *h, struct st_ext *e, char *base);
-
-/* Forget the table (the fork child's is in its new file). */
-void stacks_ext_detach(void);
+/* A fork child's table starts empty in its own file. */
+void stacks_forked(void);
 
 /*
  * The stack of the current call, stored in the table: its id, or 0 when not
  * captured (off, table full, re-entered from a signal handler that
- * interrupted a capture on this thread; each counted in the table).
+ * interrupted a capture on this thread; each counted in the header).  The
+ * first capture loads libunwind (dlopen: see README, limits).
  * Async-signal-safe as far as libunwind's local unwinding is.
  */
 uint32_t stack_capture(void);
 
-/* The record's stack when the mode asks for this kind; r must be a ring slot. */
+/* The stack of the current call when the mode asks for this kind, else 0. */
 static inline uint32_t stack_for(enum stack_kind kind)
 {
 	if (__builtin_expect(stacks_mode < (int)kind, 0))
@@ -77,12 +70,7 @@ static inline uint32_t stack_for(enum stack_kind kind)
 	return stack_capture();
 }
 
-/* Give r (a ring slot, not the caller's scratch) the stack of this call. */
-static inline void ev_stack(struct st_record *r, const struct st_record *scratch,
-			    enum stack_kind kind)
-{
-	if (r != scratch)
-		r->stack_id = stack_for(kind);
-}
+/* A socket was made at the call site of stack id: count it there. */
+void stacks_site_made(uint32_t id);
 
 #endif

@@ -1,76 +1,261 @@
 /*
- * tracefile.c - one trace file per process image.
+ * tracefile.c - one trace file per process image that holds sockets.
  *
- * The space is reserved with posix_fallocate before mapping: a sparse shared
- * mapping on a full disk would raise SIGBUS inside the app at some later
- * store, which the app never asked for.
+ * The file is made when the image first holds a socket, not at start: a
+ * process that never does (a shell, sed, grep in a service's scripts)
+ * costs a few system calls and no file.  It starts small and grows with
+ * use (regions.c); its space is reserved before it is written, so a full
+ * disk never raises SIGBUS inside the app.
+ *
+ * The default directory ${TMPDIR:-/tmp}/socktrace-UID may have been made
+ * first by someone else: it is used only when it is a real directory,
+ * owned by us and writable by nobody else (tmux checks /tmp/tmux-UID the
+ * same way), opened once and checked through that fd, so a rename or a
+ * symlink swapped in between cannot redirect us.
  */
 #define _GNU_SOURCE
 #include "tracefile.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "event.h"
+#include "log.h"
 #include "modules.h"
-#include "real.h"
+#include "procfs.h"
+#include "regions.h"
+#include "resfd.h"
 #include "ring.h"
 #include "sbuf.h"
 #include "shim.h"
+#include "socks.h"
 #include "stacks.h"
-#include "sockstats.h"
+#include "sys.h"
 
-/* mkdir -p dir (absolute); 0 or a negative errno. */
-static int make_dirs(const char *dir)
+#define RING_MB_DEFAULT	2u
+#define RING_MB_MAX	4096u
+#define FDS_FIRST	256u	/* one page of fd entries */
+#define SOCKS_FIRST	16u	/* one page of socket slots */
+#define RING_FIRST	64u	/* two pages of ring slots */
+#define STACKS_FIRST	64u
+
+struct tracefile_cfg tracefile_cfg;
+
+/* The fork lineage of this image (copied by fork, lost at exec). */
+static struct st_ancestor lineage[ST_ANCESTORS_MAX];
+static unsigned nlineage;
+
+/* Trace directory from SOCKTRACE_DIR, made absolute against today's cwd. */
+static int config_dir(void)
 {
-	char path[4096];
-	size_t n = strlen(dir);
+	const char *env = getenv("SOCKTRACE_DIR");
+	const char *tmp = getenv("TMPDIR");
+	struct tracefile_cfg *c = &tracefile_cfg;
+	struct sbuf sb;
 
-	if (n >= sizeof(path))
-		return -ENAMETOOLONG;
-	memcpy(path, dir, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (path[i] != '/' && path[i] != 0)
-			continue;
-		path[i] = 0;
-		if (mkdir(path, 0755) != 0 && errno != EEXIST)
-			return -errno;
-		path[i] = dir[i];
+	sb_init(&sb, c->dir, sizeof(c->dir));
+	c->dir_is_default = !(env && *env);
+	if (env && *env) {
+		if (env[0] != '/') {
+			if (sys_raw(SYS_getcwd, c->dir, sizeof(c->dir), 0) < 0)
+				return -ENAMETOOLONG;
+			sb.len = strlen(c->dir);
+			sb_char(&sb, '/');
+		}
+		sb_str(&sb, env);
+	} else {
+		sb_str(&sb, tmp && *tmp == '/' ? tmp : "/tmp");
+		sb_str(&sb, "/socktrace-");
+		sb_u64(&sb, getuid());
 	}
-	return 0;
+	return sb.overflow ? -ENAMETOOLONG : 0;
 }
 
-/* Read all of a small /proc file into buf; returns bytes read or -errno. */
-static ssize_t read_proc(const char *path, char *buf, size_t cap, int *trunc)
+/* Ring capacity in slots from SOCKTRACE_RING_MB (rounded down to a power of two). */
+static void config_ring(void)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	const char *env = getenv("SOCKTRACE_RING_MB");
+	unsigned long mb = RING_MB_DEFAULT;
+	char *end;
+	uint64_t slots;
+
+	if (env && *env) {
+		errno = 0;
+		mb = strtoul(env, &end, 10);
+		if (errno || *end || mb < 1 || mb > RING_MB_MAX) {
+			shim_log("note: SOCKTRACE_RING_MB must be 1..4096, using 2", env, 0);
+			mb = RING_MB_DEFAULT;
+		}
+	}
+	slots = ((uint64_t)mb << 20) / ST_SLOT_SIZE;
+	while (slots & (slots - 1))
+		slots &= slots - 1;
+	tracefile_cfg.ring_cap = slots;
+}
+
+int tracefile_configure(const char **why)
+{
+	int rc = config_dir();
+
+	config_ring();
+	*why = "tracing off: the trace directory's name is too long";
+	return rc;
+}
+
+/* The regions at their largest: the address range reserved once per process. */
+static void plan(struct regions_plan *p)
+{
+	uint64_t cap = tracefile_cfg.ring_cap;
+
+	memset(p, 0, sizeof(*p));
+	p->capacity[ST_REG_FDS] = fds_capacity();
+	p->entry_size[ST_REG_FDS] = sizeof(struct st_fd);
+	p->first[ST_REG_FDS] = FDS_FIRST;
+	p->capacity[ST_REG_SOCKS] = socks_capacity();
+	p->entry_size[ST_REG_SOCKS] = sizeof(struct st_sock);
+	p->first[ST_REG_SOCKS] = SOCKS_FIRST;
+	p->capacity[ST_REG_RING] = cap;
+	p->entry_size[ST_REG_RING] = ST_SLOT_SIZE;
+	/* Growth doubles, in at most ST_CHUNKS_MAX chunks: a big ring starts bigger. */
+	p->first[ST_REG_RING] = (uint32_t)(cap >> 15 > RING_FIRST ? cap >> 15 :
+					   cap < RING_FIRST ? cap : RING_FIRST);
+	p->capacity[ST_REG_STACKS] = stacks_capacity();
+	p->entry_size[ST_REG_STACKS] = stacks_entry_size();
+	p->first[ST_REG_STACKS] = STACKS_FIRST;
+	p->lazy[ST_REG_STACKS] = 1;	/* made at the first stack */
+	p->capacity[ST_REG_MODULES] = stacks_capacity() ? MODULES_MAX : 0;
+	p->entry_size[ST_REG_MODULES] = sizeof(struct st_module);
+	p->first[ST_REG_MODULES] = MODULES_FIRST;
+	p->lazy[ST_REG_MODULES] = 1;
+}
+
+/*
+ * Open the trace directory for making a file in it: O_DIRECTORY, and for
+ * the default one made 0700 and checked to be ours alone.  A dirfd, or a
+ * negative errno with *why.
+ */
+static int open_dir(const char **why)
+{
+	const struct tracefile_cfg *c = &tracefile_cfg;
+	struct stat st;
+	long fd;
+
+	*why = "tracing off: cannot make the trace directory";
+	if (c->dir_is_default) {
+		long rc = sys_raw(SYS_mkdir, c->dir, 0700, 0);
+
+		if (rc && rc != -EEXIST)
+			return (int)rc;
+		*why = "tracing off: the trace directory is not a directory of ours (a symlink?)";
+		fd = sys_raw(SYS_open, c->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+		if (fd < 0)
+			return (int)fd;
+		sys_raw(SYS_fstat, fd, &st, 0);
+		if (st.st_uid != geteuid()) {
+			*why = "tracing off: the trace directory belongs to another user; remove it or set SOCKTRACE_DIR";
+			sys_raw(SYS_close, fd, 0, 0);
+			return -EPERM;
+		}
+		if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+			*why = "tracing off: the trace directory is writable by others; chmod 700 it or set SOCKTRACE_DIR";
+			sys_raw(SYS_close, fd, 0, 0);
+			return -EPERM;
+		}
+		return (int)fd;
+	}
+	/* A directory the user named: made if missing (mkdir -p), its own rights kept. */
+	{
+		char path[sizeof(c->dir)];
+		size_t n = strlen(c->dir);
+
+		memcpy(path, c->dir, n + 1);
+		for (size_t i = 1; i <= n; i++) {
+			long rc;
+
+			if (path[i] != '/' && path[i] != 0)
+				continue;
+			path[i] = 0;
+			rc = sys_raw(SYS_mkdir, path, 0755, 0);
+			if (rc && rc != -EEXIST)
+				return (int)rc;
+			path[i] = c->dir[i];
+		}
+	}
+	*why = "tracing off: opening the trace directory";
+	fd = sys_raw(SYS_open, c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	return (int)fd;
+}
+
+/* Base name of the executable for the file name (no slashes). */
+static const char *exe_base(const char *exe)
+{
+	const char *slash = strrchr(exe, '/');
+
+	return slash ? slash + 1 : exe;
+}
+
+/* A fresh <exe>.<pid>[.k].socktrace in dirfd: its fd, or a negative errno. */
+static int create_file(int dirfd, const char *exe, pid_t pid)
+{
+	char name[256];
+	struct sbuf sb;
+
+	for (unsigned k = 0; k < 100; k++) {
+		long fd;
+
+		sb_init(&sb, name, sizeof(name));
+		for (const char *e = exe_base(exe); *e && sb.len < sizeof(name) - 64; e++)
+			sb_char(&sb, *e);
+		if (!*exe_base(exe))
+			sb_str(&sb, "unknown");
+		sb_char(&sb, '.');
+		sb_u64(&sb, (uint64_t)pid);
+		if (k) {
+			sb_char(&sb, '.');
+			sb_u64(&sb, k);
+		}
+		sb_str(&sb, ST_FILE_SUFFIX);
+		fd = sys_raw6(SYS_openat, dirfd, (long)name,
+			      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600, 0, 0);
+		if (fd != -EEXIST)
+			return (int)fd;
+	}
+	return -EEXIST;
+}
+
+/* Read a small /proc file into buf (raw calls); bytes read or a negative errno. */
+static long read_proc(const char *path, char *buf, size_t cap, int *trunc)
+{
+	long fd = sys_raw(SYS_open, path, O_RDONLY | O_CLOEXEC, 0), n;
 	size_t got = 0;
-	ssize_t n;
-	char spill[256];
+	char spill[64];
 
 	*trunc = 0;
 	if (fd < 0)
-		return -errno;
-	while (got < cap && (n = read(fd, buf + got, cap - got)) > 0)
+		return fd;
+	while (got < cap && (n = sys_raw(SYS_read, fd, buf + got, cap - got)) > 0)
 		got += (size_t)n;
-	if (got == cap && read(fd, spill, sizeof(spill)) > 0)
+	if (got == cap && sys_raw(SYS_read, fd, spill, sizeof(spill)) > 0)
 		*trunc = 1;
-	REAL(close)(fd);
-	return (ssize_t)got;
+	sys_raw(SYS_close, fd, 0, 0);
+	return (long)got;
 }
 
-/* Fill exe and argv of a new header from /proc/self. */
+/* exe and argv of a root image, from /proc/self. */
 static void fill_identity(struct st_file_header *h)
 {
-	ssize_t n;
+	long n;
 	int trunc;
 
-	n = readlink("/proc/self/exe", h->exe, sizeof(h->exe) - 1);
+	n = sys_raw(SYS_readlink, "/proc/self/exe", h->exe, sizeof(h->exe) - 1);
 	if (n < 0)
 		n = 0;
 	if ((size_t)n == sizeof(h->exe) - 1)
@@ -85,190 +270,233 @@ static void fill_identity(struct st_file_header *h)
 		h->argv[n] = 0;
 	}
 	h->argv_len = (uint32_t)n;
-	for (ssize_t i = 0; i < n; i++)
+	h->argc = 0;
+	for (long i = 0; i < n; i++)
 		h->argc += h->argv[i] == 0;
 }
 
-/* Base name of the executable for the file name (no slashes, bounded). */
-static const char *exe_base(const char *exe)
-{
-	const char *slash = strrchr(exe, '/');
-
-	return slash ? slash + 1 : exe;
-}
-
-#define EXT_ALIGN	64u
-
-/* Append a section of size bytes at *end to the directory; its offset. */
-static uint64_t ext_place(struct st_ext *e, uint64_t *end, size_t size)
-{
-	uint64_t off = (*end + EXT_ALIGN - 1) & ~(uint64_t)(EXT_ALIGN - 1);
-
-	e->offset = off;
-	e->size = size;
-	*end = off + size;
-	return off;
-}
-
 /*
- * Lay out and initialise the extension sections after the ring of h.  dir
- * says where each goes (filled by ext_plan with the same sizes).  from: the
- * parent's mapping in a fork child, else NULL.
+ * This image's tag: the high half of every sid it makes.  From the
+ * kernel's per-exec random bytes (AT_RANDOM, no system call), the pid and
+ * the time, so images of one trace differ (a fork child shares its
+ * parent's random bytes, not its pid; a reused pid comes later).
  */
-static void ext_init(struct st_file_header *h, const struct st_ext *dir,
-		     const struct st_file_header *from)
+static uint32_t make_tag(pid_t pid, uint64_t now)
 {
-	char *base = (char *)h;
+	const uint64_t *rnd = (const uint64_t *)getauxval(AT_RANDOM);
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)pid ^ now * 0xff51afd7ed558ccdull;
 
-	/* Only the entries placed here: other owners take the free ones. */
-	for (unsigned i = 0; i < ST_EXT_MAX; i++)
-		if (dir[i].size)
-			h->ext[i] = dir[i];
-	if (h->ext[0].size)
-		stacks_ext_init(h, &h->ext[0], base + h->ext[0].offset);
-	if (h->ext[1].size)
-		modules_ext_init(h, &h->ext[1], base + h->ext[1].offset, from);
-}
+	if (rnd) {
+		uint64_t r[2];
 
-/* The directory of sections after a ring ending at ring_end; the file's length. */
-static size_t ext_plan(struct st_ext *dir, uint64_t ring_end)
-{
-	uint64_t end = ring_end;
-	size_t n;
-
-	memset(dir, 0, ST_EXT_MAX * sizeof(*dir));
-	n = stacks_ext_size();
-	if (n)
-		ext_place(&dir[0], &end, n);
-	n = modules_ext_size();
-	if (n)
-		ext_place(&dir[1], &end, n);
-	return (size_t)end;
-}
-
-/* Open a fresh <dir>/<exe>.<pid>[.k].socktrace; fd or -errno. */
-static int create_file(const char *dir, const char *exe, pid_t pid, char *path, size_t cap)
-{
-	struct sbuf sb;
-
-	for (unsigned k = 0; k < 100; k++) {
-		int fd;
-
-		sb_init(&sb, path, cap);
-		sb_str(&sb, dir);
-		sb_char(&sb, '/');
-		for (const char *e = exe_base(exe); *e && sb.len < cap - 64; e++)
-			sb_char(&sb, *e);
-		if (!*exe_base(exe))
-			sb_str(&sb, "unknown");
-		sb_char(&sb, '.');
-		sb_u64(&sb, (uint64_t)pid);
-		if (k) {
-			sb_char(&sb, '.');
-			sb_u64(&sb, k);
-		}
-		sb_str(&sb, ST_FILE_SUFFIX);
-		if (sb.overflow)
-			return -ENAMETOOLONG;
-		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd >= 0 || errno != EEXIST)
-			return fd >= 0 ? fd : -errno;
+		memcpy(r, rnd, sizeof(r));
+		h ^= r[0] + (r[1] << 1);
 	}
-	return -EEXIST;
+	for (int i = 0; i < 3; i++) {
+		h ^= h >> 33;
+		h *= 0xc4ceb9fe1a85ec53ull;
+	}
+	return (uint32_t)(h >> 32) ? (uint32_t)(h >> 32) : 1;
 }
 
-int tracefile_open(const struct tracefile_cfg *cfg, enum st_origin origin, pid_t ppid,
-		   const struct st_file_header *from, const char **why)
+/* The header fields every new file sets, whoever made it. */
+static void fill_common(struct st_file_header *h, pid_t pid, pid_t ppid, enum st_origin origin,
+			uint64_t image_start)
 {
-	char path[4096], exe[ST_EXE_MAX];
-	size_t ring_end = ST_HEADER_SIZE + cfg->capacity * ST_RECORD_SIZE, len;
-	struct st_ext dir[ST_EXT_MAX];
-	struct st_file_header *h;
 	struct timespec wall, mono;
-	ssize_t n;
-	int fd, rc;
-
-	if (from) {
-		memcpy(exe, from->exe, sizeof(exe));
-	} else {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		exe[n < 0 ? 0 : n] = 0;
-	}
-	/* The socket counters first, at a page boundary: sockstats maps them on their own. */
-	len = ext_plan(dir, ring_end + sockstats_section_bytes());
-	*why = "tracing off: creating the trace directory";
-	rc = make_dirs(cfg->dir);
-	if (rc)
-		return rc;
-	*why = "tracing off: creating the trace file";
-	fd = create_file(cfg->dir, exe, shim.pid, path, sizeof(path));
-	if (fd < 0)
-		return fd;
-	*why = "tracing off: reserving the trace file's space";
-	rc = posix_fallocate(fd, 0, (off_t)len);
-	if (rc)
-		goto fail;
-	*why = "tracing off: mapping the trace file";
-	h = mmap(0, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (h == MAP_FAILED) {
-		rc = errno;
-		goto fail;
-	}
-	/*
-	 * No readahead: the first write fault would otherwise read (zero) a
-	 * large part of the fresh file in one go, which made each fork child
-	 * pay for its whole ring at start (1.5 ms for 4 MiB on ext4).  Pages
-	 * are faulted as the ring reaches them, and pre-faulted ahead.
-	 */
-	madvise(h, len, MADV_RANDOM);
-	/* Sections after the ring, each set up by its own owner (while fd is open). */
-	ext_init(h, dir, from);
-	*why = "tracing off: mapping the socket counters";
-	rc = sockstats_attach(fd, h, ring_end, origin == ST_ORIGIN_FORK);
-	if (rc) {
-		munmap(h, len);
-		rc = -rc;
-		goto fail;
-	}
-	REAL(close)(fd);
 
 	memcpy(h->magic, ST_MAGIC, sizeof(h->magic));
 	h->header_size = ST_HEADER_SIZE;
-	h->record_size = ST_RECORD_SIZE;
-	h->capacity = cfg->capacity;
-	h->pid = shim.pid;
+	h->pid = pid;
 	h->ppid = ppid;
 	h->origin = origin;
+	h->state = ST_STATE_RUNNING;
+	h->exit_status = 0;
+	h->has_exit_status = 0;
+	h->end_mono_ns = 0;
+	h->image_start_ns = image_start;
 	clock_gettime(CLOCK_REALTIME, &wall);
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	h->wall_anchor_ns = (uint64_t)wall.tv_sec * 1000000000u + (uint64_t)wall.tv_nsec;
 	h->mono_anchor_ns = (uint64_t)mono.tv_sec * 1000000000u + (uint64_t)mono.tv_nsec;
-	if (from) {
-		memcpy(h->exe, from->exe, sizeof(h->exe));
-		memcpy(h->argv, from->argv, sizeof(h->argv));
-		h->argc = from->argc;
-		h->argv_len = from->argv_len;
-		h->flags = from->flags & (ST_HDR_ARGV_TRUNC | ST_HDR_EXE_TRUNC);
-	} else {
-		fill_identity(h);
-	}
-	if (len > ring_end) {
-		h->ext_offset = ring_end;
-		h->ext_size = len - ring_end;
-	}
-	/* The version last: a reader never trusts a half-written header. */
-	__atomic_store_n(&h->version, ST_FORMAT_VERSION, __ATOMIC_RELEASE);
+	h->tag = make_tag(pid, h->mono_anchor_ns);
+	h->opts = socks_opts | stacks_opts();
+	h->stack_depth = stacks_depth();
+	h->head = 0;
+	h->ring_cap = tracefile_cfg.ring_cap;
+	memset(&h->totals, 0, sizeof(h->totals));
+	h->nancestors = nlineage;
+	memcpy(h->ancestors, lineage, sizeof(lineage));
+	socks_anchor(h, 1);
+	ring_reset(tracefile_cfg.ring_cap, regions[ST_REG_RING].mapped);
+}
 
-	shim.recs = (struct st_record *)((char *)h + ST_HEADER_SIZE);
-	ring_populate(h, shim.recs, 0, RING_POPULATE_RECS);
-	shim.mask = cfg->capacity - 1;
-	shim.map_len = len;
+/* Keep fd out of the app's way as the trace file's; 0 or a negative errno. */
+static int keep_fd(int fd)
+{
+	int kept = resfd_adopt(fd, RESFD_TRACE);
+
+	if (kept < 0)
+		return kept;
+	__atomic_store_n(&shim.fd, kept, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Publish the finished header: the version last, then the mapping for the wrappers. */
+static void publish(struct st_file_header *h)
+{
+	__atomic_store_n(&h->version, ST_FORMAT_VERSION, __ATOMIC_RELEASE);
 	__atomic_store_n(&shim.hdr, h, __ATOMIC_RELEASE);
+	__atomic_store_n(&shim.mode, TRACE_ON, __ATOMIC_RELEASE);
+}
+
+/* First event of a file: who we are and how we began. */
+static void record_start(enum st_op op, int64_t arg0)
+{
+	struct st_record *r;
+	struct ev e;
+
+	r = ev_begin(&e, op, -1);
+	r->arg[0] = arg0;
+	ev_end(&e);
+}
+
+int tracefile_create(const char **why, const char **detail)
+{
+	struct regions_plan p;
+	struct st_file_header *h;
+	char exe[ST_EXE_MAX];
+	int dirfd, fd, rc;
+	long n;
+
+	*detail = tracefile_cfg.dir;
+	plan(&p);
+	*why = "tracing off: reserving address space for the tables";
+	rc = regions_reserve(&p);
+	if (rc)
+		return rc;
+	dirfd = open_dir(why);
+	if (dirfd < 0)
+		return dirfd;
+	n = sys_raw(SYS_readlink, "/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n < 0 ? 0 : n] = 0;
+	*why = "tracing off: creating the trace file";
+	fd = create_file(dirfd, exe, shim_getpid());
+	sys_raw(SYS_close, dirfd, 0, 0);
+	if (fd < 0)
+		return fd;
+	*why = "tracing off: reserving the trace file's space";
+	rc = regions_attach(fd, NULL);
+	if (rc)
+		goto fail;
+	h = regions_hdr;
+	fill_common(h, shim_getpid(), (pid_t)sys_raw(SYS_getppid, 0, 0, 0), ST_ORIGIN_ROOT,
+		    shim.image_start_ns);
+	fill_identity(h);
+	tracefile_start_ticks(h);
+	*why = "tracing off: no fd free at the top of the range for the trace file";
+	rc = keep_fd(fd);
+	if (rc) {
+		regions_detach();
+		return rc;	/* the file stays, empty: the log says why */
+	}
+	publish(h);
+	record_start(ST_OP_TRACE_START, ST_ORIGIN_ROOT);
 	return 0;
 fail:
-	unlink(path);
-	REAL(close)(fd);
-	return -rc;
+	regions_detach();
+	sys_raw(SYS_close, fd, 0, 0);
+	return rc;
+}
+
+/* The child keeps no tables: it never held a socket of its own yet. */
+static void child_without_sockets(void)
+{
+	int fd = shim.fd;
+
+	__atomic_store_n(&shim.hdr, NULL, __ATOMIC_RELEASE);
+	regions_detach();
+	if (fd >= 0) {
+		resfd_release(fd);
+		sys_raw(SYS_close, fd, 0, 0);
+	}
+	shim.fd = -1;
+	socks_reset();
+	stacks_forked();
+	modules_forked();
+	__atomic_store_n(&shim.mode, TRACE_IDLE, __ATOMIC_RELEASE);
+}
+
+void tracefile_fork_child(pid_t parent, uint64_t fork_ns)
+{
+	uint64_t keep[ST_REG_MAX] = { 0 };
+	struct st_file_header *h;
+	const char *why = "tracing off in the fork child: creating its trace file";
+	int dirfd, fd, rc, oldfd = shim.fd;
+
+	/* The lineage goes on below the parent, whether or not anyone keeps a file. */
+	if (nlineage == ST_ANCESTORS_MAX) {
+		memmove(lineage, lineage + 1, sizeof(lineage) - sizeof(lineage[0]));
+		nlineage--;
+	}
+	lineage[nlineage].pid = parent;
+	lineage[nlineage++].fork_ns = fork_ns;
+	if (!shim_hdr())
+		return;		/* untraced, or no socket yet: nothing to carry */
+	if (!socks_live()) {
+		child_without_sockets();
+		return;
+	}
+	shim.pid = (pid_t)sys_raw(SYS_getpid, 0, 0, 0);
+	dirfd = open_dir(&why);
+	fd = dirfd < 0 ? dirfd : create_file(dirfd, regions_hdr->exe, shim.pid);
+	if (dirfd >= 0)
+		sys_raw(SYS_close, dirfd, 0, 0);
+	if (fd < 0) {
+		rc = fd;
+		goto fail;
+	}
+	keep[ST_REG_FDS] = fdtab_hwm;
+	keep[ST_REG_SOCKS] = socks_used();
+	why = "tracing off in the fork child: reserving its trace file's space";
+	rc = regions_attach(fd, keep);
+	if (rc) {
+		sys_raw(SYS_close, fd, 0, 0);
+		goto fail;
+	}
+	h = regions_hdr;
+	/* The page is the parent's header: no reader may take it as complete meanwhile. */
+	__atomic_store_n(&h->version, 0, __ATOMIC_RELEASE);
+	h->flags &= ST_HDR_ARGV_TRUNC | ST_HDR_EXE_TRUNC;
+	h->start_ticks = 0;	/* the child's own, taken if it ever execs */
+	fill_common(h, shim.pid, parent, ST_ORIGIN_FORK, fork_ns);
+	socks_forked();
+	stacks_forked();
+	modules_forked();
+	/* Our file takes the parent's fd number: the reserved one. */
+	if (oldfd >= 0 && sys_raw(SYS_dup3, fd, oldfd, O_CLOEXEC) == oldfd) {
+		sys_raw(SYS_close, fd, 0, 0);
+	} else {
+		if (oldfd >= 0)
+			resfd_release(oldfd);
+		why = "tracing off in the fork child: no fd free at the top of the range";
+		rc = keep_fd(fd);
+		if (rc)
+			goto fail;
+	}
+	publish(h);
+	record_start(ST_OP_FORK_CHILD, parent);
+	return;
+fail:
+	__atomic_store_n(&shim.hdr, NULL, __ATOMIC_RELEASE);
+	regions_detach();
+	if (oldfd >= 0) {
+		resfd_release(oldfd);
+		sys_raw(SYS_close, oldfd, 0, 0);
+	}
+	shim.fd = -1;
+	__atomic_store_n(&shim.mode, TRACE_OFF, __ATOMIC_RELEASE);
+	shim_log(why, tracefile_cfg.dir, -rc);
 }
 
 void tracefile_mark_end(struct st_file_header *hdr, enum st_state state, int has_status,
@@ -279,6 +507,7 @@ void tracefile_mark_end(struct st_file_header *hdr, enum st_state state, int has
 	hdr->end_mono_ns = shim_now();
 	hdr->exit_status = status;
 	hdr->has_exit_status = (uint32_t)has_status;
+	socks_anchor(hdr, 0);
 	__atomic_store_n(&hdr->state, (uint32_t)state, __ATOMIC_RELEASE);
 }
 
@@ -290,12 +519,8 @@ void tracefile_mark_running(struct st_file_header *hdr)
 	__atomic_store_n(&hdr->state, (uint32_t)ST_STATE_RUNNING, __ATOMIC_RELEASE);
 }
 
-struct st_file_header *tracefile_unpublish(size_t *len)
+void tracefile_start_ticks(struct st_file_header *hdr)
 {
-	struct st_file_header *h = __atomic_exchange_n(&shim.hdr, NULL, __ATOMIC_ACQ_REL);
-
-	stacks_ext_detach();
-	modules_ext_detach();
-	*len = shim.map_len;
-	return h;
+	if (hdr && !hdr->start_ticks)
+		hdr->start_ticks = procfs_start_ticks();
 }

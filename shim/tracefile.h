@@ -1,5 +1,6 @@
 /*
- * tracefile.h - creating, mapping and marking a process's trace file.
+ * tracefile.h - making a process's trace file (when it first holds a
+ * socket), the fork child's own, and marking how the image ended.
  */
 #ifndef SOCKTRACE_TRACEFILE_H
 #define SOCKTRACE_TRACEFILE_H
@@ -11,22 +12,34 @@
 
 struct tracefile_cfg {
 	char dir[4096];		/* absolute trace directory */
-	uint64_t capacity;	/* records, a power of two */
+	int dir_is_default;	/* ${TMPDIR:-/tmp}/socktrace-UID: must be ours alone */
+	uint64_t ring_cap;	/* ring slots at most, a power of two */
 };
 
-/*
- * Create this process's file in cfg->dir, reserve its space, map it shared,
- * fill the header and close the fd (the app never sees it).  exe/argv come
- * from /proc/self unless from is given: the fork child passes its parent's
- * mapping, still mapped, and copies its identity and module map.
- * On success publishes the mapping in shim and returns 0; on failure returns
- * a negative errno, and *why names the step that failed.
- */
-int tracefile_open(const struct tracefile_cfg *cfg, enum st_origin origin, pid_t ppid,
-		   const struct st_file_header *from, const char **why);
+extern struct tracefile_cfg tracefile_cfg;
 
-/* Stop writing into the current file, leaving it mapped: its mapping and length. */
-struct st_file_header *tracefile_unpublish(size_t *len);
+/*
+ * Read SOCKTRACE_DIR and SOCKTRACE_RING_MB (set-up).  0, or a negative
+ * errno with *why set when the directory's name cannot be formed.
+ */
+int tracefile_configure(const char **why);
+
+/*
+ * Make this image's file (a root image's first socket): reserve the
+ * tables, create the file in a safe directory, map it, fill the header,
+ * keep its fd out of the app's way, and publish it (shim.hdr).  0, or a
+ * negative errno with *why naming the step and *detail what it concerned
+ * (the caller logs them).  Async-signal-safe.
+ */
+int tracefile_create(const char **why, const char **detail);
+
+/*
+ * In the fork child, before fork() returns there (only this thread
+ * exists): the child's own file, carrying its inherited references, when
+ * the parent held sockets; else the parent's mapping is dropped and the
+ * child starts with no tables.  Logs and turns tracing off on failure.
+ */
+void tracefile_fork_child(pid_t parent, uint64_t fork_ns);
 
 /* Set the file's end state (release order) and end time. */
 void tracefile_mark_end(struct st_file_header *hdr, enum st_state state, int has_status,
@@ -34,5 +47,8 @@ void tracefile_mark_end(struct st_file_header *hdr, enum st_state state, int has
 
 /* Take back an EXECED mark: the exec failed and the image runs on. */
 void tracefile_mark_running(struct st_file_header *hdr);
+
+/* The process's start time (stat field 22), into the header once. */
+void tracefile_start_ticks(struct st_file_header *hdr);
 
 #endif

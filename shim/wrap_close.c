@@ -18,9 +18,9 @@
 #include "fdtab.h"
 #include "real.h"
 #include "stacks.h"
-#include "unwind_fds.h"
+#include "resfd.h"
+#include "socks.h"
 #include "sys.h"
-#include "track.h"
 #include "wrap.h"
 
 /* Unread counts measured before a range close, for the first sockets in it. */
@@ -47,7 +47,7 @@ static void unread_measure(struct unread_set *u, unsigned first, int64_t top)
 	u->n = 0;
 	for (int64_t fd = first; fd <= top && u->n < UNREAD_MAX; fd++) {
 		uint64_t word = fdtab_lookup((int)fd);
-		int64_t n = word ? track_unread((int)fd, word) : -1;
+		int64_t n = word ? socks_unread((int)fd, word) : -1;
 
 		if (n >= 0) {
 			u->fd[u->n] = (int)fd;
@@ -71,27 +71,54 @@ static int64_t unread_of(const struct unread_set *u, int fd)
 static void range_clear_tombs(unsigned first, int64_t top)
 {
 	for (int64_t fd = first; fd <= top; fd++)
-		fdtab_clear_tomb(fdtab_slot((int)fd));
+		fdtab_clear_tomb(fdtab_ent((int)fd));
 }
 
 /* CLOSE_RANGE_CLOEXEC: nothing closes; each socket in the range now closes at exec. */
 static void range_cloexec(unsigned first, unsigned last, int flags, unsigned via, int64_t top)
 {
-	struct st_record scratch, *r;
+	struct st_record *r;
+	struct ev e;
 
 	for (int64_t fd = first; fd <= top; fd++) {
-		if (!fdtab_lookup((int)fd))
+		uint64_t word = fdtab_lookup((int)fd);
+
+		if (!word)
 			continue;
 		fdtab_set_cloexec((int)fd, 1);
 		if (!trace_enter())
 			continue;
-		r = ev_begin(&scratch, 1, ST_OP_CLOSE_RANGE, (int)fd);
+		r = ev_begin(&e, ST_OP_CLOSE_RANGE, (int)fd);
 		r->flags |= (uint16_t)(ST_REC_CLOEXEC | via);
 		r->arg[0] = (int64_t)((uint64_t)first | (uint64_t)last << 32);
 		r->fd2 = flags;
-		track_identify(r, (int)fd);
-		ev_end(r, &scratch);
+		rec_sock(r, word);
+		ev_end(&e);
 	}
+}
+
+/*
+ * A call the kernel has already completed closed fd (close_range,
+ * closefrom, fcloseall): drop its reference and record op, with the
+ * unread count measured before the call.  Nothing when the table holds
+ * no socket at fd.
+ */
+static void dropped_fd(enum st_op op, int fd, int64_t arg0, int fd2, unsigned flags, int64_t unread)
+{
+	uint64_t word = fdtab_begin_close(fd);
+	struct st_record *r;
+	struct ev e;
+
+	if (!word)
+		return;
+	fdtab_end_close(fd, word);
+	r = ev_begin(&e, op, fd);
+	r->flags |= (uint16_t)flags;
+	r->arg[0] = arg0;
+	r->fd2 = fd2;
+	r->stack_id = stack_for(STACK_DROP);
+	rec_drop(&e, word, unread);
+	ev_end(&e);
 }
 
 struct range_call {
@@ -143,7 +170,7 @@ int fd_close_range(unsigned first, unsigned last, int flags, unsigned via)
 	if (flags & CLOSE_RANGE_CLOEXEC)
 		ret = REAL_CLOSE_RANGE();
 	else
-		ret = unwind_fds_around(first, last, close_range_part, &call);
+		ret = resfd_around(first, last, close_range_part, &call);
 	err = errno;
 #undef REAL_CLOSE_RANGE
 	if (ret != 0)
@@ -153,7 +180,7 @@ int fd_close_range(unsigned first, unsigned last, int flags, unsigned via)
 	} else {
 		range_clear_tombs(first, top);
 		for (int64_t fd = first; fd <= top; fd++)
-			track_dropped_fd(ST_OP_CLOSE_RANGE, (int)fd,
+			dropped_fd(ST_OP_CLOSE_RANGE, (int)fd,
 					 (int64_t)((uint64_t)first | (uint64_t)last << 32), flags,
 					 via, unread_of(&u, (int)fd));
 	}
@@ -179,39 +206,39 @@ EXPORT void closefrom(int lowfd)
 	}
 	unread_measure(&u, low, top);
 	/* Returns only when every fd >= lowfd is closed (but libunwind's). */
-	unwind_fds_around(low, ~0u, closefrom_part, NULL);
+	resfd_around(low, ~0u, closefrom_part, NULL);
 	saved = errno;
 	range_clear_tombs(low, top);
 	for (int64_t fd = low; fd <= top; fd++)
-		track_dropped_fd(ST_OP_CLOSEFROM, (int)fd, lowfd, -1, 0, unread_of(&u, (int)fd));
+		dropped_fd(ST_OP_CLOSEFROM, (int)fd, lowfd, -1, 0, unread_of(&u, (int)fd));
 	errno = saved;
 }
 
 /* fclose of a stream whose fd the table holds (a socket, or its tombstone). */
-static __attribute__((noinline)) int fclose_traced(FILE *fp, int fd, uint64_t *slot)
+static __attribute__((noinline)) int fclose_traced(FILE *fp, int fd, struct st_fd *ent)
 {
-	uint64_t word = fdtab_begin_close_at(slot);
+	uint64_t word = fdtab_begin_close_at(ent);
+	struct st_record *r;
 	int64_t unread;
 	int ret, err;
-	struct st_record scratch, *r;
+	struct ev e;
 
 	if (!word) {
 		ret = REAL(fclose)(fp);
 		if (ret == 0)
-			fdtab_clear_tomb(slot);
+			fdtab_clear_tomb(ent);
 		return ret;
 	}
-	unread = track_unread(fd, word);
+	unread = socks_unread(fd, word);
 	ret = REAL(fclose)(fp);
 	err = errno;
 	/* fclose releases the fd whatever it returns (a failed flush still closes). */
-	fdtab_end_close_at(slot, word);
-	r = ev_begin(&scratch, trace_enter(), ST_OP_FCLOSE, fd);
-	ev_stack(r, &scratch, STACK_DROP);
-	track_drop(r, word);
-	track_set_unread(r, unread);
+	fdtab_end_close_at(ent, word);
+	r = ev_begin(&e, ST_OP_FCLOSE, fd);
+	r->stack_id = stack_for(STACK_DROP);
+	rec_drop(&e, word, unread);
 	ev_result(r, ret, err);
-	ev_end(r, &scratch);
+	ev_end(&e);
 	errno = err;
 	return ret;
 }
@@ -219,13 +246,13 @@ static __attribute__((noinline)) int fclose_traced(FILE *fp, int fd, uint64_t *s
 EXPORT int fclose(FILE *fp)
 {
 	int saved = errno, fd = fp ? fileno(fp) : -1;	/* -1 for memory streams */
-	uint64_t *slot;
+	struct st_fd *ent;
 
 	errno = saved;
-	slot = fdtab_slot(fd);
-	if (likely(!fdtab_slot_holds(slot)) || shim_in_vfork_child())
+	ent = fdtab_ent(fd);
+	if (likely(!fdtab_ent_holds(ent)) || shim_in_vfork_child())
 		return REAL(fclose)(fp);
-	return fclose_traced(fp, fd, slot);
+	return fclose_traced(fp, fd, ent);
 }
 
 /* fcloseall: every socket fd that is no longer open was a stream's. */
@@ -238,7 +265,7 @@ EXPORT int fcloseall(void)
 		return ret;
 	for (int64_t fd = 0; fd <= top; fd++)
 		if (fdtab_lookup((int)fd) && sys_raw(SYS_fcntl, fd, F_GETFD, 0) == -EBADF)
-			track_dropped_fd(ST_OP_FCLOSEALL, (int)fd, 0, -1, 0, -1);
+			dropped_fd(ST_OP_FCLOSEALL, (int)fd, 0, -1, 0, -1);
 	errno = err;
 	return ret;
 }

@@ -22,48 +22,57 @@
 
 #include "event.h"
 #include "fdtab.h"
-#include "procfs.h"
 #include "real.h"
 #include "sys.h"
 #include "tracefile.h"
-#include "track.h"
+#include "socks.h"
 
-/* One ST_OP_EXEC_FD for socket fd, if the table holds one there. */
+/*
+ * One ST_OP_EXEC_FD for socket fd, if the table holds one there, with its
+ * inode: the new image knows its sockets only by inode.
+ */
 static void exec_fd(int fd)
 {
 	uint64_t word = fdtab_lookup(fd);
-	struct st_record scratch, *r;
+	struct st_record *r;
+	int64_t unread;
 	long fdflags;
+	struct ev e;
 
 	if (!word)
 		return;
 	fdflags = sys_raw(SYS_fcntl, fd, F_GETFD, 0);
 	if (fdflags < 0)
 		return;		/* closed where we could not see it: the fd reuse will tell */
-	r = ev_begin(&scratch, 1, ST_OP_EXEC_FD, fd);
-	track_identify(r, fd);
+	r = ev_begin(&e, ST_OP_EXEC_FD, fd);
+	rec_sock(r, word);
+	ev_inode(&e, socks_inode(word, fd));
 	if (fdflags & FD_CLOEXEC) {
 		r->flags |= ST_REC_CLOEXEC;
-		track_set_unread(r, track_unread(fd, word));
+		unread = socks_unread(fd, word);
+		if (unread >= 0) {
+			r->flags |= ST_REC_UNREAD;
+			r->arg[1] = unread;
+		}
 	}
-	ev_end(r, &scratch);
+	ev_end(&e);
 }
 
 /* Before an exec: returns 1 when it was recorded (exec_failed must follow a return). */
 static int exec_begin(enum st_op op)
 {
 	struct st_file_header *hdr;
-	struct st_record scratch, *r;
+	struct st_record *r;
 	unsigned hwm;
+	struct ev e;
 
 	if (!trace_enter())	/* also refuses in a vfork child */
 		return 0;
 	hdr = shim_hdr();
-	if (!hdr->start_ticks)
-		hdr->start_ticks = procfs_start_ticks();
-	r = ev_begin(&scratch, 1, op, -1);
+	tracefile_start_ticks(hdr);
+	r = ev_begin(&e, op, -1);
 	r->flags |= ST_REC_PENDING;
-	ev_end(r, &scratch);
+	ev_end(&e);
 	hwm = __atomic_load_n(&fdtab_hwm, __ATOMIC_ACQUIRE);
 	for (unsigned fd = 0; fd < hwm; fd++)
 		exec_fd((int)fd);
@@ -75,14 +84,15 @@ static int exec_begin(enum st_op op)
 static void exec_failed(enum st_op op, int err)
 {
 	struct st_file_header *hdr = shim_hdr();
-	struct st_record scratch, *r;
+	struct st_record *r;
+	struct ev e;
 
 	if (!hdr)
 		return;
 	tracefile_mark_running(hdr);
-	r = ev_begin(&scratch, 1, op, -1);
+	r = ev_begin(&e, op, -1);
 	ev_result(r, -1, err);
-	ev_end(r, &scratch);
+	ev_end(&e);
 }
 
 #define EXEC_WRAP(op, call) do {				\

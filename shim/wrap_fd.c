@@ -15,9 +15,9 @@
 #include "event.h"
 #include "fdtab.h"
 #include "real.h"
+#include "resfd.h"
+#include "socks.h"
 #include "stacks.h"
-#include "unwind_fds.h"
-#include "track.h"
 #include "wrap.h"
 
 /* The real close: libc's, or the raw call when the app used syscall(). */
@@ -30,118 +30,123 @@ static inline int real_close(int fd, unsigned via)
  * close() of an fd whose number last held a socket, now closed: EBADF is
  * a double close, recorded; success closed whatever file reused the number.
  */
-static int close_tomb(int fd, uint64_t *slot, unsigned via)
+static int close_tomb(int fd, struct st_fd *ent, unsigned via)
 {
 	int ret = real_close(fd, via), err = errno;
-	struct st_record scratch, *r;
+	struct st_record *r;
+	struct ev e;
 
 	if (ret == 0 || err != EBADF) {
-		fdtab_clear_tomb(slot);
+		fdtab_clear_tomb(ent);
 		return ret;
 	}
 	if (trace_enter()) {
-		r = ev_begin(&scratch, 1, ST_OP_CLOSE, fd);
+		r = ev_begin(&e, ST_OP_CLOSE, fd);
 		r->flags |= (uint16_t)via;
 		ev_result(r, ret, err);
-		ev_end(r, &scratch);
+		ev_end(&e);
 	}
 	errno = err;
 	return ret;
 }
 
 /*
- * close() of an fd the table holds as a socket, or as its tombstone.
- * Inlined into its two callers so via is a constant in each.
+ * close() of an fd the table holds as a socket or its tombstone, or of
+ * one of our own fds.  Inlined into its two callers so via is a constant
+ * in each.
  */
-static inline __attribute__((always_inline)) int close_traced(int fd, uint64_t *slot,
+static inline __attribute__((always_inline)) int close_traced(int fd, struct st_fd *ent,
 							      unsigned via)
 {
+	struct st_tcp_snapshot tcp_info;
+	struct st_record *r;
 	uint64_t word;
 	int64_t unread;
 	int ret, err, tcp;
-	struct st_record scratch, *r;
-	struct st_tcp_snapshot tcp_info;
+	struct ev e;
 
 	if (shim_in_vfork_child())
-		return real_close(fd, via);
-	word = fdtab_begin_close_at(slot);
+		return resfd_owner(fd) ? resfd_close(fd) : real_close(fd, via);
+	word = fdtab_begin_close_at(ent);
 	if (!word) {
-		uint64_t now = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+		uint64_t now = ent ? __atomic_load_n(&ent->word, __ATOMIC_ACQUIRE) : 0;
 
-		if (unlikely(fde_reserved(now)))
-			return unwind_fd_close(fd);
-		if (!fde_live(now))
-			return close_tomb(fd, slot, via);
+		if (unlikely(resfd_owner(fd)))
+			return resfd_close(fd);
+		if (now && !fde_live(now))
+			return close_tomb(fd, ent, via);
 		return real_close(fd, via);	/* another thread's close of fd owns the entry */
 	}
-	unread = track_unread(fd, word);
-	tcp = track_tcp_info(fd, word, &tcp_info);
+	unread = socks_unread(fd, word);
+	tcp = socks_tcp_info(fd, word, &tcp_info);
 	ret = real_close(fd, via);
 	err = errno;
 	/* Linux releases the fd even when close fails with EINTR: only EBADF kept nothing. */
-	fdtab_end_close_at(slot, word);
-	r = ev_begin(&scratch, trace_enter_checked(), ST_OP_CLOSE, fd);
+	fdtab_end_close_at(ent, word);
+	r = ev_begin(&e, ST_OP_CLOSE, fd);
 	r->flags |= (uint16_t)via;
-	ev_stack(r, &scratch, STACK_DROP);
-	track_drop(r, word);
-	track_set_unread(r, unread);
+	r->stack_id = stack_for(STACK_DROP);
+	rec_drop(&e, word, unread);
 	if (tcp)
-		ev_value(r, ST_ADDR_TCPINFO, &tcp_info, sizeof(tcp_info));
+		ev_value(&e, ST_ADDR_TCPINFO, &tcp_info, sizeof(tcp_info));
 	ev_result(r, ret, err);
-	ev_end(r, &scratch);
+	ev_end(&e);
 	errno = err;
 	return ret;
 }
 
-static __attribute__((noinline)) int close_slow(int fd, uint64_t *slot)
+static __attribute__((noinline)) int close_slow(int fd, struct st_fd *ent)
 {
-	return close_traced(fd, slot, 0);
+	return close_traced(fd, ent, 0);
 }
 
 EXPORT int close(int fd)
 {
-	uint64_t *slot = fdtab_slot(fd);
+	struct st_fd *ent = fdtab_ent(fd);
 
-	if (likely(!fdtab_slot_holds(slot)))
+	if (likely(!fdtab_ent_holds(ent) && !resfd_maybe(fd)))
 		return REAL(close)(fd);
-	return close_slow(fd, slot);
+	return close_slow(fd, ent);
 }
 
 int fd_close(int fd)
 {
-	uint64_t *slot = fdtab_slot(fd);
+	struct st_fd *ent = fdtab_ent(fd);
 
-	if (!fdtab_slot_holds(slot))
+	if (!fdtab_ent_holds(ent) && !resfd_maybe(fd))
 		return real_close(fd, ST_REC_VIA_SYSCALL);
-	return close_traced(fd, slot, ST_REC_VIA_SYSCALL);
+	return close_traced(fd, ent, ST_REC_VIA_SYSCALL);
 }
 
 /*
  * After a dup-family call that made newfd (or failed: newfd < 0) from
  * oldfd, whose entry word was oldword (0: not a socket we track).  A copy
- * of a socket gets the socket's reference even when untraced; a failed
- * copy of a socket is a failed call on it.
+ * of a socket gets the socket's reference; a failed copy of a socket is a
+ * failed call on it.
  */
 static void copied(enum st_op op, int oldfd, int newfd, uint64_t oldword, int cloexec,
 		   int64_t arg0, int err, unsigned via)
 {
-	struct st_record scratch, *r;
+	struct st_record *r;
+	struct ev e;
 
 	if (!oldword) {
 		if (newfd >= 0)
-			track_forget_stale(newfd);
+			socks_missed(newfd);
 		return;
 	}
-	r = ev_begin(&scratch, trace_enter(), op, oldfd);
+	r = ev_begin(&e, op, oldfd);
 	r->flags |= (uint16_t)via;
 	r->arg[0] = arg0;
 	if (newfd >= 0) {
-		track_copy(r, oldword, newfd, cloexec);
-		ev_stack(r, &scratch, STACK_CREATE);
-	} else
-		track_identify(r, oldfd);
+		r->stack_id = stack_for(STACK_CREATE);
+		socks_copy(oldword, newfd, cloexec, op, r->stack_id);
+		if (cloexec)
+			r->flags |= ST_REC_CLOEXEC;
+	}
+	rec_sock(r, oldword);
 	ev_result(r, newfd, err);
-	ev_end(r, &scratch);
+	ev_end(&e);
 }
 
 static inline int real_dup(int fd, unsigned via)
@@ -187,56 +192,56 @@ static int real_dup_onto(enum st_op op, int oldfd, int newfd, int flags, unsigne
 int fd_dup_onto(enum st_op op, int oldfd, int newfd, int flags, unsigned via)
 {
 	uint64_t oldword, newword;
-	struct st_record scratch, *r;
+	struct st_record *r;
 	int64_t unread;
 	int ret, err;
+	struct ev e;
 
 	if (shim_in_vfork_child())
 		return real_dup_onto(op, oldfd, newfd, flags, via);
 	oldword = fdtab_lookup(oldfd);
-	if (!oldword && likely(!fdtab_may_hold(newfd)))
+	if (!oldword && likely(!fdtab_may_hold(newfd) && !resfd_maybe(newfd)))
 		return real_dup_onto(op, oldfd, newfd, flags, via);
 	if (oldfd == newfd) {
 		/* dup2(fd, fd) changes nothing; dup3 refuses it.  Recorded, counts unchanged. */
 		ret = real_dup_onto(op, oldfd, newfd, flags, via);
 		err = errno;
 		if (oldword && trace_enter()) {
-			r = ev_begin(&scratch, 1, op, oldfd);
+			r = ev_begin(&e, op, oldfd);
 			r->flags |= (uint16_t)via;
 			r->fd2 = newfd;
 			r->arg[0] = flags;
-			track_identify(r, oldfd);
+			rec_sock(r, oldword);
 			ev_result(r, ret, err);
-			ev_end(r, &scratch);
+			ev_end(&e);
 		}
 		errno = err;
 		return ret;
 	}
-	if (unlikely(fde_reserved(fdtab_peek(newfd)))) {
-		ret = unwind_fd_dup_onto(newfd, oldfd, flags, op == ST_OP_DUP2, via);
+	if (unlikely(resfd_owner(newfd))) {
+		ret = resfd_dup_onto(newfd, oldfd, flags, op == ST_OP_DUP2, via);
 		err = errno;
 		copied(op, oldfd, ret, oldword, flags & O_CLOEXEC, flags, err, via);
 		errno = err;
 		return ret;
 	}
 	newword = fdtab_begin_close(newfd);
-	unread = newword ? track_unread(newfd, newword) : -1;
+	unread = newword ? socks_unread(newfd, newword) : -1;
 	ret = real_dup_onto(op, oldfd, newfd, flags, via);
 	err = errno;
 	if (newword) {
 		if (ret < 0) {
-			fdtab_abort_close_at(fdtab_slot(newfd), newword);	/* nothing was closed */
+			fdtab_abort_close_at(fdtab_ent(newfd), newword);	/* nothing was closed */
 		} else {
 			fdtab_end_close(newfd, newword);
-			r = ev_begin(&scratch, trace_enter(), op, oldfd);
+			r = ev_begin(&e, op, oldfd);
 			r->flags |= (uint16_t)(ST_REC_IMPLICIT_CLOSE | via);
-			ev_stack(r, &scratch, STACK_DROP);
+			r->stack_id = stack_for(STACK_DROP);
 			r->fd2 = newfd;
 			r->arg[0] = flags;
-			track_drop(r, newword);
-			track_set_unread(r, unread);
+			rec_drop(&e, newword, unread);
 			ev_result(r, ret, err);
-			ev_end(r, &scratch);
+			ev_end(&e);
 		}
 	}
 	copied(op, oldfd, ret, oldword, flags & O_CLOEXEC, flags, err, via);
@@ -255,21 +260,22 @@ EXPORT int dup3(int oldfd, int newfd, int flags)
 }
 
 /* F_SETFD on a socket: the close-on-exec flag decides what survives an exec. */
-static void set_cloexec(enum st_op op, int fd, long arg, int ret, int err)
+static void set_cloexec(enum st_op op, int fd, uint64_t word, long arg, int ret, int err)
 {
-	struct st_record scratch, *r;
+	struct st_record *r;
+	struct ev e;
 
 	fdtab_set_cloexec(fd, (int)arg & FD_CLOEXEC);
 	if (!trace_enter())
 		return;
-	r = ev_begin(&scratch, 1, op, fd);
+	r = ev_begin(&e, op, fd);
 	r->arg[0] = F_SETFD;
 	r->arg[1] = arg;
 	if ((int)arg & FD_CLOEXEC)
 		r->flags |= ST_REC_CLOEXEC;
-	track_identify(r, fd);
+	rec_sock(r, word);
 	ev_result(r, ret, err);
-	ev_end(r, &scratch);
+	ev_end(&e);
 }
 
 /* fcntl and fcntl64: only the dup commands and FD_CLOEXEC concern us. */
@@ -286,7 +292,7 @@ static int fcntl_common(enum st_op op, int fd, int cmd, long arg)
 	err = errno;
 	if (cmd == F_SETFD) {
 		if (word && ret == 0)
-			set_cloexec(op, fd, arg, ret, err);
+			set_cloexec(op, fd, word, arg, ret, err);
 		errno = err;
 		return ret;
 	}

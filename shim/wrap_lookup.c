@@ -15,7 +15,7 @@
 #include "event.h"
 #include "real.h"
 
-/* Longest host and service kept (the record has 152 bytes for everything). */
+/* Longest host and service kept (a record has ST_ADDRS_MAX bytes for everything). */
 #define HOST_KEEP	80u
 #define SERV_KEEP	32u
 
@@ -34,7 +34,7 @@ static int put_str(char *buf, size_t *n, const char *s, size_t keep)
 }
 
 /* The ST_ADDR_NAME entry: which names were given, then host and service. */
-static void add_names(struct st_record *r, const char *host, const char *serv)
+static void add_names(struct ev *e, const char *host, const char *serv)
 {
 	char buf[1 + HOST_KEEP + 1 + SERV_KEEP + 1];
 	size_t n = 1;
@@ -44,54 +44,50 @@ static void add_names(struct st_record *r, const char *host, const char *serv)
 	cut = put_str(buf, &n, host, HOST_KEEP);
 	cut |= put_str(buf, &n, serv, SERV_KEEP);
 	if (cut)
-		r->flags |= ST_REC_ADDR_TRUNC;
-	ev_value(r, ST_ADDR_NAME, buf, n);
+		e->r->flags |= ST_REC_ADDR_TRUNC;
+	ev_value(e, ST_ADDR_NAME, buf, n);
 }
 
 /* Each distinct address found, once (getaddrinfo repeats one per socket type). */
-static void add_results(struct st_record *r, const struct addrinfo *res)
+static void add_results(struct ev *e, const struct addrinfo *res)
 {
 	for (const struct addrinfo *a = res; a; a = a->ai_next) {
-		size_t off = 0;
 		int dup = 0;
 
 		if (!a->ai_addr || a->ai_addrlen == 0 || a->ai_addrlen > 128)
 			continue;
-		while (off + sizeof(struct st_addr_hdr) <= r->addrs_len && !dup) {
-			const struct st_addr_hdr *h = (const void *)&r->addrs[off];
-
-			dup = (h->kinds & ST_ADDR_RESULT) && h->len == a->ai_addrlen &&
-			      !memcmp(h + 1, a->ai_addr, a->ai_addrlen);
-			off += sizeof(*h) + h->len;
-		}
+		for (const struct addrinfo *b = res; b != a && !dup; b = b->ai_next)
+			dup = b->ai_addr && b->ai_addrlen == a->ai_addrlen &&
+			      !memcmp(b->ai_addr, a->ai_addr, a->ai_addrlen);
 		if (!dup)
-			ev_value(r, ST_ADDR_RESULT, a->ai_addr, a->ai_addrlen);
+			ev_value(e, ST_ADDR_RESULT, a->ai_addr, a->ai_addrlen);
 	}
 }
 
 EXPORT int getaddrinfo(const char *host, const char *serv, const struct addrinfo *hints,
 		       struct addrinfo **res)
 {
-	struct st_record scratch, *r;
+	struct st_record *r;
 	uint64_t t0;
 	int ret, err;
+	struct ev e;
 
 	if (!trace_enter())
 		return REAL(getaddrinfo)(host, serv, hints, res);
 	t0 = shim_now();
 	ret = REAL(getaddrinfo)(host, serv, hints, res);
 	err = errno;
-	r = ev_begin(&scratch, 1, ST_OP_GETADDRINFO, -1);
+	r = ev_begin(&e, ST_OP_GETADDRINFO, -1);
 	r->arg[0] = (int64_t)(r->t_ns - t0);
 	r->t_ns = t0;		/* when it began: it sorts before what used its answer */
 	if (hints)
 		r->arg[1] = ST_HINTS(hints->ai_family, hints->ai_socktype, hints->ai_flags);
 	r->ret = ret;
-	r->err = ret == EAI_SYSTEM ? err : 0;
-	add_names(r, host, serv);
+	r->err = (int16_t)(ret == EAI_SYSTEM ? err : 0);
+	add_names(&e, host, serv);
 	if (ret == 0)
-		add_results(r, *res);
-	ev_end(r, &scratch);
+		add_results(&e, *res);
+	ev_end(&e);
 	errno = err;
 	return ret;
 }
@@ -99,26 +95,27 @@ EXPORT int getaddrinfo(const char *host, const char *serv, const struct addrinfo
 EXPORT int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_t hostlen,
 		       char *serv, socklen_t servlen, int flags)
 {
-	struct st_record scratch, *r;
+	struct st_record *r;
 	uint64_t t0;
 	int ret, err;
+	struct ev e;
 
 	if (!trace_enter())
 		return REAL(getnameinfo)(sa, salen, host, hostlen, serv, servlen, flags);
 	t0 = shim_now();
 	ret = REAL(getnameinfo)(sa, salen, host, hostlen, serv, servlen, flags);
 	err = errno;
-	r = ev_begin(&scratch, 1, ST_OP_GETNAMEINFO, -1);
+	r = ev_begin(&e, ST_OP_GETNAMEINFO, -1);
 	r->arg[0] = (int64_t)(r->t_ns - t0);
 	r->t_ns = t0;
 	r->arg[1] = flags;
 	r->ret = ret;
-	r->err = ret == EAI_SYSTEM ? err : 0;
+	r->err = (int16_t)(ret == EAI_SYSTEM ? err : 0);
 	/* The address only when libc accepted it (then it read it too). */
 	if (ret != EAI_FAMILY && sa && salen > 0 && salen <= sizeof(struct sockaddr_storage))
-		ev_addr(r, ST_ADDR_ARG, sa, salen);
-	add_names(r, ret == 0 && host && hostlen ? host : NULL, ret == 0 && serv && servlen ? serv : NULL);
-	ev_end(r, &scratch);
+		ev_addr(&e, ST_ADDR_ARG, sa, salen);
+	add_names(&e, ret == 0 && host && hostlen ? host : NULL, ret == 0 && serv && servlen ? serv : NULL);
+	ev_end(&e);
 	errno = err;
 	return ret;
 }

@@ -18,7 +18,10 @@
 #include "fdtab.h"
 #include "real.h"
 #include "stacks.h"
-#include "track.h"
+#include "socks.h"
+#include "sys.h"
+#include <sys/stat.h>
+#include <sys/syscall.h>
 
 /* A walk over the fds of a message's SCM_RIGHTS control messages. */
 struct passed {
@@ -52,69 +55,90 @@ static int passed_next(struct passed *it, int *fd)
 	return 0;
 }
 
-/* The carrier socket's identity, for records about the sockets it carries. */
-static uint64_t carrier_inode(int fd)
+/* The carrier socket's word (first seen when the table does not hold it), for records about what it carries. */
+static uint64_t carrier_word(int sockfd, struct st_record *r)
 {
-	uint64_t word = fdtab_lookup(fd);
+	uint16_t flags = 0;
+	uint64_t word = socks_word(sockfd, r->t_ns, &flags);
 
-	return word ? __atomic_load_n(&sock_get(fde_idx(word))->inode, __ATOMIC_ACQUIRE) :
-		fd_inode(fd);
+	if (word)
+		r->sid2 = sock_sid(fde_idx(word));
+	return word;
+}
+
+/* The inode of fd when it is a socket (fstat, raw); 0 when not. */
+static uint64_t fd_socket_inode(int fd)
+{
+	struct stat st;
+
+	if (sys_raw(SYS_fstat, fd, &st, 0) != 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	return st.st_ino;
 }
 
 static void sent(int sockfd, const struct msghdr *msg, ssize_t ret)
 {
-	uint64_t carrier = 0;
-	struct st_record scratch, *r;
-
+	struct st_record *r;
 	struct passed it;
+	uint64_t word;
+	struct ev e;
 	int fd;
 
 	passed_start(&it, msg);
 	while (passed_next(&it, &fd)) {
-		if (!fdtab_lookup(fd) && !fd_inode(fd))
+		if (!fdtab_lookup(fd) && !fd_socket_inode(fd))
 			continue;	/* not a socket */
-		if (!carrier)
-			carrier = carrier_inode(sockfd);
-		r = ev_begin(&scratch, 1, ST_OP_SENDMSG, fd);
+		r = ev_begin(&e, ST_OP_SENDMSG, fd);
 		r->fd2 = sockfd;
-		r->inode2 = carrier;
-		track_identify(r, fd);
+		carrier_word(sockfd, r);
+		word = socks_word(fd, r->t_ns, &r->flags);
+		if (word) {
+			rec_sock(r, word);
+			ev_inode(&e, socks_inode(word, fd));
+		}
 		ev_result(r, ret, 0);
-		ev_end(r, &scratch);
+		ev_end(&e);
 	}
 }
 
 static void received(int sockfd, struct msghdr *msg, int flags, ssize_t ret)
 {
-	uint64_t carrier = 0;
-	struct st_record scratch, *r;
-
+	struct sockaddr_storage local, peer;
+	struct st_record *r;
 	struct passed it;
+	uint64_t inode, word;
+	unsigned n;
+	struct ev e;
 	int fd;
 
 	passed_start(&it, msg);
 	while (passed_next(&it, &fd)) {
-		uint64_t inode = fd_inode(fd);
-		int domain = 0, type = 0;
-		socklen_t len;
-
-		if (!inode)
+		inode = fd_socket_inode(fd);
+		if (!inode || !trace_start())
 			continue;	/* a pipe or file: not ours to count */
-		if (!carrier)
-			carrier = carrier_inode(sockfd);
-		len = sizeof(domain);
-		getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
-		len = sizeof(type);
-		getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);
-		r = ev_begin(&scratch, 1, ST_OP_RECVMSG, fd);
+		r = ev_begin(&e, ST_OP_RECVMSG, fd);
 		r->fd2 = sockfd;
-		r->inode2 = carrier;
-		track_received(r, fd, inode, domain, type, flags & MSG_CMSG_CLOEXEC);
-		ev_stack(r, &scratch, STACK_CREATE);
-		ev_sockname(r, fd);
-		ev_peername(r, fd);
+		carrier_word(sockfd, r);
+		r->stack_id = stack_for(STACK_CREATE);
+		word = socks_arrived(fd, inode, ST_OP_RECVMSG, flags & MSG_CMSG_CLOEXEC, r->stack_id,
+				     r->t_ns);
+		if (flags & MSG_CMSG_CLOEXEC)
+			r->flags |= ST_REC_CLOEXEC;
+		ev_inode(&e, inode);
+		if (word) {
+			rec_sock(r, word);
+		} else {
+			r->flags |= ST_REC_REFS_UNKNOWN;
+			r->refs = -1;
+		}
+		n = ev_sockname(&e, fd, &local);
+		if (word && n && !sock_of(word)->local_len)
+			sock_set_addr(sock_of(word), 0, &local, n);
+		n = ev_peername(&e, fd, &peer);
+		if (word && n && !sock_of(word)->peer_len)
+			sock_set_addr(sock_of(word), 1, &peer, n);
 		ev_result(r, ret, 0);
-		ev_end(r, &scratch);
+		ev_end(&e);
 	}
 }
 
@@ -134,7 +158,7 @@ EXPORT ssize_t sendmsg(int sockfd, const struct msghdr *msg, int flags)
 	if (likely(ret < 0 || !msg || !msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr)))
 		return msg_done(ST_OP_SENDMSG, DATA_SENT, sockfd, msg, flags, ret);
 	err = errno;
-	if (trace_enter())
+	if (trace_on_fd(sockfd))
 		sent(sockfd, msg, ret);
 	errno = err;
 	return msg_done(ST_OP_SENDMSG, DATA_SENT, sockfd, msg, flags, ret);
@@ -147,14 +171,15 @@ EXPORT ssize_t sendmsg(int sockfd, const struct msghdr *msg, int flags)
  */
 static void discarded(int sockfd, ssize_t ret)
 {
-	struct st_record scratch, *r;
+	struct st_record *r;
+	struct ev e;
 
-	r = ev_begin(&scratch, 1, ST_OP_RECVMSG, -1);
+	r = ev_begin(&e, ST_OP_RECVMSG, -1);
 	r->fd2 = sockfd;
-	r->inode2 = carrier_inode(sockfd);
+	carrier_word(sockfd, r);
 	r->arg[0] = MSG_CTRUNC;
 	ev_result(r, ret, 0);
-	ev_end(r, &scratch);
+	ev_end(&e);
 }
 
 EXPORT ssize_t recvmsg(int sockfd, struct msghdr *msg, int flags)
@@ -168,10 +193,10 @@ EXPORT ssize_t recvmsg(int sockfd, struct msghdr *msg, int flags)
 	if (likely(!ctrunc && (!msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))))
 		return msg_done(ST_OP_RECVMSG, DATA_RECEIVED, sockfd, msg, flags, ret);
 	err = errno;
-	if (trace_enter()) {
+	if (!shim_in_vfork_child()) {
 		if (msg->msg_control && msg->msg_controllen >= sizeof(struct cmsghdr))
 			received(sockfd, msg, flags, ret);
-		if (ctrunc)
+		if (ctrunc && trace_on_fd(sockfd))
 			discarded(sockfd, ret);
 	}
 	errno = err;

@@ -1,7 +1,8 @@
 /*
- * wrap_proc.c - process life: fork (the parent records the child), the fork
- * child's own trace file, and exit in all its forms (marking the file so the
- * viewer can tell "exited" from "killed").
+ * wrap_proc.c - process life: fork (the parent records the child; the
+ * child's own file is made by tracefile_fork_child, inside fork), and exit
+ * in all its forms (marking the file so the viewer can tell "exited" from
+ * "killed").  A process without a file does nothing here.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,7 +12,6 @@
 
 #include "event.h"
 #include "real.h"
-#include "sockstats.h"
 #include "sys.h"
 #include "tracefile.h"
 
@@ -25,15 +25,15 @@ EXPORT pid_t fork(void)
 	uint64_t t = shim_now();
 	pid_t pid = REAL(fork)();
 	int err = errno;
-	struct st_record scratch, *r;
+	struct st_record *r;
+	struct ev e;
 
-	/* The child's trace file was made by on_fork_child, inside fork. */
 	if (pid == 0 || !trace_enter())
 		return pid;
-	r = ev_begin(&scratch, 1, ST_OP_FORK, -1);
+	r = ev_begin(&e, ST_OP_FORK, -1);
 	r->t_ns = t;
 	ev_result(r, pid, err);
-	ev_end(r, &scratch);
+	ev_end(&e);
 	errno = err;
 	return pid;
 }
@@ -41,21 +41,20 @@ EXPORT pid_t fork(void)
 /*
  * Record the end of this image.  A vfork child shares our memory and our
  * mapping; its _exit must not mark the parent's file, hence the pid test
- * (a syscall, but exit happens once).
+ * (a system call, but exit happens once, and only in a traced process).
  */
 static void mark_exit(enum st_op op, int has_status, int status)
 {
-	struct st_record scratch, *r;
-	struct st_file_header *hdr;
+	struct st_file_header *hdr = shim_hdr();
+	struct st_record *r;
+	struct ev e;
 
-	if ((pid_t)sys_raw(SYS_getpid, 0, 0, 0) != shim.pid || !trace_enter())
+	if (!hdr || (pid_t)sys_raw(SYS_getpid, 0, 0, 0) != shim_getpid() || !trace_enter())
 		return;
-	hdr = shim_hdr();
-	r = ev_begin(&scratch, 1, op, -1);
+	r = ev_begin(&e, op, -1);
 	r->arg[0] = status;
-	ev_end(r, &scratch);
+	ev_end(&e);
 	tracefile_mark_end(hdr, ST_STATE_EXITED, has_status, status);
-	sockstats_mark_end(hdr->end_mono_ns);
 }
 
 EXPORT void _exit(int status)

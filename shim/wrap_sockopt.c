@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <string.h>
 #include <sys/syscall.h>
 
 #include "data.h"
@@ -19,7 +20,7 @@
 #include "fdtab.h"
 #include "real.h"
 #include "sys.h"
-#include "track.h"
+#include "socks.h"
 
 static int recorded_option(int level, int optname)
 {
@@ -29,24 +30,43 @@ static int recorded_option(int level, int optname)
 	return level == IPPROTO_TCP && optname == TCP_NODELAY;
 }
 
+/* SO_LINGER {1, 0} makes the final close a RST: the state says so. */
+static void linger_set(struct st_sock *s, const void *optval)
+{
+	struct linger l;
+
+	memcpy(&l, optval, sizeof(l));
+	if (l.l_onoff && !l.l_linger)
+		sock_set(s, ST_SK_LINGER0);
+	else
+		__atomic_fetch_and(&s->flags, ~ST_SK_LINGER0, __ATOMIC_RELEASE);
+}
+
 EXPORT int setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
 {
 	int ret = REAL(setsockopt)(fd, level, optname, optval, optlen);
 	int err = errno;
-	struct st_record scratch, *r;
+	struct st_record *r;
+	uint64_t word;
+	struct ev e;
 
 	if (likely(level != SOL_SOCKET && level != IPPROTO_TCP) ||
-	    !recorded_option(level, optname) || !trace_enter())
+	    !recorded_option(level, optname) || !trace_on_fd(fd))
 		return ret;
-	r = ev_begin(&scratch, 1, ST_OP_SETSOCKOPT, fd);
+	r = ev_begin(&e, ST_OP_SETSOCKOPT, fd);
 	r->arg[0] = level;
 	r->arg[1] = optname;
-	track_identify(r, fd);
+	word = socks_word(fd, r->t_ns, &r->flags);
+	if (word)
+		rec_sock(r, word);
 	/* The value as given: only read when the kernel accepted it. */
-	if (ret == 0 && optval && optlen > 0 && optlen <= 64)
-		ev_value(r, ST_ADDR_OPTVAL, optval, optlen);
+	if (ret == 0 && optval && optlen > 0 && optlen <= 64) {
+		ev_value(&e, ST_ADDR_OPTVAL, optval, optlen);
+		if (word && level == SOL_SOCKET && optname == SO_LINGER && optlen >= sizeof(struct linger))
+			linger_set(sock_of(word), optval);
+	}
 	ev_result(r, ret, err);
-	ev_end(r, &scratch);
+	ev_end(&e);
 	errno = err;
 	return ret;
 }
@@ -63,9 +83,10 @@ static int connected(int fd)
 /* getsockopt(SO_ERROR) succeeded on a socket we hold, reporting value. */
 static void so_error_seen(int fd, uint64_t word, int value, socklen_t len)
 {
-	struct st_record scratch, *r;
+	struct st_record *r;
+	struct ev e;
 
-	if (__atomic_load_n(&sockstat_of(word)->flags, __ATOMIC_ACQUIRE) & ST_SS_CONNECTING) {
+	if (sock_flags(sock_of(word)) & ST_SK_CONNECTING) {
 		if (value)
 			data_connect_done(fd, word, value, ST_OP_GETSOCKOPT, value);
 		else if (connected(fd))
@@ -74,12 +95,12 @@ static void so_error_seen(int fd, uint64_t word, int value, socklen_t len)
 	}
 	if (!value)
 		return;		/* nothing pending, nothing wrong: routine polling */
-	r = ev_begin(&scratch, 1, ST_OP_GETSOCKOPT, fd);
+	r = ev_begin(&e, ST_OP_GETSOCKOPT, fd);
 	r->arg[0] = SOL_SOCKET;
 	r->arg[1] = SO_ERROR;
-	track_identify(r, fd);
-	ev_value(r, ST_ADDR_OPTVAL, &value, len < sizeof(value) ? len : sizeof(value));
-	ev_end(r, &scratch);
+	rec_sock(r, word);
+	ev_value(&e, ST_ADDR_OPTVAL, &value, len < sizeof(value) ? len : sizeof(value));
+	ev_end(&e);
 }
 
 EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)

@@ -17,15 +17,16 @@
 
 static void reaped(enum st_op op, pid_t ret, pid_t child, int status)
 {
-	struct st_record scratch, *r;
+	struct st_record *r;
+	struct ev e;
 
 	if (!trace_enter())
 		return;
-	r = ev_begin(&scratch, 1, op, -1);
+	r = ev_begin(&e, op, -1);
 	r->arg[0] = child;
 	r->arg[1] = status;
 	ev_result(r, ret, 0);
-	ev_end(r, &scratch);
+	ev_end(&e);
 }
 
 /* The four status-returning calls share this tail. */

@@ -1,0 +1,273 @@
+/*
+ * regions.c - reserving the address range, appending chunks to the file
+ * and mapping them.
+ *
+ * Why chunks at the file's end, mapped contiguously here: the file stays
+ * as small as its use (no holes, no apparent size beyond its content), a
+ * growth is two system calls (fallocate, mmap), and the hot paths see
+ * plain arrays.  Every call here is async-signal-safe: a signal handler's
+ * first socket may be the one that makes a region grow.
+ */
+#define _GNU_SOURCE
+#include "regions.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "sys.h"
+
+#define PAGE	4096u
+
+struct region regions[ST_REG_MAX];
+struct st_file_header *regions_hdr;
+
+static char *resv_base;		/* the whole reservation: header page, then the regions */
+static size_t resv_len;
+
+static uint64_t round_page(uint64_t n)
+{
+	return (n + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+}
+
+static int is_err(long rc)
+{
+	return (unsigned long)rc > -4096ul;
+}
+
+int regions_reserve(const struct regions_plan *plan)
+{
+	size_t len = PAGE;
+	long p;
+
+	if (resv_base)
+		return 0;
+	for (unsigned r = 0; r < ST_REG_MAX; r++)
+		len += round_page(plan->capacity[r] * plan->entry_size[r]);
+	p = sys_raw6(SYS_mmap, 0, (long)len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		     -1, 0);
+	if (is_err(p))
+		return (int)p;
+	resv_base = (char *)p;
+	resv_len = len;
+	regions_hdr = (struct st_file_header *)resv_base;
+	len = PAGE;
+	for (unsigned r = 0; r < ST_REG_MAX; r++) {
+		regions[r].base = resv_base + len;
+		regions[r].entry_size = plan->entry_size[r];
+		regions[r].first_count = plan->first[r];
+		regions[r].capacity = plan->capacity[r];
+		regions[r].lazy = plan->lazy[r];
+		regions[r].mapped = 0;
+		len += round_page(plan->capacity[r] * plan->entry_size[r]);
+	}
+	return 0;
+}
+
+/*
+ * Reserve [off, off + len) on disk: a store into it can then never fault
+ * for want of space.  Filesystems without fallocate get zeros written.
+ */
+static int reserve_space(int fd, uint64_t off, uint64_t len)
+{
+	static const char zero[PAGE];
+	long rc;
+
+	do
+		rc = sys_raw6(SYS_fallocate, fd, 0, (long)off, (long)len, 0, 0);
+	while (rc == -EINTR);
+	if (rc != -EOPNOTSUPP)
+		return (int)rc;
+	for (uint64_t done = 0; done < len;) {
+		uint64_t n = len - done < PAGE ? len - done : PAGE;
+
+		rc = sys_raw6(SYS_pwrite64, fd, (long)zero, (long)n, (long)(off + done), 0, 0);
+		if (rc == -EINTR)
+			continue;
+		if (rc <= 0)
+			return rc ? (int)rc : -EIO;
+		done += (uint64_t)rc;
+	}
+	return 0;
+}
+
+/* Map file bytes [off, off + len) at addr, over whatever is there. */
+static int map_at(int fd, void *addr, uint64_t off, uint64_t len)
+{
+	long p = sys_raw6(SYS_mmap, (long)addr, (long)len, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_FIXED, fd, (long)off);
+
+	return is_err(p) ? (int)p : 0;
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23	/* Linux 5.14; older kernels say EINVAL: harmless */
+#endif
+
+/*
+ * Make the pages of a new mapping now: a first write fault costs 10 to
+ * 20 us a page on these machines, MADV_POPULATE_WRITE about 1.5 us.  The
+ * ring is left to ring.c, which makes its pages a stretch at a time.
+ */
+static void populate(unsigned r, void *addr, uint64_t len)
+{
+	if (r != ST_REG_RING)
+		sys_raw(SYS_madvise, addr, len, MADV_POPULATE_WRITE);
+}
+
+/* Copy len bytes at addr (mapped now) into the file at off. */
+static int copy_out(int fd, const void *addr, uint64_t off, uint64_t len)
+{
+	for (uint64_t done = 0; done < len;) {
+		long rc = sys_raw6(SYS_pwrite64, fd, (long)((const char *)addr + done),
+				   (long)(len - done), (long)(off + done), 0, 0);
+
+		if (rc == -EINTR)
+			continue;
+		if (rc <= 0)
+			return rc ? (int)rc : -EIO;
+		done += (uint64_t)rc;
+	}
+	return 0;
+}
+
+/* Give up growing for good: the reader learns why from the header. */
+static int grow_failed(int rc)
+{
+	regions_hdr->grow_errno = (uint32_t)-rc;
+	__atomic_fetch_or(&regions_hdr->flags, ST_HDR_GROW_FAILED, __ATOMIC_RELEASE);
+	return rc;
+}
+
+/* Publish chunk k of region r at file offset off: entries [mapped, mapped + count). */
+static void publish_chunk(enum st_region r, unsigned k, uint64_t off, uint64_t count)
+{
+	struct region *g = &regions[r];
+	struct st_region_dir *d = &regions_hdr->region[r];
+
+	d->chunk[k].first = (uint32_t)g->mapped;
+	d->chunk[k].count = (uint32_t)count;
+	__atomic_store_n(&d->chunk[k].offset, off, __ATOMIC_RELEASE);
+	__atomic_store_n(&d->nchunks, k + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&g->mapped, g->mapped + count, __ATOMIC_RELEASE);
+}
+
+/*
+ * Append one chunk of count entries to region r: file space, mapping,
+ * directory entry.  The caller owns the region (busy).
+ */
+static int append_chunk(int fd, enum st_region r, uint64_t count)
+{
+	struct region *g = &regions[r];
+	uint64_t len = round_page(count * g->entry_size), off;
+	unsigned k = __atomic_load_n(&regions_hdr->region[r].nchunks, __ATOMIC_RELAXED);
+	int rc;
+
+	if (k >= ST_CHUNKS_MAX)
+		return -E2BIG;
+	if (__atomic_load_n(&regions_hdr->flags, __ATOMIC_RELAXED) & ST_HDR_GROW_FAILED)
+		return -ENOSPC;
+	off = __atomic_fetch_add(&regions_hdr->file_size, len, __ATOMIC_RELAXED);
+	rc = reserve_space(fd, off, len);
+	if (!rc)
+		rc = map_at(fd, g->base + g->mapped * g->entry_size, off, len);
+	if (rc)
+		return grow_failed(rc);
+	populate(r, g->base + g->mapped * g->entry_size, len);
+	publish_chunk(r, k, off, count);
+	return 0;
+}
+
+/* The next chunk's entries: the first chunk's, then as many as are mapped (doubling). */
+static uint64_t next_count(const struct region *g)
+{
+	uint64_t n = g->mapped ? g->mapped : g->first_count;
+
+	if (n > g->capacity - g->mapped)
+		n = g->capacity - g->mapped;
+	return n;
+}
+
+int regions_attach(int fd, const uint64_t *keep)
+{
+	uint64_t count[ST_REG_MAX], off[ST_REG_MAX], end = PAGE;
+	int rc;
+
+	/* One layout, one reservation: the header page, then each region's first chunk. */
+	for (unsigned r = 0; r < ST_REG_MAX; r++) {
+		struct region *g = &regions[r];
+		uint64_t n = g->lazy ? 0 : g->first_count;
+
+		if (keep && keep[r] > n)
+			n = keep[r] < g->capacity ? keep[r] : g->capacity;
+		/* Round up to whole pages of entries: nothing of a page is wasted. */
+		count[r] = n ? round_page(n * g->entry_size) / g->entry_size : 0;
+		if (count[r] > g->capacity)
+			count[r] = g->capacity;
+		off[r] = end;
+		end += round_page(count[r] * g->entry_size);
+	}
+	rc = reserve_space(fd, 0, end);
+	for (unsigned r = 0; !rc && keep && r < ST_REG_MAX; r++)
+		if (keep[r])
+			rc = copy_out(fd, regions[r].base, off[r], keep[r] * regions[r].entry_size);
+	if (!rc && keep)
+		rc = copy_out(fd, regions_hdr, 0, PAGE);
+	/* From here on nothing of a parent's file is reachable. */
+	regions_detach();
+	if (!rc)
+		rc = map_at(fd, resv_base, 0, PAGE);
+	if (rc)
+		goto fail;
+	populate(ST_REG_MAX, resv_base, PAGE);
+	memset(regions_hdr->region, 0, sizeof(regions_hdr->region));
+	regions_hdr->flags &= ~(uint32_t)ST_HDR_GROW_FAILED;
+	regions_hdr->file_size = end;
+	for (unsigned r = 0; r < ST_REG_MAX; r++) {
+		struct region *g = &regions[r];
+
+		g->busy = 0;
+		regions_hdr->region[r].entry_size = g->entry_size;
+		regions_hdr->region[r].capacity = g->capacity;
+		if (!count[r])
+			continue;
+		rc = map_at(fd, g->base, off[r], round_page(count[r] * g->entry_size));
+		if (rc)
+			goto fail;
+		populate(r, g->base, round_page(count[r] * g->entry_size));
+		publish_chunk(r, 0, off[r], count[r]);
+	}
+	return 0;
+fail:
+	regions_detach();
+	return rc;
+}
+
+int region_grow(int fd, enum st_region r, uint64_t want)
+{
+	struct region *g = &regions[r];
+	int expected = 0, rc = 0;
+
+	if (want > g->capacity)
+		return -E2BIG;
+	if (!__atomic_compare_exchange_n(&g->busy, &expected, 1, 0, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
+		return -EBUSY;
+	while (!rc && g->mapped < want)
+		rc = append_chunk(fd, r, next_count(g));
+	__atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
+	return rc;
+}
+
+void regions_detach(void)
+{
+	if (!resv_base)
+		return;
+	for (unsigned r = 0; r < ST_REG_MAX; r++)
+		__atomic_store_n(&regions[r].mapped, 0, __ATOMIC_RELEASE);
+	/* Back to an empty reservation: no page of the old file stays reachable. */
+	sys_raw6(SYS_mmap, (long)resv_base, (long)resv_len, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+}

@@ -1,0 +1,586 @@
+/*
+ * socks.c - a socket's slot, references, counters and state (socks.h),
+ * and the fd table entries that are its references.
+ *
+ * Why no locks: close() and accept() may run in signal handlers, so every
+ * update is a single atomic operation (exchange, CAS, add) or plain stores
+ * published by one, and any thread, or a handler interrupting one, makes
+ * progress.  Growing a table takes a try-lock that nobody waits on.
+ */
+#define _GNU_SOURCE
+#include "socks.h"
+
+#include <errno.h>
+#include <linux/tcp.h>	/* the kernel's tcp_info: glibc's lacks the byte counts */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "event.h"
+#include "stacks.h"
+#include "sys.h"
+
+#define FDS_MAX		(1u << 20)	/* fds tracked at most (16 MiB of table) */
+#define SOCKS_MAX	(1u << 18)	/* sockets held at once with state (64 MiB) */
+#define TABLE_MIN	1024u
+
+unsigned socks_opts = ST_OPT_TCP_INFO;
+unsigned fdtab_hwm;
+
+/* What socks_born gives every new slot: FRESH, and EVENTS when asked. */
+static uint32_t slot_flags = ST_SK_FRESH;
+
+static uint32_t used;		/* slots ever handed out: the bump index (atomic) */
+static uint64_t free_head;	/* (tag << 32) | (index + 1) of the free list (atomic) */
+static uint32_t serial;		/* sids made here (atomic) */
+static uint32_t live;		/* slots in use (atomic) */
+
+/*
+ * TCP_INFO at a final close costs one getsockopt, about 0.35 us here: 2%
+ * of a loopback connection that lives 20 us, nothing for one that lives
+ * a millisecond.  By default ("auto") only connections whose first data
+ * call is at least this old get one; SOCKTRACE_TCP_INFO=1: every one, 0:
+ * none.  The age is read in ticks (no clock call on the close path): 5
+ * million TSC ticks are 1 ms at 5 GHz, 2.5 ms at 2 GHz.
+ */
+#define TCP_INFO_MIN_AGE_NS	1000000ull
+#define TCP_INFO_MIN_AGE_TICKS	5000000ull
+enum tcp_info_mode { TCP_INFO_OFF, TCP_INFO_ALWAYS, TCP_INFO_AUTO };
+static enum tcp_info_mode tcp_info_mode = TCP_INFO_AUTO;
+
+#if defined(__x86_64__)
+#define TICK_CLOCK	ST_TICK_TSC
+#else
+#define TICK_CLOCK	ST_TICK_MONO
+#endif
+
+void socks_configure(void)
+{
+	const char *data = getenv("SOCKTRACE_DATA");
+	const char *tcp = getenv("SOCKTRACE_TCP_INFO");
+	const char *ino = getenv("SOCKTRACE_INODES");
+
+	if (data && !strcmp(data, "events"))
+		socks_opts |= ST_OPT_DATA_EVENTS;
+	if (ino && !strcmp(ino, "1"))
+		socks_opts |= ST_OPT_INODES;
+	if (tcp && !strcmp(tcp, "0"))
+		tcp_info_mode = TCP_INFO_OFF;
+	else if (tcp && !strcmp(tcp, "1"))
+		tcp_info_mode = TCP_INFO_ALWAYS;
+	if (tcp_info_mode == TCP_INFO_OFF)
+		socks_opts &= ~ST_OPT_TCP_INFO;
+	slot_flags = ST_SK_FRESH | (socks_opts & ST_OPT_DATA_EVENTS ? ST_SK_EVENTS : 0);
+}
+
+/* One entry per possible open fd, within bounds. */
+uint64_t fds_capacity(void)
+{
+	struct rlimit rl;
+
+	if (sys_raw(SYS_getrlimit, RLIMIT_NOFILE, &rl, 0) != 0 || rl.rlim_max == RLIM_INFINITY ||
+	    rl.rlim_max > FDS_MAX)
+		return FDS_MAX;
+	return rl.rlim_max < TABLE_MIN ? TABLE_MIN : rl.rlim_max;
+}
+
+uint64_t socks_capacity(void)
+{
+	uint64_t n = fds_capacity();
+
+	return n < SOCKS_MAX ? n : SOCKS_MAX;
+}
+
+/*
+ * Entry i of region r is about to be used: map it (growing the file), and
+ * when the region is three quarters used, grow it ahead, so that a racing
+ * thread rarely finds the grower busy.  0, or -1 when i cannot be had.
+ */
+static int ensure_mapped(enum st_region r, uint64_t i)
+{
+	uint64_t m = region_mapped(r);
+
+	if (i < m) {
+		if (unlikely(i >= m - m / 4) && m < regions[r].capacity)
+			region_grow(shim.fd, r, m + 1);
+		return 0;
+	}
+	return region_grow(shim.fd, r, i + 1) == 0 ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ fd entries */
+
+/* Raise fdtab_hwm to at least want (racing installs: the highest wins). */
+static __attribute__((noinline, cold)) void hwm_raise(unsigned want)
+{
+	unsigned hwm = __atomic_load_n(&fdtab_hwm, __ATOMIC_RELAXED);
+
+	while (hwm < want && !__atomic_compare_exchange_n(&fdtab_hwm, &hwm, want, 1, __ATOMIC_RELAXED,
+							   __ATOMIC_RELAXED))
+		;
+}
+
+int64_t fdtab_install(int fd, uint32_t idx, uint64_t flags, unsigned op, uint32_t stack_id)
+{
+	struct st_fd *e;
+
+	if (fd < 0 || ensure_mapped(ST_REG_FDS, (unsigned)fd)) {
+		if (shim_hdr())
+			__atomic_fetch_or(&shim_hdr()->flags, ST_HDR_FDS_FULL, __ATOMIC_RELAXED);
+		return -1;
+	}
+	e = fdtab_ent(fd);
+	if (unlikely((unsigned)fd >= __atomic_load_n(&fdtab_hwm, __ATOMIC_RELAXED)))
+		hwm_raise((unsigned)fd + 1);
+	/* Who made this reference: written before the word that publishes it. */
+	e->stack_id = stack_id;
+	e->op = (uint16_t)op;
+	e->forks = 0;
+	return (int64_t)__atomic_exchange_n(&e->word, ((uint64_t)idx + 1) | flags, __ATOMIC_ACQ_REL);
+}
+
+void fdtab_set_cloexec(int fd, int on)
+{
+	struct st_fd *e = fdtab_ent(fd);
+	uint64_t word, want;
+
+	if (!e)
+		return;
+	word = __atomic_load_n(&e->word, __ATOMIC_ACQUIRE);
+	do {
+		if (!fde_live(word))
+			return;
+		want = on ? word | ST_FDE_CLOEXEC : word & ~ST_FDE_CLOEXEC;
+	} while (!__atomic_compare_exchange_n(&e->word, &word, want, 0, __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE));
+}
+
+/* ------------------------------------------------------------------ slots */
+
+/* Pop a free slot (Treiber stack; the tag defeats ABA), or take a new one; -1 if none. */
+static int64_t slot_alloc(void)
+{
+	uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE), next;
+	uint32_t top, n;
+
+	do {
+		top = (uint32_t)head;
+		if (!top)
+			break;
+		next = ((head >> 32) + 1) << 32 |
+		       __atomic_load_n(&sock_at(top - 1)->next_free, __ATOMIC_RELAXED);
+	} while (!__atomic_compare_exchange_n(&free_head, &head, next, 0, __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE));
+	if (top) {
+		__atomic_fetch_add(&live, 1, __ATOMIC_RELAXED);
+		return top - 1;
+	}
+	n = __atomic_fetch_add(&used, 1, __ATOMIC_RELAXED);
+	if (n >= regions[ST_REG_SOCKS].capacity || ensure_mapped(ST_REG_SOCKS, n)) {
+		__atomic_fetch_sub(&used, 1, __ATOMIC_RELAXED);
+		return -1;
+	}
+	__atomic_fetch_add(&live, 1, __ATOMIC_RELAXED);
+	return n;
+}
+
+static void slot_free(uint32_t idx)
+{
+	uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE), next;
+
+	__atomic_store_n(&sock_at(idx)->sid, 0, __ATOMIC_RELEASE);
+	__atomic_fetch_sub(&live, 1, __ATOMIC_RELAXED);
+	do {
+		__atomic_store_n(&sock_at(idx)->next_free, (uint32_t)head, __ATOMIC_RELAXED);
+		next = ((head >> 32) + 1) << 32 | (idx + 1);
+	} while (!__atomic_compare_exchange_n(&free_head, &head, next, 0, __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE));
+}
+
+/* A missed close at fd: old was still there when the kernel gave the number out again. */
+static void close_missed(int fd, int64_t old, uint64_t before)
+{
+	struct st_record *r;
+	struct ev e;
+
+	if (old <= 0 || !fde_live((uint64_t)old) || ((uint64_t)old & ST_FDE_CLOSING))
+		return;
+	r = ev_begin(&e, ST_OP_MISSED_CLOSE, fd);
+	/* The close happened before the event that revealed it. */
+	if (before)
+		r->t_ns = before - 1;
+	rec_drop(&e, (uint64_t)old, -1);
+	ev_end(&e);
+}
+
+void socks_missed(int fd)
+{
+	struct st_fd *e = fdtab_ent(fd);
+	uint64_t word = fdtab_begin_close_at(e);
+
+	if (!word)
+		return;
+	fdtab_end_close_at(e, word);
+	close_missed(fd, (int64_t)word, 0);
+}
+
+int64_t socks_born(int fd, const struct sock_birth *b)
+{
+	struct st_file_header *h = shim_hdr();
+	struct st_sock *s;
+	int64_t idx, old;
+
+	if (!h)
+		return -1;
+	idx = slot_alloc();
+	if (idx < 0) {
+		__atomic_fetch_or(&h->flags, ST_HDR_STATE_FULL, __ATOMIC_RELAXED);
+		return -1;
+	}
+	s = sock_at((uint32_t)idx);
+	s->inode = b->inode;
+	s->sid2 = b->sid2;
+	s->made_ns = b->t_ns;
+	s->stack_id = b->stack_id;
+	s->forks = 0;
+	s->domain = b->domain;
+	s->type = b->type;
+	s->made_by = b->made_by;
+	s->refs = 1;
+	s->local_len = 0;
+	s->peer_len = 0;
+	s->tcp_state = ST_TCP_NONE;
+	s->listen_ns = 0;
+	s->flags = slot_flags | b->flags;
+	s->bytes_sent = 0;
+	s->bytes_received = 0;
+	s->first_tick = 0;
+	s->last_tick = 0;
+	s->eof_ns = 0;
+	s->shut_ns = 0;
+	/* Identity last: a reader of a killed process never takes a half-made slot for this socket. */
+	__atomic_store_n(&s->sid, (uint64_t)h->tag << 32 | (__atomic_add_fetch(&serial, 1, __ATOMIC_RELAXED)),
+			 __ATOMIC_RELEASE);
+	old = fdtab_install(fd, (uint32_t)idx, b->cloexec ? ST_FDE_CLOEXEC : 0, b->made_by, b->stack_id);
+	if (old < 0) {
+		slot_free((uint32_t)idx);
+		return -1;
+	}
+	__atomic_fetch_add(st_op_class(b->made_by) == ST_CLASS_CREATE ? &h->totals.sockets_made :
+			   &h->totals.sockets_arrived, 1, __ATOMIC_RELAXED);
+	if (b->stack_id)
+		stacks_site_made(b->stack_id);
+	close_missed(fd, old, b->t_ns);
+	return idx;
+}
+
+void socks_pair(uint32_t a, uint32_t b)
+{
+	sock_at(a)->sid2 = sock_sid(b);
+	sock_at(b)->sid2 = sock_sid(a);
+}
+
+void socks_copy(uint64_t word, int newfd, int cloexec, unsigned op, uint32_t stack_id)
+{
+	uint32_t idx = fde_idx(word);
+	int64_t old;
+
+	__atomic_add_fetch(&sock_at(idx)->refs, 1, __ATOMIC_ACQ_REL);
+	old = fdtab_install(newfd, idx, cloexec ? ST_FDE_CLOEXEC : 0, op, stack_id);
+	if (old < 0) {
+		__atomic_sub_fetch(&sock_at(idx)->refs, 1, __ATOMIC_ACQ_REL);
+		return;
+	}
+	close_missed(newfd, old, 0);
+}
+
+int32_t socks_drop(uint64_t word, struct st_data_totals *tot, int *moved)
+{
+	uint32_t idx = fde_idx(word);
+	struct st_sock *s = sock_at(idx);
+	struct st_totals *t = &shim_hdr()->totals;
+	int32_t left = __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+
+	*moved = 0;
+	if (left > 0)
+		return left;
+	/* The last reference here: what it moved goes into the record and the process's totals. */
+	if (!(__atomic_load_n(&s->flags, __ATOMIC_ACQUIRE) & ST_SK_FRESH)) {
+		tot->bytes_sent = __atomic_load_n(&s->bytes_sent, __ATOMIC_RELAXED);
+		tot->bytes_received = __atomic_load_n(&s->bytes_received, __ATOMIC_RELAXED);
+		tot->first_tick = s->first_tick;
+		tot->last_tick = __atomic_load_n(&s->last_tick, __ATOMIC_RELAXED);
+		if (tot->last_tick < tot->first_tick)
+			tot->last_tick = tot->first_tick;	/* a torn stamp (see sock_stamp) */
+		__atomic_fetch_add(&t->bytes_sent, tot->bytes_sent, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&t->bytes_received, tot->bytes_received, __ATOMIC_RELAXED);
+		*moved = 1;
+	}
+	slot_free(idx);
+	return left;
+}
+
+void rec_drop(struct ev *e, uint64_t word, int64_t unread)
+{
+	struct st_record *r = e->r;
+	struct st_data_totals tot;
+	int moved;
+
+	rec_sock(r, word);
+	r->refs = socks_drop(word, &tot, &moved);
+	if (r->refs == 0)
+		r->flags |= ST_REC_LAST_REF;
+	if (moved)
+		ev_value(e, ST_ADDR_DATA, &tot, sizeof(tot));
+	if (unread >= 0) {
+		r->flags |= ST_REC_UNREAD;
+		r->arg[1] = unread;
+	}
+}
+
+int64_t socks_find_inode(uint64_t inode)
+{
+	uint32_t n = __atomic_load_n(&used, __ATOMIC_ACQUIRE);
+
+	if (!inode)
+		return -1;
+	for (uint32_t i = 0; i < n && i < region_mapped(ST_REG_SOCKS); i++)
+		if (__atomic_load_n(&sock_at(i)->inode, __ATOMIC_ACQUIRE) == inode && sock_sid(i) &&
+		    __atomic_load_n(&sock_at(i)->refs, __ATOMIC_ACQUIRE) > 0)
+			return i;
+	return -1;
+}
+
+/* The inode of the socket at fd (fstat, raw: errno kept); 0 when not a socket. */
+static uint64_t fd_inode(int fd)
+{
+	struct stat st;
+
+	if (sys_raw(SYS_fstat, fd, &st, 0) != 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	return st.st_ino;
+}
+
+int socks_fd_is_socket(int fd)
+{
+	return fd_inode(fd) != 0;
+}
+
+uint64_t socks_inode(uint64_t word, int fd)
+{
+	struct st_sock *s = sock_of(word);
+	uint64_t ino = __atomic_load_n(&s->inode, __ATOMIC_ACQUIRE);
+
+	if (!ino && (ino = fd_inode(fd)))
+		__atomic_store_n(&s->inode, ino, __ATOMIC_RELEASE);
+	return ino;
+}
+
+/*
+ * Give every live slot whose inode is not known yet its inode, from one
+ * of its fds: before a socket received by SCM_RIGHTS is looked up among
+ * those this process holds (it may be one it made and passed to itself,
+ * or one a child sent back).
+ */
+static void learn_inodes(void)
+{
+	for (unsigned fd = 0; fd < __atomic_load_n(&fdtab_hwm, __ATOMIC_ACQUIRE); fd++) {
+		uint64_t word = fdtab_lookup((int)fd);
+
+		if (word && !__atomic_load_n(&sock_of(word)->inode, __ATOMIC_ACQUIRE))
+			socks_inode(word, (int)fd);
+	}
+}
+
+/* SO_DOMAIN and SO_TYPE of a socket we did not see born. */
+static void sock_kind(int fd, int *domain, int *type)
+{
+	socklen_t len = sizeof(*domain);
+
+	*domain = 0;
+	*type = 0;
+	sys_raw6(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, (long)domain, (long)&len, 0);
+	len = sizeof(*type);
+	sys_raw6(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, (long)type, (long)&len, 0);
+}
+
+uint64_t socks_arrived(int fd, uint64_t inode, unsigned op, int cloexec, uint32_t stack_id,
+		       uint64_t t_ns)
+{
+	struct sock_birth b = { .made_by = (uint8_t)op, .flags = ST_SK_PEERED, .cloexec = cloexec,
+				.stack_id = stack_id, .inode = inode, .t_ns = t_ns };
+	int64_t idx = socks_find_inode(inode);
+	int domain, type;
+
+	if (idx < 0 && inode) {
+		learn_inodes();
+		idx = socks_find_inode(inode);
+	}
+	if (idx >= 0) {
+		/* One it holds already under another fd: one more reference. */
+		socks_copy((uint64_t)idx + 1, fd, cloexec, op, stack_id);
+		return fdtab_lookup(fd);
+	}
+	sock_kind(fd, &domain, &type);
+	b.domain = (uint8_t)domain;
+	b.type = (uint8_t)type;
+	if (op == ST_OP_NONE)
+		b.flags |= ST_SK_FIRST_SEEN;
+	return socks_born(fd, &b) >= 0 ? fdtab_lookup(fd) : 0;
+}
+
+uint64_t socks_word(int fd, uint64_t t_ns, uint16_t *rec_flags)
+{
+	uint64_t word = fdtab_lookup(fd), inode;
+
+	if (word)
+		return word;
+	if (shim_in_vfork_child() || !(inode = fd_inode(fd)) || !shim_start())
+		return 0;
+	*rec_flags |= ST_REC_FIRST_SEEN;
+	return socks_arrived(fd, inode, ST_OP_NONE, 0, 0, t_ns);
+}
+
+/* ------------------------------------------------------------------ state */
+
+void sock_set_addr_slow(struct st_sock *s, int peer, const void *sa, unsigned len)
+{
+	uint8_t *dst = peer ? s->peer : s->local;
+
+	if (!sa || !len)
+		return;
+	if (len > ST_SOCK_ADDR_MAX) {
+		len = ST_SOCK_ADDR_MAX;
+		sock_set(s, ST_SK_ADDR_TRUNC);
+	}
+	memcpy(dst, sa, len);
+	__atomic_store_n(peer ? &s->peer_len : &s->local_len, (uint8_t)len, __ATOMIC_RELEASE);
+}
+
+void sock_tcp(struct st_sock *s, enum st_tcp_state st)
+{
+	if (s->type == SOCK_STREAM && (s->domain == AF_INET || s->domain == AF_INET6))
+		__atomic_store_n(&s->tcp_state, (uint8_t)st, __ATOMIC_RELEASE);
+}
+
+int64_t socks_unread(int fd, uint64_t word)
+{
+	struct st_sock *s = sock_of(word);
+	uint32_t flags = sock_flags(s);
+	int n = 0;
+
+	if (!(flags & ST_SK_PEERED) || (flags & ST_SK_EOF) || s->type != SOCK_STREAM ||
+	    __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) != 1)
+		return -1;
+	/* Raw: leaves errno alone, and skips libc's wrapper on the close path. */
+	if (sys_raw(SYS_ioctl, fd, FIONREAD, &n) != 0)
+		return -1;
+	return n;
+}
+
+/* Is a TCP_INFO snapshot wanted at the final close of s (SOCKTRACE_TCP_INFO)? */
+static int want_tcp_info(const struct st_sock *s)
+{
+	if (tcp_info_mode != TCP_INFO_AUTO)
+		return tcp_info_mode == TCP_INFO_ALWAYS;
+	if (!s->first_tick)
+		return 0;	/* no data moved: nothing to say about rtt or retransmits */
+	return socks_tick() - s->first_tick >
+	       (TICK_CLOCK == ST_TICK_TSC ? TCP_INFO_MIN_AGE_TICKS : TCP_INFO_MIN_AGE_NS);
+}
+
+int socks_tcp_info(int fd, uint64_t word, struct st_tcp_snapshot *out)
+{
+	struct st_sock *s = sock_of(word);
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (!(socks_opts & ST_OPT_TCP_INFO) || !(sock_flags(s) & ST_SK_PEERED) ||
+	    s->type != SOCK_STREAM || (s->domain != AF_INET && s->domain != AF_INET6) ||
+	    __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) != 1 || !want_tcp_info(s))
+		return 0;
+	memset(&ti, 0, sizeof(ti));
+	/* Raw: errno untouched, and no wrapper of ours in between. */
+	if (sys_raw6(SYS_getsockopt, fd, IPPROTO_TCP, TCP_INFO, (long)&ti, (long)&len, 0) != 0)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	out->state = ti.tcpi_state;
+	out->ca_state = ti.tcpi_ca_state;
+	out->retransmits = ti.tcpi_retransmits;
+	out->rtt_us = ti.tcpi_rtt;
+	out->rttvar_us = ti.tcpi_rttvar;
+	out->total_retrans = ti.tcpi_total_retrans;
+	out->lost = ti.tcpi_lost;
+	out->unacked = ti.tcpi_unacked;
+	out->bytes_acked = ti.tcpi_bytes_acked;
+	out->bytes_received = ti.tcpi_bytes_received;
+	return 1;
+}
+
+void socks_forked(void)
+{
+	uint32_t n = __atomic_load_n(&used, __ATOMIC_ACQUIRE);
+
+	for (uint32_t i = 0; i < n && i < region_mapped(ST_REG_SOCKS); i++) {
+		struct st_sock *s = sock_at(i);
+
+		if (!s->sid)
+			continue;
+		/* The child counts its own bytes; the parent's stay in the parent's file. */
+		s->flags = (s->flags & ~ST_SK_EVENTS) | slot_flags;
+		s->bytes_sent = 0;
+		s->bytes_received = 0;
+		s->first_tick = 0;
+		s->last_tick = 0;
+		if (s->forks < UINT8_MAX)
+			s->forks++;
+	}
+	shim_hdr()->totals.sockets_forked_in = live;
+	for (unsigned fd = 0; fd < fdtab_hwm && fd < region_mapped(ST_REG_FDS); fd++) {
+		struct st_fd *e = fdtab_ent((int)fd);
+
+		if (fde_live(e->word) && e->forks < UINT8_MAX)
+			e->forks++;
+	}
+	serial = 0;
+}
+
+uint32_t socks_used(void)
+{
+	return __atomic_load_n(&used, __ATOMIC_ACQUIRE);
+}
+
+uint32_t socks_live(void)
+{
+	return __atomic_load_n(&live, __ATOMIC_ACQUIRE);
+}
+
+void socks_reset(void)
+{
+	used = 0;
+	live = 0;
+	free_head = 0;
+	serial = 0;
+	fdtab_hwm = 0;
+}
+
+void socks_anchor(struct st_file_header *h, int first)
+{
+	uint64_t tick = socks_tick(), now = shim_now();
+
+	if (first) {
+		h->tick_clock = TICK_CLOCK;
+		h->anchor.tick = tick;
+		h->anchor.ns = now;
+		h->anchor_last.tick = 0;
+	} else {
+		/* Two stores a reader may see apart: it refuses a pair out of order. */
+		__atomic_store_n(&h->anchor_last.tick, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&h->anchor_last.ns, now, __ATOMIC_RELEASE);
+		__atomic_store_n(&h->anchor_last.tick, tick, __ATOMIC_RELEASE);
+	}
+}
