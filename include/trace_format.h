@@ -77,6 +77,7 @@ enum st_op_class {
  * this one list.  Per-op record fields are described in the README.
  *
  *  close: ST_REC_UNREAD: arg[1] = bytes unread (FIONREAD) before it.
+ *  connect: arg[0] = the call's own duration, in ticks of the tick clock.
  *  fcntl: arg[0] = cmd; F_SETFD: arg[1] = the new flags.
  *  fork: parent side, ret = child pid.  _exit: arg[0] = status.
  *  exec family: written before the call with ST_REC_PENDING, then one

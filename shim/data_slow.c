@@ -105,20 +105,39 @@ static void connect_learned(enum st_op op, int fd, uint64_t word, ssize_t ret, i
 		data_connect_done(fd, word, err, op, 0);
 }
 
+/*
+ * The commonest rare case: a socket's first data call, which moved bytes:
+ * count them and stamp its first activity, with nothing to record.
+ */
+static ssize_t first_bytes(struct st_sock *s, enum data_dir dir, ssize_t ret)
+{
+	uint64_t tick = socks_tick();
+
+	__atomic_fetch_add(dir == DATA_RECEIVED ? &s->bytes_received : &s->bytes_sent, (uint64_t)ret,
+			   __ATOMIC_RELAXED);
+	s->first_tick = tick;
+	__atomic_store_n(&s->last_tick, tick, __ATOMIC_RELAXED);
+	__atomic_fetch_and(&s->flags, ~ST_SK_FRESH, __ATOMIC_RELEASE);
+	return ret;
+}
+
 ssize_t data_slow(uint64_t call, size_t want, const struct iovec *iov, int fd, uint64_t word,
 		  ssize_t ret)
 {
-	int err = errno;
 	struct st_sock *s = sock_of(word);
 	enum st_op op = data_call_op(call);
 	enum data_dir dir = data_call_dir(call);
 	int peek = op != ST_OP_SENDFILE && op != ST_OP_SPLICE && (data_call_flags(call) & MSG_PEEK);
+	uint32_t flags = sock_flags(s);
 	uint64_t tick;
-	uint32_t flags;
+	int err;
 
 	/* A vfork child borrows our memory: its calls must change nothing here. */
 	if (shim_in_vfork_child())
 		return ret;
+	if ((flags & DATA_SLOW_FLAGS) == ST_SK_FRESH && ret > 0 && !peek)
+		return first_bytes(s, dir, ret);
+	err = errno;
 	tick = socks_tick();
 	if (ret > 0 && !peek) {
 		__atomic_fetch_add(dir == DATA_RECEIVED ? &s->bytes_received : &s->bytes_sent,

@@ -15,13 +15,14 @@
 
 #include "../include/trace_format.h"
 #include "regions.h"
+#include "shim.h"
 
 /* The entry of fd, or NULL when the table does not reach it. */
 static inline struct st_fd *fdtab_ent(int fd)
 {
-	if ((uint64_t)(unsigned)fd >= __atomic_load_n(&regions[ST_REG_FDS].mapped, __ATOMIC_ACQUIRE))
+	if ((unsigned)fd >= __atomic_load_n(&shim.nfds, __ATOMIC_ACQUIRE))
 		return 0;
-	return (struct st_fd *)regions[ST_REG_FDS].base + (unsigned)fd;
+	return shim.fds + (unsigned)fd;
 }
 
 /* Does the entry word name a socket (not only a tombstone)? */

@@ -38,7 +38,7 @@
 #include "sys.h"
 #include "tracefile.h"
 
-struct shim shim = { .fd = -1 };
+struct shim shim = { .fd = -1, .resfd_min = UINT32_MAX };
 __thread int shim_vfork_child TLS_IE;
 
 pid_t shim_getpid(void)

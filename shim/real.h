@@ -16,15 +16,26 @@
 #include <unistd.h>
 
 struct real_fns {
+	/* The calls of a connection's life first: they share two cache lines. */
 	int (*socket)(int, int, int);
+	int (*connect)(int, const struct sockaddr *, socklen_t);
+	int (*accept)(int, struct sockaddr *, socklen_t *);
+	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
+	int (*close)(int);
+	int (*shutdown)(int, int);
+	ssize_t (*send)(int, const void *, size_t, int);
+	ssize_t (*recv)(int, void *, size_t, int);
+	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
+	ssize_t (*sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*readv)(int, const struct iovec *, int);
+	ssize_t (*writev)(int, const struct iovec *, int);
+	ssize_t (*sendmsg)(int, const struct msghdr *, int);
+	ssize_t (*recvmsg)(int, struct msghdr *, int);
 	int (*socketpair)(int, int, int, int[2]);
 	int (*bind)(int, const struct sockaddr *, socklen_t);
 	int (*listen)(int, int);
-	int (*accept)(int, struct sockaddr *, socklen_t *);
-	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
-	int (*connect)(int, const struct sockaddr *, socklen_t);
-	int (*shutdown)(int, int);
-	int (*close)(int);
 	int (*dup)(int);
 	int (*dup2)(int, int);
 	int (*dup3)(int, int, int);
@@ -38,9 +49,7 @@ struct real_fns {
 	int (*fclose)(FILE *);
 	int (*fcloseall)(void);
 	long (*syscall)(long, ...);
-	ssize_t (*sendmsg)(int, const struct msghdr *, int);
 	int (*pipe2)(int[2], int);
-	ssize_t (*recvmsg)(int, struct msghdr *, int);
 	int (*setsockopt)(int, int, int, const void *, socklen_t);
 	int (*execve)(const char *, char *const[], char *const[]);
 	int (*execv)(const char *, char *const[]);
@@ -53,17 +62,8 @@ struct real_fns {
 	pid_t (*wait3)(int *, int, struct rusage *);
 	pid_t (*wait4)(pid_t, int *, int, struct rusage *);
 	int (*waitid)(idtype_t, id_t, siginfo_t *, int);
-	/* The data path and name lookups. */
-	ssize_t (*send)(int, const void *, size_t, int);
-	ssize_t (*sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
 	int (*sendmmsg)(int, struct mmsghdr *, unsigned, int);
-	ssize_t (*recv)(int, void *, size_t, int);
-	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
 	int (*recvmmsg)(int, struct mmsghdr *, unsigned, int, struct timespec *);
-	ssize_t (*read)(int, void *, size_t);
-	ssize_t (*write)(int, const void *, size_t);
-	ssize_t (*readv)(int, const struct iovec *, int);
-	ssize_t (*writev)(int, const struct iovec *, int);
 	ssize_t (*sendfile)(int, int, off_t *, size_t);
 	ssize_t (*sendfile64)(int, int, off_t *, size_t);
 	ssize_t (*splice)(int, off_t *, int, off_t *, size_t, unsigned);
@@ -74,7 +74,7 @@ struct real_fns {
 	int (*getsockopt)(int, int, int, void *, socklen_t *);
 	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
 	int (*getnameinfo)(const struct sockaddr *, socklen_t, char *, socklen_t, char *, socklen_t, int);
-};
+} __attribute__((aligned(64)));
 
 /* Wrapped functions libc's headers declare only under _FORTIFY_SOURCE. */
 ssize_t __read_chk(int, void *, size_t, size_t);

@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include "shim.h"
 #include "sys.h"
 
 #define PAGE	4096u
@@ -63,6 +64,9 @@ int regions_reserve(const struct regions_plan *plan)
 		regions[r].mapped = 0;
 		len += round_page(plan->capacity[r] * plan->entry_size[r]);
 	}
+	shim.fds = (struct st_fd *)regions[ST_REG_FDS].base;
+	shim.socks = (struct st_sock *)regions[ST_REG_SOCKS].base;
+	shim.ring = regions[ST_REG_RING].base;
 	return 0;
 }
 
@@ -152,6 +156,8 @@ static void publish_chunk(enum st_region r, unsigned k, uint64_t off, uint64_t c
 	__atomic_store_n(&d->chunk[k].offset, off, __ATOMIC_RELEASE);
 	__atomic_store_n(&d->nchunks, k + 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&g->mapped, g->mapped + count, __ATOMIC_RELEASE);
+	if (r == ST_REG_FDS)
+		__atomic_store_n(&shim.nfds, (uint32_t)g->mapped, __ATOMIC_RELEASE);
 }
 
 /*
@@ -265,6 +271,7 @@ void regions_detach(void)
 {
 	if (!resv_base)
 		return;
+	__atomic_store_n(&shim.nfds, 0, __ATOMIC_RELEASE);
 	for (unsigned r = 0; r < ST_REG_MAX; r++)
 		__atomic_store_n(&regions[r].mapped, 0, __ATOMIC_RELEASE);
 	/* Back to an empty reservation: no page of the old file stays reachable. */

@@ -27,8 +27,6 @@
 #define TOP_MIN		64u
 #define RESFD_MAX	4
 
-unsigned resfd_min = UINT_MAX;
-
 static struct {
 	int fd;
 	int owner;
@@ -41,7 +39,7 @@ static void recompute_min(void)
 	for (int i = 0; i < RESFD_MAX; i++)
 		if (res[i].fd >= 0 && (unsigned)res[i].fd < m)
 			m = (unsigned)res[i].fd;
-	__atomic_store_n(&resfd_min, m, __ATOMIC_RELEASE);
+	__atomic_store_n(&shim.resfd_min, m, __ATOMIC_RELEASE);
 }
 
 enum resfd_owner resfd_owner(int fd)

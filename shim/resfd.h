@@ -15,13 +15,12 @@ enum resfd_owner {
 	RESFD_TRACE,		/* the trace file */
 };
 
-/* The lowest reserved fd; UINT_MAX when there is none (atomic). */
-extern unsigned resfd_min;
+#include "shim.h"
 
-/* Could fd be one of ours?  One compare: the close() fast path's. */
+/* Could fd be one of ours?  One compare (shim.resfd_min): the close() fast path's. */
 static inline int resfd_maybe(int fd)
 {
-	return (unsigned)fd >= __atomic_load_n(&resfd_min, __ATOMIC_RELAXED);
+	return (unsigned)fd >= __atomic_load_n(&shim.resfd_min, __ATOMIC_RELAXED);
 }
 
 /* Who keeps fd (RESFD_FREE: the app's). */

@@ -55,8 +55,8 @@ static void populate(uint64_t upto)
 		upto = ring.alloc;
 	if (upto <= ring.populated)
 		return;
-	from = (uintptr_t)regions[ST_REG_RING].base + ring.populated * ST_SLOT_SIZE;
-	to = (uintptr_t)regions[ST_REG_RING].base + upto * ST_SLOT_SIZE;
+	from = (uintptr_t)shim.ring + ring.populated * ST_SLOT_SIZE;
+	to = (uintptr_t)shim.ring + upto * ST_SLOT_SIZE;
 	sys_raw(SYS_madvise, from & ~4095ul, ((to + 4095) & ~4095ul) - (from & ~4095ul),
 		MADV_POPULATE_WRITE);
 	ring.populated = upto;
@@ -64,22 +64,23 @@ static void populate(uint64_t upto)
 
 void ring_reset(uint64_t cap, uint64_t first_slots)
 {
-	ring.mask = cap - 1;
+	shim.ring = regions[ST_REG_RING].base;
+	shim.ring_mask = cap - 1;
 	ring.alloc = first_slots;
 	ring.populated = 0;
 	ring.grow_at = grow_point(first_slots, cap);
 	populate(first_slots);
-	ring.event_at = next_event(0);
+	shim.ring_event_at = next_event(0);
 }
 
 int ring_slow(uint64_t slot)
 {
 	uint64_t alloc = __atomic_load_n(&ring.alloc, __ATOMIC_ACQUIRE);
-	uint64_t cap = ring.mask + 1;
+	uint64_t cap = shim.ring_mask + 1;
 	struct st_file_header *h = shim_hdr();
 	int rc;
 
-	if (slot != __atomic_load_n(&ring.event_at, __ATOMIC_ACQUIRE) || !h)
+	if (slot != __atomic_load_n(&shim.ring_event_at, __ATOMIC_ACQUIRE) || !h)
 		return slot < alloc;
 	/* This claim is the one that acts at this slot: only it is here. */
 	if (slot == ring.grow_at) {
@@ -95,13 +96,13 @@ int ring_slow(uint64_t slot)
 			 * their event.
 			 */
 			__atomic_store_n(&h->ring_cap, alloc, __ATOMIC_RELEASE);
-			__atomic_store_n(&ring.mask, alloc - 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&shim.ring_mask, alloc - 1, __ATOMIC_RELEASE);
 			ring.grow_at = UINT64_MAX;
 			shim_log("note: the trace file cannot grow: history now wraps at what it has",
 				 "ring", -rc);
 		}
 	}
 	populate(slot + 2 * POP_SLOTS);
-	__atomic_store_n(&ring.event_at, next_event(slot), __ATOMIC_RELEASE);
+	__atomic_store_n(&shim.ring_event_at, next_event(slot), __ATOMIC_RELEASE);
 	return slot < alloc;
 }

@@ -16,13 +16,15 @@
 #include "regions.h"
 #include "shim.h"
 
-/* The writer's view of the ring (this process's file). */
+/*
+ * The writer's view of the ring (this process's file), besides shim.ring,
+ * shim.ring_mask and shim.ring_event_at (the next slot whose claimer grows
+ * the ring or makes pages; UINT64_MAX: none), which every claim reads.
+ */
 struct ring {
-	uint64_t mask;		/* ring_cap - 1 */
 	uint64_t alloc;		/* slots mapped */
 	uint64_t populated;	/* slots [0, populated) have their pages made (MADV_POPULATE_WRITE) */
 	uint64_t grow_at;	/* the slot whose claimer grows the ring; UINT64_MAX: no more */
-	uint64_t event_at;	/* the next slot whose claimer grows or populates; UINT64_MAX: none */
 };
 
 extern struct ring ring;
@@ -64,13 +66,13 @@ static inline void ring_prefetchw(const void *p)
 static inline void *ring_claim(struct st_file_header *hdr, uint64_t *pos_out)
 {
 	uint64_t pos = __atomic_fetch_add(&hdr->head, 1, __ATOMIC_RELAXED);
-	uint64_t mask = __atomic_load_n(&ring.mask, __ATOMIC_RELAXED), slot = pos & mask;
+	uint64_t mask = __atomic_load_n(&shim.ring_mask, __ATOMIC_RELAXED), slot = pos & mask;
 	struct st_record *r, *next;
 	uint64_t seq;
 
-	if (unlikely(slot >= __atomic_load_n(&ring.event_at, __ATOMIC_RELAXED)) && !ring_slow(slot))
+	if (unlikely(slot >= __atomic_load_n(&shim.ring_event_at, __ATOMIC_RELAXED)) && !ring_slow(slot))
 		goto drop;
-	r = (struct st_record *)(regions[ST_REG_RING].base + slot * ST_SLOT_SIZE);
+	r = (struct st_record *)(shim.ring + slot * ST_SLOT_SIZE);
 	/*
 	 * Take the slot only from a published older record (or a fresh one,
 	 * seq 0); the acquire-release CAS orders it before any payload store.
@@ -84,7 +86,7 @@ static inline void *ring_claim(struct st_file_header *hdr, uint64_t *pos_out)
 			goto drop;
 	*pos_out = pos;
 	/* The next claim's slot, for writing: it then does not stall on a miss. */
-	next = (struct st_record *)(regions[ST_REG_RING].base + ((slot + 1) & ring.mask) * ST_SLOT_SIZE);
+	next = (struct st_record *)(shim.ring + ((slot + 1) & mask) * ST_SLOT_SIZE);
 	ring_prefetchw(next);
 	ring_prefetchw((const char *)next + 64);
 	return r;

@@ -35,14 +35,28 @@ enum trace_mode {
 	TRACE_OFF,
 };
 
+/*
+ * The first cache line is what every wrapper reads: after a system call
+ * has been through the kernel's network stack, each line of ours is a
+ * likely miss, so the hot paths find all they need here (mirrors of the
+ * regions' bases and sizes, kept by regions.c and ring.c).
+ */
 struct shim {
 	struct st_file_header *hdr;	/* the mapped header while ON, else NULL (acquire) */
-	pid_t pid;			/* ours; 0 in a fork child until shim_getpid() asks */
+	struct st_fd *fds;		/* the fd table (ST_REG_FDS) */
+	struct st_sock *socks;		/* the socket slots (ST_REG_SOCKS) */
+	char *ring;			/* the ring's slots (ST_REG_RING) */
+	uint64_t ring_mask;		/* ring_cap - 1 */
+	uint64_t ring_event_at;		/* the next slot whose claimer grows or populates */
+	uint32_t nfds;			/* fd entries mapped (atomic) */
+	uint32_t resfd_min;		/* the lowest fd of ours (resfd.h); UINT32_MAX: none */
 	int init;			/* enum shim_init (atomic) */
 	int mode;			/* enum trace_mode (atomic) */
+	/* cold */
+	pid_t pid;			/* ours; 0 in a fork child until shim_getpid() asks */
 	int fd;				/* the trace file, kept open (reserved, high) while ON */
 	uint64_t image_start_ns;	/* when this image's set-up ran (CLOCK_MONOTONIC) */
-};
+} __attribute__((aligned(64)));
 
 extern struct shim shim;
 

@@ -270,8 +270,8 @@ int64_t socks_born(int fd, const struct sock_birth *b)
 		slot_free((uint32_t)idx);
 		return -1;
 	}
-	__atomic_fetch_add(st_op_class(b->made_by) == ST_CLASS_CREATE ? &h->totals.sockets_made :
-			   &h->totals.sockets_arrived, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(b->made ? &h->totals.sockets_made : &h->totals.sockets_arrived, 1,
+			   __ATOMIC_RELAXED);
 	if (b->stack_id)
 		stacks_site_made(b->stack_id);
 	close_missed(fd, old, b->t_ns);

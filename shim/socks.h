@@ -30,7 +30,7 @@ extern unsigned socks_opts;
 /* Slot idx (the caller has it from a live fd word or from socks_born). */
 static inline struct st_sock *sock_at(uint32_t idx)
 {
-	return (struct st_sock *)regions[ST_REG_SOCKS].base + idx;
+	return shim.socks + idx;
 }
 
 /* The slot a live fd word names. */
@@ -132,6 +132,7 @@ uint64_t fds_capacity(void);
 struct sock_birth {
 	uint8_t domain, type;
 	uint8_t made_by;	/* enum st_op: socket, accept, recvmsg, inherited; NONE: first seen */
+	uint8_t made;		/* made here (socket, socketpair, accept), not arrived */
 	uint32_t flags;		/* ST_SK_* to start with (PEERED for accept, socketpair...) */
 	int cloexec;
 	uint32_t stack_id;	/* the call's stack, when captured */

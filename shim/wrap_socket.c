@@ -73,7 +73,7 @@ EXPORT int socket(int domain, int type, int protocol)
 	int fd = REAL(socket)(domain, type, protocol);
 	int err = errno;
 	struct sock_birth b = { .domain = (uint8_t)domain, .type = (uint8_t)(type & ~SOCK_FLAGS),
-				.made_by = ST_OP_SOCKET, .cloexec = type & SOCK_CLOEXEC };
+				.made_by = ST_OP_SOCKET, .made = 1, .cloexec = type & SOCK_CLOEXEC };
 	struct st_record *r;
 	struct ev e;
 
@@ -99,7 +99,7 @@ EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 	int ret = REAL(socketpair)(domain, type, protocol, sv);
 	int err = errno;
 	struct sock_birth b = { .domain = (uint8_t)domain, .type = (uint8_t)(type & ~SOCK_FLAGS),
-				.made_by = ST_OP_SOCKETPAIR, .flags = ST_SK_PEERED,
+				.made_by = ST_OP_SOCKETPAIR, .flags = ST_SK_PEERED, .made = 1,
 				.cloexec = type & SOCK_CLOEXEC };
 	/* Both ends of a unix pair are unnamed: no need to ask. */
 	sa_family_t unnamed = AF_UNIX;
@@ -256,7 +256,7 @@ static void accepted(enum st_op op, int lfd, int fd, int flags, int err,
 		     const struct sockaddr *peer, socklen_t plen)
 {
 	struct sock_birth b = { .made_by = (uint8_t)op, .flags = ST_SK_PEERED | ST_SK_CONNECTED,
-				.cloexec = flags & SOCK_CLOEXEC };
+				.made = 1, .cloexec = flags & SOCK_CLOEXEC };
 	struct sockaddr_storage local, asked;
 	struct st_sock *l = NULL, *s;
 	struct st_record *r;
@@ -280,32 +280,33 @@ static void accepted(enum st_op op, int lfd, int fd, int flags, int err,
 		l = sock_of(lword);
 		b.domain = l->domain;
 		b.type = l->type;
-		b.sid2 = l->sid;
+		b.sid2 = r->sid2;
 		/* Accepted sockets inherit the listener's linger. */
 		b.flags |= sock_flags(l) & ST_SK_LINGER0;
 	}
 	r->flags = 0;
 	b.stack_id = stack_for(STACK_CREATE);
 	idx = born(&e, fd, &b);
-	if (l && (sock_flags(l) & ST_SK_LISTEN_SPECIFIC) && l->local_len) {
-		n = l->local_len;
-		memcpy(&local, l->local, n);
-		ev_addr(&e, ST_ADDR_LOCAL, (const struct sockaddr *)&local, n);
-	} else {
-		n = ev_sockname(&e, fd, &local);
-	}
-	if (peer && plen) {
-		ev_addr(&e, ST_ADDR_PEER, peer, plen);
-	} else {
+	if (!peer || !plen) {
 		/* The app's buffer was too small for the whole address: ask. */
 		plen = ev_peername(&e, fd, &asked);
 		peer = (const struct sockaddr *)&asked;
+	} else {
+		ev_addr(&e, ST_ADDR_PEER, peer, plen);
 	}
-	if (idx >= 0) {
-		s = sock_at((uint32_t)idx);
-		sock_set_addr(s, 0, &local, n);
-		if (peer && plen)
-			sock_set_addr(s, 1, peer, plen);
+	s = idx >= 0 ? sock_at((uint32_t)idx) : NULL;
+	if (l && (sock_flags(l) & ST_SK_LISTEN_SPECIFIC) && l->local_len == sizeof(struct sockaddr_in)) {
+		/* Every socket a listener bound to one address accepts has that address. */
+		ev_addr(&e, ST_ADDR_LOCAL, (const struct sockaddr *)l->local, sizeof(struct sockaddr_in));
+		if (s)
+			sock_set_addr(s, 0, l->local, sizeof(struct sockaddr_in));
+	} else {
+		n = ev_sockname(&e, fd, &local);
+		if (s)
+			sock_set_addr(s, 0, &local, n);
+	}
+	if (s) {
+		sock_set_addr(s, 1, peer, plen);
 		sock_tcp(s, ST_TCP_ESTABLISHED);
 	}
 	ev_result(r, fd, 0);
@@ -378,8 +379,8 @@ static void connect_again(int fd, uint64_t word, int ret, int err)
 
 EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
-	/* The call's own duration: a blocking connect's latency (arg[0]). */
-	uint64_t t0 = shim_now();
+	/* The call's own duration in ticks: a blocking connect's latency (arg[0]). */
+	uint64_t t0 = socks_tick();
 	int ret = REAL(connect)(fd, addr, len);
 	int err = errno;
 	struct sockaddr_storage local, peer;
@@ -393,7 +394,7 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	if (!trace_on_fd(fd))
 		return ret;
 	r = ev_begin(&e, ST_OP_CONNECT, fd);
-	r->arg[0] = (int64_t)(r->t_ns - t0);
+	r->arg[0] = (int64_t)(socks_tick() - t0);
 	word = on_socket(r, fd);
 	if (word) {
 		s = sock_of(word);
