@@ -64,6 +64,7 @@ static void on_fork_child(void)
 	shim.pid = 0;
 	shim_tid_reset();
 	tracefile_fork_child(parent, shim_now());
+	socks_fork_done();
 }
 
 void shim_ensure_init(void)
@@ -85,7 +86,7 @@ void shim_ensure_init(void)
 		shim_log(why, NULL, -rc);
 		__atomic_store_n(&shim.mode, TRACE_OFF, __ATOMIC_RELEASE);
 	} else {
-		pthread_atfork(NULL, NULL, on_fork_child);
+		pthread_atfork(socks_fork_prepare, socks_fork_done, on_fork_child);
 	}
 	__atomic_store_n(&shim.init, SHIM_READY, __ATOMIC_RELEASE);
 	if (rc)

@@ -196,7 +196,7 @@ static uint64_t next_count(const struct region *g)
 	return n;
 }
 
-int regions_attach(int fd, const uint64_t *keep)
+int regions_attach(int fd, const uint64_t *keep, const void *const *src)
 {
 	uint64_t count[ST_REG_MAX], off[ST_REG_MAX], end = PAGE;
 	int rc;
@@ -218,7 +218,7 @@ int regions_attach(int fd, const uint64_t *keep)
 	rc = reserve_space(fd, 0, end);
 	for (unsigned r = 0; !rc && keep && r < ST_REG_MAX; r++)
 		if (keep[r])
-			rc = copy_out(fd, regions[r].base, off[r], keep[r] * regions[r].entry_size);
+			rc = copy_out(fd, src[r], off[r], keep[r] * regions[r].entry_size);
 	if (!rc && keep)
 		rc = copy_out(fd, regions_hdr, 0, PAGE);
 	/* From here on nothing of a parent's file is reachable. */

@@ -51,12 +51,12 @@ int regions_reserve(const struct regions_plan *plan);
  * reserve the header page and a first chunk for each region that is not
  * lazy, all at once, and map them, filling the
  * header's region directory.  With keep (a fork child): keep[r] entries of
- * region r, and the header page, are first copied from the mapping there
- * now (the parent's file) into the new file, and nothing of the old
+ * region r, from src[r], and the header page mapped now (the parent's
+ * file), are first copied into the new file, and nothing of the old
  * mapping stays reachable.  The caller then fills in the header.
  * 0, or a negative errno: the reservation is then empty (regions_detach).
  */
-int regions_attach(int fd, const uint64_t *keep);
+int regions_attach(int fd, const uint64_t *keep, const void *const *src);
 
 /*
  * Grow region r until at least want entries are mapped, one doubling

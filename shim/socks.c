@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -521,15 +522,124 @@ int socks_tcp_info(int fd, uint64_t word, struct st_tcp_snapshot *out)
 	return 1;
 }
 
-void socks_forked(void)
-{
-	uint32_t n = __atomic_load_n(&used, __ATOMIC_ACQUIRE);
+static __thread struct socks_snap snap TLS_IE;	/* the forking thread's */
+static __thread int snap_own TLS_IE;			/* snap is a mapping of its own */
+static char *snap_buf;					/* the buffer kept between forks */
+static size_t snap_cap;
+static int snap_busy;					/* a fork is using snap_buf (atomic) */
 
-	for (uint32_t i = 0; i < n && i < region_mapped(ST_REG_SOCKS); i++) {
+void socks_fork_prepare(void)
+{
+	uint32_t nfds = __atomic_load_n(&fdtab_hwm, __ATOMIC_ACQUIRE), nsocks = socks_used();
+	size_t len = (size_t)nfds * sizeof(struct st_fd) + (size_t)nsocks * sizeof(struct st_sock);
+	int expected = 0;
+	char *buf;
+
+	snap.nfds = 0;
+	if (!shim_hdr() || shim_in_vfork_child() || !nfds || !len)
+		return;
+	len = (len + 4095) & ~(size_t)4095;
+	if (__atomic_compare_exchange_n(&snap_busy, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		if (snap_cap < len) {
+			if (snap_buf)
+				sys_raw(SYS_munmap, snap_buf, snap_cap, 0);
+			snap_cap = 0;
+			buf = (char *)sys_raw6(SYS_mmap, 0, (long)(len * 2), PROT_READ | PROT_WRITE,
+					       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if ((unsigned long)buf > -4096ul) {
+				snap_buf = NULL;
+				__atomic_store_n(&snap_busy, 0, __ATOMIC_RELEASE);
+				return;
+			}
+			snap_buf = buf;
+			snap_cap = len * 2;
+		}
+		buf = snap_buf;
+		snap_own = 0;
+	} else {
+		/* Another thread is forking with the kept buffer: a buffer of our own. */
+		buf = (char *)sys_raw6(SYS_mmap, 0, (long)len, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if ((unsigned long)buf > -4096ul)
+			return;
+		snap_own = 1;
+	}
+	memcpy(buf, fdtab_ent(0), (size_t)nfds * sizeof(struct st_fd));
+	memcpy(buf + (size_t)nfds * sizeof(struct st_fd), sock_at(0), (size_t)nsocks * sizeof(struct st_sock));
+	snap.fds = (const struct st_fd *)buf;
+	snap.socks = (const struct st_sock *)(buf + (size_t)nfds * sizeof(struct st_fd));
+	snap.nsocks = nsocks;
+	__atomic_store_n(&snap.nfds, nfds, __ATOMIC_RELEASE);
+}
+
+void socks_fork_done(void)
+{
+	if (!snap.nfds)
+		return;
+	if (snap_own)
+		sys_raw(SYS_munmap, (void *)snap.fds, ((size_t)snap.nfds * sizeof(struct st_fd) +
+						     (size_t)snap.nsocks * sizeof(struct st_sock) + 4095) &
+							    ~(size_t)4095, 0);
+	else
+		__atomic_store_n(&snap_busy, 0, __ATOMIC_RELEASE);
+	snap.nfds = 0;
+}
+
+const struct socks_snap *socks_fork_snap(void)
+{
+	return &snap;
+}
+
+int socks_snap_holds(const struct socks_snap *sn)
+{
+	for (uint32_t fd = 0; fd < sn->nfds; fd++) {
+		int64_t idx = st_fde_slot(sn->fds[fd].word);
+
+		if (idx >= 0 && (uint64_t)idx < sn->nsocks && sn->socks[idx].sid)
+			return 1;
+	}
+	return 0;
+}
+
+void socks_forked(const struct socks_snap *sn)
+{
+	uint32_t nfds, n;
+
+	fdtab_hwm = sn->nfds;
+	used = sn->nsocks;
+	nfds = fdtab_hwm < shim.nfds ? fdtab_hwm : shim.nfds;
+	n = used;
+
+	/* The child's references are its fd entries: counts rebuilt from them. */
+	for (uint32_t i = 0; i < n; i++)
+		sock_at(i)->refs = 0;
+	for (unsigned fd = 0; fd < nfds; fd++) {
+		struct st_fd *e = fdtab_ent((int)fd);
+		int64_t idx = st_fde_slot(e->word);
+
+		if (idx < 0 || (uint64_t)idx >= n || !sock_at((uint32_t)idx)->sid) {
+			if (idx >= 0)
+				e->word = ST_FDE_TOMB;	/* names a slot freed meanwhile: not ours */
+			continue;
+		}
+		/* A close in flight at the fork ran in the parent; the child's copy is open. */
+		e->word &= ~ST_FDE_CLOSING;
+		if (e->forks < UINT8_MAX)
+			e->forks++;
+		sock_at((uint32_t)idx)->refs++;
+	}
+	free_head = 0;
+	live = 0;
+	for (uint32_t i = n; i-- > 0;) {
 		struct st_sock *s = sock_at(i);
 
-		if (!s->sid)
+		if (!s->sid || !s->refs) {
+			s->sid = 0;
+			s->next_free = (uint32_t)free_head;
+			free_head = (uint64_t)(i + 1);
 			continue;
+		}
+		live++;
 		/* The child counts its own bytes; the parent's stay in the parent's file. */
 		s->flags = (s->flags & ~ST_SK_EVENTS) | slot_flags;
 		s->bytes_sent = 0;
@@ -540,23 +650,12 @@ void socks_forked(void)
 			s->forks++;
 	}
 	shim_hdr()->totals.sockets_forked_in = live;
-	for (unsigned fd = 0; fd < fdtab_hwm && fd < region_mapped(ST_REG_FDS); fd++) {
-		struct st_fd *e = fdtab_ent((int)fd);
-
-		if (fde_live(e->word) && e->forks < UINT8_MAX)
-			e->forks++;
-	}
 	serial = 0;
 }
 
 uint32_t socks_used(void)
 {
 	return __atomic_load_n(&used, __ATOMIC_ACQUIRE);
-}
-
-uint32_t socks_live(void)
-{
-	return __atomic_load_n(&live, __ATOMIC_ACQUIRE);
 }
 
 void socks_reset(void)

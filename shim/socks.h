@@ -240,15 +240,40 @@ int64_t socks_unread(int fd, uint64_t word);
 int socks_tcp_info(int fd, uint64_t word, struct st_tcp_snapshot *out);
 
 /*
- * After fork, in the child (one thread, its own file just attached): the
- * copied slots and fd entries now describe the child's references: counts
- * from zero, stacks one fork further up, no site counting here.
+ * The tables as the forking thread saw them just before fork.  The file
+ * is shared with the parent, who goes on changing it (a fork server
+ * closes its copy of the connection at once): the child starts from this
+ * copy, not from the live file.
  */
-void socks_forked(void);
+struct socks_snap {
+	const struct st_fd *fds;
+	uint32_t nfds;
+	const struct st_sock *socks;
+	uint32_t nsocks;
+};
 
-/* Slots handed out so far (the extent a fork child copies), and those live now. */
+/* Before fork (pthread_atfork prepare): take the snapshot.  Async-signal-safe. */
+void socks_fork_prepare(void);
+
+/* After fork, in either process: let the snapshot go. */
+void socks_fork_done(void);
+
+/* The forking thread's snapshot (nfds 0: none, the process had no tables). */
+const struct socks_snap *socks_fork_snap(void);
+
+/*
+ * After fork, in the child (one thread, its own file just attached with
+ * the snapshot in it): the slots and fd entries now describe the child's
+ * references: counts rebuilt from its fd entries, bytes from zero, stacks
+ * one fork further up.
+ */
+void socks_forked(const struct socks_snap *snap);
+
+/* Does the snapshot name any socket (the child holds some)? */
+int socks_snap_holds(const struct socks_snap *snap);
+
+/* Slots handed out so far. */
 uint32_t socks_used(void);
-uint32_t socks_live(void);
 
 /* Forget every slot and fd entry (the tables are gone: a fork child without sockets). */
 void socks_reset(void);

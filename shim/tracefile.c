@@ -386,7 +386,7 @@ int tracefile_create(const char **why, const char **detail)
 	if (fd < 0)
 		return fd;
 	*why = "tracing off: reserving the trace file's space";
-	rc = regions_attach(fd, NULL);
+	rc = regions_attach(fd, NULL, NULL);
 	if (rc)
 		goto fail;
 	h = regions_hdr;
@@ -429,6 +429,8 @@ static void child_without_sockets(void)
 
 void tracefile_fork_child(pid_t parent, uint64_t fork_ns)
 {
+	const struct socks_snap *sn = socks_fork_snap();
+	const void *src[ST_REG_MAX] = { 0 };
 	uint64_t keep[ST_REG_MAX] = { 0 };
 	struct st_file_header *h;
 	const char *why = "tracing off in the fork child: creating its trace file";
@@ -443,7 +445,7 @@ void tracefile_fork_child(pid_t parent, uint64_t fork_ns)
 	lineage[nlineage++].fork_ns = fork_ns;
 	if (!shim_hdr())
 		return;		/* untraced, or no socket yet: nothing to carry */
-	if (!socks_live()) {
+	if (!sn->nfds || !socks_snap_holds(sn)) {
 		child_without_sockets();
 		return;
 	}
@@ -456,10 +458,12 @@ void tracefile_fork_child(pid_t parent, uint64_t fork_ns)
 		rc = fd;
 		goto fail;
 	}
-	keep[ST_REG_FDS] = fdtab_hwm;
-	keep[ST_REG_SOCKS] = socks_used();
+	keep[ST_REG_FDS] = sn->nfds;
+	src[ST_REG_FDS] = sn->fds;
+	keep[ST_REG_SOCKS] = sn->nsocks;
+	src[ST_REG_SOCKS] = sn->socks;
 	why = "tracing off in the fork child: reserving its trace file's space";
-	rc = regions_attach(fd, keep);
+	rc = regions_attach(fd, keep, src);
 	if (rc) {
 		sys_raw(SYS_close, fd, 0, 0);
 		goto fail;
@@ -470,7 +474,7 @@ void tracefile_fork_child(pid_t parent, uint64_t fork_ns)
 	h->flags &= ST_HDR_ARGV_TRUNC | ST_HDR_EXE_TRUNC;
 	h->start_ticks = 0;	/* the child's own, taken if it ever execs */
 	fill_common(h, shim.pid, parent, ST_ORIGIN_FORK, fork_ns);
-	socks_forked();
+	socks_forked(sn);
 	stacks_forked();
 	modules_forked();
 	/* Our file takes the parent's fd number: the reserved one. */
