@@ -139,7 +139,7 @@ static int close_findings(struct model *m, struct conn *c, const char *desc)
 
 	for (size_t k = 0; k < c->nevs; k++) {
 		const struct ev *e = &c->evs[k];
-		const struct st_record *r = e->r;
+		const struct trace_rec *r = e->r;
 		const char *op = op_name(r->op) ? op_name(r->op) : "close";
 		int drop_fd = r->flags & ST_REC_IMPLICIT_CLOSE ? r->fd2 : r->fd;
 
@@ -227,7 +227,7 @@ static int exec_findings(struct model *m, struct conn *c, const char *desc)
 /* close() of a closed fd: EBADF, with the last close of that fd the trace knows. */
 static int double_close(struct model *m, const struct ev *e)
 {
-	const struct st_record *r = e->r;
+	const struct trace_rec *r = e->r;
 	const struct ref *last = NULL;
 	char desc[1024];
 
@@ -260,7 +260,7 @@ static int cmp_finding(const void *a, const void *b)
 	return strcmp(x->kind, y->kind);
 }
 
-static int is_double_close(const struct st_record *r)
+static int is_double_close(const struct trace_rec *r)
 {
 	return r->op == ST_OP_CLOSE && r->ret < 0 && r->err == EBADF;
 }

@@ -43,7 +43,7 @@ static int close_wait(struct model *m, const struct conn *c, const char *desc)
 		c->released_ns ? "until its process ended" : "to the end of the trace");
 }
 
-static int after_peer_close(struct model *m, const struct conn *c, const struct st_record *r,
+static int after_peer_close(struct model *m, const struct conn *c, const struct trace_rec *r,
 			    const char *desc)
 {
 	const char *op = op_name(r->op) ? op_name(r->op) : "a data call";
@@ -76,7 +76,7 @@ int audit_data(struct model *m)
 		if (c->role == ROLE_UNCONNECTED || c->role == ROLE_LISTENER)
 			continue;
 		for (size_t k = 0; k < c->nevs; k++) {
-			const struct st_record *r = c->evs[k].r;
+			const struct trace_rec *r = c->evs[k].r;
 
 			/* Only writes: a read's ECONNRESET is the peer's RST, its own finding there. */
 			if (is_data_record(r) && !(r->arg[1] & ST_DATA_RECEIVED) && r->ret < 0 &&

@@ -7,7 +7,7 @@
  *
  * Totals come from two places: the record of a socket's final close in a
  * process (an ST_ADDR_DATA entry), and, for sockets a process still held
- * when its file was read (exit, kill, exec), the file's counter section.
+ * when its file was read (exit, kill, exec), the state's slot.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,23 +20,21 @@
 /* The kernel's number for CLOSE_WAIT in tcp_info.tcpi_state (include/net/tcp_states.h). */
 #define KERNEL_TCP_CLOSE_WAIT	8
 
-int ev_value_get(const struct st_record *r, unsigned kind, void *out, size_t len)
+int ev_value_get(const struct trace_rec *r, unsigned kind, void *out, size_t len)
 {
+	const struct st_addr_hdr *h;
+	const uint8_t *val;
 	size_t off = 0;
 
-	while (off + sizeof(struct st_addr_hdr) <= r->addrs_len) {
-		const struct st_addr_hdr *h = (const void *)&r->addrs[off];
-
-		if ((h->kinds & kind) && h->len >= len) {
-			memcpy(out, h + 1, len);
+	while ((h = st_entry_next(r->addrs, r->addrs_len, &off, &val)))
+		if (st_entry_is(h, kind) && h->len >= len) {
+			memcpy(out, val, len);
 			return 1;
 		}
-		off += sizeof(*h) + h->len;
-	}
 	return 0;
 }
 
-static void add_totals(struct conn *c, const struct st_data_totals *t)
+static void add_totals(struct conn *c, const struct vdata *t)
 {
 	c->has_data = 1;
 	c->bytes_sent += t->bytes_sent;
@@ -47,61 +45,23 @@ static void add_totals(struct conn *c, const struct st_data_totals *t)
 		c->last_ns = t->last_ns;
 }
 
-/*
- * A slot's last activity in CLOCK_MONOTONIC ns.  Ticks convert at the rate
- * between the set-up anchor and the exit anchor, or else (a killed
- * process) the slot's own first call; without either, its first call.
- */
-static uint64_t slot_last_ns(const struct st_sockstats_head *h, const struct st_sockstat *s)
-{
-	uint64_t t1, n1;
-
-	if (h->clock != ST_SS_CLOCK_TSC)
-		return s->last_tick;
-	if (h->end_tick > h->anchor_tick && h->end_ns > h->anchor_ns) {
-		t1 = h->end_tick;
-		n1 = h->end_ns;
-	} else if (s->first_tick > h->anchor_tick && s->first_ns > h->anchor_ns) {
-		t1 = s->first_tick;
-		n1 = s->first_ns;
-	} else {
-		return s->first_ns;
-	}
-	if (s->last_tick < h->anchor_tick)
-		return s->first_ns;
-	return h->anchor_ns + (uint64_t)((double)(s->last_tick - h->anchor_tick) *
-					 (double)(n1 - h->anchor_ns) / (double)(t1 - h->anchor_tick));
-}
-
-/* The counters of sockets each file's process still held: its section. */
-static void from_sections(struct model *m)
+/* The counters of sockets each process still held: its state's slots. */
+static void from_state(struct model *m)
 {
 	for (size_t i = 0; i < m->nprocs; i++) {
-		const struct trace_ext *x = &m->procs[i].tf->ext[ST_EXT_SOCKSTATS];
-		struct st_sockstats_head h;
+		const struct trace_file *tf = m->procs[i].tf;
 
-		if (!x->data || x->size < sizeof(h) || x->entry_size < sizeof(struct st_sockstat))
-			continue;
-		memcpy(&h, x->data, sizeof(h));
-		if (h.head_size < sizeof(h) || h.head_size > x->size)
-			continue;
-		for (uint64_t k = 0; k < x->count; k++) {
-			struct st_sockstat s;
-			struct st_data_totals t;
+		for (size_t k = 0; k < tf->nsocks; k++) {
+			const struct vsock *s = &tf->socks[k];
+			struct vdata t;
 			struct conn *c;
-			uint64_t off = h.head_size + k * x->entry_size;
 
-			if (off + sizeof(s) > x->size)
-				break;
-			memcpy(&s, (const char *)x->data + off, sizeof(s));
-			if (!s.inode || (s.flags & ST_SS_FRESH) || !(c = model_conn(m, s.inode)))
+			if (!s->first_ns || !(c = model_conn(m, s->key)))
 				continue;
-			t.bytes_sent = s.bytes_sent;
-			t.bytes_received = s.bytes_received;
-			t.first_ns = s.first_ns;
-			t.last_ns = slot_last_ns(&h, &s);
-			if (t.last_ns < t.first_ns)
-				t.last_ns = t.first_ns;
+			t.bytes_sent = s->s.bytes_sent;
+			t.bytes_received = s->s.bytes_received;
+			t.first_ns = s->first_ns;
+			t.last_ns = s->last_ns;
 			add_totals(c, &t);
 		}
 	}
@@ -110,11 +70,11 @@ static void from_sections(struct model *m)
 /* Connect latency: a blocking connect's own duration, or EINPROGRESS to its completion. */
 static void connect_latency(struct conn *c)
 {
-	const struct st_record *start = NULL;
+	const struct trace_rec *start = NULL;
 
 	c->connect_latency_ns = -1;
 	for (size_t k = 0; k < c->nevs; k++) {
-		const struct st_record *r = c->evs[k].r;
+		const struct trace_rec *r = c->evs[k].r;
 
 		if (r->op == ST_OP_CONNECT && r->ret == 0 && r->arg[0] > 0)
 			c->connect_latency_ns = r->arg[0];
@@ -145,7 +105,7 @@ static int same_endpoint(const struct sockaddr_storage *a, const struct sockaddr
 	return 0;
 }
 
-size_t ev_next_addr(const struct st_record *r, unsigned kind, size_t *off, struct sockaddr_storage *ss)
+size_t ev_next_addr(const struct trace_rec *r, unsigned kind, size_t *off, struct sockaddr_storage *ss)
 {
 	while (*off + sizeof(struct st_addr_hdr) <= r->addrs_len) {
 		const struct st_addr_hdr *h = (const void *)&r->addrs[*off];
@@ -189,7 +149,7 @@ static const struct ev *find_lookup(const struct model *m, const struct sockaddr
 static void link_lookup(const struct model *m, struct conn *c)
 {
 	for (size_t k = 0; k < c->nevs; k++) {
-		const struct st_record *r = c->evs[k].r;
+		const struct trace_rec *r = c->evs[k].r;
 		struct sockaddr_storage ss;
 		size_t off = 0;
 
@@ -202,7 +162,7 @@ static void link_lookup(const struct model *m, struct conn *c)
 }
 
 /* Is r a failed data call with err? */
-static int data_failed(const struct st_record *r, int err)
+static int data_failed(const struct trace_rec *r, int err)
 {
 	return is_data_record(r) && r->ret < 0 && r->err == err;
 }
@@ -214,7 +174,7 @@ static int data_failed(const struct st_record *r, int err)
 static const char *tcp_next(const struct conn *c, const struct ev *e, const char *st,
 			    const char **note)
 {
-	const struct st_record *r = e->r;
+	const struct trace_rec *r = e->r;
 	struct st_tcp_snapshot tcp;
 	int shut_wr = r->op == ST_OP_SHUTDOWN && r->ret == 0 && (r->arg[0] == SHUT_WR || r->arg[0] == SHUT_RDWR);
 
@@ -309,13 +269,13 @@ static void tcp_states(struct conn *c)
 
 void conn_data(struct model *m)
 {
-	from_sections(m);
+	from_state(m);
 	for (size_t i = 0; i < m->nconns; i++) {
 		struct conn *c = m->conns[i];
 
 		for (size_t k = 0; k < c->nevs; k++) {
-			const struct st_record *r = c->evs[k].r;
-			struct st_data_totals t;
+			const struct trace_rec *r = c->evs[k].r;
+			struct vdata t;
 
 			if (c->evs[k].as_listener)
 				continue;

@@ -60,7 +60,7 @@ static void status_str(int st, char *out, size_t n)
 		snprintf(out, n, "exited %d", WEXITSTATUS(st));
 }
 
-int ev_names(const struct st_record *r, char *host, char *serv, size_t cap)
+int ev_names(const struct trace_rec *r, char *host, char *serv, size_t cap)
 {
 	size_t off = 0;
 
@@ -92,7 +92,7 @@ static void quoted(char *out, size_t n, const char *s, int given)
 }
 
 /* "sendfile(out, in, count)" / "splice(in, out, len)" with the socket on its side. */
-static void moved_str(const struct st_record *r, const char *name, char *out, size_t n)
+static void moved_str(const struct trace_rec *r, const char *name, char *out, size_t n)
 {
 	int from_sock = !!(r->arg[1] & ST_DATA_RECEIVED);
 	int in = from_sock ? r->fd : r->fd2, o = from_sock ? r->fd2 : r->fd;
@@ -130,7 +130,7 @@ static const char *opt_name(int64_t level, int64_t opt)
 }
 
 /* The data path's and lookups' calls; 0 when op is none of them. */
-static int data_call_str(const struct st_record *r, const char *name, char *out, size_t n)
+static int data_call_str(const struct trace_rec *r, const char *name, char *out, size_t n)
 {
 	char a[ADDR_STR_MAX], f[96], h[128], sv[64], hq[136], sq[72];
 	int given;
@@ -186,7 +186,7 @@ static int data_call_str(const struct st_record *r, const char *name, char *out,
 
 char *ev_call_str(const struct ev *e, char *out, size_t n)
 {
-	const struct st_record *r = e->r;
+	const struct trace_rec *r = e->r;
 	const char *name = op_name(r->op), *fam = family_name(r->domain);
 	char a[ADDR_STR_MAX], t[64], fambuf[16];
 	const char *arg = ev_addr_str(r, ST_ADDR_ARG, a);

@@ -8,7 +8,7 @@
 #include "hints.h"
 #include "model.h"
 
-const char *failure_hint(const struct st_record *r)
+const char *failure_hint(const struct trace_rec *r)
 {
 	int connecting = r->op == ST_OP_CONNECT || r->op == ST_OP_CONNECTED;
 

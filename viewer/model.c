@@ -25,7 +25,7 @@ const char *role_name(enum role role)
 	}
 }
 
-const char *ev_addr_str(const struct st_record *r, unsigned kind, char *out)
+const char *ev_addr_str(const struct trace_rec *r, unsigned kind, char *out)
 {
 	size_t off = 0;
 
@@ -54,6 +54,32 @@ const char *severity_name(enum severity s)
 	return s == SEV_ERROR ? "error" : s == SEV_WARNING ? "warning" : "info";
 }
 
+struct kinode_ent {
+	uint64_t key;
+	UT_hash_handle hh;
+	uint64_t kinode;
+};
+
+int model_kinode_add(struct model *m, uint64_t key, uint64_t kinode)
+{
+	struct kinode_ent *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return -1;
+	e->key = key;
+	e->kinode = kinode;
+	HASH_ADD(hh, m->kinodes, key, sizeof(e->key), e);
+	return 0;
+}
+
+uint64_t model_kinode(const struct model *m, uint64_t key)
+{
+	struct kinode_ent *e;
+
+	HASH_FIND(hh, m->kinodes, &key, sizeof(key), e);
+	return e ? e->kinode : 0;
+}
+
 struct conn *model_conn(const struct model *m, uint64_t inode)
 {
 	struct conn *c;
@@ -76,7 +102,7 @@ int model_grow(void **arr, size_t n, size_t *cap, size_t elem)
 	return 0;
 }
 
-static struct conn *conn_get(struct model *m, uint64_t inode, const struct ev *e)
+struct conn *model_conn_get(struct model *m, uint64_t inode, int pid, int domain, int type)
 {
 	struct conn *c;
 
@@ -87,15 +113,21 @@ static struct conn *conn_get(struct model *m, uint64_t inode, const struct ev *e
 	if (!c || model_grow((void **)&m->conns, m->nconns, &m->capconns, sizeof(*m->conns)))
 		goto oom;
 	c->inode = inode;
-	c->pid = e->p->pid;
-	c->domain = e->r->domain;
-	c->type = e->r->type;
+	c->kinode = model_kinode(m, inode);
+	c->pid = pid;
+	c->domain = domain;
+	c->type = type;
 	HASH_ADD(hh, m->by_inode, inode, sizeof(c->inode), c);
 	m->conns[m->nconns++] = c;
 	return c;
 oom:
 	free(c);
 	return NULL;
+}
+
+static struct conn *conn_get(struct model *m, uint64_t inode, const struct ev *e)
+{
+	return model_conn_get(m, inode, e->p->pid, e->r->domain, e->r->type);
 }
 
 static void note_fd(struct conn *c, int fd)
@@ -109,12 +141,12 @@ static void note_fd(struct conn *c, int fd)
 		c->fds[c->nfds++] = fd;
 }
 
-static void learn_addrs(struct conn *c, const struct st_record *r);
+static void learn_addrs(struct conn *c, const struct trace_rec *r);
 
 /* What this event teaches about the connection: role, addresses, fds. */
 static void learn(struct conn *c, const struct ev *e)
 {
-	const struct st_record *r = e->r;
+	const struct trace_rec *r = e->r;
 
 	if (!c->domain && r->domain)
 		c->domain = r->domain;
@@ -173,7 +205,7 @@ static void learn(struct conn *c, const struct ev *e)
 }
 
 /* The addresses an event reports become the connection's. */
-static void learn_addrs(struct conn *c, const struct st_record *r)
+static void learn_addrs(struct conn *c, const struct trace_rec *r)
 {
 	char buf[ADDR_STR_MAX];
 	const char *a;
@@ -203,10 +235,13 @@ static int cmp_ev(const void *a, const void *b)
 		return x->r->t_ns < y->r->t_ns ? -1 : 1;
 	if (x->p->pid != y->p->pid)
 		return x->p->pid < y->p->pid ? -1 : 1;
-	return x->r->pos < y->r->pos ? -1 : x->r->pos > y->r->pos;
+	if (x->r->pos != y->r->pos)
+		return x->r->pos < y->r->pos ? -1 : 1;
+	/* The state applies before the end it is the state of. */
+	return (y->r->op == VIEW_OP_STATE) - (x->r->op == VIEW_OP_STATE);
 }
 
-static int is_failure(const struct st_record *r)
+static int is_failure(const struct trace_rec *r)
 {
 	if (r->op >= 100)
 		return 0;	/* synthetic: no call failed */
@@ -222,10 +257,12 @@ static int is_failure(const struct st_record *r)
 /* Route one record to its connection(s), or to its process. */
 static int place(struct model *m, struct ev *e)
 {
-	const struct st_record *r = e->r;
+	const struct trace_rec *r = e->r;
 	int accept = r->op == ST_OP_ACCEPT || r->op == ST_OP_ACCEPT4;
 	struct conn *c;
 
+	if (r->op == VIEW_OP_STATE)
+		return refs_state(m, e);
 	if (is_failure(r))
 		m->failed_calls++;
 	c = r->inode ? conn_get(m, r->inode, e) : NULL;
@@ -296,6 +333,8 @@ int model_build(struct model *m, struct trace_file **files, size_t nfiles)
 	qsort(all, n, sizeof(*all), cmp_ev);
 	m->t0 = n ? all[0].r->t_ns : 0;
 	refs_link_images(m);
+	if (model_keys(m))
+		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (place(m, &all[i]))
 			return -1;
@@ -325,6 +364,14 @@ void model_free(struct model *m)
 		free(c->refs);
 		free(c->evs);
 		free(c);
+	}
+	{
+		struct kinode_ent *k, *kt;
+
+		HASH_ITER(hh, m->kinodes, k, kt) {
+			HASH_DEL(m->kinodes, k);
+			free(k);
+		}
 	}
 	stacks_free(m->stacks);
 	free(m->flights);

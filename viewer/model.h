@@ -42,6 +42,10 @@ struct ref {
 	int used;		/* an event on it after it was inherited */
 	int shut;		/* this process shut the connection down */
 	int closed_by_call;	/* ended by a close-family call (not exit, exec, kill) */
+	int from_state;		/* its birth was not in the history kept: the state had it */
+	int confirmed;		/* refs_state's mark */
+	uint32_t stack_id;	/* the call that made it (its fd entry), 0 = none */
+	const struct proc *stack_proc;	/* whose stack table stack_id is in */
 };
 
 enum proc_end {
@@ -61,6 +65,7 @@ struct proc {
 	size_t nevs, capevs;
 	struct ref *fds;	/* open references, by fd, replayed in time order */
 	struct proc *exec_prev, *exec_next;	/* the images before and after exec */
+	struct proc *fork_parent;	/* the traced image it was forked from (keys.c) */
 	uint64_t exec_ok_pos;	/* pos + 1 of the exec that replaced it; 0 = none */
 	int inherited;		/* a fork child that got its parent's references */
 	int started;		/* its first record was replayed */
@@ -76,7 +81,7 @@ struct holder {
 
 /* One record as seen from one connection. */
 struct ev {
-	const struct st_record *r;
+	const struct trace_rec *r;
 	struct proc *p;
 	int as_listener;	/* an accept shown on the listener's timeline */
 	int32_t refs_total;	/* references in all traced processes after it; -1 unknown */
@@ -108,9 +113,10 @@ struct finding {
 };
 
 struct conn {
-	uint64_t inode;		/* key */
+	uint64_t inode;		/* key: the connection key (keys.c), not the kernel's inode */
 	UT_hash_handle hh;
 	int pid;		/* the process it was first seen in */
+	uint64_t kinode;	/* the kernel's inode, when a record or slot said; 0 = not known */
 	int domain, type;
 	enum role role;
 	char local[ADDR_STR_MAX];	/* "" when never learned */
@@ -141,6 +147,12 @@ struct conn {
 	struct st_tcp_snapshot tcp_info;	/* the last final close's snapshot */
 	const struct ev *lookup;	/* the getaddrinfo whose answer it connected to */
 	const char *tcp_state;		/* the last inferred TCP state; NULL = not TCP */
+	/* What the state says (refs_state), when a process still held it at its end. */
+	int in_state;			/* some image's state holds it */
+	uint64_t made_ns;		/* its birth (the state's word), 0 = not known */
+	uint32_t made_stack;		/* its creation stack in made_proc's table (0: none) */
+	const struct proc *made_proc;
+	unsigned made_by;		/* enum st_op of its birth, when only the state says */
 };
 
 struct model {
@@ -161,6 +173,7 @@ struct model {
 	size_t nfindings, capfindings;
 	size_t by_severity[3];
 	struct stacks *stacks;	/* symbolised call sites, resolved when asked for */
+	struct kinode_ent *kinodes;	/* connection key -> kernel inode (keys.c) */
 };
 
 /*
@@ -172,10 +185,10 @@ int model_build(struct model *m, struct trace_file **files, size_t nfiles);
 void model_free(struct model *m);
 
 /* The addresses of r of a given ST_ADDR_* kind, formatted; NULL if none. */
-const char *ev_addr_str(const struct st_record *r, unsigned kind, char *out);
+const char *ev_addr_str(const struct trace_rec *r, unsigned kind, char *out);
 
 /* Is r a data-path call (bytes moved or failed), not an SCM_RIGHTS passing? */
-static inline int is_data_record(const struct st_record *r)
+static inline int is_data_record(const struct trace_rec *r)
 {
 	if (r->op == ST_OP_SENDMSG || r->op == ST_OP_RECVMSG)
 		return r->fd2 < 0 && r->fd >= 0;
@@ -195,6 +208,23 @@ int model_grow(void **arr, size_t n, size_t *cap, size_t elem);
 /* The connection of inode, or NULL. */
 struct conn *model_conn(const struct model *m, uint64_t inode);
 
+/* The connection of inode, made (first seen in pid) when new; NULL when out of memory. */
+struct conn *model_conn_get(struct model *m, uint64_t inode, int pid, int domain, int type);
+
+/*
+ * keys.c: give every record (inode, inode2) and state slot (key, key2) the
+ * key of its connection, joining the sids of one socket across images by
+ * fork lineage and by kernel inode.  -1 when out of memory.
+ */
+int model_keys(struct model *m);
+
+/* A connection key in words: "PID:SERIAL" of the image that made it ("PID/N:SERIAL", N exec'd images on). */
+const char *model_key_name(const struct model *m, uint64_t key, char *out, size_t n);
+
+/* The kernel inode of the connection of key (0: not known); the add is keys.c's. */
+uint64_t model_kinode(const struct model *m, uint64_t key);
+int model_kinode_add(struct model *m, uint64_t key, uint64_t kinode);
+
 /*
  * refs.c: link exec'd images to the image before them (by pid and start
  * time), then, per record in time order, keep every process's open
@@ -205,6 +235,14 @@ void refs_link_images(struct model *m);
 int refs_apply(struct model *m, struct ev *e, struct conn *c);
 /* After the last record: references of exec'd images move on; open_at_exit. */
 int refs_finish(struct model *m);
+
+/*
+ * A file's VIEW_OP_STATE record (e): the fds its state says the image
+ * held there override what the replay of the records kept concluded
+ * (history may have been lost); connections only the state knows are
+ * made.  -1 when out of memory.
+ */
+int refs_state(struct model *m, struct ev *e);
 
 /* The reference whose end released c (its last anywhere), or NULL when it never went. */
 const struct ref *conn_last_ref(const struct conn *c);
@@ -241,9 +279,9 @@ void conn_data(struct model *m);
  * The addresses of kind in r one by one, from *off (start at 0): copies
  * the next into *ss and returns its length; 0 when there are no more.
  */
-size_t ev_next_addr(const struct st_record *r, unsigned kind, size_t *off, struct sockaddr_storage *ss);
+size_t ev_next_addr(const struct trace_rec *r, unsigned kind, size_t *off, struct sockaddr_storage *ss);
 
 /* The ST_ADDR_* value entry of r of kind, copied into out (len bytes); 0 when absent. */
-int ev_value_get(const struct st_record *r, unsigned kind, void *out, size_t len);
+int ev_value_get(const struct trace_rec *r, unsigned kind, void *out, size_t len);
 
 #endif

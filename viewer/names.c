@@ -10,72 +10,10 @@
 
 #include "trace_format.h"
 
-static const char *const ops[] = {
-	[ST_OP_SOCKET] = "socket",
-	[ST_OP_SOCKETPAIR] = "socketpair",
-	[ST_OP_BIND] = "bind",
-	[ST_OP_LISTEN] = "listen",
-	[ST_OP_ACCEPT] = "accept",
-	[ST_OP_ACCEPT4] = "accept4",
-	[ST_OP_CONNECT] = "connect",
-	[ST_OP_CLOSE] = "close",
-	[ST_OP_SHUTDOWN] = "shutdown",
-	[ST_OP_DUP] = "dup",
-	[ST_OP_DUP2] = "dup2",
-	[ST_OP_DUP3] = "dup3",
-	[ST_OP_FCNTL] = "fcntl",
-	[ST_OP_FCNTL64] = "fcntl64",
-	[ST_OP_FORK] = "fork",
-	[ST_OP__EXIT] = "_exit",
-	[ST_OP_EXIT] = "exit",
-	[ST_OP_EXECVE] = "execve",
-	[ST_OP_CLOSE_RANGE] = "close_range",
-	[ST_OP_CLOSEFROM] = "closefrom",
-	[ST_OP_FCLOSE] = "fclose",
-	[ST_OP_FCLOSEALL] = "fcloseall",
-	[ST_OP_SENDMSG] = "sendmsg",
-	[ST_OP_RECVMSG] = "recvmsg",
-	[ST_OP_WAIT] = "wait",
-	[ST_OP_WAITPID] = "waitpid",
-	[ST_OP_WAIT3] = "wait3",
-	[ST_OP_WAIT4] = "wait4",
-	[ST_OP_WAITID] = "waitid",
-	[ST_OP_SETSOCKOPT] = "setsockopt",
-	[ST_OP_EXECV] = "execv",
-	[ST_OP_EXECVP] = "execvp",
-	[ST_OP_EXECVPE] = "execvpe",
-	[ST_OP_EXECL] = "execl",
-	[ST_OP_EXECLP] = "execlp",
-	[ST_OP_EXECLE] = "execle",
-	[ST_OP_FEXECVE] = "fexecve",
-	[ST_OP_EXECVEAT] = "execveat",
-	[ST_OP_SEND] = "send",
-	[ST_OP_SENDTO] = "sendto",
-	[ST_OP_SENDMMSG] = "sendmmsg",
-	[ST_OP_RECV] = "recv",
-	[ST_OP_RECVFROM] = "recvfrom",
-	[ST_OP_RECVMMSG] = "recvmmsg",
-	[ST_OP_READ] = "read",
-	[ST_OP_WRITE] = "write",
-	[ST_OP_READV] = "readv",
-	[ST_OP_WRITEV] = "writev",
-	[ST_OP_SENDFILE] = "sendfile",
-	[ST_OP_SPLICE] = "splice",
-	[ST_OP_GETSOCKOPT] = "getsockopt",
-	[ST_OP_GETADDRINFO] = "getaddrinfo",
-	[ST_OP_GETNAMEINFO] = "getnameinfo",
-	[ST_OP_FORK_CHILD] = "forked",
-	[ST_OP_MISSED_CLOSE] = "missed-close",
-	[ST_OP_TRACE_START] = "trace-start",
-	[ST_OP_INHERITED] = "inherited",
-	[ST_OP_EXEC_FD] = "exec-fd",
-	[ST_OP_PEER_EOF] = "peer-eof",
-	[ST_OP_CONNECTED] = "connected",
-};
-
+/* The names come with the ops, from trace_format.h's one list. */
 const char *op_name(unsigned op)
 {
-	return op < sizeof(ops) / sizeof(ops[0]) ? ops[op] : NULL;
+	return st_op_name(op);
 }
 
 const char *family_name(int family)

@@ -36,7 +36,7 @@ void refs_link_images(struct model *m)
 		if (qh->state != ST_STATE_EXECED)
 			continue;
 		for (size_t k = q->tf->nrecs; k-- > 0;) {
-			const struct st_record *r = &q->tf->recs[k];
+			const struct trace_rec *r = &q->tf->recs[k];
 
 			if (is_exec_op(r->op) && (r->flags & ST_REC_PENDING)) {
 				q->exec_ok_pos = r->pos + 1;
@@ -205,7 +205,7 @@ static char *reap_end(int status)
 	return n < 0 ? NULL : s;
 }
 
-static void reaped(struct model *m, struct proc *parent, const struct st_record *r)
+static void reaped(struct model *m, struct proc *parent, const struct trace_rec *r)
 {
 	struct proc *child = reaped_image(m, parent, (int)r->arg[0]);
 	const char *end;
@@ -236,7 +236,7 @@ static void image_started(struct proc *p, uint64_t t)
 			ref_end(x, "exec (close-on-exec)", t, 1);
 }
 
-static int is_drop(const struct st_record *r)
+static int is_drop(const struct trace_rec *r)
 {
 	switch (r->op) {
 	case ST_OP_CLOSE:
@@ -269,7 +269,7 @@ static void snapshot_holders(struct ev *e, struct conn *c)
 }
 
 /* An exec'd image's record for an fd it did not make: an inherited one. */
-static void inherited(struct proc *p, struct conn *c, const struct st_record *r)
+static void inherited(struct proc *p, struct conn *c, const struct trace_rec *r)
 {
 	struct ref *x = ref_find(p, r->fd);
 	struct proc *q = p->exec_prev;
@@ -285,7 +285,7 @@ static void inherited(struct proc *p, struct conn *c, const struct st_record *r)
 }
 
 /* At the successful exec: the kernel's word on each fd, close-on-exec or kept. */
-static void exec_fd(struct proc *p, struct conn *c, const struct st_record *r)
+static void exec_fd(struct proc *p, struct conn *c, const struct trace_rec *r)
 {
 	struct ref *x = ref_find(p, r->fd);
 
@@ -306,7 +306,7 @@ static void exec_fd(struct proc *p, struct conn *c, const struct st_record *r)
  * received are gone.  The other end is known for a socketpair; otherwise
  * any carrier but this one is taken to be it.
  */
-static void discard_flights(struct model *m, const struct st_record *r)
+static void discard_flights(struct model *m, const struct trace_rec *r)
 {
 	struct conn *carrier = r->inode2 ? model_conn(m, r->inode2) : NULL;
 	uint64_t other = carrier ? carrier->peer_inode : 0;
@@ -328,7 +328,7 @@ static void discard_flights(struct model *m, const struct st_record *r)
 }
 
 /* The effect of r on the references of its process (and of fork children). */
-static void apply(struct model *m, struct proc *p, struct conn *c, const struct st_record *r)
+static void apply(struct model *m, struct proc *p, struct conn *c, const struct trace_rec *r)
 {
 	int cloexec = !!(r->flags & ST_REC_CLOEXEC);
 	struct ref *x;
@@ -467,7 +467,7 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 }
 
 /* Does r use its socket (for "inherited, never used")? */
-static int is_use(const struct st_record *r)
+static int is_use(const struct trace_rec *r)
 {
 	switch (r->op) {
 	case ST_OP_INHERITED: case ST_OP_EXEC_FD: case ST_OP_EXIT: case ST_OP__EXIT:
@@ -479,7 +479,7 @@ static int is_use(const struct st_record *r)
 
 int refs_apply(struct model *m, struct ev *e, struct conn *c)
 {
-	const struct st_record *r = e->r;
+	const struct trace_rec *r = e->r;
 	struct proc *p = e->p;
 	struct ref *x;
 
@@ -500,6 +500,104 @@ int refs_apply(struct model *m, struct ev *e, struct conn *c)
 		e->released = e->refs_total == 0;
 		if (!e->released)
 			snapshot_holders(e, c);
+	}
+	return 0;
+}
+
+/* The image up forks levels from p (a fork child's fork parent, and so on). */
+static const struct proc *forks_up(const struct proc *p, unsigned forks)
+{
+	while (p && forks--)
+		p = p->fork_parent;
+	return p;
+}
+
+/* What a slot of the state says of its connection, where the records did not. */
+static void learn_slot(const struct proc *p, struct conn *c, const struct vsock *v)
+{
+	const struct st_sock *s = &v->s;
+	char buf[ADDR_STR_MAX];
+	const char *a;
+
+	c->in_state = 1;
+	if (!c->domain)
+		c->domain = s->domain;
+	if (!c->type)
+		c->type = s->type;
+	if (!c->made_ns || (s->made_ns && s->made_ns < c->made_ns && !s->forks)) {
+		c->made_ns = s->made_ns;
+		c->made_by = s->made_by;
+		c->made_stack = s->stack_id;
+		c->made_proc = forks_up(p, s->forks);
+	}
+	if (s->made_by == ST_OP_NONE || (s->flags & ST_SK_FIRST_SEEN))
+		c->first_seen = 1;
+	if (s->flags & ST_SK_LINGER0)
+		c->linger0 = 1;
+	if (c->role == ROLE_UNCONNECTED) {
+		if (s->made_by == ST_OP_ACCEPT || s->made_by == ST_OP_ACCEPT4)
+			c->role = ROLE_SERVER;
+		else if (s->made_by == ST_OP_SOCKETPAIR)
+			c->role = ROLE_PAIR;
+		else if (s->flags & ST_SK_LISTENING)
+			c->role = ROLE_LISTENER;
+		else if (s->flags & ST_SK_CONNECTED)
+			c->role = ROLE_CLIENT;
+	}
+	if (c->role == ROLE_PAIR && !c->peer_inode)
+		c->peer_inode = v->key2;
+	if (!c->local[0] && s->local_len && (a = addr_format((const struct sockaddr *)s->local, s->local_len, buf)))
+		strcpy(c->local, a);
+	if (!c->peer[0] && s->peer_len && (a = addr_format((const struct sockaddr *)s->peer, s->peer_len, buf)))
+		strcpy(c->peer, a);
+	if ((s->flags & ST_SK_EOF) && s->eof_ns && (!c->eof_ns || s->eof_ns < c->eof_ns)) {
+		c->eof_ns = s->eof_ns;
+		c->eof_pid = p->pid;
+	}
+}
+
+int refs_state(struct model *m, struct ev *e)
+{
+	struct proc *p = e->p;
+	const struct trace_file *tf = p->tf;
+	uint64_t t = e->r->t_ns;
+	struct ref *x, *tmp;
+
+	if (!p->started)
+		image_started(p, t);
+	for (size_t i = 0; i < tf->nfds; i++) {
+		const struct vfd *d = &tf->fds[i];
+		const struct vsock *v = &tf->socks[d->slot];
+		struct conn *c = model_conn_get(m, v->key, p->pid, v->s.domain, v->s.type);
+
+		if (!c)
+			return -1;
+		learn_slot(p, c, v);
+		x = ref_find(p, d->fd);
+		if (x && x->c != c) {
+			ref_end(x, "replaced (its close is in the history lost)", t, 1);
+			x = NULL;
+		}
+		if (!x) {
+			/* Held, but its birth is in the history lost: from when the state says. */
+			uint64_t from = !v->s.forks && v->s.made_ns && v->s.made_ns <= t ? v->s.made_ns : t;
+
+			x = ref_open(p, c, d->fd, op_name(d->op) ? op_name(d->op) : "before the history kept",
+				     d->cloexec, from);
+			if (!x)
+				return -1;
+			x->from_state = 1;
+		}
+		x->cloexec = d->cloexec;
+		x->stack_id = d->stack_id;
+		x->stack_proc = forks_up(p, d->forks);
+		x->confirmed = 1;
+	}
+	HASH_ITER(hh, p->fds, x, tmp) {
+		if (x->confirmed)
+			x->confirmed = 0;
+		else
+			ref_end(x, "closed (its close is in the history lost)", t, 1);
 	}
 	return 0;
 }

@@ -43,7 +43,7 @@ char *ev_call_str(const struct ev *e, char *out, size_t n);
  * The host and service of a lookup record (its ST_ADDR_NAME entry) into
  * host and serv (cap bytes each); returns the ST_NAME_* flags, -1 if none.
  */
-int ev_names(const struct st_record *r, char *host, char *serv, size_t cap);
+int ev_names(const struct trace_rec *r, char *host, char *serv, size_t cap);
 
 /* Nanoseconds since the epoch of a monotonic time, from p's clock anchors. */
 uint64_t ev_wall_ns(const struct proc *p, uint64_t mono_ns);

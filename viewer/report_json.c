@@ -16,7 +16,7 @@
 #include "stack_fmt.h"
 
 /* An address member, or null when the event has none of that kind. */
-static void addr_member(struct json *j, const char *key, const struct st_record *r, unsigned kind)
+static void addr_member(struct json *j, const char *key, const struct trace_rec *r, unsigned kind)
 {
 	char a[ADDR_STR_MAX];
 
@@ -31,7 +31,7 @@ static void stack_members(struct json *j, const struct callstack *cs, const char
 }
 
 /* An int-sized option value, or null. */
-static void int_value(struct json *j, const char *key, const struct st_record *r)
+static void int_value(struct json *j, const char *key, const struct trace_rec *r)
 {
 	int v;
 
@@ -41,7 +41,7 @@ static void int_value(struct json *j, const char *key, const struct st_record *r
 		json_null(j, key);
 }
 
-static void totals_json(struct json *j, const char *key, const struct st_data_totals *t)
+static void totals_json(struct json *j, const char *key, const struct vdata *t)
 {
 	json_obj(j, key);
 	json_uint(j, "bytes_sent", t->bytes_sent);
@@ -67,7 +67,7 @@ static void tcp_info_json(struct json *j, const char *key, const struct st_tcp_s
 }
 
 /* The members of a data-path record. */
-static void data_json(struct json *j, const struct st_record *r)
+static void data_json(struct json *j, const struct trace_rec *r)
 {
 	json_str(j, "direction", r->arg[1] & ST_DATA_RECEIVED ? "received" : "sent");
 	json_int(j, r->op == ST_OP_SENDMMSG || r->op == ST_OP_RECVMMSG ? "messages" : "bytes_wanted",
@@ -78,7 +78,7 @@ static void data_json(struct json *j, const struct st_record *r)
 }
 
 /* getaddrinfo / getnameinfo members. */
-static void lookup_json(struct json *j, const struct st_record *r)
+static void lookup_json(struct json *j, const struct trace_rec *r)
 {
 	char host[128], serv[64], a[ADDR_STR_MAX];
 	int given = ev_names(r, host, serv, sizeof(host));
@@ -109,10 +109,10 @@ static void lookup_json(struct json *j, const struct st_record *r)
 static void event_json(struct json *j, const struct model *m, const char *key,
 		       const struct ev *e)
 {
-	const struct st_record *r = e->r;
+	const struct trace_rec *r = e->r;
 	const char *name = op_name(r->op);
 	char opbuf[16];
-	struct st_data_totals tot;
+	struct vdata tot;
 	struct st_tcp_snapshot tcp;
 
 	if (!name) {

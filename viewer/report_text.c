@@ -36,7 +36,7 @@ static void wall_str(uint64_t ns, char *out, size_t n)
 	snprintf(out, n, "%s.%06u", day, (unsigned)(ns % 1000000000u / 1000));
 }
 
-static int has_result(const struct st_record *r)
+static int has_result(const struct trace_rec *r)
 {
 	return r->op < 100 && r->op != ST_OP_EXIT && r->op != ST_OP__EXIT &&
 	       r->op != ST_OP_CLOSEFROM && !(r->flags & ST_REC_PENDING);
@@ -45,7 +45,7 @@ static int has_result(const struct st_record *r)
 /* What the event says beyond the call and its result. */
 static void notes(const struct ev *e, char *out, size_t n, const struct style *st)
 {
-	const struct st_record *r = e->r;
+	const struct trace_rec *r = e->r;
 	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
 	const char *local = ev_addr_str(r, ST_ADDR_LOCAL, a);
 	const char *peer = ev_addr_str(r, ST_ADDR_PEER, b);
@@ -159,7 +159,7 @@ static void print_birth(FILE *out, const struct model *m, const struct conn *c)
 
 static void print_event(FILE *out, const struct ev *e, uint64_t t0, const struct style *st)
 {
-	const struct st_record *r = e->r;
+	const struct trace_rec *r = e->r;
 	char call[512], res[64], note[1024], who[32];
 	const char *color = "";
 

@@ -17,7 +17,7 @@ const struct ev *conn_birth(const struct conn *c)
 const struct callstack *ev_callstack(const struct model *m, const struct ev *e, char *why,
 				     size_t n)
 {
-	const struct st_record *r = e->r;
+	const struct trace_rec *r = e->r;
 
 	if (r->flags & ST_REC_FIRST_SEEN) {
 		snprintf(why, n, "made before tracing began (inherited, or before the shim started)");

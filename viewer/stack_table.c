@@ -30,52 +30,27 @@ static void note(struct stack_table *st, const char *fmt, ...)
 
 static void open_stacks(struct stack_table *st, const struct trace_file *tf)
 {
-	const struct trace_ext *x = &tf->ext[ST_EXT_STACKS];
-	const struct st_stack_table *t = x->data;
-	uint64_t room;
-
-	if (!x->data) {
-		if (tf->hdr.opts & ST_OPT_STACKS_CREATE)
-			note(st, "stack table unreadable%s%s", tf->ext_err[0] ? ": " : "", tf->ext_err);
+	if (!tf->stacks)
+		return;
+	if (tf->hdr.stack_depth == 0 || tf->hdr.stack_depth > DEPTH_LIMIT ||
+	    tf->stack_entry_size < sizeof(struct st_stack) + (uint64_t)tf->hdr.stack_depth * sizeof(uint64_t)) {
+		note(st, "stack table corrupt (depth %u, entry size %u): stacks ignored",
+		     tf->hdr.stack_depth, tf->stack_entry_size);
 		return;
 	}
-	if (x->size < sizeof(*t)) {
-		note(st, "stack table corrupt: %llu bytes", (unsigned long long)x->size);
-		return;
-	}
-	room = (x->size - sizeof(*t)) / x->entry_size;
-	if (t->depth == 0 || t->depth > DEPTH_LIMIT ||
-	    x->entry_size < sizeof(struct st_stack) + (uint64_t)t->depth * sizeof(uint64_t) ||
-	    x->entry_size % sizeof(uint64_t) || x->count > room) {
-		note(st, "stack table corrupt (depth %u, entry size %u, %llu entries): stacks ignored",
-		     t->depth, x->entry_size, (unsigned long long)x->count);
-		return;
-	}
-	st->stacks = (const char *)x->data + sizeof(*t);
-	st->count = x->count;
-	st->entry_size = x->entry_size;
-	st->depth = t->depth;
-	st->dropped = t->dropped;
-	st->skipped = t->skipped;
+	st->stacks = tf->stacks;
+	st->count = tf->nstacks;
+	st->entry_size = tf->stack_entry_size;
+	st->depth = tf->hdr.stack_depth;
+	st->dropped = tf->hdr.totals.stacks_dropped;
+	st->skipped = tf->hdr.totals.stacks_skipped;
 }
 
 static int open_modules(struct stack_table *st, const struct trace_file *tf)
 {
-	const struct trace_ext *x = &tf->ext[ST_EXT_MODULES];
-	const struct st_module_table *t = x->data;
-	const struct st_module *e;
-	uint64_t n;
+	const struct st_module *e = tf->modules;
+	uint64_t n = tf->nmodules;
 
-	if (!x->data)
-		return 0;
-	if (x->size < sizeof(*t) || x->entry_size != sizeof(*e) ||
-	    x->count > (x->size - sizeof(*t)) / sizeof(*e)) {
-		note(st, "module map corrupt (entry size %u, %llu entries): addresses left unsymbolised",
-		     x->entry_size, (unsigned long long)x->count);
-		return 0;
-	}
-	e = (const struct st_module *)((const char *)x->data + sizeof(*t));
-	n = t->used < x->count ? t->used : x->count;
 	st->mods = calloc(n ? n : 1, sizeof(*st->mods));
 	if (!st->mods)
 		return -1;
@@ -169,9 +144,7 @@ void stack_table_why_none(const struct stack_table *st, unsigned op, char *out, 
 	int drop = op == ST_OP_CLOSE || op == ST_OP_SHUTDOWN || op == ST_OP_CLOSE_RANGE ||
 		   op == ST_OP_CLOSEFROM || op == ST_OP_FCLOSE || op == ST_OP_FCLOSEALL;
 
-	if (h->version < 3)
-		snprintf(out, n, "trace format %u predates stacks", h->version);
-	else if (!(h->opts & ST_OPT_STACKS_CREATE))
+	if (!(h->opts & ST_OPT_STACKS_CREATE))
 		snprintf(out, n, "stacks were off (SOCKTRACE_STACKS=0, or libunwind missing: see the shim's log)");
 	else if (drop && !(h->opts & ST_OPT_STACKS_ALL))
 		snprintf(out, n, "close and shutdown stacks not recorded (SOCKTRACE_STACKS=create)");

@@ -1,9 +1,11 @@
 /*
- * trace_read.c - validating and copying a trace file.
+ * trace_read.c - validating and copying a trace file (format 4).
  *
  * The file may be truncated, corrupt, from another version, or still being
- * written by a live process; every length and count read from it is checked
- * against the file's real size before it is used.
+ * written by a live process; every length, count and offset read from it
+ * is checked against the file's real size before it is used, and the
+ * reader's rules (a slot's completeness, the ring's window, walking the
+ * entries, ticks to ns) are trace_format.h's own.
  */
 #define _GNU_SOURCE
 #include "trace_read.h"
@@ -18,6 +20,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define DEPTH_LIMIT	1024u	/* far above the shim's 64: a bigger one is corrupt */
+#define CONT_REACH	256u	/* a continuation is claimed within this many positions of its head */
+
+/* The file as mapped, for the region walks. */
+struct view {
+	const char *base;
+	uint64_t size;
+	const struct st_file_header *h;	/* the copy in tf */
+};
+
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -28,129 +40,426 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+/* The entry size each region must have (0: checked apart). */
+static uint32_t region_entry_size(unsigned r)
+{
+	switch (r) {
+	case ST_REG_FDS: return sizeof(struct st_fd);
+	case ST_REG_SOCKS: return sizeof(struct st_sock);
+	case ST_REG_RING: return ST_SLOT_SIZE;
+	case ST_REG_MODULES: return sizeof(struct st_module);
+	default: return 0;
+	}
+}
+
+static const char *region_name(unsigned r)
+{
+	static const char *const names[ST_REG_MAX] = { "fd table", "socket table", "ring",
+						       "stack table", "module map" };
+
+	return r < ST_REG_MAX ? names[r] : "region";
+}
+
 /* Check the header copy h against the file size; 0 or -1 with err. */
 static int check_header(const struct st_file_header *h, uint64_t size, char *err, size_t errlen)
 {
-	uint64_t need;
-
 	if (memcmp(h->magic, ST_MAGIC, sizeof(h->magic)))
 		return fail(err, errlen, "not a socktrace trace (bad magic)");
 	if (h->version == 0)
 		return fail(err, errlen, "header incomplete (the process died while creating it)");
-	if (h->version < ST_FORMAT_VERSION_MIN || h->version > ST_FORMAT_VERSION)
-		return fail(err, errlen, "trace format version %u; this socktrace reads versions %u to %u",
-			    h->version, ST_FORMAT_VERSION_MIN, ST_FORMAT_VERSION);
-	if (h->header_size != ST_HEADER_SIZE || h->record_size != ST_RECORD_SIZE)
-		return fail(err, errlen, "corrupt header: header size %u, record size %u (expected %u, %u)",
-			    h->header_size, h->record_size, ST_HEADER_SIZE, ST_RECORD_SIZE);
-	if (h->capacity == 0 || (h->capacity & (h->capacity - 1)) || h->capacity > (1ull << 32))
+	if (h->version != ST_FORMAT_VERSION)
+		return fail(err, errlen, "trace format version %u; this socktrace reads version %u%s",
+			    h->version, ST_FORMAT_VERSION,
+			    h->version < ST_FORMAT_VERSION ? " (made by an older socktrace: read it with that one)" :
+			    " (made by a newer socktrace)");
+	if (h->header_size != ST_HEADER_SIZE)
+		return fail(err, errlen, "corrupt header: header size %u (expected %u)", h->header_size,
+			    ST_HEADER_SIZE);
+	if (h->ring_cap == 0 || (h->ring_cap & (h->ring_cap - 1)) || h->ring_cap > (1ull << 32))
 		return fail(err, errlen, "corrupt header: ring capacity %llu is not a power of two up to 2^32",
-			    (unsigned long long)h->capacity);
+			    (unsigned long long)h->ring_cap);
 	if (h->pid <= 0)
 		return fail(err, errlen, "corrupt header: pid %d", h->pid);
-	need = ST_HEADER_SIZE + h->capacity * ST_RECORD_SIZE;
-	if (size < need)
-		return fail(err, errlen, "truncated: the header promises %llu records (%llu bytes), the file has %llu bytes",
-			    (unsigned long long)h->capacity, (unsigned long long)need,
-			    (unsigned long long)size);
-	return 0;
-}
+	if (h->stack_depth > DEPTH_LIMIT)
+		return fail(err, errlen, "corrupt header: stack depth %u", h->stack_depth);
+	for (unsigned r = 0; r < ST_REG_MAX; r++) {
+		const struct st_region_dir *d = &h->region[r];
+		uint32_t want = region_entry_size(r);
 
-/* A complete record whose fields cannot be true. */
-static int record_corrupt(const struct st_record *r)
-{
-	size_t off = 0;
-
-	if (r->addrs_len > ST_ADDRS_SIZE)
-		return 1;
-	while (off < r->addrs_len) {
-		const struct st_addr_hdr *a = (const void *)&r->addrs[off];
-
-		if (off + sizeof(*a) > r->addrs_len || off + sizeof(*a) + a->len > r->addrs_len)
-			return 1;
-		off += sizeof(*a) + a->len;
+		if (!d->nchunks)
+			continue;
+		if (d->nchunks > ST_CHUNKS_MAX || (want && d->entry_size != want) ||
+		    (!want && (d->entry_size < sizeof(struct st_stack) + (uint64_t)h->stack_depth * 8 ||
+			       d->entry_size % 8)))
+			return fail(err, errlen, "corrupt header: %s of %u chunks of %u-byte entries",
+				    region_name(r), d->nchunks, d->entry_size);
+		(void)size;
 	}
 	return 0;
 }
 
-/* Copy the complete records of the ring at base into tf. */
-static int copy_records(struct trace_file *tf, const char *base, char *err, size_t errlen)
+/* Entry i of region r, or NULL when no published chunk within the file holds it. */
+static const void *entry(const struct view *v, unsigned r, uint64_t i)
 {
-	const struct st_record *ring = (const void *)(base + ST_HEADER_SIZE);
-	uint64_t cap = tf->hdr.capacity, head = tf->hdr.head;
-	uint64_t start = head > cap ? head - cap : 0;
+	const struct st_region_dir *d = &v->h->region[r];
 
-	tf->overwritten = start;
-	tf->recs = calloc(head - start ? head - start : 1, sizeof(*tf->recs));
-	if (!tf->recs)
-		return fail(err, errlen, "out of memory for %llu records", (unsigned long long)(head - start));
-	for (uint64_t pos = start; pos < head; pos++) {
-		const struct st_record *r = &ring[pos & (cap - 1)];
-		uint64_t seq = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE);
+	for (unsigned k = 0; k < d->nchunks && k < ST_CHUNKS_MAX; k++) {
+		const struct st_chunk *c = &d->chunk[k];
 
-		if (seq != pos + 1 || r->pos != pos) {
+		if (!c->offset || i < c->first || i >= (uint64_t)c->first + c->count)
+			continue;
+		if (c->offset < ST_HEADER_SIZE || c->offset > v->size ||
+		    (i - c->first + 1) * d->entry_size > v->size - c->offset)
+			return NULL;
+		return v->base + c->offset + (i - c->first) * d->entry_size;
+	}
+	return NULL;
+}
+
+/* Entries region r has mapped: the end of its last published chunk. */
+static uint64_t mapped(const struct view *v, unsigned r)
+{
+	const struct st_region_dir *d = &v->h->region[r];
+	uint64_t n = 0;
+
+	for (unsigned k = 0; k < d->nchunks && k < ST_CHUNKS_MAX; k++)
+		if (d->chunk[k].offset && (uint64_t)d->chunk[k].first + d->chunk[k].count > n)
+			n = (uint64_t)d->chunk[k].first + d->chunk[k].count;
+	return n;
+}
+
+/* ns per tick of tf, from its anchors (0: no usable pair). */
+static double file_rate(const struct st_file_header *h)
+{
+	if (h->tick_clock != ST_TICK_TSC || h->anchor_last.tick <= h->anchor.tick ||
+	    h->anchor_last.ns <= h->anchor.ns)
+		return 0;
+	return (double)(h->anchor_last.ns - h->anchor.ns) / (double)(h->anchor_last.tick - h->anchor.tick);
+}
+
+uint64_t trace_tick_ns(const struct trace_file *tf, uint64_t tick)
+{
+	const struct st_file_header *h = &tf->hdr;
+	double rate = file_rate(h);
+
+	if (h->tick_clock != ST_TICK_TSC || !tick)
+		return tick;
+	if (!rate)
+		return h->anchor.ns;
+	if (tick >= h->anchor.tick)
+		return h->anchor.ns + (uint64_t)((double)(tick - h->anchor.tick) * rate);
+	return h->anchor.ns - (uint64_t)((double)(h->anchor.tick - tick) * rate);
+}
+
+/* A duration in ticks as ns. */
+static uint64_t ticks_span_ns(const struct trace_file *tf, uint64_t ticks)
+{
+	double rate = file_rate(&tf->hdr);
+
+	if (tf->hdr.tick_clock != ST_TICK_TSC)
+		return ticks;
+	return rate ? (uint64_t)((double)ticks * rate) : 0;
+}
+
+/* Do the entries of area [0, len) parse to exactly len bytes? */
+static int entries_ok(const uint8_t *area, size_t len)
+{
+	const uint8_t *val;
+	size_t off = 0;
+
+	while (st_entry_next(area, len, &off, &val))
+		;
+	return off == len;
+}
+
+/* Entries of the joined area in the viewer's units: the inode, data totals' ticks as ns. */
+static void normalise(struct trace_file *tf, struct trace_rec *r, uint8_t *area)
+{
+	const struct st_addr_hdr *h;
+	const uint8_t *val;
+	size_t off = 0;
+
+	while ((h = st_entry_next(area, r->addrs_len, &off, &val))) {
+		if (st_entry_is(h, ST_ADDR_INODE)) {
+			memcpy(&r->kinode, val, sizeof(r->kinode));
+		} else if ((h->kinds & ST_ADDR_DATA) && h->len >= sizeof(struct st_data_totals)) {
+			struct st_data_totals t;
+			struct vdata d;
+
+			memcpy(&t, val, sizeof(t));
+			d.bytes_sent = t.bytes_sent;
+			d.bytes_received = t.bytes_received;
+			d.first_ns = trace_tick_ns(tf, t.first_tick);
+			d.last_ns = trace_tick_ns(tf, t.last_tick);
+			if (d.last_ns < d.first_ns)
+				d.last_ns = d.first_ns;
+			memcpy((uint8_t *)val, &d, sizeof(d));
+		}
+	}
+	if (r->op == ST_OP_CONNECT && r->arg[0] > 0)
+		r->arg[0] = (int64_t)ticks_span_ns(tf, (uint64_t)r->arg[0]);
+}
+
+/* The record at position pos of the ring, complete and stable, copied into *out; 0 when not. */
+static int slot_copy(const struct view *v, uint64_t pos, struct st_record *out)
+{
+	const struct st_record *r = entry(v, ST_REG_RING, st_ring_slot(pos, v->h->ring_cap));
+	uint64_t seq;
+
+	if (!r)
+		return 0;
+	seq = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE);
+	if (!st_slot_complete(seq, pos))
+		return 0;
+	memcpy(out, r, sizeof(*out));
+	/* The copy's loads complete before seq is read again (seqlock): a live writer may lap us. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(&r->seq, __ATOMIC_RELAXED) == seq;
+}
+
+/* Find the continuations of the head at pos and join them into area; returns the bytes joined. */
+static size_t join_conts(const struct view *v, uint64_t pos, uint64_t head, const struct st_record *r,
+			 uint8_t *area)
+{
+	size_t have = ST_REC_ADDRS;
+	unsigned found = 0;
+
+	memcpy(area, r->addrs, ST_REC_ADDRS);
+	for (uint64_t p = pos + 1; p < head && p <= pos + CONT_REACH && found < r->ncont; p++) {
+		struct st_record c;
+
+		if (!slot_copy(v, p, &c))
+			continue;
+		if (st_record_join(area, pos, (const struct st_cont *)&c) == 0) {
+			unsigned idx = ((const struct st_cont *)&c)->index;
+
+			found++;
+			if (ST_REC_ADDRS + idx * ST_CONT_DATA > have && found == idx)
+				have = ST_REC_ADDRS + idx * ST_CONT_DATA;
+		}
+	}
+	return have;
+}
+
+/* The VIEW_OP_STATE record: where the image's state applies (trace_read.h). */
+static void add_state_record(struct trace_file *tf)
+{
+	struct trace_rec *s = &tf->recs[tf->nrecs], *at = NULL;
+
+	memset(s, 0, sizeof(*s));
+	s->op = VIEW_OP_STATE;
+	s->pid = tf->hdr.pid;
+	s->fd = s->fd2 = -1;
+	for (size_t k = tf->nrecs; k-- > 0 && !at;) {
+		const struct trace_rec *r = &tf->recs[k];
+
+		if ((tf->hdr.state == ST_STATE_EXITED && (r->op == ST_OP_EXIT || r->op == ST_OP__EXIT)) ||
+		    (tf->hdr.state == ST_STATE_EXECED && st_op_is_exec(r->op) && (r->flags & ST_REC_PENDING)))
+			at = (struct trace_rec *)r;
+	}
+	if (at) {
+		s->t_ns = at->t_ns;
+		s->pos = at->pos;
+	} else if (tf->nrecs) {
+		s->t_ns = tf->recs[tf->nrecs - 1].t_ns;
+		s->pos = tf->recs[tf->nrecs - 1].pos + 1;
+	} else {
+		s->t_ns = tf->hdr.end_mono_ns ? tf->hdr.end_mono_ns : tf->hdr.mono_anchor_ns;
+		s->pos = tf->hdr.head;
+	}
+	tf->nrecs++;
+}
+
+/* Copy the complete records of the ring into tf. */
+static int copy_records(struct trace_file *tf, const struct view *v, char *err, size_t errlen)
+{
+	uint64_t head = tf->hdr.head, cap = tf->hdr.ring_cap, first, n;
+	size_t used = 0;
+	uint8_t area[ST_ADDRS_MAX];
+
+	st_ring_window(head, cap, &first);
+	n = head - first;
+	tf->overwritten = first;
+	if (first)
+		tf->lost_last_pos = first;
+	tf->recs = calloc(n + 1, sizeof(*tf->recs));	/* and VIEW_OP_STATE */
+	/* A head brings ST_REC_ADDRS bytes, each continuation (a position too) ST_CONT_DATA. */
+	tf->arena = malloc(n * ST_CONT_DATA + ST_REC_ADDRS);
+	if (!tf->recs || !tf->arena)
+		return fail(err, errlen, "out of memory for %llu records", (unsigned long long)n);
+	for (uint64_t pos = first; pos < head; pos++) {
+		struct trace_rec *t = &tf->recs[tf->nrecs];
+		struct st_record r;
+		size_t have;
+		uint8_t *dst;
+
+		if (!slot_copy(v, pos, &r)) {
 			tf->torn++;
+			tf->lost_last_pos = pos + 1;
 			continue;
 		}
-		memcpy(&tf->recs[tf->nrecs], r, sizeof(*r));
-		/* The copy's loads complete before seq is read again (seqlock). */
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&r->seq, __ATOMIC_RELAXED) != seq) {
-			tf->torn++;	/* overwritten while we copied (live writer) */
+		if (r.op == ST_OP_CONT)
 			continue;
-		}
-		if (record_corrupt(&tf->recs[tf->nrecs])) {
+		if (r.ncont > ST_CONT_MAX || r.addrs_len > ST_REC_ADDRS + r.ncont * ST_CONT_DATA) {
 			tf->corrupt++;
 			continue;
 		}
+		have = r.ncont ? join_conts(v, pos, head, &r, area) : ST_REC_ADDRS;
+		if (!r.ncont)
+			memcpy(area, r.addrs, ST_REC_ADDRS);
+		if (r.addrs_len > have) {
+			/* A continuation was lost: keep the whole entries before it. */
+			const uint8_t *val;
+			size_t off = 0, keep = 0;
+
+			while (st_entry_next(area, have, &off, &val))
+				keep = off;
+			r.addrs_len = (uint16_t)keep;
+			r.flags |= ST_REC_ADDR_TRUNC;
+		}
+		if (!entries_ok(area, r.addrs_len)) {
+			tf->corrupt++;
+			continue;
+		}
+		dst = tf->arena + used;
+		memcpy(dst, area, r.addrs_len);
+		used += r.addrs_len;
+		t->pos = pos;
+		t->t_ns = r.t_ns;
+		t->sid = r.sid;
+		t->sid2 = r.sid2;
+		t->ret = r.ret;
+		t->arg[0] = r.arg[0];
+		t->arg[1] = r.arg[1];
+		t->pid = tf->hdr.pid;
+		t->tid = r.tid;
+		t->fd = r.fd;
+		t->fd2 = r.fd2;
+		t->err = r.err;
+		t->refs = r.refs;
+		t->op = r.op;
+		t->flags = r.flags;
+		t->domain = r.domain;
+		t->type = r.type;
+		t->stack_id = r.stack_id;
+		t->addrs_len = r.addrs_len;
+		t->addrs = dst;
+		normalise(tf, t, dst);
 		tf->nrecs++;
 	}
+	add_state_record(tf);
+	for (size_t k = 0; k < tf->nrecs && tf->lost_last_pos; k++)
+		if (tf->recs[k].pos >= tf->lost_last_pos) {
+			tf->history_from_ns = tf->recs[k].t_ns;
+			break;
+		}
+	if (tf->lost_last_pos && !tf->history_from_ns)
+		tf->history_from_ns = tf->hdr.end_mono_ns ? tf->hdr.end_mono_ns : tf->hdr.mono_anchor_ns;
 	return 0;
 }
 
-/*
- * Copy the extension sections the header's directory describes.  A section
- * out of the file's bounds, or of an unknown kind, is skipped (the reason in
- * tf->ext_err); the records stay readable without it.
- */
-static void copy_exts(struct trace_file *tf, const char *base, uint64_t size)
+/* The state: live slots (a sid and an fd naming them) and their fds. */
+static int copy_state(struct trace_file *tf, const struct view *v)
 {
-	if (tf->hdr.version < 3)
-		return;
-	for (unsigned i = 0; i < ST_EXT_MAX; i++) {
-		const struct st_ext *e = &tf->hdr.ext[i];
-		struct trace_ext *x;
+	uint64_t nslots = mapped(v, ST_REG_SOCKS), nfds = mapped(v, ST_REG_FDS);
+	int64_t *map = calloc(nslots ? nslots : 1, sizeof(*map));
+	int *refs = calloc(nslots ? nslots : 1, sizeof(*refs));
+	int rc = -1;
 
-		if (e->kind == ST_EXT_NONE)
-			continue;
-		if (e->kind >= ST_EXT_MAX) {
-			snprintf(tf->ext_err, sizeof(tf->ext_err), "unknown extension kind %u skipped", e->kind);
-			continue;
-		}
-		x = &tf->ext[e->kind];
-		if (x->data || e->offset < ST_HEADER_SIZE || e->offset > size || e->size > size - e->offset
-		    || e->entry_size == 0 || e->count > e->size / e->entry_size) {
-			snprintf(tf->ext_err, sizeof(tf->ext_err),
-				 "extension kind %u out of bounds (offset %llu, size %llu, file %llu bytes): skipped",
-				 e->kind, (unsigned long long)e->offset, (unsigned long long)e->size,
-				 (unsigned long long)size);
-			continue;
-		}
-		x->data = malloc(e->size ? e->size : 1);
-		if (!x->data) {
-			snprintf(tf->ext_err, sizeof(tf->ext_err), "out of memory for extension kind %u", e->kind);
-			continue;
-		}
-		memcpy(x->data, base + e->offset, e->size);
-		x->size = e->size;
-		x->count = e->count;
-		x->entry_size = e->entry_size;
+	if (!map || !refs)
+		goto out;
+	for (uint64_t fd = 0; fd < nfds; fd++) {
+		const struct st_fd *e = entry(v, ST_REG_FDS, fd);
+		int64_t idx = e ? st_fde_slot(__atomic_load_n(&e->word, __ATOMIC_ACQUIRE)) : -1;
+
+		if (idx >= 0 && (uint64_t)idx < nslots)
+			refs[idx]++;
 	}
+	tf->socks = calloc(nslots ? nslots : 1, sizeof(*tf->socks));
+	tf->fds = calloc(nfds ? nfds : 1, sizeof(*tf->fds));
+	if (!tf->socks || !tf->fds)
+		goto out;
+	for (uint64_t i = 0; i < nslots; i++) {
+		const struct st_sock *s = entry(v, ST_REG_SOCKS, i);
+		struct vsock *d;
+
+		map[i] = -1;
+		if (!s || !refs[i] || !__atomic_load_n(&s->sid, __ATOMIC_ACQUIRE))
+			continue;
+		d = &tf->socks[tf->nsocks];
+		memcpy(&d->s, s, sizeof(d->s));
+		if (d->s.local_len > ST_SOCK_ADDR_MAX)
+			d->s.local_len = 0;
+		if (d->s.peer_len > ST_SOCK_ADDR_MAX)
+			d->s.peer_len = 0;
+		d->refs = refs[i];
+		if (d->s.first_tick) {
+			d->first_ns = trace_tick_ns(tf, d->s.first_tick);
+			d->last_ns = trace_tick_ns(tf, d->s.last_tick > d->s.first_tick ? d->s.last_tick :
+						   d->s.first_tick);
+		}
+		map[i] = (int64_t)tf->nsocks++;
+	}
+	for (uint64_t fd = 0; fd < nfds && fd <= INT32_MAX; fd++) {
+		const struct st_fd *e = entry(v, ST_REG_FDS, fd);
+		uint64_t word = e ? __atomic_load_n(&e->word, __ATOMIC_ACQUIRE) : 0;
+		int64_t idx = st_fde_slot(word);
+		struct vfd *d;
+
+		if (idx < 0 || (uint64_t)idx >= nslots || map[idx] < 0)
+			continue;
+		d = &tf->fds[tf->nfds++];
+		d->fd = (int)fd;
+		d->slot = (uint32_t)map[idx];
+		d->cloexec = !!(word & ST_FDE_CLOEXEC);
+		d->closing = !!(word & ST_FDE_CLOSING);
+		d->op = e->op;
+		d->stack_id = e->stack_id;
+		d->forks = e->forks;
+	}
+	rc = 0;
+out:
+	free(map);
+	free(refs);
+	return rc;
+}
+
+/* The stack table, one entry per id, and the module map: copied when sound. */
+static int copy_stacks(struct trace_file *tf, const struct view *v)
+{
+	uint64_t n = mapped(v, ST_REG_STACKS), m = mapped(v, ST_REG_MODULES);
+	uint32_t es = v->h->region[ST_REG_STACKS].entry_size;
+	char *stacks = n ? malloc(n * es) : NULL;
+
+	if (n && !stacks)
+		return -1;
+	for (uint64_t i = 0; i < n; i++) {
+		const struct st_stack *e = entry(v, ST_REG_STACKS, i);
+
+		if (e)
+			memcpy(stacks + i * es, e, es);
+		else
+			memset(stacks + i * es, 0, es);	/* not in the file: reads as a free entry */
+	}
+	tf->stacks = stacks;
+	tf->nstacks = n;
+	tf->stack_entry_size = es;
+	tf->modules = calloc(m ? m : 1, sizeof(*tf->modules));
+	if (!tf->modules)
+		return -1;
+	for (uint64_t i = 0; i < m; i++) {
+		const struct st_module *e = entry(v, ST_REG_MODULES, i);
+
+		if (e)
+			memcpy(&tf->modules[tf->nmodules++], e, sizeof(*e));
+	}
+	return 0;
 }
 
 int trace_load(const char *path, struct trace_file **out, char *err, size_t errlen)
 {
 	struct trace_file *tf = NULL;
+	struct view v;
 	struct stat st;
 	void *map = MAP_FAILED;
 	int fd, rc = -1;
@@ -189,9 +498,15 @@ int trace_load(const char *path, struct trace_file **out, char *err, size_t errl
 	tf->hdr.exe[sizeof(tf->hdr.exe) - 1] = 0;
 	if (tf->hdr.argv_len > sizeof(tf->hdr.argv))
 		tf->hdr.argv_len = sizeof(tf->hdr.argv);
-	if (copy_records(tf, map, err, errlen))
+	v.base = map;
+	v.size = (uint64_t)st.st_size;
+	v.h = &tf->hdr;
+	if (copy_records(tf, &v, err, errlen))
 		goto out;
-	copy_exts(tf, map, (uint64_t)st.st_size);
+	if (copy_state(tf, &v) || copy_stacks(tf, &v)) {
+		fail(err, errlen, "out of memory");
+		goto out;
+	}
 	*out = tf;
 	tf = NULL;
 	rc = 0;
@@ -208,8 +523,19 @@ void trace_free(struct trace_file *tf)
 	if (!tf)
 		return;
 	free(tf->recs);
-	for (unsigned i = 0; i < ST_EXT_MAX; i++)
-		free(tf->ext[i].data);
+	free(tf->arena);
+	free(tf->socks);
+	free(tf->fds);
+	free((void *)tf->stacks);
+	free(tf->modules);
 	free(tf->path);
 	free(tf);
+}
+
+int64_t trace_sock_by_sid(const struct trace_file *tf, uint64_t sid)
+{
+	for (size_t i = 0; i < tf->nsocks; i++)
+		if (tf->socks[i].s.sid == sid)
+			return (int64_t)i;
+	return -1;
 }

@@ -1,5 +1,10 @@
 /*
  * trace_read.h - loading one trace file, trusting nothing in it.
+ *
+ * A file is read once, into what the viewer works with: its records
+ * (history, joined with their continuations and put into the viewer's
+ * units: times in ns), the state the process left (its live socket slots
+ * and the fds holding them), its stacks and module map, and what was lost.
  */
 #ifndef SOCKTRACE_TRACE_READ_H
 #define SOCKTRACE_TRACE_READ_H
@@ -9,24 +14,82 @@
 
 #include "trace_format.h"
 
-/* A copy of one extension section (data NULL = absent or refused). */
-struct trace_ext {
-	void *data;
-	uint64_t size;
-	uint64_t count;
-	uint32_t entry_size;
+/*
+ * One record as the viewer uses it.  inode and inode2 are the keys of the
+ * connections it concerns, filled by model_build from sid and sid2 (0:
+ * none); kinode is the socket's kernel inode when the record carried it.
+ * Times are CLOCK_MONOTONIC ns: connect's arg[0] is its duration in ns,
+ * an ST_ADDR_DATA entry's first and last times are ns (struct vdata).
+ */
+struct trace_rec {
+	uint64_t pos, t_ns;
+	uint64_t sid, sid2;
+	uint64_t inode, inode2;
+	uint64_t kinode;
+	int64_t ret;
+	int64_t arg[2];
+	int32_t pid, tid, fd, fd2, err, refs;
+	uint16_t op, flags, domain, type;
+	uint32_t stack_id;
+	uint16_t addrs_len;
+	const uint8_t *addrs;		/* entries, joined (in the file's arena) */
 };
+
+/* ST_ADDR_DATA as the viewer reads it: struct st_data_totals with times in ns. */
+struct vdata {
+	uint64_t bytes_sent;
+	uint64_t bytes_received;
+	uint64_t first_ns;
+	uint64_t last_ns;
+};
+
+/* One live socket slot of the state (struct st_sock, times in ns), and its fds. */
+struct vsock {
+	struct st_sock s;		/* as the file has it */
+	uint64_t key, key2;		/* the connection keys of sid and sid2 (model_build) */
+	uint64_t first_ns, last_ns;	/* first and last data activity; 0 = none */
+	int refs;			/* fds of this process naming it (from the fd table) */
+};
+
+/* One fd entry naming a live slot. */
+struct vfd {
+	int fd;
+	uint32_t slot;			/* index into trace_file.socks */
+	int cloexec, closing;
+	unsigned op;			/* the call that made this reference */
+	uint32_t stack_id;
+	unsigned forks;			/* came through this many forks (stack_id that far up) */
+};
+
+/*
+ * Not an op of the format: the viewer's own record, one per file, where
+ * the file's state applies: just before the image's end (its exit, its
+ * exec), or after its last record when it did not end (still running,
+ * or killed).  Its pos is that record's; it sorts first among equals.
+ */
+#define VIEW_OP_STATE	250u
 
 struct trace_file {
 	char *path;
 	struct st_file_header hdr;	/* a copy; strings NUL-terminated */
-	struct st_record *recs;		/* complete records, in position order */
+	struct trace_rec *recs;		/* complete records, in position order, then VIEW_OP_STATE */
 	size_t nrecs;
+	uint8_t *arena;			/* the records' joined entries */
 	uint64_t overwritten;		/* positions the ring wrapped over */
-	uint64_t torn;			/* claimed but never completed (killed mid-write) */
+	uint64_t torn;			/* claimed but never completed (killed mid-write, or dropped) */
 	uint64_t corrupt;		/* complete but impossible (bad lengths) */
-	struct trace_ext ext[ST_EXT_MAX];	/* indexed by enum st_ext_kind */
-	char ext_err[160];		/* why a section was refused; "" = none */
+	uint64_t lost_last_pos;		/* + 1: the last position lost; 0 = nothing lost */
+	uint64_t history_from_ns;	/* timelines are complete from here; 0 = from the start */
+	struct vsock *socks;		/* live slots of the state */
+	size_t nsocks;
+	struct vfd *fds;		/* fds naming them, by fd */
+	size_t nfds;
+	const char *stacks;		/* stack entries by id - 1 (NULL: none); its own copy */
+	uint64_t nstacks;
+	uint32_t stack_entry_size;
+	struct st_module *modules;	/* module entries (state READY or not) */
+	uint64_t nmodules;
+	char note[200];			/* a region refused as corrupt; "" = none */
 };
 
 /*
@@ -37,5 +100,11 @@ struct trace_file {
 int trace_load(const char *path, struct trace_file **out, char *err, size_t errlen);
 
 void trace_free(struct trace_file *tf);
+
+/* A tick of tf's activity clock in CLOCK_MONOTONIC ns (st_ticks_to_ns with tf's anchors). */
+uint64_t trace_tick_ns(const struct trace_file *tf, uint64_t tick);
+
+/* The index of the live slot with sid in tf->socks, or -1. */
+int64_t trace_sock_by_sid(const struct trace_file *tf, uint64_t sid);
 
 #endif
