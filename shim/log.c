@@ -39,14 +39,27 @@ void shim_log_setup(void)
 	} else if (env && *env) {
 		sb_str(&sb, env);
 	} else {
+		/* The uid is added at the first line written: no system call before. */
 		log_is_default = 1;
 		sb_str(&sb, tmp && *tmp == '/' ? tmp : "/tmp");
 		sb_str(&sb, "/socktrace-");
-		sb_u64(&sb, getuid());
-		sb_str(&sb, ".log");
 	}
-	if (sb.overflow)
+	if (sb.overflow || sb.len > sizeof(log_path) - 32)
 		log_path[0] = 0;
+}
+
+/* The default log's name gets its uid the first time a line is written. */
+static void log_name_done(void)
+{
+	static int named;
+	struct sbuf sb;
+
+	if (!log_is_default || named || !log_path[0])
+		return;
+	sb = (struct sbuf){ .buf = log_path, .cap = sizeof(log_path), .len = strlen(log_path) };
+	sb_u64(&sb, getuid());
+	sb_str(&sb, ".log");
+	named = 1;
 }
 
 /*
@@ -106,6 +119,7 @@ void shim_log(const char *what, const char *detail, int err)
 		sb_str(&sb, strerrordesc_np(err));
 		sb_str(&sb, ")");
 	}
+	log_name_done();
 	if (!log_to_stderr && log_path[0])
 		fd = open_log(&unsafe);
 	if (unsafe) {

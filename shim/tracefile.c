@@ -72,11 +72,24 @@ static int config_dir(void)
 		}
 		sb_str(&sb, env);
 	} else {
+		/* The uid is added when the directory is first needed: no system call before. */
 		sb_str(&sb, tmp && *tmp == '/' ? tmp : "/tmp");
 		sb_str(&sb, "/socktrace-");
-		sb_u64(&sb, getuid());
 	}
-	return sb.overflow ? -ENAMETOOLONG : 0;
+	return sb.len > sizeof(c->dir) - 24 || sb.overflow ? -ENAMETOOLONG : 0;
+}
+
+/* The default directory's name gets its uid the first time it is needed. */
+static void dir_name_done(void)
+{
+	struct tracefile_cfg *c = &tracefile_cfg;
+	struct sbuf sb;
+
+	if (!c->dir_is_default || c->dir_named)
+		return;
+	sb = (struct sbuf){ .buf = c->dir, .cap = sizeof(c->dir), .len = strlen(c->dir) };
+	sb_u64(&sb, getuid());
+	c->dir_named = 1;
 }
 
 /* Ring capacity in slots from SOCKTRACE_RING_MB (rounded down to a power of two). */
@@ -149,6 +162,7 @@ static int open_dir(const char **why)
 	long fd;
 
 	*why = "tracing off: cannot make the trace directory";
+	dir_name_done();
 	if (c->dir_is_default) {
 		long rc = sys_raw(SYS_mkdir, c->dir, 0700, 0);
 
@@ -172,6 +186,9 @@ static int open_dir(const char **why)
 		return (int)fd;
 	}
 	/* A directory the user named: made if missing (mkdir -p), its own rights kept. */
+	fd = sys_raw(SYS_open, c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd >= 0 || fd != -ENOENT)
+		return (int)fd;
 	{
 		char path[sizeof(c->dir)];
 		size_t n = strlen(c->dir);

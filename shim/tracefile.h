@@ -13,6 +13,7 @@
 struct tracefile_cfg {
 	char dir[4096];		/* absolute trace directory */
 	int dir_is_default;	/* ${TMPDIR:-/tmp}/socktrace-UID: must be ours alone */
+	int dir_named;		/* the default's uid is in dir (added when first needed) */
 	uint64_t ring_cap;	/* ring slots at most, a power of two */
 };
 

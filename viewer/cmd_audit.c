@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "history.h"
 #include "report.h"
 
 /* Exit status when --fail-on found a finding at or above its severity. */
@@ -66,10 +67,12 @@ int cmd_audit(int argc, char **argv)
 	rc = model_from_paths(&m, argv + optind, argc - optind, &data_errors);
 	if (rc)
 		return rc;
-	if (json)
+	if (json) {
 		report_findings_json(stdout, &m);
-	else
+	} else {
+		history_notice(stdout, &m, "", "");
 		report_findings(stdout, &m, want_color(color, 1));
+	}
 	for (int s = (int)fail_on; s <= SEV_ERROR; s++)
 		failing += m.by_severity[s];
 	model_free(&m);

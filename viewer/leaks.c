@@ -38,17 +38,6 @@ const char *leak_role(const struct conn *c)
 	}
 }
 
-const struct ev *made_by(const struct conn *c, const struct ref *x)
-{
-	for (size_t k = 0; k < c->nevs; k++) {
-		const struct ev *e = &c->evs[k];
-
-		if (!e->as_listener && e->p == x->p && e->r->t_ns == x->from_ns && e->r->stack_id)
-			return e;
-	}
-	return conn_birth(c);
-}
-
 /* The reference of c open at t (from_ns <= t < to_ns), or NULL. */
 static const struct ref *open_at(const struct conn *c, uint64_t t)
 {
@@ -166,7 +155,7 @@ static int add_leak(const struct model *m, struct leak_report *lr, struct group_
 	struct leak_group *g;
 	char why[256];
 
-	cs = ev_callstack(m, made_by(l->c, l->x), why, sizeof(why));
+	cs = ref_callstack(m, l->c, l->x, why, sizeof(why));
 	g = group_for(lr, ix, cs, cap);
 	if (!g || model_grow((void **)&g->leaks, g->n, &g->cap, sizeof(*g->leaks)))
 		return -1;
@@ -219,7 +208,7 @@ int leaks_find(const struct model *m, int at, uint64_t at_ns, struct leak_report
 		}
 		if (!l.x)
 			continue;
-		l.born_ns = birth ? birth->r->t_ns : l.x->from_ns;
+		l.born_ns = birth ? birth->r->t_ns : c->made_ns ? c->made_ns : l.x->from_ns;
 		for (size_t k = 0; k < c->nevs; k++)
 			if (c->evs[k].r->t_ns <= l.end_ns)
 				l.last = &c->evs[k];

@@ -27,9 +27,6 @@ struct leak_group {
 	size_t n, cap;
 };
 
-/* The event that made reference x (its own call), else the socket's birth. */
-const struct ev *made_by(const struct conn *c, const struct ref *x);
-
 struct leak_report {
 	struct leak_group *groups;	/* largest first */
 	size_t n;

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "model.h"
 #include "callstack.h"
+#include "history.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -78,6 +79,14 @@ uint64_t model_kinode(const struct model *m, uint64_t key)
 
 	HASH_FIND(hh, m->kinodes, &key, sizeof(key), e);
 	return e ? e->kinode : 0;
+}
+
+int conn_timeline_complete(const struct conn *c)
+{
+	for (size_t k = 0; k < c->nevs; k++)
+		if (!c->evs[k].as_listener)
+			return !c->made_ns || c->evs[k].r->t_ns <= c->made_ns;
+	return 0;
 }
 
 struct conn *model_conn(const struct model *m, uint64_t inode)
@@ -338,7 +347,7 @@ int model_build(struct model *m, struct trace_file **files, size_t nfiles)
 	for (size_t i = 0; i < n; i++)
 		if (place(m, &all[i]))
 			return -1;
-	if (refs_finish(m))
+	if (refs_finish(m) || history_counts(m, &m->sockets_total, &m->sockets_with_timeline))
 		return -1;
 	conn_data(m);
 	if (audit_run(m))

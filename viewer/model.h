@@ -174,6 +174,8 @@ struct model {
 	size_t by_severity[3];
 	struct stacks *stacks;	/* symbolised call sites, resolved when asked for */
 	struct kinode_ent *kinodes;	/* connection key -> kernel inode (keys.c) */
+	size_t sockets_total;		/* sockets the processes had, known or not (history.c) */
+	size_t sockets_with_timeline;	/* known ones with events */
 };
 
 /*
@@ -204,6 +206,13 @@ const char *severity_name(enum severity s);
 
 /* Grow *arr (of elem bytes) to hold one more; -1 when out of memory. */
 int model_grow(void **arr, size_t n, size_t *cap, size_t elem);
+
+/*
+ * Does c's timeline hold its whole life: its birth (or first sight) is in
+ * the history kept?  Not when only the state knows it, or its events
+ * start after the state says it was made.
+ */
+int conn_timeline_complete(const struct conn *c);
 
 /* The connection of inode, or NULL. */
 struct conn *model_conn(const struct model *m, uint64_t inode);

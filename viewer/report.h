@@ -30,6 +30,15 @@ void report_leaks_json(FILE *out, const struct model *m, const struct leak_repor
 /* The summary line alone (for `socktrace run`). */
 void report_summary(FILE *out, const struct model *m, int color);
 
+struct json;
+
+/* id_key: the socket's id ("PID:SERIAL", keys.c), inode_key: its kernel inode or null. */
+void sock_id_json(struct json *j, const struct model *m, const char *id_key, const char *inode_key,
+		  uint64_t key);
+
+/* "processes": [{pid, file, events_lost, history_lost_before_t_ns}] (audit's and leaks' JSON). */
+void history_procs_json(struct json *j, const struct model *m);
+
 /* "root", "fork", "exec". */
 const char *origin_name(unsigned origin);
 

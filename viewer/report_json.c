@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "hints.h"
+#include "history.h"
 #include "json.h"
 #include "names.h"
 #include "report.h"
@@ -245,7 +246,7 @@ static void event_json(struct json *j, const struct model *m, const char *key,
 		if (is_data_record(r))
 			break;
 		json_int(j, "carrier_fd", r->fd2);
-		json_uint_or_null(j, "carrier_inode", r->inode2 != 0, r->inode2);
+		sock_id_json(j, m, "carrier_id", "carrier_inode", r->inode2);
 		if (r->op == ST_OP_RECVMSG && r->fd < 0) {
 			json_bool(j, "discarded", 1);	/* MSG_CTRUNC: passed fds thrown away */
 		} else if (r->op == ST_OP_RECVMSG) {
@@ -306,14 +307,40 @@ static void event_json(struct json *j, const struct model *m, const char *key,
 	json_end_obj(j);
 }
 
-static void finding_json(struct json *j, const struct finding *f)
+void sock_id_json(struct json *j, const struct model *m, const char *id_key, const char *inode_key,
+		  uint64_t key)
+{
+	char name[48];
+	uint64_t kinode = key ? model_kinode(m, key) : 0;
+
+	json_str(j, id_key, key ? model_key_name(m, key, name, sizeof(name)) : NULL);
+	json_uint_or_null(j, inode_key, kinode != 0, kinode);
+}
+
+void history_procs_json(struct json *j, const struct model *m)
+{
+	json_arr(j, "processes");
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct proc *p = &m->procs[i];
+
+		json_obj(j, NULL);
+		json_int(j, "pid", p->pid);
+		json_str(j, "file", p->tf->path);
+		json_uint(j, "events_lost", p->lost);
+		history_json(j, p);
+		json_end_obj(j);
+	}
+	json_end_arr(j);
+}
+
+static void finding_json(struct json *j, const struct model *m, const struct finding *f)
 {
 	json_obj(j, NULL);
 	json_str(j, "kind", f->kind);
 	json_str(j, "severity", severity_name(f->severity));
 	json_int(j, "pid", f->pid);
 	json_int(j, "fd", f->fd);
-	json_uint_or_null(j, "inode", f->inode != 0, f->inode);
+	sock_id_json(j, m, "id", "inode", f->inode);
 	json_uint(j, "t_ns", f->t_ns);
 	json_str(j, "message", f->message);
 	json_end_obj(j);
@@ -349,6 +376,7 @@ static void proc_json(struct json *j, const struct model *m, const struct proc *
 	json_end_arr(j);
 	json_bool(j, "argv_truncated", !!(h->flags & ST_HDR_ARGV_TRUNC));
 	json_uint(j, "events_lost", p->lost);
+	history_json(j, p);
 	json_bool(j, "exited", p->exited);
 	json_int_or_null(j, "exit_status", h->has_exit_status != 0, h->exit_status);
 	json_uint(j, "start_wall_ns", h->wall_anchor_ns);
@@ -366,16 +394,18 @@ static void conn_json(struct json *j, const struct model *m, const struct conn *
 	char why[256];
 	json_obj(j, NULL);
 	json_int(j, "pid", c->pid);
-	json_uint(j, "inode", c->inode);
+	sock_id_json(j, m, "id", "inode", c->inode);
 	json_str(j, "family", family_name(c->domain));
 	json_str(j, "type", socktype_name(c->type));
 	json_str(j, "role", role_name(c->role));
 	json_str(j, "local", c->local[0] ? c->local : NULL);
 	json_str(j, "peer", c->peer[0] ? c->peer : NULL);
 	if (c->peer_inode)
-		json_uint(j, "peer_inode", c->peer_inode);
+		sock_id_json(j, m, "peer_id", "peer_inode", c->peer_inode);
 	json_bool(j, "open_at_exit", c->open_at_exit);
 	json_bool(j, "first_seen", c->first_seen);
+	json_uint_or_null(j, "made_t_ns", c->made_ns != 0, c->made_ns);
+	json_bool(j, "timeline_complete", conn_timeline_complete(c));
 	stack_members(j, conn_callstack(m, c, why, sizeof(why)), why);
 	json_uint_or_null(j, "released_t_ns", c->released_ns != 0, c->released_ns);
 	json_arr(j, "holders");
@@ -447,11 +477,12 @@ void report_json(FILE *out, const struct model *m)
 	json_end_arr(&j);
 	json_arr(&j, "findings");
 	for (size_t i = 0; i < m->nfindings; i++)
-		finding_json(&j, &m->findings[i]);
+		finding_json(&j, m, &m->findings[i]);
 	json_end_arr(&j);
 	json_obj(&j, "summary");
 	json_uint(&j, "processes", m->nprocs);
-	json_uint(&j, "connections", m->nconns);
+	json_uint(&j, "connections", m->sockets_total);
+	json_uint(&j, "connections_with_timeline", m->sockets_with_timeline);
 	json_uint(&j, "open_at_exit", m->open_at_exit);
 	json_uint(&j, "failed_calls", m->failed_calls);
 	json_uint(&j, "events_lost", m->lost);
@@ -472,9 +503,10 @@ void report_findings_json(FILE *out, const struct model *m)
 	json_init(&j, out, 2);
 	json_obj(&j, NULL);
 	json_int(&j, "format_version", ST_FORMAT_VERSION);
+	history_procs_json(&j, m);
 	json_arr(&j, "findings");
 	for (size_t i = 0; i < m->nfindings; i++)
-		finding_json(&j, &m->findings[i]);
+		finding_json(&j, m, &m->findings[i]);
 	json_end_arr(&j);
 	json_obj(&j, "summary");
 	json_uint(&j, "error", m->by_severity[SEV_ERROR]);

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "history.h"
 #include "json.h"
 #include "names.h"
 #include "report.h"
@@ -48,6 +49,7 @@ void report_leaks(FILE *out, const struct model *m, const struct leak_report *lr
 {
 	const char *what = lr->at ? "open" : "leaked";
 
+	history_notice(out, m, "", "");
 	for (size_t i = 0; i < lr->n; i++) {
 		const struct leak_group *g = &lr->groups[i];
 
@@ -93,7 +95,7 @@ static void leak_refs_json(struct json *j, const struct model *m, const struct l
 		json_obj(j, NULL);
 		json_int(j, "fd", x->fd);
 		json_str(j, "how", x->how);
-		stack_json(j, "stack", ev_callstack(m, made_by(l->c, x), why, sizeof(why)));
+		stack_json(j, "stack", ref_callstack(m, l->c, x, why, sizeof(why)));
 		json_end_obj(j);
 	}
 	json_end_arr(j);
@@ -106,7 +108,7 @@ static void leak_json(struct json *j, const struct model *m, const struct leak *
 	json_obj(j, NULL);
 	json_int(j, "pid", l->x->p->pid);
 	json_int(j, "fd", l->x->fd);
-	json_uint(j, "inode", c->inode);
+	sock_id_json(j, m, "id", "inode", c->inode);
 	json_str(j, "family", family_name(c->domain));
 	json_str(j, "type", socktype_name(c->type));
 	json_str(j, "role", leak_role(c));
@@ -131,6 +133,7 @@ void report_leaks_json(FILE *out, const struct model *m, const struct leak_repor
 	json_init(&j, out, 2);
 	json_obj(&j, NULL);
 	json_int(&j, "format_version", ST_FORMAT_VERSION);
+	history_procs_json(&j, m);
 	json_uint_or_null(&j, "at_t_ns", lr->at, lr->at_ns);
 	json_uint(&j, "t0_ns", m->t0);
 	json_arr(&j, "leaks");

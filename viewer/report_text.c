@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "hints.h"
+#include "history.h"
 #include "names.h"
 #include "report.h"
 #include "sites.h"
@@ -157,6 +158,39 @@ static void print_birth(FILE *out, const struct model *m, const struct conn *c)
 		fprintf(out, "    (creation stack not recorded: %s)\n", why);
 }
 
+/*
+ * Where a timeline misses events: before its first one, when only the
+ * state knew its birth (e NULL); before e, when e is its first event from
+ * a process whose history before that was lost.
+ */
+static void print_gap(FILE *out, const struct model *m, const struct conn *c, const struct ev *e,
+		      const struct style *st)
+{
+	const struct trace_file *tf;
+
+	if (!e) {
+		if (conn_timeline_complete(c) || (!c->made_ns && c->nevs))
+			return;
+		fprintf(out, "    %s(its birth%s is in the history lost: events before this one were "
+			"overwritten)%s\n", st->yellow, c->made_ns ? "" : " and life", st->off);
+		if (c->made_ns)
+			fprintf(out, "    %s%+.6f made (the state's word: %s)%s\n", st->dim,
+				(double)(int64_t)(c->made_ns - m->t0) / 1e9,
+				op_name(c->made_by) ? op_name(c->made_by) : "first seen", st->off);
+		return;
+	}
+	tf = e->p->tf;
+	if (!tf->lost_last_pos || e->r->t_ns < tf->history_from_ns)
+		return;
+	for (const struct ev *x = c->evs; x < e; x++)
+		if (x->p == e->p && x->r->t_ns >= tf->history_from_ns)
+			return;		/* not its first event from this process since the loss */
+	if (e == c->evs && !c->made_ns)
+		return;
+	fprintf(out, "    %s(pid %d: its events before %+.6f were lost; this timeline may miss some)%s\n",
+		st->yellow, e->p->pid, (double)(int64_t)(tf->history_from_ns - m->t0) / 1e9, st->off);
+}
+
 static void print_event(FILE *out, const struct ev *e, uint64_t t0, const struct style *st)
 {
 	const struct trace_rec *r = e->r;
@@ -225,6 +259,7 @@ static void print_conn(FILE *out, const struct model *m, const struct conn *c, s
 		       const struct style *st)
 {
 	const char *fam = family_name(c->domain), *type = socktype_name(c->type);
+	char name[48];
 
 	fprintf(out, "%sconnection %zu%s  pid %d  %s %s  %s%s%s  ", st->bold, i + 1, st->off, c->pid,
 		fam ? fam : "?", type ? type : "?", st->cyan, role_name(c->role), st->off);
@@ -235,14 +270,18 @@ static void print_conn(FILE *out, const struct model *m, const struct conn *c, s
 	fprintf(out, "  fds ");
 	for (size_t k = 0; k < c->nfds; k++)
 		fprintf(out, "%s%d", k ? "," : "", c->fds[k]);
-	fprintf(out, "  inode %" PRIu64 "%s%s%s\n", c->inode,
-		c->open_at_exit ? "  " : "", c->open_at_exit ? st->yellow : "",
+	fprintf(out, "  socket %s", model_key_name(m, c->inode, name, sizeof(name)));
+	if (c->kinode)
+		fprintf(out, "  inode %" PRIu64, c->kinode);
+	fprintf(out, "%s%s%s\n", c->open_at_exit ? "  " : "", c->open_at_exit ? st->yellow : "",
 		c->open_at_exit ? "OPEN AT EXIT" : "");
 	if (c->open_at_exit)
 		fputs(st->off, out);
 	print_conn_data(out, c);
 	print_birth(out, m, c);
+	print_gap(out, m, c, NULL, st);
 	for (size_t k = 0; k < c->nevs; k++) {
+		print_gap(out, m, c, &c->evs[k], st);
 		/* The lookup whose answer it connected to, just before that connect. */
 		if (c->lookup && c->evs[k].r->op == ST_OP_CONNECT &&
 		    (k == 0 || c->evs[k - 1].r->op != ST_OP_CONNECT))
@@ -294,12 +333,16 @@ void report_summary(FILE *out, const struct model *m, int color)
 {
 	const struct style *st = color ? &ansi : &plain;
 	size_t bad = m->by_severity[SEV_ERROR] + m->by_severity[SEV_WARNING];
+	char timeline[64] = "";
 
-	fprintf(out, "%ssummary:%s %zu process%s, %zu connection%s, %s%zu still open at exit%s, "
+	if (m->sockets_with_timeline != m->sockets_total)
+		snprintf(timeline, sizeof(timeline), " (%zu with a timeline)", m->sockets_with_timeline);
+
+	fprintf(out, "%ssummary:%s %zu process%s, %zu connection%s%s, %s%zu still open at exit%s, "
 		"%s%zu failed call%s%s, %s%" PRIu64 " event%s lost%s, "
 		"%s%zu error%s and %zu warning%s in the audit%s\n",
 		st->bold, st->off, m->nprocs, m->nprocs == 1 ? "" : "es",
-		m->nconns, m->nconns == 1 ? "" : "s",
+		m->sockets_total, m->sockets_total == 1 ? "" : "s", timeline,
 		m->open_at_exit ? st->yellow : "", m->open_at_exit, st->off,
 		m->failed_calls ? st->red : "", m->failed_calls, m->failed_calls == 1 ? "" : "s", st->off,
 		m->lost ? st->red : "", m->lost, m->lost == 1 ? "" : "s", st->off,
@@ -332,6 +375,7 @@ void report_text(FILE *out, const struct model *m, int color)
 {
 	const struct style *st = color ? &ansi : &plain;
 
+	history_notice(out, m, st->yellow, st->off);
 	for (size_t i = 0; i < m->nprocs; i++)
 		print_proc(out, &m->procs[i], st);
 	for (size_t i = 0; i < m->nconns; i++)

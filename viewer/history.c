@@ -1,0 +1,104 @@
+/*
+ * history.c - what the ring lost, said once per process, and the counts
+ * that do not depend on it.
+ *
+ * A busy process's ring wraps: its oldest events are overwritten (or, on
+ * a full disk or when a writer was killed, some are missing).  Timelines
+ * come from the events, so a timeline may start late or miss a stretch;
+ * open sockets, leaks, references and byte counts come from the state the
+ * file keeps, and are exact anyway.  Every command says so, plainly.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "history.h"
+#include "json.h"
+
+int proc_history_lost(const struct proc *p)
+{
+	return p->tf->lost_last_pos != 0;
+}
+
+void history_notice(FILE *out, const struct model *m, const char *dim, const char *off)
+{
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct proc *p = &m->procs[i];
+		const struct trace_file *tf = p->tf;
+		const char *exe = strrchr(tf->hdr.exe, '/');
+
+		if (!proc_history_lost(p))
+			continue;
+		fprintf(out, "%shistory: pid %d (%s): %" PRIu64 " event%s lost (%" PRIu64 " overwritten as its "
+			"ring wrapped, %" PRIu64 " missing); its timelines are complete from %+.6f s. Open "
+			"sockets, leaks, references and byte counts come from the state the trace keeps, and "
+			"are complete anyway.%s\n",
+			dim, p->pid, exe ? exe + 1 : tf->hdr.exe, p->lost, p->lost == 1 ? "" : "s",
+			tf->overwritten, tf->torn + tf->corrupt,
+			(double)(int64_t)(tf->history_from_ns - m->t0) / 1e9, off);
+	}
+}
+
+void history_json(struct json *j, const struct proc *p)
+{
+	json_uint_or_null(j, "history_lost_before_t_ns", proc_history_lost(p), p->tf->history_from_ns);
+}
+
+/* Is the birth of a socket made in this image's records at pos ... (creation ops). */
+static int creates(const struct trace_rec *r)
+{
+	switch (r->op) {
+	case ST_OP_SOCKET:
+	case ST_OP_ACCEPT:
+	case ST_OP_ACCEPT4:
+		return r->ret >= 0 && r->sid;
+	case ST_OP_SOCKETPAIR:
+		return r->ret == 0 && r->sid;
+	default:
+		return 0;
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int history_counts(const struct model *m, size_t *total, size_t *with_timeline)
+{
+	size_t unseen = 0;
+
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct trace_file *tf = m->procs[i].tf;
+		uint64_t *born = malloc((tf->nrecs + 1) * sizeof(*born)), seen = 0;
+		size_t nborn = 0;
+
+		if (!born)
+			return -1;
+		/* Sockets made here whose birth the viewer saw: in the records, or in the state. */
+		for (size_t k = 0; k < tf->nrecs; k++)
+			if (creates(&tf->recs[k]))
+				born[nborn++] = tf->recs[k].sid;
+		qsort(born, nborn, sizeof(*born), cmp_u64);
+		seen = nborn;
+		for (size_t k = 0; k < tf->nsocks; k++) {
+			const struct st_sock *s = &tf->socks[k].s;
+
+			if (!s->forks && st_op_class(s->made_by) == ST_CLASS_CREATE &&
+			    !bsearch(&s->sid, born, nborn, sizeof(*born), cmp_u64))
+				seen++;
+		}
+		free(born);
+		if (tf->hdr.totals.sockets_made > seen)
+			unseen += tf->hdr.totals.sockets_made - seen;
+	}
+	*with_timeline = 0;
+	for (size_t i = 0; i < m->nconns; i++)
+		*with_timeline += m->conns[i]->nevs > 0;
+	*total = m->nconns + unseen;
+	return 0;
+}

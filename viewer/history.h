@@ -1,0 +1,36 @@
+/*
+ * history.h - what each process's ring lost, and counts that stay exact.
+ */
+#ifndef SOCKTRACE_HISTORY_H
+#define SOCKTRACE_HISTORY_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "model.h"
+
+struct json;
+
+/* Did p's ring lose events (overwritten, or missing)? */
+int proc_history_lost(const struct proc *p);
+
+/*
+ * One line per process that lost history: which, how many events, from
+ * when its timelines are complete, and that the state's answers are
+ * complete anyway.  dim/off: colour codes ("" for none).  Nothing when no
+ * history was lost.
+ */
+void history_notice(FILE *out, const struct model *m, const char *dim, const char *off);
+
+/* "history_lost_before_t_ns": when p's timelines become complete, null when nothing was lost. */
+void history_json(struct json *j, const struct proc *p);
+
+/*
+ * Sockets the traced processes had: every connection known, and those
+ * made whose events and state are both gone (the processes' totals count
+ * them); and how many of the known ones have a timeline (some events).
+ * -1 when out of memory.
+ */
+int history_counts(const struct model *m, size_t *total, size_t *with_timeline);
+
+#endif
