@@ -24,7 +24,8 @@ static int close_wait(struct model *m, const struct conn *c, const char *desc)
 	int fd = c->nfds ? c->fds[0] : -1;
 	uint64_t held;
 
-	if (!c->eof_ns || (c->released_ns && c->released_ns < c->eof_ns))
+	/* Closed in the history lost: when is not known, so nothing is said. */
+	if (!c->eof_ns || (c->released_ns && c->released_ns < c->eof_ns) || c->released_unknown)
 		return 0;
 	if (c->released_ns && released_by_call(c)) {
 		held = c->released_ns - c->eof_ns;

@@ -11,7 +11,6 @@
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "history.h"
@@ -46,55 +45,22 @@ void history_json(struct json *j, const struct proc *p)
 	json_uint_or_null(j, "history_lost_before_t_ns", proc_history_lost(p), p->tf->history_from_ns);
 }
 
-/* Is the birth of a socket made in this image's records at pos ... (creation ops). */
-static int creates(const struct trace_rec *r)
-{
-	switch (r->op) {
-	case ST_OP_SOCKET:
-	case ST_OP_ACCEPT:
-	case ST_OP_ACCEPT4:
-		return r->ret >= 0 && r->sid;
-	case ST_OP_SOCKETPAIR:
-		return r->ret == 0 && r->sid;
-	default:
-		return 0;
-	}
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int history_counts(const struct model *m, size_t *total, size_t *with_timeline)
 {
 	size_t unseen = 0;
 
+	/*
+	 * Each image counted the sockets it made or received; those whose sid
+	 * no record or slot names are gone with the history (a socket passed
+	 * between two images whose passing was lost is counted twice: the
+	 * files cannot tell).
+	 */
 	for (size_t i = 0; i < m->nprocs; i++) {
-		const struct trace_file *tf = m->procs[i].tf;
-		uint64_t *born = malloc((tf->nrecs + 1) * sizeof(*born)), seen = 0;
-		size_t nborn = 0;
+		const struct st_totals *t = &m->procs[i].tf->hdr.totals;
+		uint64_t had = t->sockets_made + t->sockets_arrived;
 
-		if (!born)
-			return -1;
-		/* Sockets made here whose birth the viewer saw: in the records, or in the state. */
-		for (size_t k = 0; k < tf->nrecs; k++)
-			if (creates(&tf->recs[k]))
-				born[nborn++] = tf->recs[k].sid;
-		qsort(born, nborn, sizeof(*born), cmp_u64);
-		seen = nborn;
-		for (size_t k = 0; k < tf->nsocks; k++) {
-			const struct st_sock *s = &tf->socks[k].s;
-
-			if (!s->forks && st_op_class(s->made_by) == ST_CLASS_CREATE &&
-			    !bsearch(&s->sid, born, nborn, sizeof(*born), cmp_u64))
-				seen++;
-		}
-		free(born);
-		if (tf->hdr.totals.sockets_made > seen)
-			unseen += tf->hdr.totals.sockets_made - seen;
+		if (had > m->procs[i].sids_seen)
+			unseen += had - m->procs[i].sids_seen;
 	}
 	*with_timeline = 0;
 	for (size_t i = 0; i < m->nconns; i++)

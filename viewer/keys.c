@@ -87,7 +87,7 @@ static uint64_t raw_key(struct model *m, struct proc *p, uint64_t sid)
 	return (uint64_t)(c - m->procs + 1) << 32 | (uint32_t)sid;
 }
 
-static struct keynode *node(struct keys *k, uint64_t key)
+static struct keynode *node(struct model *m, struct keys *k, uint64_t key)
 {
 	struct keynode *n;
 
@@ -97,6 +97,9 @@ static struct keynode *node(struct keys *k, uint64_t key)
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return NULL;
+	/* One more of its image's sids the files name somewhere. */
+	if ((key >> 32) >= 1 && (key >> 32) <= m->nprocs)
+		m->procs[(key >> 32) - 1].sids_seen++;
 	n->key = key;
 	n->parent = n;
 	HASH_ADD(hh, k->nodes, key, sizeof(n->key), n);
@@ -113,9 +116,9 @@ static struct keynode *root(struct keynode *n)
 }
 
 /* The socket of key has kernel inode kinode: join it to every other key with that inode. */
-static int learn(struct keys *k, uint64_t key, uint64_t kinode)
+static int learn(struct model *m, struct keys *k, uint64_t key, uint64_t kinode)
 {
-	struct keynode *n = node(k, key), *a, *b;
+	struct keynode *n = node(m, k, key), *a, *b;
 	struct inode_first *f;
 
 	if (!n)
@@ -173,16 +176,16 @@ int model_keys(struct model *m)
 
 			r->inode = raw_key(m, p, r->sid);
 			r->inode2 = raw_key(m, p, r->sid2);
-			if (r->inode && learn(&k, r->inode, r->kinode))
+			if (r->inode && learn(m, &k, r->inode, r->kinode))
 				goto out;
-			if (r->inode2 && learn(&k, r->inode2, 0))
+			if (r->inode2 && learn(m, &k, r->inode2, 0))
 				goto out;
 		}
 		for (size_t j = 0; j < tf->nsocks; j++) {
 			struct vsock *s = &tf->socks[j];
 
 			s->key = raw_key(m, p, s->s.sid);
-			if (learn(&k, s->key, s->s.inode) || (s->s.sid2 && learn(&k, raw_key(m, p, s->s.sid2), 0)))
+			if (learn(m, &k, s->key, s->s.inode) || (s->s.sid2 && learn(m, &k, raw_key(m, p, s->s.sid2), 0)))
 				goto out;
 		}
 	}

@@ -43,6 +43,7 @@ struct ref {
 	int shut;		/* this process shut the connection down */
 	int closed_by_call;	/* ended by a close-family call (not exit, exec, kill) */
 	int from_state;		/* its birth was not in the history kept: the state had it */
+	int end_lost;		/* it ended in the history lost: when is not known */
 	int confirmed;		/* refs_state's mark */
 	uint32_t stack_id;	/* the call that made it (its fd entry), 0 = none */
 	const struct proc *stack_proc;	/* whose stack table stack_id is in */
@@ -66,6 +67,7 @@ struct proc {
 	struct ref *fds;	/* open references, by fd, replayed in time order */
 	struct proc *exec_prev, *exec_next;	/* the images before and after exec */
 	struct proc *fork_parent;	/* the traced image it was forked from (keys.c) */
+	uint64_t sids_seen;	/* distinct sids of its making the files name (keys.c) */
 	uint64_t exec_ok_pos;	/* pos + 1 of the exec that replaced it; 0 = none */
 	int inherited;		/* a fork child that got its parent's references */
 	int started;		/* its first record was replayed */
@@ -129,6 +131,7 @@ struct conn {
 	int linger0;		/* SO_LINGER {1, 0}: its final close sends RST */
 	uint64_t released_ns;	/* when the last reference went; 0 = never (in the trace) */
 	const char *released_how; /* the end of that last reference */
+	int released_unknown;	/* that end is in the history lost: released_ns is a bound, not a time */
 	int released_pid, released_fd;
 	struct ref **refs;	/* every reference over time */
 	size_t nrefs, caprefs;

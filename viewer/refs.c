@@ -87,6 +87,7 @@ static void ref_end(struct ref *x, const char *end, uint64_t t, int by_call)
 		c->released_how = end;
 		c->released_pid = x->p->pid;
 		c->released_fd = x->fd;
+		c->released_unknown = x->end_lost;
 	}
 }
 
@@ -100,6 +101,27 @@ static void ref_attach(struct ref *x)
 	HASH_ADD_INT(x->p->fds, fd, x);
 	x->c->live++;
 	x->c->released_ns = 0;
+}
+
+/* A reference whose end is in the history lost: ended at t, the latest it can have been. */
+static void ref_end_lost(struct ref *x, const char *end, uint64_t t)
+{
+	x->end_lost = 1;
+	ref_end(x, end, t, 1);
+}
+
+/*
+ * c arrived in p by SCM_RIGHTS in the history lost (the state, or a later
+ * call on it, says p had it): the reference that was in flight landed.
+ */
+static void flight_landed(struct model *m, struct conn *c)
+{
+	for (size_t i = 0; i < m->nflights; i++)
+		if (m->flights[i].c == c && !m->flights[i].done) {
+			m->flights[i].done = 1;
+			c->in_flight--;
+			return;
+		}
 }
 
 static struct ref *ref_open(struct proc *p, struct conn *c, int fd, const char *how, int cloexec,
@@ -387,6 +409,9 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 		} else if ((x = ref_find(p, r->fd)) && x->c == c) {
 			ref_end(x, r->op == ST_OP_MISSED_CLOSE ? "missed close" : op_name(r->op),
 				r->t_ns, 1);
+		} else if (p->tf->lost_last_pos && r->ret == 0) {
+			/* Closed here, made here in the history lost: what was in flight to it landed. */
+			flight_landed(m, c);
 		}
 		break;
 	case ST_OP_SHUTDOWN:
@@ -575,9 +600,11 @@ int refs_state(struct model *m, struct ev *e)
 		learn_slot(p, c, v);
 		x = ref_find(p, d->fd);
 		if (x && x->c != c) {
-			ref_end(x, "replaced (its close is in the history lost)", t, 1);
+			ref_end_lost(x, "replaced (its close is in the history lost)", t);
 			x = NULL;
 		}
+		if (!x && v->s.made_by == ST_OP_RECVMSG)
+			flight_landed(m, c);
 		if (!x) {
 			/* Held, but its birth is in the history lost: from when the state says. */
 			uint64_t from = !v->s.forks && v->s.made_ns && v->s.made_ns <= t ? v->s.made_ns : t;
@@ -597,7 +624,7 @@ int refs_state(struct model *m, struct ev *e)
 		if (x->confirmed)
 			x->confirmed = 0;
 		else
-			ref_end(x, "closed (its close is in the history lost)", t, 1);
+			ref_end_lost(x, "closed (its close is in the history lost)", t);
 	}
 	return 0;
 }
