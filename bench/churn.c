@@ -1,24 +1,32 @@
 /*
  * churn.c - loopback TCP connection churn, the main socktrace benchmark.
  *
- * Usage: churn N
+ * Usage: churn N [DEPTH]
  *
- * One process, one thread.  A listener on 127.0.0.1:<ephemeral>; then N times:
+ * One process, one thread.  A listener on 127.0.0.1:<ephemeral>; then N
+ * times the life of a healthy connection, both ends in this thread:
  *
  *   s = socket(AF_INET, SOCK_STREAM, 0)
  *   connect(s, listener)          blocking; loopback completes via the backlog
  *   a = accept(l)
- *   send(s, 1 byte); recv(a, 1 byte)
+ *   send(s, 1 byte); recv(a, 1 byte); send(a, 1 byte); recv(s, 1 byte)
  *   shutdown(s, SHUT_WR)
- *   close(s); close(a)
+ *   recv(a) == 0                  the server reads the client's FIN
+ *   close(a)
+ *   recv(s) == 0                  the client reads the server's FIN
+ *   close(s)
+ *
+ * That is 6 traced socket calls (socket, connect, accept, shutdown, close,
+ * close), 6 data calls, and 2 peer-EOF events per connection.  With DEPTH
+ * (0..64), each connection is made DEPTH non-inlined calls deep, so that
+ * stack capture has a real stack to walk.
  *
  * Only the loop is timed (CLOCK_MONOTONIC).  Prints "ns_per_iter <float>" on
  * stdout.  Every call is checked; any failure exits 1 with a message on stderr.
  *
- * The client side of every connection ends in TIME_WAIT (it closes first), so
- * ephemeral ports pile up for tcp_fin_timeout (60 s).  Keep N per run modest
- * (the bench uses 20000); if connect() fails with EADDRNOTAVAIL the ports ran
- * out and we say so.  SO_LINGER would avoid that but changes the workload.
+ * The client closes last, so its port ends in TIME_WAIT for 60 s: keep N per
+ * run modest (bench/run.sh: see CHURN_N).  If connect() fails with
+ * EADDRNOTAVAIL the ports ran out and we say so.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -42,19 +50,15 @@ static void die(const char *what, long iter)
 	exit(1);
 }
 
-static long parse_n(int argc, char **argv)
+static long parse(const char *s, long lo, long hi, const char *what)
 {
 	char *end;
 	long n;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s ITERATIONS\n", argv[0]);
-		exit(2);
-	}
 	errno = 0;
-	n = strtol(argv[1], &end, 10);
-	if (errno || *end || n <= 0) {
-		fprintf(stderr, "%s: bad iteration count '%s'\n", argv[0], argv[1]);
+	n = strtol(s, &end, 10);
+	if (errno || *end || n < lo || n > hi) {
+		fprintf(stderr, "churn: bad %s '%s' (%ld..%ld)\n", what, s, lo, hi);
 		exit(2);
 	}
 	return n;
@@ -69,21 +73,72 @@ static double now_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* One connection's life, as above. */
+static void connection(int l, const struct sockaddr_in *addr, long i)
+{
+	char c = 'x';
+	int s, a;
+
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	if (s < 0)
+		die("socket", i);
+	if (connect(s, (const struct sockaddr *)addr, sizeof(*addr)) != 0) {
+		if (errno == EADDRNOTAVAIL) {
+			fprintf(stderr, "churn: connect failed at iteration %ld: EADDRNOTAVAIL: "
+				"ephemeral ports exhausted by TIME_WAIT sockets; use a smaller N or "
+				"wait 60 s (tcp_fin_timeout) for them to expire\n", i);
+			exit(1);
+		}
+		die("connect", i);
+	}
+	a = accept(l, NULL, NULL);
+	if (a < 0)
+		die("accept", i);
+	if (send(s, &c, 1, 0) != 1 || recv(a, &c, 1, 0) != 1)
+		die("request", i);
+	if (send(a, &c, 1, 0) != 1 || recv(s, &c, 1, 0) != 1)
+		die("reply", i);
+	if (shutdown(s, SHUT_WR) != 0)
+		die("shutdown", i);
+	if (recv(a, &c, 1, 0) != 0)
+		die("recv (EOF at the server)", i);
+	if (close(a) != 0)
+		die("close (accepted)", i);
+	if (recv(s, &c, 1, 0) != 0)
+		die("recv (EOF at the client)", i);
+	if (close(s) != 0)
+		die("close (client)", i);
+}
+
+/* depth more frames above connection(): noinline, and used after the call. */
+static __attribute__((noinline)) int deeper(int depth, int l, const struct sockaddr_in *addr, long i)
+{
+	if (depth > 0)
+		return deeper(depth - 1, l, addr, i) + 1;
+	connection(l, addr, i);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	long n = parse_n(argc, argv);
+	long n, depth;
 	struct sockaddr_in addr;
 	socklen_t alen = sizeof(addr);
 	double t0, t1;
-	int l;
+	int l, sink = 0;
 
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: %s ITERATIONS [DEPTH]\n", argv[0]);
+		return 2;
+	}
+	n = parse(argv[1], 1, 100000000, "iteration count");
+	depth = argc == 3 ? parse(argv[2], 0, 64, "depth") : 0;
 	l = socket(AF_INET, SOCK_STREAM, 0);
 	if (l < 0)
 		die("socket (listener)", -1);
 	memset(&addr, 0, sizeof(addr));
 	addr.sin_family = AF_INET;
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	addr.sin_port = 0;
 	if (bind(l, (struct sockaddr *)&addr, sizeof(addr)) != 0)
 		die("bind 127.0.0.1:0", -1);
 	if (listen(l, 128) != 0)
@@ -92,50 +147,11 @@ int main(int argc, char **argv)
 		die("getsockname", -1);
 
 	t0 = now_ns();
-	for (long i = 0; i < n; i++) {
-		char c = 'x';
-		ssize_t r;
-		int s, a;
-
-		s = socket(AF_INET, SOCK_STREAM, 0);
-		if (s < 0)
-			die("socket", i);
-		if (connect(s, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
-			if (errno == EADDRNOTAVAIL) {
-				fprintf(stderr,
-					"churn: connect failed at iteration %ld: EADDRNOTAVAIL: "
-					"ephemeral ports exhausted by TIME_WAIT sockets; "
-					"use a smaller N or wait %s for them to expire\n",
-					i, "60 s (tcp_fin_timeout)");
-				exit(1);
-			}
-			die("connect", i);
-		}
-		a = accept(l, NULL, NULL);
-		if (a < 0)
-			die("accept", i);
-		r = send(s, &c, 1, 0);
-		if (r != 1) {
-			if (r >= 0)
-				errno = EIO;
-			die("send", i);
-		}
-		r = recv(a, &c, 1, 0);
-		if (r != 1) {
-			if (r >= 0)
-				errno = EIO;
-			die("recv", i);
-		}
-		if (shutdown(s, SHUT_WR) != 0)
-			die("shutdown", i);
-		if (close(s) != 0)
-			die("close (client)", i);
-		if (close(a) != 0)
-			die("close (accepted)", i);
-	}
+	for (long i = 0; i < n; i++)
+		sink += deeper((int)depth, l, &addr, i);
 	t1 = now_ns();
 
-	if (close(l) != 0)
+	if (close(l) != 0 || sink != n * depth)
 		die("close (listener)", -1);
 	printf("ns_per_iter %.1f\n", (t1 - t0) / (double)n);
 	return 0;

@@ -68,6 +68,7 @@ static inline void put64(void *p, uint64_t v)
 }
 
 _Static_assert(offsetof(struct st_record, flags) == offsetof(struct st_record, op) + 2, "op, flags");
+_Static_assert(offsetof(struct st_record, fd) == offsetof(struct st_record, tid) + 4, "tid, fd");
 _Static_assert(offsetof(struct st_record, fd2) == offsetof(struct st_record, fd) + 4, "fd, fd2");
 _Static_assert(offsetof(struct st_record, refs) == offsetof(struct st_record, fd2) + 4, "fd2, refs");
 _Static_assert(offsetof(struct st_record, addrs_len) == offsetof(struct st_record, stack_id) + 4,
@@ -77,34 +78,32 @@ _Static_assert(offsetof(struct st_record, addrs_len) == offsetof(struct st_recor
 void ev_anchor(struct st_file_header *hdr, uint64_t now) __attribute__((cold, noinline));
 
 /*
- * Begin a record of op about fd: a claimed ring slot while tracing, else
- * the scratch record.  Every field is set (a ring slot holds a record from
- * the last lap): op, fd, time, tid, the rest zero (fd2 -1).  Must be
- * paired with ev_end(), on every path.  Inline: it runs once per event.
+ * e's head slot: a claimed ring slot while tracing, else the scratch
+ * record; e is reset for a new record.  Out of line: the claim's rare
+ * paths stay out of every wrapper.
+ */
+struct st_record *ev_claim(struct ev *e);
+
+/*
+ * Begin a record of op about fd (ev_claim).  Every field is set (a ring
+ * slot holds a record from the last lap): op, fd, time, tid, the rest
+ * zero (fd2 -1).  Must be paired with ev_end(), on every path.  Inline:
+ * it runs once per event and is most of the per-event cost.
  */
 static inline struct st_record *ev_begin(struct ev *e, enum st_op op, int fd)
 {
-	struct st_file_header *hdr = shim_hdr();
-	struct st_record *r = hdr ? ring_claim(hdr, &e->pos) : NULL;
+	struct st_record *r = ev_claim(e);
+	struct st_file_header *hdr = shim.hdr;
 
-	if (!r)
-		r = &e->scratch;
-	e->r = r;
-	e->ncont = 0;
 	put64(&r->op, (uint16_t)op);			/* flags, err, domain, type = 0 */
 	r->t_ns = shim_now();
+	memset(&r->sid, 0, offsetof(struct st_record, tid) - offsetof(struct st_record, sid));
+	put64(&r->tid, (uint32_t)shim_tid() | (uint64_t)(uint32_t)fd << 32);
+	put64(&r->fd2, UINT32_MAX);			/* fd2 = -1, refs = 0 */
+	put64(&r->stack_id, 0);				/* addrs_len, ncont, reserved = 0 */
 	if (hdr && unlikely(r->t_ns - __atomic_load_n(&hdr->anchor_last.ns, __ATOMIC_RELAXED) >
 			    1000000000u))
 		ev_anchor(hdr, r->t_ns);
-	r->sid = 0;
-	r->sid2 = 0;
-	r->ret = 0;
-	r->arg[0] = 0;
-	r->arg[1] = 0;
-	r->tid = shim_tid();
-	put64(&r->fd, (uint32_t)fd | (uint64_t)UINT32_MAX << 32);	/* fd2 = -1 */
-	r->refs = 0;
-	put64(&r->stack_id, 0);				/* addrs_len, ncont, reserved = 0 */
 	return r;
 }
 

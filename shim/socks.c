@@ -38,7 +38,6 @@ static uint32_t slot_flags = ST_SK_FRESH;
 static uint32_t used;		/* slots ever handed out: the bump index (atomic) */
 static uint64_t free_head;	/* (tag << 32) | (index + 1) of the free list (atomic) */
 static uint32_t serial;		/* sids made here (atomic) */
-static uint32_t live;		/* slots in use (atomic) */
 
 /*
  * TCP_INFO at a final close costs one getsockopt, about 0.35 us here: 2%
@@ -176,16 +175,13 @@ static int64_t slot_alloc(void)
 		       __atomic_load_n(&sock_at(top - 1)->next_free, __ATOMIC_RELAXED);
 	} while (!__atomic_compare_exchange_n(&free_head, &head, next, 0, __ATOMIC_ACQ_REL,
 					      __ATOMIC_ACQUIRE));
-	if (top) {
-		__atomic_fetch_add(&live, 1, __ATOMIC_RELAXED);
+	if (top)
 		return top - 1;
-	}
 	n = __atomic_fetch_add(&used, 1, __ATOMIC_RELAXED);
 	if (n >= regions[ST_REG_SOCKS].capacity || ensure_mapped(ST_REG_SOCKS, n)) {
 		__atomic_fetch_sub(&used, 1, __ATOMIC_RELAXED);
 		return -1;
 	}
-	__atomic_fetch_add(&live, 1, __ATOMIC_RELAXED);
 	return n;
 }
 
@@ -194,7 +190,6 @@ static void slot_free(uint32_t idx)
 	uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE), next;
 
 	__atomic_store_n(&sock_at(idx)->sid, 0, __ATOMIC_RELEASE);
-	__atomic_fetch_sub(&live, 1, __ATOMIC_RELAXED);
 	do {
 		__atomic_store_n(&sock_at(idx)->next_free, (uint32_t)head, __ATOMIC_RELAXED);
 		next = ((head >> 32) + 1) << 32 | (idx + 1);
@@ -628,8 +623,9 @@ void socks_forked(const struct socks_snap *sn)
 			e->forks++;
 		sock_at((uint32_t)idx)->refs++;
 	}
+	uint64_t live = 0;
+
 	free_head = 0;
-	live = 0;
 	for (uint32_t i = n; i-- > 0;) {
 		struct st_sock *s = sock_at(i);
 
@@ -661,7 +657,6 @@ uint32_t socks_used(void)
 void socks_reset(void)
 {
 	used = 0;
-	live = 0;
 	free_head = 0;
 	serial = 0;
 	fdtab_hwm = 0;

@@ -224,6 +224,19 @@ static inline void sock_set_addr(struct st_sock *s, int peer, const void *sa, un
 void sock_tcp(struct st_sock *s, enum st_tcp_state st);
 
 /*
+ * Does closing the fd of word drop the last reference here of a connected
+ * stream (the case of the unread-data and TCP_INFO checks)?  Inline: the
+ * other closes pay three tests.
+ */
+static inline int sock_final_stream(uint64_t word)
+{
+	const struct st_sock *s = sock_of(word);
+
+	return (sock_flags(s) & ST_SK_PEERED) && s->type == SOCK_STREAM &&
+	       __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) == 1;
+}
+
+/*
  * Bytes unread in the receive queue of the stream socket of word when
  * closing fd drops this process's last reference (FIONREAD; the kernel
  * answers a final close with unread data by RST); -1 when not measured:
