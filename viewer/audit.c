@@ -39,6 +39,9 @@ void conn_desc(const struct conn *c, char *out, size_t n)
 	case ROLE_PAIR:
 		snprintf(out, n, "%s socketpair end", proto);
 		break;
+	case ROLE_UNKNOWN:
+		snprintf(out, n, "%s socket made before the history kept", proto);
+		break;
 	default:
 		snprintf(out, n, "unconnected %s socket%s%s", proto, c->local[0] ? " " : "", c->local);
 	}
@@ -155,7 +158,8 @@ static int close_findings(struct model *m, struct conn *c, const char *desc)
 				op, drop_fd, r->pid, desc, e->refs_total, e->refs_total == 1 ? "" : "s",
 				e->refs_total == 1 ? "s" : "", held,
 				c->role == ROLE_LISTENER ? "the port stays open and new connections are still "
-				"queued for accept" : c->role == ROLE_UNCONNECTED ? "the socket stays open" :
+				"queued for accept" : c->role == ROLE_UNCONNECTED || c->role == ROLE_UNKNOWN ?
+				"the socket stays open" :
 				"the peer sees no FIN", rel_s))
 				return -1;
 		}
@@ -167,7 +171,7 @@ static int close_findings(struct model *m, struct conn *c, const char *desc)
 			(long long)r->arg[1], r->arg[1] == 1 ? "" : "s"))
 			return -1;
 		if (e->released == 1 && c->linger0 && c->type == SOCK_STREAM &&
-		    c->role != ROLE_LISTENER && c->role != ROLE_UNCONNECTED &&
+		    c->role != ROLE_LISTENER && c->role != ROLE_UNCONNECTED && c->role != ROLE_UNKNOWN &&
 		    add_finding(m, "abortive-close", SEV_INFO, r->pid, drop_fd, c->inode, r->t_ns,
 			"%s of fd %d in pid %d ended %s with SO_LINGER {on, 0}: an abortive close, RST "
 			"by design (no FIN, no TIME_WAIT); the peer gets ECONNRESET.",

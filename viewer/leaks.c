@@ -34,6 +34,7 @@ const char *leak_role(const struct conn *c)
 	case ROLE_SERVER: return "accepted";
 	case ROLE_PAIR: return "pair";
 	case ROLE_CLIENT: return udp ? "udp" : "client";
+	case ROLE_UNKNOWN: return "unknown";
 	default: return udp ? "udp" : "unconnected";
 	}
 }

@@ -22,6 +22,7 @@ const char *role_name(enum role role)
 	case ROLE_SERVER: return "server";
 	case ROLE_LISTENER: return "listener";
 	case ROLE_PAIR: return "pair";
+	case ROLE_UNKNOWN: return "unknown";
 	default: return "unconnected";
 	}
 }
@@ -81,11 +82,35 @@ uint64_t model_kinode(const struct model *m, uint64_t key)
 	return e ? e->kinode : 0;
 }
 
+/* Is r a socket's first appearance in its process: made, received, inherited or first seen? */
+static int is_arrival(const struct trace_rec *r)
+{
+	return st_op_class(r->op) == ST_CLASS_CREATE || (r->flags & ST_REC_FIRST_SEEN) ||
+	       r->op == ST_OP_RECVMSG || r->op == ST_OP_INHERITED || r->op == ST_OP_EXEC_FD;
+}
+
 int conn_timeline_complete(const struct conn *c)
 {
+	for (size_t k = 0; k < c->nevs; k++) {
+		const struct ev *e = &c->evs[k];
+
+		if (e->as_listener)
+			continue;
+		if (c->made_ns)
+			return e->r->t_ns <= c->made_ns;
+		/* Not in any state: complete unless it starts mid-life where history was lost. */
+		return is_arrival(e->r) || !e->p->tf->lost_last_pos || e->r->t_ns < e->p->tf->history_from_ns;
+	}
+	return 0;
+}
+
+uint64_t conn_start_ns(const struct conn *c)
+{
+	if (c->made_ns)
+		return c->made_ns;
 	for (size_t k = 0; k < c->nevs; k++)
 		if (!c->evs[k].as_listener)
-			return !c->made_ns || c->evs[k].r->t_ns <= c->made_ns;
+			return c->evs[k].r->t_ns;
 	return 0;
 }
 
@@ -139,7 +164,7 @@ static struct conn *conn_get(struct model *m, uint64_t inode, const struct ev *e
 	return model_conn_get(m, inode, e->p->pid, e->r->domain, e->r->type);
 }
 
-static void note_fd(struct conn *c, int fd)
+void conn_note_fd(struct conn *c, int fd)
 {
 	if (fd < 0)
 		return;
@@ -167,7 +192,7 @@ static void learn(struct conn *c, const struct ev *e)
 		return;
 	switch (r->op) {
 	case ST_OP_SOCKET:
-		note_fd(c, (int)r->ret);
+		conn_note_fd(c, (int)r->ret);
 		break;
 	case ST_OP_SOCKETPAIR:
 		if (r->ret == 0) {
@@ -178,7 +203,7 @@ static void learn(struct conn *c, const struct ev *e)
 	case ST_OP_ACCEPT:
 	case ST_OP_ACCEPT4:
 		/* Only a successful accept's own copy is about the new socket. */
-		note_fd(c, (int)r->ret);
+		conn_note_fd(c, (int)r->ret);
 		c->role = ROLE_SERVER;
 		learn_addrs(c, r);
 		return;
@@ -203,13 +228,13 @@ static void learn(struct conn *c, const struct ev *e)
 	case ST_OP_DUP2:
 	case ST_OP_DUP3:
 		if (!(r->flags & ST_REC_IMPLICIT_CLOSE) && r->ret >= 0)
-			note_fd(c, (int)r->ret);
+			conn_note_fd(c, (int)r->ret);
 		break;
 	default:
 		break;
 	}
 	if (r->fd >= 0 && !(r->flags & ST_REC_IMPLICIT_CLOSE))
-		note_fd(c, r->fd);
+		conn_note_fd(c, r->fd);
 	learn_addrs(c, r);
 }
 
@@ -353,6 +378,11 @@ int model_build(struct model *m, struct trace_file **files, size_t nfiles)
 			return -1;
 	if (refs_finish(m) || history_counts(m, &m->sockets_total, &m->sockets_with_timeline))
 		return -1;
+	/* Nothing kept says what it was: say so rather than "unconnected". */
+	for (size_t i = 0; i < m->nconns; i++)
+		if (m->conns[i]->role == ROLE_UNCONNECTED && !m->conns[i]->in_state &&
+		    !conn_timeline_complete(m->conns[i]))
+			m->conns[i]->role = ROLE_UNKNOWN;
 	conn_data(m);
 	if (audit_run(m))
 		return -1;

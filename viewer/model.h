@@ -19,6 +19,7 @@ enum role {
 	ROLE_SERVER,
 	ROLE_LISTENER,
 	ROLE_PAIR,
+	ROLE_UNKNOWN,		/* its birth and every call that would say are in the history lost */
 };
 
 struct conn;
@@ -212,10 +213,17 @@ int model_grow(void **arr, size_t n, size_t *cap, size_t elem);
 
 /*
  * Does c's timeline hold its whole life: its birth (or first sight) is in
- * the history kept?  Not when only the state knows it, or its events
- * start after the state says it was made.
+ * the history kept?  Not when only the state knows it, when its events
+ * start after the state says it was made, or when it first shows mid-life
+ * (a close, a send) after its process lost history.
  */
 int conn_timeline_complete(const struct conn *c);
+
+/* When c began: its birth as the state says, else its first event; 0 when neither. */
+uint64_t conn_start_ns(const struct conn *c);
+
+/* Add fd to the fds c was seen on (bounded: the first few). */
+void conn_note_fd(struct conn *c, int fd);
 
 /* The connection of inode, or NULL. */
 struct conn *model_conn(const struct model *m, uint64_t inode);

@@ -412,6 +412,13 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 		} else if (p->tf->lost_last_pos && r->ret == 0) {
 			/* Closed here, made here in the history lost: what was in flight to it landed. */
 			flight_landed(m, c);
+			/* The shim's word that this process let go of it, and nobody else is known to hold it. */
+			if ((r->flags & ST_REC_LAST_REF) && c->live + c->in_flight <= 0 && !c->released_ns) {
+				c->released_ns = r->t_ns;
+				c->released_how = op_name(r->op);
+				c->released_pid = r->pid;
+				c->released_fd = r->fd;
+			}
 		}
 		break;
 	case ST_OP_SHUTDOWN:
@@ -598,6 +605,7 @@ int refs_state(struct model *m, struct ev *e)
 		if (!c)
 			return -1;
 		learn_slot(p, c, v);
+		conn_note_fd(c, d->fd);
 		x = ref_find(p, d->fd);
 		if (x && x->c != c) {
 			ref_end_lost(x, "replaced (its close is in the history lost)", t);

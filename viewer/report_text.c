@@ -141,17 +141,40 @@ static void print_site(FILE *out, const struct model *m, const struct ev *e, con
 	fprintf(out, "%s", st->off);
 }
 
-/* Under a connection's header: where it was made, when this trace records stacks. */
-static void print_birth(FILE *out, const struct model *m, const struct conn *c)
+/*
+ * Under a connection's header: where it was made.  From its first event
+ * when the timeline holds its birth; else from the state (how, when, the
+ * stack), or a plain word that nothing kept says.
+ */
+static void print_birth(FILE *out, const struct model *m, const struct conn *c, const struct style *st)
 {
 	const struct ev *e = conn_birth(c);
+	int complete = conn_timeline_complete(c);
+	const struct proc *p = complete ? e->p : c->made_proc;
+	unsigned op = complete ? e->r->op : c->made_by;
 	const struct callstack *cs;
 	char why[256];
 
-	if (!e || !(e->p->tf->hdr.opts & ST_OPT_STACKS_CREATE))
+	if (!complete && !c->made_ns) {
+		if (e)
+			fprintf(out, "    %s(made before the history kept: its first events were overwritten "
+				"when pid %d's ring wrapped)%s\n", st->yellow, e->p->pid, st->off);
 		return;
-	cs = ev_callstack(m, e, why, sizeof(why));
-	fprintf(out, "  made by %s in pid %d\n", op_name(e->r->op) ? op_name(e->r->op) : "?", e->p->pid);
+	}
+	if (!complete) {
+		fprintf(out, "  made by %s in pid %d at %+.6f", op_name(op) ? op_name(op) : "?",
+			p ? p->pid : c->pid, (double)(int64_t)(c->made_ns - m->t0) / 1e9);
+		fprintf(out, "  %s(from the state: %s)%s\n", st->yellow,
+			c->nevs ? "the events of its birth were overwritten" :
+			"every event of it was overwritten", st->off);
+	} else if (p->tf->hdr.opts & ST_OPT_STACKS_CREATE) {
+		fprintf(out, "  made by %s in pid %d\n", op_name(op) ? op_name(op) : "?", p->pid);
+	} else {
+		return;
+	}
+	if (!p || !(p->tf->hdr.opts & ST_OPT_STACKS_CREATE))
+		return;
+	cs = conn_callstack(m, c, why, sizeof(why));
 	if (cs)
 		stack_text(out, cs, "    ");
 	else
@@ -159,34 +182,22 @@ static void print_birth(FILE *out, const struct model *m, const struct conn *c)
 }
 
 /*
- * Where a timeline misses events: before its first one, when only the
- * state knew its birth (e NULL); before e, when e is its first event from
- * a process whose history before that was lost.
+ * A marker before e where the timeline may miss events: e is the first
+ * event from a process whose history was lost while the socket already
+ * existed (the first event of a timeline without its birth says so in
+ * print_birth).
  */
 static void print_gap(FILE *out, const struct model *m, const struct conn *c, const struct ev *e,
 		      const struct style *st)
 {
-	const struct trace_file *tf;
+	const struct trace_file *tf = e->p->tf;
 
-	if (!e) {
-		if (conn_timeline_complete(c) || (!c->made_ns && c->nevs))
-			return;
-		fprintf(out, "    %s(its birth%s is in the history lost: events before this one were "
-			"overwritten)%s\n", st->yellow, c->made_ns ? "" : " and life", st->off);
-		if (c->made_ns)
-			fprintf(out, "    %s%+.6f made (the state's word: %s)%s\n", st->dim,
-				(double)(int64_t)(c->made_ns - m->t0) / 1e9,
-				op_name(c->made_by) ? op_name(c->made_by) : "first seen", st->off);
-		return;
-	}
-	tf = e->p->tf;
-	if (!tf->lost_last_pos || e->r->t_ns < tf->history_from_ns)
+	if (!tf->lost_last_pos || conn_start_ns(c) >= tf->history_from_ns ||
+	    e->r->t_ns < tf->history_from_ns || e == conn_birth(c))
 		return;
 	for (const struct ev *x = c->evs; x < e; x++)
 		if (x->p == e->p && x->r->t_ns >= tf->history_from_ns)
 			return;		/* not its first event from this process since the loss */
-	if (e == c->evs && !c->made_ns)
-		return;
 	fprintf(out, "    %s(pid %d: its events before %+.6f were lost; this timeline may miss some)%s\n",
 		st->yellow, e->p->pid, (double)(int64_t)(tf->history_from_ns - m->t0) / 1e9, st->off);
 }
@@ -278,8 +289,7 @@ static void print_conn(FILE *out, const struct model *m, const struct conn *c, s
 	if (c->open_at_exit)
 		fputs(st->off, out);
 	print_conn_data(out, c);
-	print_birth(out, m, c);
-	print_gap(out, m, c, NULL, st);
+	print_birth(out, m, c, st);
 	for (size_t k = 0; k < c->nevs; k++) {
 		print_gap(out, m, c, &c->evs[k], st);
 		/* The lookup whose answer it connected to, just before that connect. */

@@ -53,12 +53,17 @@ const struct callstack *conn_callstack(const struct model *m, const struct conn 
 				       size_t n)
 {
 	const struct ev *e = conn_birth(c);
+	int complete = conn_timeline_complete(c);
 
-	if (e && !(c->made_stack && !e->r->stack_id && !(e->r->flags & ST_REC_FIRST_SEEN)))
+	if (e && complete && !(c->made_stack && !e->r->stack_id && !(e->r->flags & ST_REC_FIRST_SEEN)))
 		return ev_callstack(m, e, why, n);
 	if (c->made_proc || c->in_state)
 		return state_callstack(m, c->made_proc, c->made_stack, c->made_by, why, n);
-	snprintf(why, n, "no event made it in the trace");
+	if (e && !complete)
+		snprintf(why, n, "its creation is in the history lost (overwritten when pid %d's ring wrapped)",
+			 e->p->pid);
+	else
+		snprintf(why, n, "no event made it in the trace");
 	return NULL;
 }
 
