@@ -15,6 +15,7 @@
 
 #include "history.h"
 #include "json.h"
+#include "names.h"
 
 int proc_history_lost(const struct proc *p)
 {
@@ -38,11 +39,62 @@ void history_notice(FILE *out, const struct model *m, const char *dim, const cha
 			tf->overwritten, tf->torn + tf->corrupt,
 			(double)(int64_t)(tf->history_from_ns - m->t0) / 1e9, off);
 	}
+	state_notice(out, m, dim, off);
+}
+
+int proc_state_complete(const struct proc *p)
+{
+	return !(p->tf->hdr.flags & (ST_HDR_STATE_FULL | ST_HDR_FDS_FULL));
+}
+
+/* Why p's file stopped growing ("ENOSPC"), NULL when it did not. */
+static const char *grow_failure(const struct proc *p, char *buf, size_t n)
+{
+	const char *en;
+
+	if (!(p->tf->hdr.flags & ST_HDR_GROW_FAILED))
+		return NULL;
+	en = errno_name((int)p->tf->hdr.grow_errno);
+	if (en)
+		return en;
+	snprintf(buf, n, "errno %u", p->tf->hdr.grow_errno);
+	return buf;
+}
+
+void state_notice(FILE *out, const struct model *m, const char *dim, const char *off)
+{
+	char buf[32];
+
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct proc *p = &m->procs[i];
+		const struct st_file_header *h = &p->tf->hdr;
+		const char *why = grow_failure(p, buf, sizeof(buf));
+
+		if (h->flags & ST_HDR_STATE_FULL)
+			fprintf(out, "%sstate: pid %d held more sockets at once than its state has room for: "
+				"those beyond it were traced without state, so its leaks, references and byte "
+				"counts may miss some.%s\n", dim, p->pid, off);
+		if (h->flags & ST_HDR_FDS_FULL)
+			fprintf(out, "%sstate: pid %d used fd numbers beyond its fd table: sockets on them were "
+				"not tracked.%s\n", dim, p->pid, off);
+		if (why)
+			fprintf(out, "%sstate: pid %d's trace file could not grow (%s): its history wraps at "
+				"the size it had%s.%s\n", dim, p->pid, why,
+				h->flags & ST_HDR_STATE_FULL ? "" : "; its state is complete", off);
+	}
 }
 
 void history_json(struct json *j, const struct proc *p)
 {
+	char buf[32];
+	const char *why = grow_failure(p, buf, sizeof(buf));
+
 	json_uint_or_null(j, "history_lost_before_t_ns", proc_history_lost(p), p->tf->history_from_ns);
+	json_bool(j, "state_complete", proc_state_complete(p));
+	if (why)
+		json_str(j, "file_grow_error", why);
+	else
+		json_null(j, "file_grow_error");
 }
 
 int history_counts(const struct model *m, size_t *total, size_t *with_timeline)

@@ -17,12 +17,26 @@ int proc_history_lost(const struct proc *p);
 /*
  * One line per process that lost history: which, how many events, from
  * when its timelines are complete, and that the state's answers are
- * complete anyway.  dim/off: colour codes ("" for none).  Nothing when no
- * history was lost.
+ * complete anyway; then state_notice's lines.  dim/off: colour codes (""
+ * for none).  Nothing when no history was lost and the state is whole.
  */
 void history_notice(FILE *out, const struct model *m, const char *dim, const char *off);
 
-/* "history_lost_before_t_ns": when p's timelines become complete, null when nothing was lost. */
+/* Does p's state hold every socket and fd it had (its tables never ran out)? */
+int proc_state_complete(const struct proc *p);
+
+/*
+ * One line per process whose state ran out of room (its answers may then
+ * miss sockets) or whose file could not grow (its history wrapped early).
+ * Nothing when neither happened.
+ */
+void state_notice(FILE *out, const struct model *m, const char *dim, const char *off);
+
+/*
+ * A process's members: "history_lost_before_t_ns" (when its timelines
+ * become complete, null when nothing was lost), "state_complete",
+ * "file_grow_error" (the errno name, null when the file grew as needed).
+ */
 void history_json(struct json *j, const struct proc *p);
 
 /*
