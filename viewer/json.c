@@ -1,6 +1,7 @@
 /*
  * json.c - the writer behind report --json.
  */
+#define _GNU_SOURCE
 #include "json.h"
 
 #include <inttypes.h>
@@ -15,34 +16,48 @@ void json_init(struct json *j, FILE *out, int indent)
 
 static void newline(struct json *j)
 {
+	static const char spaces[] = "                                                                ";
+	int n;
+
 	if (!j->indent)
 		return;
-	fputc('\n', j->out);
-	for (int i = 0; i < j->depth * j->indent; i++)
-		fputc(' ', j->out);
+	putc_unlocked('\n', j->out);
+	for (n = j->depth * j->indent; n > 0; n -= (int)sizeof(spaces) - 1)
+		fwrite_unlocked(spaces, 1, n < (int)sizeof(spaces) - 1 ? (size_t)n : sizeof(spaces) - 1, j->out);
 }
 
+/* Does c need an escape in a JSON string? */
+static int needs_escape(unsigned char c)
+{
+	return c == '"' || c == '\\' || c < 0x20 || c == 0x7f;
+}
+
+/* s as a JSON string: runs of plain bytes written at once (reports are mostly keys and numbers). */
 static void put_escaped(struct json *j, const char *s, size_t n)
 {
-	fputc('"', j->out);
+	size_t run = 0;
+
+	putc_unlocked('"', j->out);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
+		if (!needs_escape(c))
+			continue;
+		fwrite_unlocked(s + run, 1, i - run, j->out);
+		run = i + 1;
 		switch (c) {
-		case '"': fputs("\\\"", j->out); break;
-		case '\\': fputs("\\\\", j->out); break;
-		case '\n': fputs("\\n", j->out); break;
-		case '\t': fputs("\\t", j->out); break;
-		case '\r': fputs("\\r", j->out); break;
+		case '"': fputs_unlocked("\\\"", j->out); break;
+		case '\\': fputs_unlocked("\\\\", j->out); break;
+		case '\n': fputs_unlocked("\\n", j->out); break;
+		case '\t': fputs_unlocked("\\t", j->out); break;
+		case '\r': fputs_unlocked("\\r", j->out); break;
 		default:
 			/* Control bytes escaped; bytes >= 0x80 pass as-is (paths are bytes). */
-			if (c < 0x20 || c == 0x7f)
-				fprintf(j->out, "\\u%04x", c);
-			else
-				fputc(c, j->out);
+			fprintf(j->out, "\\u%04x", c);
 		}
 	}
-	fputc('"', j->out);
+	fwrite_unlocked(s + run, 1, n - run, j->out);
+	putc_unlocked('"', j->out);
 }
 
 /* Comma, indentation and key before any member. */
