@@ -21,9 +21,9 @@ pid_t shim_tid(void)
 	return tls_tid;
 }
 
-void shim_tid_reset(void)
+void shim_tid_reset(pid_t tid)
 {
-	tls_tid = 0;
+	tls_tid = tid;
 }
 
 uint64_t shim_now(void)

@@ -62,7 +62,7 @@ static void on_fork_child(void)
 	pid_t parent = shim.pid ? shim.pid : (pid_t)sys_raw(SYS_getppid, 0, 0, 0);
 
 	shim.pid = 0;
-	shim_tid_reset();
+	shim_tid_reset(0);
 	tracefile_fork_child(parent, shim_now());
 	socks_fork_done();
 }

@@ -38,6 +38,8 @@ static int is_err(long rc)
 	return (unsigned long)rc > -4096ul;
 }
 
+_Static_assert(ST_REG_FDS == 0, "the fd table follows the header, in memory and in the file");
+
 int regions_reserve(const struct regions_plan *plan)
 {
 	size_t len = PAGE;
@@ -121,22 +123,6 @@ static void populate(unsigned r, void *addr, uint64_t len)
 		sys_raw(SYS_madvise, addr, len, MADV_POPULATE_WRITE);
 }
 
-/* Copy len bytes at addr (mapped now) into the file at off. */
-static int copy_out(int fd, const void *addr, uint64_t off, uint64_t len)
-{
-	for (uint64_t done = 0; done < len;) {
-		long rc = sys_raw6(SYS_pwrite64, fd, (long)((const char *)addr + done),
-				   (long)(len - done), (long)(off + done), 0, 0);
-
-		if (rc == -EINTR)
-			continue;
-		if (rc <= 0)
-			return rc ? (int)rc : -EIO;
-		done += (uint64_t)rc;
-	}
-	return 0;
-}
-
 /* Give up growing for good: the reader learns why from the header. */
 static int grow_failed(int rc)
 {
@@ -196,9 +182,10 @@ static uint64_t next_count(const struct region *g)
 	return n;
 }
 
-int regions_attach(int fd, const uint64_t *keep, const void *const *src)
+int regions_attach(int fd, const struct st_file_header *hdr, const uint64_t *keep,
+		   const void *const *src)
 {
-	uint64_t count[ST_REG_MAX], off[ST_REG_MAX], end = PAGE;
+	uint64_t count[ST_REG_MAX], off[ST_REG_MAX], len[ST_REG_MAX], end = PAGE;
 	int rc;
 
 	/* One layout, one reservation: the header page, then each region's first chunk. */
@@ -213,21 +200,27 @@ int regions_attach(int fd, const uint64_t *keep, const void *const *src)
 		if (count[r] > g->capacity)
 			count[r] = g->capacity;
 		off[r] = end;
-		end += round_page(count[r] * g->entry_size);
+		len[r] = round_page(count[r] * g->entry_size);
+		end += len[r];
 	}
 	rc = reserve_space(fd, 0, end);
-	for (unsigned r = 0; !rc && keep && r < ST_REG_MAX; r++)
-		if (keep[r])
-			rc = copy_out(fd, src[r], off[r], keep[r] * regions[r].entry_size);
-	if (!rc && keep)
-		rc = copy_out(fd, regions_hdr, 0, PAGE);
 	/* From here on nothing of a parent's file is reachable. */
 	regions_detach();
-	if (!rc)
-		rc = map_at(fd, resv_base, 0, PAGE);
+	if (rc)
+		return rc;
+	/*
+	 * The header page and the fd table's first chunk are neighbours both
+	 * here and in the file: one mapping, one populate.
+	 */
+	rc = map_at(fd, resv_base, 0, PAGE + len[ST_REG_FDS]);
 	if (rc)
 		goto fail;
-	populate(ST_REG_MAX, resv_base, PAGE);
+	populate(ST_REG_MAX, resv_base, PAGE + len[ST_REG_FDS]);
+	if (hdr) {
+		memcpy(regions_hdr, hdr, PAGE);
+		/* Not the parent's any more: no reader may take it as complete meanwhile. */
+		__atomic_store_n(&regions_hdr->version, 0, __ATOMIC_RELEASE);
+	}
 	memset(regions_hdr->region, 0, sizeof(regions_hdr->region));
 	regions_hdr->flags &= ~(uint32_t)ST_HDR_GROW_FAILED;
 	regions_hdr->file_size = end;
@@ -239,10 +232,14 @@ int regions_attach(int fd, const uint64_t *keep, const void *const *src)
 		regions_hdr->region[r].capacity = g->capacity;
 		if (!count[r])
 			continue;
-		rc = map_at(fd, g->base, off[r], round_page(count[r] * g->entry_size));
-		if (rc)
-			goto fail;
-		populate(r, g->base, round_page(count[r] * g->entry_size));
+		if (r != ST_REG_FDS) {
+			rc = map_at(fd, g->base, off[r], len[r]);
+			if (rc)
+				goto fail;
+			populate(r, g->base, len[r]);
+		}
+		if (keep && keep[r])
+			memcpy(g->base, src[r], keep[r] * g->entry_size);
 		publish_chunk(r, 0, off[r], count[r]);
 	}
 	return 0;

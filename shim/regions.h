@@ -49,14 +49,15 @@ int regions_reserve(const struct regions_plan *plan);
 /*
  * Make fd (a fresh, empty trace file) the file behind the reservation:
  * reserve the header page and a first chunk for each region that is not
- * lazy, all at once, and map them, filling the
- * header's region directory.  With keep (a fork child): keep[r] entries of
- * region r, from src[r], and the header page mapped now (the parent's
- * file), are first copied into the new file, and nothing of the old
- * mapping stays reachable.  The caller then fills in the header.
+ * lazy, all at once, and map them, filling the header's region directory.
+ * Nothing of a previous file stays reachable.  With hdr and keep (a fork
+ * child, from its snapshot): the header page is copied from hdr (its
+ * version 0 until the caller publishes it), and keep[r] entries of region
+ * r from src[r].  The caller then fills in the header.
  * 0, or a negative errno: the reservation is then empty (regions_detach).
  */
-int regions_attach(int fd, const uint64_t *keep, const void *const *src);
+int regions_attach(int fd, const struct st_file_header *hdr, const uint64_t *keep,
+		   const void *const *src);
 
 /*
  * Grow region r until at least want entries are mapped, one doubling

@@ -99,8 +99,12 @@ pid_t shim_getpid(void);
 /* The calling thread's kernel tid, cached per thread. */
 pid_t shim_tid(void);
 
-/* Forget the cached tid (the fork child's only thread has a new one). */
-void shim_tid_reset(void);
+/*
+ * The fork child's only thread has a new tid: tid when known (the forking
+ * thread is the child's main thread, so its tid is the child's pid), else
+ * 0, fetched at the next use.
+ */
+void shim_tid_reset(pid_t tid);
 
 /* CLOCK_MONOTONIC in ns. */
 uint64_t shim_now(void);

@@ -523,17 +523,25 @@ static char *snap_buf;					/* the buffer kept between forks */
 static size_t snap_cap;
 static int snap_busy;					/* a fork is using snap_buf (atomic) */
 
+/* Bytes of a snapshot buffer: the header, then the fd entries and slots, in whole pages. */
+static size_t snap_len(uint32_t nfds, uint32_t nsocks)
+{
+	size_t len = sizeof(struct st_file_header) + (size_t)nfds * sizeof(struct st_fd) +
+		     (size_t)nsocks * sizeof(struct st_sock);
+
+	return (len + 4095) & ~(size_t)4095;
+}
+
 void socks_fork_prepare(void)
 {
 	uint32_t nfds = __atomic_load_n(&fdtab_hwm, __ATOMIC_ACQUIRE), nsocks = socks_used();
-	size_t len = (size_t)nfds * sizeof(struct st_fd) + (size_t)nsocks * sizeof(struct st_sock);
+	size_t len = snap_len(nfds, nsocks);
 	int expected = 0;
 	char *buf;
 
 	snap.nfds = 0;
-	if (!shim_hdr() || shim_in_vfork_child() || !nfds || !len)
+	if (!shim_hdr() || shim_in_vfork_child() || !nfds)
 		return;
-	len = (len + 4095) & ~(size_t)4095;
 	if (__atomic_compare_exchange_n(&snap_busy, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
 		if (snap_cap < len) {
 			if (snap_buf)
@@ -559,10 +567,14 @@ void socks_fork_prepare(void)
 			return;
 		snap_own = 1;
 	}
-	memcpy(buf, fdtab_ent(0), (size_t)nfds * sizeof(struct st_fd));
-	memcpy(buf + (size_t)nfds * sizeof(struct st_fd), sock_at(0), (size_t)nsocks * sizeof(struct st_sock));
-	snap.fds = (const struct st_fd *)buf;
-	snap.socks = (const struct st_sock *)(buf + (size_t)nfds * sizeof(struct st_fd));
+	memcpy(buf, shim_hdr(), sizeof(struct st_file_header));
+	memcpy(buf + sizeof(struct st_file_header), fdtab_ent(0), (size_t)nfds * sizeof(struct st_fd));
+	memcpy(buf + sizeof(struct st_file_header) + (size_t)nfds * sizeof(struct st_fd), sock_at(0),
+	       (size_t)nsocks * sizeof(struct st_sock));
+	snap.hdr = (const struct st_file_header *)buf;
+	snap.fds = (const struct st_fd *)(buf + sizeof(struct st_file_header));
+	snap.socks = (const struct st_sock *)(buf + sizeof(struct st_file_header) +
+					      (size_t)nfds * sizeof(struct st_fd));
 	snap.nsocks = nsocks;
 	__atomic_store_n(&snap.nfds, nfds, __ATOMIC_RELEASE);
 }
@@ -572,9 +584,7 @@ void socks_fork_done(void)
 	if (!snap.nfds)
 		return;
 	if (snap_own)
-		sys_raw(SYS_munmap, (void *)snap.fds, ((size_t)snap.nfds * sizeof(struct st_fd) +
-						     (size_t)snap.nsocks * sizeof(struct st_sock) + 4095) &
-							    ~(size_t)4095, 0);
+		sys_raw(SYS_munmap, (void *)snap.hdr, snap_len(snap.nfds, snap.nsocks), 0);
 	else
 		__atomic_store_n(&snap_busy, 0, __ATOMIC_RELEASE);
 	snap.nfds = 0;

@@ -259,6 +259,7 @@ int socks_tcp_info(int fd, uint64_t word, struct st_tcp_snapshot *out);
  * copy, not from the live file.
  */
 struct socks_snap {
+	const struct st_file_header *hdr;	/* the header as it was at the fork */
 	const struct st_fd *fds;
 	uint32_t nfds;
 	const struct st_sock *socks;

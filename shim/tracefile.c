@@ -405,7 +405,7 @@ int tracefile_create(const char **why, const char **detail)
 	if (fd < 0)
 		return fd;
 	*why = "tracing off: reserving the trace file's space";
-	rc = regions_attach(fd, NULL, NULL);
+	rc = regions_attach(fd, NULL, NULL, NULL);
 	if (rc)
 		goto fail;
 	h = regions_hdr;
@@ -469,8 +469,9 @@ void tracefile_fork_child(pid_t parent, uint64_t fork_ns)
 		return;
 	}
 	shim.pid = (pid_t)sys_raw(SYS_getpid, 0, 0, 0);
+	shim_tid_reset(shim.pid);	/* the forking thread is the child's main thread */
 	dirfd = open_dir(&why);
-	fd = dirfd < 0 ? dirfd : create_file(dirfd, regions_hdr->exe, shim.pid);
+	fd = dirfd < 0 ? dirfd : create_file(dirfd, sn->hdr->exe, shim.pid);
 	if (dirfd >= 0)
 		sys_raw(SYS_close, dirfd, 0, 0);
 	if (fd < 0) {
@@ -482,14 +483,12 @@ void tracefile_fork_child(pid_t parent, uint64_t fork_ns)
 	keep[ST_REG_SOCKS] = sn->nsocks;
 	src[ST_REG_SOCKS] = sn->socks;
 	why = "tracing off in the fork child: reserving its trace file's space";
-	rc = regions_attach(fd, keep, src);
+	rc = regions_attach(fd, sn->hdr, keep, src);
 	if (rc) {
 		sys_raw(SYS_close, fd, 0, 0);
 		goto fail;
 	}
 	h = regions_hdr;
-	/* The page is the parent's header: no reader may take it as complete meanwhile. */
-	__atomic_store_n(&h->version, 0, __ATOMIC_RELEASE);
 	h->flags &= ST_HDR_ARGV_TRUNC | ST_HDR_EXE_TRUNC;
 	h->start_ticks = 0;	/* the child's own, taken if it ever execs */
 	fill_common(h, shim.pid, parent, ST_ORIGIN_FORK, fork_ns);
