@@ -94,6 +94,11 @@ static int fb_getsockopt(int fd, int l, int o, void *v, socklen_t *n) { return (
 static int fb_fclose(FILE *fp) { (void)fp; errno = ENOSYS; return EOF; }
 static int fb_fcloseall(void) { errno = ENOSYS; return EOF; }
 static int fb_getaddrinfo(const char *h, const char *s, const struct addrinfo *hi, struct addrinfo **r) { (void)h; (void)s; (void)hi; (void)r; errno = ENOSYS; return EAI_SYSTEM; }
+/* glibc's set*uid change every thread's ids: a raw call would change one thread's. */
+static int fb_setuid(uid_t u) { (void)u; errno = ENOSYS; return -1; }
+static int fb_seteuid(uid_t u) { (void)u; errno = ENOSYS; return -1; }
+static int fb_setreuid(uid_t r, uid_t e) { (void)r; (void)e; errno = ENOSYS; return -1; }
+static int fb_setresuid(uid_t r, uid_t e, uid_t s) { (void)r; (void)e; (void)s; errno = ENOSYS; return -1; }
 static int fb_getnameinfo(const struct sockaddr *a, socklen_t l, char *h, socklen_t hl, char *s, socklen_t sl, int f) { (void)a; (void)l; (void)h; (void)hl; (void)s; (void)sl; (void)f; errno = ENOSYS; return EAI_SYSTEM; }
 
 /* fcntl's third argument is an int or a pointer; a long carries both. */
@@ -177,6 +182,10 @@ const struct real_fns real_fallback = {
 	.getsockopt = fb_getsockopt,
 	.getaddrinfo = fb_getaddrinfo,
 	.getnameinfo = fb_getnameinfo,
+	.setuid = fb_setuid,
+	.seteuid = fb_seteuid,
+	.setreuid = fb_setreuid,
+	.setresuid = fb_setresuid,
 };
 
 /*
@@ -259,6 +268,10 @@ void real_resolve(void)
 	RESOLVE(getsockopt);
 	RESOLVE(getaddrinfo);
 	RESOLVE(getnameinfo);
+	RESOLVE(setuid);
+	RESOLVE(seteuid);
+	RESOLVE(setreuid);
+	RESOLVE(setresuid);
 	tls_resolving = 0;
 	errno = saved;
 }

@@ -74,6 +74,10 @@ struct real_fns {
 	int (*getsockopt)(int, int, int, void *, socklen_t *);
 	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
 	int (*getnameinfo)(const struct sockaddr *, socklen_t, char *, socklen_t, char *, socklen_t, int);
+	int (*setuid)(uid_t);
+	int (*seteuid)(uid_t);
+	int (*setreuid)(uid_t, uid_t);
+	int (*setresuid)(uid_t, uid_t, uid_t);
 } __attribute__((aligned(64)));
 
 /* Wrapped functions libc's headers declare only under _FORTIFY_SOURCE. */

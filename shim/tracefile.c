@@ -87,8 +87,12 @@ static void dir_name_done(void)
 
 	if (!c->dir_is_default || c->dir_named)
 		return;
-	sb = (struct sbuf){ .buf = c->dir, .cap = sizeof(c->dir), .len = strlen(c->dir) };
-	sb_u64(&sb, getuid());
+	if (!c->dir_base_len)
+		c->dir_base_len = (unsigned)strlen(c->dir);
+	c->dir[c->dir_base_len] = 0;
+	c->dir_uid = getuid();
+	sb = (struct sbuf){ .buf = c->dir, .cap = sizeof(c->dir), .len = c->dir_base_len };
+	sb_u64(&sb, c->dir_uid);
 	c->dir_named = 1;
 }
 
@@ -471,6 +475,14 @@ void tracefile_fork_child(pid_t parent, uint64_t fork_ns)
 	shim.pid = (pid_t)sys_raw(SYS_getpid, 0, 0, 0);
 	shim_tid_reset(shim.pid);	/* the forking thread is the child's main thread */
 	dirfd = open_dir(&why);
+	if (dirfd == -EACCES && tracefile_cfg.dir_is_default && getuid() != tracefile_cfg.dir_uid) {
+		/* The parent dropped root since it made its file: its user's own directory. */
+		tracefile_cfg.dir_named = 0;
+		dirfd = open_dir(&why);
+		if (dirfd >= 0)
+			shim_log("note: this fork child's user may not write its parent's trace directory; "
+				 "its file is in", tracefile_cfg.dir, 0);
+	}
 	fd = dirfd < 0 ? dirfd : create_file(dirfd, sn->hdr->exe, shim.pid);
 	if (dirfd >= 0)
 		sys_raw(SYS_close, dirfd, 0, 0);

@@ -14,6 +14,8 @@ struct tracefile_cfg {
 	char dir[4096];		/* absolute trace directory */
 	int dir_is_default;	/* ${TMPDIR:-/tmp}/socktrace-UID: must be ours alone */
 	int dir_named;		/* the default's uid is in dir (added when first needed) */
+	unsigned dir_base_len;	/* the default's length before its uid */
+	uid_t dir_uid;		/* the uid in its name */
 	uint64_t ring_cap;	/* ring slots at most, a power of two */
 };
 

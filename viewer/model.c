@@ -89,6 +89,16 @@ static int is_arrival(const struct trace_rec *r)
 	       r->op == ST_OP_RECVMSG || r->op == ST_OP_INHERITED || r->op == ST_OP_EXEC_FD;
 }
 
+int conn_birth_lost(const struct conn *c)
+{
+	const struct ev *e = NULL;
+
+	for (size_t k = 0; k < c->nevs && !e; k++)
+		if (!c->evs[k].as_listener)
+			e = &c->evs[k];
+	return e && e->p->tf->lost_last_pos && e->r->t_ns >= e->p->tf->history_from_ns;
+}
+
 int conn_timeline_complete(const struct conn *c)
 {
 	for (size_t k = 0; k < c->nevs; k++) {
@@ -98,8 +108,8 @@ int conn_timeline_complete(const struct conn *c)
 			continue;
 		if (c->made_ns)
 			return e->r->t_ns <= c->made_ns;
-		/* Not in any state: complete unless it starts mid-life where history was lost. */
-		return is_arrival(e->r) || !e->p->tf->lost_last_pos || e->r->t_ns < e->p->tf->history_from_ns;
+		/* Not in any state: complete when it starts with its birth, not mid-life. */
+		return is_arrival(e->r);
 	}
 	return 0;
 }

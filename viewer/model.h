@@ -19,7 +19,7 @@ enum role {
 	ROLE_SERVER,
 	ROLE_LISTENER,
 	ROLE_PAIR,
-	ROLE_UNKNOWN,		/* its birth and every call that would say are in the history lost */
+	ROLE_UNKNOWN,		/* nothing kept says: its birth is in lost history or a trace not here */
 };
 
 struct conn;
@@ -215,9 +215,16 @@ int model_grow(void **arr, size_t n, size_t *cap, size_t elem);
  * Does c's timeline hold its whole life: its birth (or first sight) is in
  * the history kept?  Not when only the state knows it, when its events
  * start after the state says it was made, or when it first shows mid-life
- * (a close, a send) after its process lost history.
+ * (a close, a send: its birth was lost, or is in a trace not here).
  */
 int conn_timeline_complete(const struct conn *c);
+
+/*
+ * For a timeline that is not complete: is its start in the history its
+ * first event's process lost (1), or elsewhere: a process whose trace is
+ * not here, or before tracing began (0)?
+ */
+int conn_birth_lost(const struct conn *c);
 
 /* When c began: its birth as the state says, else its first event; 0 when neither. */
 uint64_t conn_start_ns(const struct conn *c);

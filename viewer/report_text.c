@@ -156,9 +156,12 @@ static void print_birth(FILE *out, const struct model *m, const struct conn *c, 
 	char why[256];
 
 	if (!complete && !c->made_ns) {
-		if (e)
+		if (e && conn_birth_lost(c))
 			fprintf(out, "    %s(made before the history kept: its first events were overwritten "
 				"when pid %d's ring wrapped)%s\n", st->yellow, e->p->pid, st->off);
+		else if (e)
+			fprintf(out, "    %s(made where this trace does not show: in a process whose trace "
+				"is not here, or before tracing began)%s\n", st->yellow, st->off);
 		return;
 	}
 	if (!complete) {
