@@ -8,7 +8,9 @@
 #include "cli.h"
 #include "trace_format.h"
 
-#define SOCKTRACE_VERSION "0.1.0"
+#ifndef ST_VERSION
+#define ST_VERSION "unknown (built without the Makefile)"
+#endif
 
 static void usage(FILE *out)
 {
@@ -46,7 +48,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("socktrace %s (trace format %u)\n", SOCKTRACE_VERSION, ST_FORMAT_VERSION);
+		printf("socktrace %s (trace format %u)\n", ST_VERSION, ST_FORMAT_VERSION);
 		return 0;
 	}
 	fprintf(stderr, "socktrace: unknown command '%s'\n", argv[1]);
