@@ -57,6 +57,8 @@ VIEW_LIB_SRC = $(filter-out viewer/main.c,$(VIEW_SRC))
 EXAMPLES = $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 TPROGS	 = $(patsubst tests/progs/%.c,$(B)/tests/progs/%,$(wildcard tests/progs/*.c))
 TPROGS	+= $(patsubst tests/progs/%.cc,$(B)/tests/progs/%,$(wildcard tests/progs/*.cc))
+# Static test programs (no dynamic loader: nothing to preload into).
+TPROGS	+= $(patsubst tests/progs/static/%.c,$(B)/tests/progs/static_%,$(wildcard tests/progs/static/*.c))
 # Shared libraries the test programs dlopen (by absolute path).
 TLIBS	 = $(patsubst tests/progs/libs/%.c,$(B)/tests/progs/lib%.so,$(wildcard tests/progs/libs/*.c))
 UNITS	 = $(patsubst tests/unit/%.c,$(B)/tests/unit/%.t,$(wildcard tests/unit/*.c))
@@ -94,6 +96,10 @@ $(B)/tests/progs/%: tests/progs/%.cc
 $(B)/tests/progs/unw_%: tests/progs/unw_%.c $(PROG_HDRS)
 	@mkdir -p $(@D)
 	$(CCLD) -pthread $< -o $@ $(LDFLAGS) $(UNW_LIBS)
+# No sanitizer: its runtime cannot be linked statically.
+$(B)/tests/progs/static_%: tests/progs/static/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) $(CPPFLAGS) $(OPT) $(CFLAGS) -static $< -o $@ $(LDFLAGS)
 $(B)/tests/progs/lib%.so: tests/progs/libs/%.c $(PROG_HDRS)
 	@mkdir -p $(@D)
 	$(CCLD) -fPIC -shared $< -o $@ $(LDFLAGS)
