@@ -11,7 +11,9 @@ plan 11
 # dry NAME VAR=VALUE...: the commands make would run to build the viewer and the shim.
 dry() {
 	local name=$1; shift
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u CC -u CFLAGS -u CPPFLAGS -u LDFLAGS \
+	# make exports its command line's variables (make sanitize's OPT, SAN...): none here.
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u CC -u CXX -u CFLAGS -u CPPFLAGS -u LDFLAGS \
+		-u OPT -u SHIM_OPT -u SAN -u WERROR -u PKG_CONFIG \
 		make -n -B -C "$TOP" --no-print-directory B="$WORK/$name" "$@" \
 		"$WORK/$name/socktrace" "$WORK/$name/libsocktrace.so" > "$WORK/$name.out" 2>&1
 }
