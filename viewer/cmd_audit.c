@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "report.h"
+#include "timefmt.h"
 
 /* Exit status when --fail-on found a finding at or above its severity. */
 #define EXIT_FINDINGS	1
@@ -28,6 +29,7 @@ int cmd_audit(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, 0, 'j' },
+		{ "wall-clock", no_argument, 0, 'w' },
 		{ "fail-on", required_argument, 0, 'f' },
 		{ "color", required_argument, 0, 'c' },
 		{ "colour", required_argument, 0, 'c' },
@@ -43,6 +45,7 @@ int cmd_audit(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': json = 1; break;
+		case 'w': tf_set_wall(1); break;
 		case 'f':
 			if (parse_severity(optarg, &fail_on)) {
 				fprintf(stderr, "socktrace: --fail-on takes error, warning or info\n");
@@ -56,7 +59,7 @@ int cmd_audit(int argc, char **argv)
 			break;
 		case 'h':
 			puts("usage: socktrace audit [--json] [--fail-on=error|warning|info] "
-			     "[--color=auto|always|never] [PATH...]\n"
+			     "[--wall-clock] [--color=auto|always|never] [PATH...]\n"
 			     "  --fail-on=SEV  exit 1 when a finding of SEV or worse exists");
 			return 0;
 		default:

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "leaks.h"
 #include "report.h"
+#include "timefmt.h"
 
 #define EXIT_LEAKS_DEFAULT	1
 
@@ -46,6 +47,7 @@ int cmd_leaks(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, 0, 'j' },
+		{ "wall-clock", no_argument, 0, 'w' },
 		{ "at", required_argument, 0, 'a' },
 		{ "error-exitcode", required_argument, 0, 'e' },
 		{ "help", no_argument, 0, 'h' },
@@ -59,6 +61,7 @@ int cmd_leaks(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': json = 1; break;
+		case 'w': tf_set_wall(1); break;
 		case 'a':
 			if (parse_at(optarg, &at_s)) {
 				fprintf(stderr, "socktrace: --at takes seconds since the trace's start, "
@@ -74,7 +77,7 @@ int cmd_leaks(int argc, char **argv)
 			}
 			break;
 		case 'h':
-			puts("usage: socktrace leaks [--json] [--at T] [--error-exitcode=N] [PATH...]\n"
+			puts("usage: socktrace leaks [--json] [--at T] [--error-exitcode=N] [--wall-clock] [PATH...]\n"
 			     "  --at T              sockets open T seconds after the trace's start\n"
 			     "  --error-exitcode=N  exit N when sockets were leaked (default 1; 0: never)");
 			return 0;

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "load.h"
 #include "report.h"
+#include "timefmt.h"
 
 int want_color(const char *when, int fd)
 {
@@ -90,6 +91,7 @@ int cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, 0, 'j' },
+		{ "wall-clock", no_argument, 0, 'w' },
 		{ "color", required_argument, 0, 'c' },
 		{ "colour", required_argument, 0, 'c' },
 		{ "help", no_argument, 0, 'h' },
@@ -102,12 +104,14 @@ int cmd_report(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': json = 1; break;
+		case 'w': tf_set_wall(1); break;
 		case 'c':
 			if (color_arg(optarg, &color))
 				return EXIT_USAGE;
 			break;
 		case 'h':
-			puts("usage: socktrace report [--json] [--color=auto|always|never] [PATH...]");
+			puts("usage: socktrace report [--json] [--wall-clock] [--color=auto|always|never] [PATH...]\n"
+			     "  --wall-clock  times as local wall-clock time (ISO 8601), not seconds since the start");
 			return 0;
 		default:
 			return EXIT_USAGE;

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "model.h"
 #include "callstack.h"
+#include "timefmt.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -295,6 +296,7 @@ int model_build(struct model *m, struct trace_file **files, size_t nfiles)
 	m->nall = n;
 	qsort(all, n, sizeof(*all), cmp_ev);
 	m->t0 = n ? all[0].r->t_ns : 0;
+	m->t0_wall_ns = tf_wall_of_t0(m);
 	refs_link_images(m);
 	for (size_t i = 0; i < n; i++)
 		if (place(m, &all[i]))

@@ -155,6 +155,7 @@ struct model {
 	size_t open_at_exit;
 	uint64_t lost;
 	uint64_t t0;		/* earliest event */
+	uint64_t t0_wall_ns;	/* its CLOCK_REALTIME (timefmt.h) */
 	struct flight *flights;	/* every SCM_RIGHTS reference sent, in time order */
 	size_t nflights, capflights;
 	struct finding *findings;	/* in time order */

@@ -11,6 +11,7 @@
 #include "hints.h"
 #include "json.h"
 #include "names.h"
+#include "proctree.h"
 #include "report.h"
 #include "sites.h"
 #include "stack_fmt.h"
@@ -319,14 +320,25 @@ static void finding_json(struct json *j, const struct finding *f)
 	json_end_obj(j);
 }
 
-static void proc_json(struct json *j, const struct model *m, const struct proc *p)
+void json_time_base(struct json *j, const struct model *m)
+{
+	json_str(j, "clock", "CLOCK_MONOTONIC");	/* every t_ns; the text shows seconds since t0_ns */
+	json_uint(j, "t0_ns", m->t0);
+	json_uint(j, "t0_wall_ns", m->t0_wall_ns);
+}
+
+static void proc_json(struct json *j, const struct model *m, const struct proc *p,
+		      const struct proc *forker, int depth)
 {
 	const struct st_file_header *h = &p->tf->hdr;
 
 	json_obj(j, NULL);
 	json_int(j, "pid", p->pid);
 	json_int(j, "ppid", p->ppid);
+	json_str(j, "name", proc_name(p));
 	json_str(j, "origin", origin_name(p->origin));
+	json_str(j, "forked_by", forker ? forker->tf->path : NULL);
+	json_int(j, "depth", depth);
 	json_str(j, "exec_from", p->exec_prev ? p->exec_prev->tf->path : NULL);
 	json_str(j, "exec_into", p->exec_next ? p->exec_next->tf->path : NULL);
 	json_str(j, "end", p->exited ? "exit" : h->state == ST_STATE_EXECED ? "exec" :
@@ -434,13 +446,23 @@ void report_json(FILE *out, const struct model *m)
 {
 	struct json j;
 
+	struct proc_tree t;
+	int tree = proc_tree_build(m, &t) == 0;
+
 	json_init(&j, out, 2);
 	json_obj(&j, NULL);
 	json_int(&j, "format_version", ST_FORMAT_VERSION);
+	json_time_base(&j, m);
 	json_arr(&j, "processes");
+	/* In tree order (by start, children after their parent); file order without memory. */
 	for (size_t i = 0; i < m->nprocs; i++)
-		proc_json(&j, m, &m->procs[i]);
+		if (tree)
+			proc_json(&j, m, t.order[i], t.parent[i], t.depth[i]);
+		else
+			proc_json(&j, m, &m->procs[i], NULL, 0);
 	json_end_arr(&j);
+	if (tree)
+		proc_tree_free(&t);
 	json_arr(&j, "connections");
 	for (size_t i = 0; i < m->nconns; i++)
 		conn_json(&j, m, m->conns[i]);
@@ -472,6 +494,7 @@ void report_findings_json(FILE *out, const struct model *m)
 	json_init(&j, out, 2);
 	json_obj(&j, NULL);
 	json_int(&j, "format_version", ST_FORMAT_VERSION);
+	json_time_base(&j, m);
 	json_arr(&j, "findings");
 	for (size_t i = 0; i < m->nfindings; i++)
 		finding_json(&j, &m->findings[i]);

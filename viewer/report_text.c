@@ -1,39 +1,30 @@
 /*
- * report_text.c - the terminal timeline.
+ * report_text.c - the terminal timeline: the clock it uses, connections,
+ * findings and the summary (processes: report_procs.c).
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <sys/socket.h>
 
 #include "hints.h"
 #include "names.h"
 #include "report.h"
+#include "report_text.h"
 #include "sites.h"
 #include "stack_fmt.h"
-
-struct style {
-	const char *bold, *dim, *red, *green, *yellow, *cyan, *off;
-};
+#include "timefmt.h"
 
 static const struct style plain = { "", "", "", "", "", "", "" };
 static const struct style ansi = {
 	"\033[1m", "\033[2m", "\033[31m", "\033[32m", "\033[33m", "\033[36m", "\033[0m"
 };
 
-/* "2026-11-21 10:33:01.123456" from ns since the epoch. */
-static void wall_str(uint64_t ns, char *out, size_t n)
+const struct style *text_style(int color)
 {
-	time_t s = (time_t)(ns / 1000000000u);
-	struct tm tm;
-	char day[32];
-
-	localtime_r(&s, &tm);
-	strftime(day, sizeof(day), "%Y-%m-%d %H:%M:%S", &tm);
-	snprintf(out, n, "%s.%06u", day, (unsigned)(ns % 1000000000u / 1000));
+	return color ? &ansi : &plain;
 }
 
 static int has_result(const struct st_record *r)
@@ -157,10 +148,19 @@ static void print_birth(FILE *out, const struct model *m, const struct conn *c)
 		fprintf(out, "    (creation stack not recorded: %s)\n", why);
 }
 
-static void print_event(FILE *out, const struct ev *e, uint64_t t0, const struct style *st)
+/* Drop the spaces that padding left at the end of a line (colour escapes stay). */
+static void trim_end(char *line)
+{
+	size_t n = strlen(line);
+
+	while (n && line[n - 1] == ' ')
+		line[--n] = 0;
+}
+
+void text_event(FILE *out, const struct model *m, const struct ev *e, const struct style *st)
 {
 	const struct st_record *r = e->r;
-	char call[512], res[64], note[1024], who[32];
+	char call[512], res[64], note[1024], who[32], at[TF_MAX], line[2048];
 	const char *color = "";
 
 	ev_call_str(e, call, sizeof(call));
@@ -186,30 +186,36 @@ static void print_event(FILE *out, const struct ev *e, uint64_t t0, const struct
 	else
 		snprintf(who, sizeof(who), "%d", r->pid);
 	notes(e, note, sizeof(note), st);
-	fprintf(out, "  %s%+11.6f%s %-8s %-38s %s%-17s%s %s\n", st->dim,
-		(double)(int64_t)(r->t_ns - t0) / 1e9, st->off, who, call, color, res, st->off, note);
+	snprintf(line, sizeof(line), "  %s%11s%s %-8s %-38s %s%-17s%s %s", st->dim, tf_at(m, r->t_ns, at),
+		 st->off, who, call, color, res, st->off, note);
+	trim_end(line);
+	fprintf(out, "%s\n", line);
 }
 
-/* "  data: sent 12 B, received 5 B, ..." under a connection's header, when known. */
-static void print_conn_data(FILE *out, const struct conn *c)
+/*
+ * "    data: sent 12 bytes, received 5 bytes, ..." under a connection's
+ * header, when known: moments on the one clock, durations as durations.
+ */
+static void print_conn_data(FILE *out, const struct model *m, const struct conn *c)
 {
-	uint64_t end = c->released_ns ? c->released_ns : c->last_ns;
 	uint64_t start = c->nevs ? c->evs[0].r->t_ns : 0;
+	uint64_t end = c->released_ns ? c->released_ns : c->last_ns;
+	char a[TF_MAX], b[TF_MAX], d[TF_MAX];
 
 	if (!c->has_data && c->connect_latency_ns < 0 && !c->eof_ns && !c->has_tcp_info)
 		return;
 	fprintf(out, "    data: sent %" PRIu64 " bytes, received %" PRIu64 " bytes", c->bytes_sent,
 		c->bytes_received);
 	if (c->has_data && c->first_ns)
-		fprintf(out, ", active %+.6f to %+.6f", (double)(int64_t)(c->first_ns - start) / 1e9,
-			(double)(int64_t)(c->last_ns - start) / 1e9);
+		fprintf(out, ", active %s to %s (%s)", tf_at(m, c->first_ns, a), tf_at(m, c->last_ns, b),
+			tf_dur(c->last_ns > c->first_ns ? c->last_ns - c->first_ns : 0, d));
 	if (start && end > start)
-		fprintf(out, ", lifetime %.6f s%s", (double)(end - start) / 1e9,
+		fprintf(out, ", lifetime %s%s", tf_dur(end - start, d),
 			c->released_ns ? "" : " (to its last activity: never closed)");
 	if (c->connect_latency_ns >= 0)
 		fprintf(out, ", connect latency %.3f ms", (double)c->connect_latency_ns / 1e6);
 	if (c->eof_ns)
-		fprintf(out, ", peer's FIN at %+.6f", (double)(int64_t)(c->eof_ns - start) / 1e9);
+		fprintf(out, ", peer's FIN at %s", tf_at(m, c->eof_ns, a));
 	fputc('\n', out);
 	if (c->has_tcp_info) {
 		const struct st_tcp_snapshot *t = &c->tcp_info;
@@ -235,105 +241,87 @@ static void print_conn(FILE *out, const struct model *m, const struct conn *c, s
 	fprintf(out, "  fds ");
 	for (size_t k = 0; k < c->nfds; k++)
 		fprintf(out, "%s%d", k ? "," : "", c->fds[k]);
-	fprintf(out, "  inode %" PRIu64 "%s%s%s\n", c->inode,
-		c->open_at_exit ? "  " : "", c->open_at_exit ? st->yellow : "",
-		c->open_at_exit ? "OPEN AT EXIT" : "");
+	fprintf(out, "  inode %" PRIu64, c->inode);
 	if (c->open_at_exit)
-		fputs(st->off, out);
-	print_conn_data(out, c);
+		fprintf(out, "  %sOPEN AT EXIT%s", st->yellow, st->off);
+	fputc('\n', out);
+	print_conn_data(out, m, c);
 	print_birth(out, m, c);
 	for (size_t k = 0; k < c->nevs; k++) {
 		/* The lookup whose answer it connected to, just before that connect. */
 		if (c->lookup && c->evs[k].r->op == ST_OP_CONNECT &&
 		    (k == 0 || c->evs[k - 1].r->op != ST_OP_CONNECT))
-			print_event(out, c->lookup, c->evs[0].r->t_ns, st);
-		print_event(out, &c->evs[k], c->evs[0].r->t_ns, st);
+			text_event(out, m, c->lookup, st);
+		text_event(out, m, &c->evs[k], st);
 		print_site(out, m, &c->evs[k], st);
 	}
 	fputc('\n', out);
 }
 
-static void print_proc(FILE *out, const struct proc *p, const struct style *st)
+/* "N thing" or "N things". */
+static const char *plural(size_t n, const char *s)
 {
-	const struct st_file_header *h = &p->tf->hdr;
-	char start[64];
-
-	wall_str(h->wall_anchor_ns, start, sizeof(start));
-	fprintf(out, "%sprocess %d%s  %s  (%s, parent %d)  started %s  ", st->bold, p->pid, st->off,
-		h->exe[0] ? h->exe : "?", origin_name(p->origin), p->ppid, start);
-	if (p->exited) {
-		fprintf(out, "exited");
-		if (h->has_exit_status)
-			fprintf(out, " with status %d", h->exit_status);
-	} else if (h->state == ST_STATE_EXECED) {
-		fprintf(out, "exec'd %s", p->exec_next ? p->exec_next->tf->hdr.exe : "an untraced program");
-	} else if (p->end == END_REAPED) {
-		fprintf(out, "%s%s (its parent reaped it)%s", st->yellow, p->reap_end, st->off);
-	} else {
-		fprintf(out, "%sdid not exit (killed, or still running)%s", st->yellow, st->off);
-	}
-	if (p->lost)
-		fprintf(out, "  %s%" PRIu64 " events lost%s", st->red, p->lost, st->off);
-	fputs("\n  argv:", out);
-	for (uint32_t o = 0; o < h->argv_len;) {
-		const char *arg = h->argv + o;
-		size_t len = strnlen(arg, h->argv_len - o);
-
-		fprintf(out, " %.*s", (int)len, arg);
-		o += (uint32_t)len + 1;
-	}
-	if (h->flags & ST_HDR_ARGV_TRUNC)
-		fputs(" ...", out);
-	fputc('\n', out);
-	for (size_t k = 0; k < p->nevs; k++)
-		print_event(out, p->evs[k], h->mono_anchor_ns, st);
-	fputc('\n', out);
+	return n == 1 ? "" : s;
 }
 
 void report_summary(FILE *out, const struct model *m, int color)
 {
-	const struct style *st = color ? &ansi : &plain;
+	const struct style *st = text_style(color);
 	size_t bad = m->by_severity[SEV_ERROR] + m->by_severity[SEV_WARNING];
 
-	fprintf(out, "%ssummary:%s %zu process%s, %zu connection%s, %s%zu still open at exit%s, "
-		"%s%zu failed call%s%s, %s%" PRIu64 " event%s lost%s, "
-		"%s%zu error%s and %zu warning%s in the audit%s\n",
-		st->bold, st->off, m->nprocs, m->nprocs == 1 ? "" : "es",
-		m->nconns, m->nconns == 1 ? "" : "s",
-		m->open_at_exit ? st->yellow : "", m->open_at_exit, st->off,
-		m->failed_calls ? st->red : "", m->failed_calls, m->failed_calls == 1 ? "" : "s", st->off,
-		m->lost ? st->red : "", m->lost, m->lost == 1 ? "" : "s", st->off,
-		bad ? st->yellow : "", m->by_severity[SEV_ERROR],
-		m->by_severity[SEV_ERROR] == 1 ? "" : "s", m->by_severity[SEV_WARNING],
-		m->by_severity[SEV_WARNING] == 1 ? "" : "s", st->off);
+	fprintf(out, "%ssummary:%s %zu process%s, %zu connection%s, %s%zu still open at exit%s", st->bold,
+		st->off, m->nprocs, plural(m->nprocs, "es"), m->nconns, plural(m->nconns, "s"),
+		m->open_at_exit ? st->yellow : "", m->open_at_exit, st->off);
+	fprintf(out, ", %s%zu failed call%s%s", m->failed_calls ? st->red : "", m->failed_calls,
+		plural(m->failed_calls, "s"), st->off);
+	fprintf(out, ", %s%" PRIu64 " event%s lost%s, %s%zu error%s and %zu warning%s in the audit%s\n",
+		m->lost ? st->red : "", m->lost, plural(m->lost, "s"), st->off,
+		bad ? st->yellow : "", m->by_severity[SEV_ERROR], plural(m->by_severity[SEV_ERROR], "s"),
+		m->by_severity[SEV_WARNING], plural(m->by_severity[SEV_WARNING], "s"), st->off);
 }
 
 void report_findings(FILE *out, const struct model *m, int color)
 {
-	const struct style *st = color ? &ansi : &plain;
+	const struct style *st = text_style(color);
+	char at[TF_MAX];
 
 	for (size_t i = 0; i < m->nfindings; i++) {
 		const struct finding *f = &m->findings[i];
 		const char *c = f->severity == SEV_ERROR ? st->red :
 				f->severity == SEV_WARNING ? st->yellow : st->cyan;
 
-		fprintf(out, "%s%-7s%s %s%s%s  pid %d fd %d  %s%+.6f%s\n    %s\n", c,
+		fprintf(out, "%s%-7s%s %s%s%s  pid %d fd %d  %s%s%s\n    %s\n", c,
 			severity_name(f->severity), st->off, st->bold, f->kind, st->off, f->pid, f->fd,
-			st->dim, (double)(int64_t)(f->t_ns - m->t0) / 1e9, st->off, f->message);
+			st->dim, tf_at(m, f->t_ns, at), st->off, f->message);
 	}
 	fprintf(out, "%saudit:%s %zu finding%s: %zu error%s, %zu warning%s, %zu info\n", st->bold,
-		st->off, m->nfindings, m->nfindings == 1 ? "" : "s",
-		m->by_severity[SEV_ERROR], m->by_severity[SEV_ERROR] == 1 ? "" : "s",
-		m->by_severity[SEV_WARNING], m->by_severity[SEV_WARNING] == 1 ? "" : "s",
+		st->off, m->nfindings, plural(m->nfindings, "s"),
+		m->by_severity[SEV_ERROR], plural(m->by_severity[SEV_ERROR], "s"),
+		m->by_severity[SEV_WARNING], plural(m->by_severity[SEV_WARNING], "s"),
 		m->by_severity[SEV_INFO]);
+}
+
+/* What the times mean: the first line of the report. */
+static void print_clock(FILE *out, const struct model *m, const struct style *st)
+{
+	char wall[TF_MAX];
+
+	if (!m->nall) {
+		fprintf(out, "%strace:%s no events recorded\n\n", st->bold, st->off);
+		return;
+	}
+	fprintf(out, "%strace:%s first event at %s; %s, durations in seconds\n\n", st->bold, st->off,
+		tf_wall(m, m->t0, wall), tf_is_wall() ? "times below are wall-clock, local time" :
+		"times below are seconds since then (--wall-clock: wall-clock times)");
 }
 
 void report_text(FILE *out, const struct model *m, int color)
 {
-	const struct style *st = color ? &ansi : &plain;
+	const struct style *st = text_style(color);
 
-	for (size_t i = 0; i < m->nprocs; i++)
-		print_proc(out, &m->procs[i], st);
+	print_clock(out, m, st);
+	if (text_processes(out, m, st))
+		fprintf(out, "(processes not shown: out of memory)\n\n");
 	for (size_t i = 0; i < m->nconns; i++)
 		print_conn(out, m, m->conns[i], i, st);
 	report_findings(out, m, color);
