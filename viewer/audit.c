@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ends.h"
 #include "model.h"
 #include "names.h"
 #include "report.h"
@@ -183,13 +184,13 @@ static int close_findings(struct model *m, struct conn *c, const char *desc)
 	return 0;
 }
 
-/* A reference that ended with its process (exit, kill) and took the socket with it. */
+/* A socket open at exit (ends.h): its last reference went with its process. */
 static int exit_findings(struct model *m, struct conn *c, const char *desc)
 {
 	char from[TF_MAX], to[TF_MAX], age[TF_MAX];
-	const struct ref *x = conn_last_ref(c);
+	const struct ref *x;
 
-	if (!ref_left_at_exit(c, x))
+	if (conn_fate(c, &x) != FATE_OPEN_AT_EXIT)
 		return 0;
 	tf_at_s(m, x->to_ns, to);
 	if (x->shut)

@@ -328,7 +328,9 @@ char *ev_call_str(const struct ev *e, char *out, size_t n)
 		break;
 	}
 	case ST_OP_INHERITED:
-		snprintf(out, n, "(fd %d open at start: inherited%s)", r->fd,
+		/* Kept across this pid's own exec: made here, not born outside the trace. */
+		snprintf(out, n, "(fd %d open at start: %s%s)", r->fd,
+			 e->exec_kept ? "kept across exec" : "inherited",
 			 r->flags & ST_REC_CLOEXEC ? ", close-on-exec" : "");
 		break;
 	case ST_OP_EXEC_FD:

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "model.h"
 #include "callstack.h"
+#include "ends.h"
 #include "timefmt.h"
 
 #include <fcntl.h>
@@ -121,7 +122,8 @@ static void learn(struct conn *c, const struct ev *e)
 		c->domain = r->domain;
 	if (!c->type && r->type)
 		c->type = r->type;
-	if (r->flags & ST_REC_FIRST_SEEN)
+	/* Born outside the trace only when its first event says so (not an exec'd image's scan). */
+	if ((r->flags & ST_REC_FIRST_SEEN) && c->nevs == 1)
 		c->first_seen = 1;
 	if (e->as_listener)
 		return;
@@ -227,7 +229,9 @@ static int place(struct model *m, struct ev *e)
 	int accept = r->op == ST_OP_ACCEPT || r->op == ST_OP_ACCEPT4;
 	struct conn *c;
 
-	if (is_failure(r))
+	if (is_failure(r) && record_would_block(r))
+		m->would_block++;
+	else if (is_failure(r))
 		m->failed_calls++;
 	c = r->inode ? conn_get(m, r->inode, e) : NULL;
 	if ((r->inode && !c) || refs_apply(m, e, c))
@@ -253,6 +257,7 @@ static int place(struct model *m, struct ev *e)
 		if (!l)
 			return -1;
 		le.refs_total = l->live + l->in_flight;
+		le.refs_elsewhere = refs_elsewhere(l, r->pid, ev_refs(&le));
 		if (add_ev(l, &le))
 			return -1;
 	}
@@ -303,6 +308,7 @@ int model_build(struct model *m, struct trace_file **files, size_t nfiles)
 			return -1;
 	if (refs_finish(m))
 		return -1;
+	conn_fates_count(m);
 	conn_data(m);
 	if (audit_run(m))
 		return -1;

@@ -5,6 +5,7 @@
 #ifndef SOCKTRACE_MODEL_H
 #define SOCKTRACE_MODEL_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -84,6 +85,8 @@ struct ev {
 	int32_t in_flight;	/* references passed by SCM_RIGHTS, not yet received */
 	struct holder *held_by;	/* when released == 0: who still holds it */
 	size_t nheld;
+	int32_t refs_elsewhere;	/* of refs_total, those in other processes (and in flight) */
+	int exec_kept;		/* an inherited record of a socket this pid held before its exec */
 	const char *tcp_state;	/* the TCP state inferred after it, when it changed */
 	const char *tcp_note;	/* why, or what to expect next ("TIME_WAIT expected") */
 };
@@ -151,8 +154,10 @@ struct model {
 	size_t nconns, capconns;
 	struct ev *all;		/* every record, in time order */
 	size_t nall;
-	size_t failed_calls;
-	size_t open_at_exit;
+	size_t failed_calls;	/* calls that failed, would-block results not counted */
+	size_t would_block;	/* EAGAIN, EINPROGRESS, EALREADY, EINTR: not failures */
+	size_t open_at_exit;	/* connections whose fate is FATE_OPEN_AT_EXIT (ends.h) */
+	size_t still_open;	/* ... FATE_STILL_RUNNING */
 	uint64_t lost;
 	uint64_t t0;		/* earliest event */
 	uint64_t t0_wall_ns;	/* its CLOCK_REALTIME (timefmt.h) */
@@ -174,6 +179,18 @@ void model_free(struct model *m);
 
 /* The addresses of r of a given ST_ADDR_* kind, formatted; NULL if none. */
 const char *ev_addr_str(const struct st_record *r, unsigned kind, char *out);
+
+/*
+ * Did r fail only to say "not now" (EAGAIN/EWOULDBLOCK, EINPROGRESS,
+ * EALREADY, EINTR)?  Those are not failures: a non-blocking server's
+ * accept, a non-blocking connect.
+ */
+static inline int record_would_block(const struct st_record *r)
+{
+	return r->op < 100 && r->ret < 0 &&
+	       (r->err == EAGAIN || r->err == EWOULDBLOCK || r->err == EINPROGRESS ||
+		r->err == EALREADY || r->err == EINTR);
+}
 
 /* Is r a data-path call (bytes moved or failed), not an SCM_RIGHTS passing? */
 static inline int is_data_record(const struct st_record *r)
@@ -204,18 +221,17 @@ struct conn *model_conn(const struct model *m, uint64_t inode);
  */
 void refs_link_images(struct model *m);
 int refs_apply(struct model *m, struct ev *e, struct conn *c);
-/* After the last record: references of exec'd images move on; open_at_exit. */
+/* After the last record: references of exec'd images move on. */
 int refs_finish(struct model *m);
+/*
+ * Of c's references open now, those outside pid, plus those in flight.
+ * here: the shim's count in pid; when every open reference is that many,
+ * none is elsewhere and c's references are not walked.
+ */
+int32_t refs_elsewhere(const struct conn *c, int pid, int32_t here);
 
 /* The reference whose end released c (its last anywhere), or NULL when it never went. */
 const struct ref *conn_last_ref(const struct conn *c);
-
-/*
- * Did c go with a process rather than a close: its last reference ended
- * by exit or a kill (not a close-family call, not exec)?  That is the
- * audit's leaked-at-exit (or shutdown-without-close), and a leak.
- */
-int ref_left_at_exit(const struct conn *c, const struct ref *x);
 
 /* audit.c: the findings, from the replayed model (m->findings). */
 int audit_run(struct model *m);

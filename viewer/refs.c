@@ -494,7 +494,11 @@ int refs_apply(struct model *m, struct ev *e, struct conn *c)
 		return 0;
 	}
 	e->refs_total = c->live + c->in_flight;
+	e->refs_elsewhere = refs_elsewhere(c, p->pid, r->flags & ST_REC_REFS_UNKNOWN ? -1 : r->refs);
 	e->in_flight = c->in_flight;
+	/* An exec'd image's scan found a socket this pid made before its exec. */
+	e->exec_kept = r->op == ST_OP_INHERITED && (x = ref_find(p, r->fd)) && x->c == c &&
+		       !strcmp(x->how, "exec");
 	if (is_drop(r) || (r->op == ST_OP_EXEC_FD && (r->flags & ST_REC_CLOEXEC) && p->exec_ok_pos &&
 			   r->pos + 1 > p->exec_ok_pos)) {
 		e->released = e->refs_total == 0;
@@ -517,24 +521,29 @@ int refs_finish(struct model *m)
 			HASH_ITER(hh, q->fds, x, tmp)
 				ref_through_exec(x, q->exec_next, q->tf->hdr.end_mono_ns);
 	}
-	for (size_t i = 0; i < m->nconns; i++) {
-		struct conn *c = m->conns[i];
+	/* Marked exited, but its exit record was lost (the ring wrapped): it ended then. */
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct proc *q = &m->procs[i];
 
-		for (size_t k = 0; k < c->nrefs; k++) {
-			struct ref *x = c->refs[k];
-
-			if (!x->to_ns || !x->closed_by_call) {
-				if (x->to_ns && x->end && !strncmp(x->end, "exec", 4))
-					continue;	/* went on in the next image */
-				if (!c->open_at_exit) {
-					c->open_at_exit = 1;
-					m->open_at_exit++;
-				}
-				break;
-			}
+		if (q->exited && q->end == END_UNKNOWN && q->tf->hdr.end_mono_ns) {
+			end_all(q, "exit", q->tf->hdr.end_mono_ns);
+			q->end = END_EXIT;
+			q->end_ns = q->tf->hdr.end_mono_ns;
 		}
 	}
 	return 0;
+}
+
+int32_t refs_elsewhere(const struct conn *c, int pid, int32_t here)
+{
+	int32_t n = c->in_flight;
+
+	if (c->live + c->in_flight == here)
+		return 0;
+
+	for (size_t i = 0; i < c->nrefs; i++)
+		n += !c->refs[i]->to_ns && c->refs[i]->p->pid != pid;
+	return n;
 }
 
 const struct ref *conn_last_ref(const struct conn *c)
@@ -551,7 +560,3 @@ const struct ref *conn_last_ref(const struct conn *c)
 	return NULL;
 }
 
-int ref_left_at_exit(const struct conn *c, const struct ref *x)
-{
-	return x && x == conn_last_ref(c) && !x->closed_by_call && strncmp(x->end, "exec", 4);
-}

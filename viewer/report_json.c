@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "ends.h"
 #include "hints.h"
 #include "json.h"
 #include "names.h"
@@ -295,6 +296,8 @@ static void event_json(struct json *j, const struct model *m, const char *key,
 	}
 	if (r->flags & ST_REC_FIRST_SEEN)
 		json_bool(j, "first_seen", 1);
+	if (e->exec_kept)
+		json_bool(j, "kept_across_exec", 1);
 	if (r->flags & ST_REC_CLOEXEC)
 		json_bool(j, "cloexec", 1);
 	if (r->flags & ST_REC_ADDR_TRUNC)
@@ -387,6 +390,7 @@ static void conn_json(struct json *j, const struct model *m, const struct conn *
 	if (c->peer_inode)
 		json_uint(j, "peer_inode", c->peer_inode);
 	json_bool(j, "open_at_exit", c->open_at_exit);
+	json_str(j, "fate", conn_fate_json(conn_fate(c, NULL)));
 	json_bool(j, "first_seen", c->first_seen);
 	stack_members(j, conn_callstack(m, c, why, sizeof(why)), why);
 	json_uint_or_null(j, "released_t_ns", c->released_ns != 0, c->released_ns);
@@ -475,7 +479,9 @@ void report_json(FILE *out, const struct model *m)
 	json_uint(&j, "processes", m->nprocs);
 	json_uint(&j, "connections", m->nconns);
 	json_uint(&j, "open_at_exit", m->open_at_exit);
+	json_uint(&j, "still_open", m->still_open);
 	json_uint(&j, "failed_calls", m->failed_calls);
+	json_uint(&j, "would_block", m->would_block);
 	json_uint(&j, "events_lost", m->lost);
 	json_obj(&j, "findings");
 	json_uint(&j, "error", m->by_severity[SEV_ERROR]);

@@ -32,7 +32,8 @@ static void leak_text(FILE *out, const struct model *m, const struct leak_report
 	else if (l->end)
 		fprintf(out, " (%s at %s)", l->end, tf_at_s(m, l->end_ns, at));
 	else
-		fprintf(out, " (still open when the trace ends: no exit seen)");
+		fprintf(out, " (still open when the trace ends at %s: its process still running)",
+			tf_at_s(m, l->end_ns, at));
 	if (c->has_data)
 		fprintf(out, "  sent %" PRIu64 " B, received %" PRIu64 " B", c->bytes_sent,
 			c->bytes_received);
@@ -65,11 +66,20 @@ void report_leaks(FILE *out, const struct model *m, const struct leak_report *lr
 	if (lr->at)
 		fprintf(out, "leaks: %zu socket%s open at %s, from %zu call site%s\n", lr->total,
 			lr->total == 1 ? "" : "s", tf_at_s(m, lr->at_ns, at), lr->n, lr->n == 1 ? "" : "s");
-	else if (lr->total)
-		fprintf(out, "leaks: %zu socket%s left open by %s process, from %zu call site%s\n",
-			lr->total, lr->total == 1 ? "" : "s", lr->total == 1 ? "its" : "their", lr->n,
-			lr->n == 1 ? "" : "s");
-	else
+	else if (lr->total) {
+		size_t running = 0, left;
+
+		for (size_t i = 0; i < lr->n; i++)
+			for (size_t k = 0; k < lr->groups[i].n; k++)
+				running += !lr->groups[i].leaks[k].end;
+		left = lr->total - running;
+		fprintf(out, "leaks: %zu socket%s left open by %s process", left, left == 1 ? "" : "s",
+			left == 1 ? "its" : "their");
+		if (running)
+			fprintf(out, ", %zu still open in %s process%s still running", running,
+				running == 1 ? "a" : "their", running == 1 ? "" : "es");
+		fprintf(out, ", from %zu call site%s\n", lr->n, lr->n == 1 ? "" : "s");
+	} else
 		fprintf(out, "leaks: none: every socket was closed before its process ended\n");
 }
 

@@ -9,6 +9,7 @@
 
 #include <sys/socket.h>
 
+#include "ends.h"
 #include "hints.h"
 #include "names.h"
 #include "report.h"
@@ -58,12 +59,18 @@ static void notes(const struct ev *e, char *out, size_t n, const struct style *s
 	}
 	if (r->inode && !(r->flags & ST_REC_REFS_UNKNOWN) && r->op != ST_OP_LISTEN &&
 	    r->op != ST_OP_BIND && r->op != ST_OP_CONNECT) {
-		int32_t refs = ev_refs(e);
-		int64_t others = (int64_t)e->refs_total - refs;	/* corrupt input must not overflow */
+		/*
+		 * This process's references as the replay counts them: an exec'd
+		 * image's scan record counts only the fds scanned so far, but the
+		 * fds kept across the exec are all this process's.
+		 */
+		int known = e->refs_total >= 0 && e->refs_elsewhere >= 0 &&
+			    e->refs_elsewhere <= e->refs_total;
+		int32_t others = known ? e->refs_elsewhere : 0;
 
-		ADD("%srefs %d", o ? "  " : "", refs);
-		if (e->refs_total >= 0 && others > 0 && e->released != 0)
-			ADD(" (+%lld in other processes)", (long long)others);
+		ADD("%srefs %d", o ? "  " : "", known ? e->refs_total - others : ev_refs(e));
+		if (others > 0 && e->released != 0)
+			ADD(" (+%d in other processes%s)", others, e->in_flight > 0 ? " or in flight" : "");
 		if (e->released == 1) {
 			ADD(" %s(last reference: the kernel closes the socket)%s", st->green, st->off);
 		} else if (e->released == 0) {
@@ -93,7 +100,7 @@ static void notes(const struct ev *e, char *out, size_t n, const struct style *s
 		    e->tcp_note ? " " : "", e->tcp_note ? e->tcp_note : "");
 	if (failure_hint(r))
 		ADD("%s(hint: %s)", o ? "  " : "", failure_hint(r));
-	if (r->flags & ST_REC_FIRST_SEEN)
+	if ((r->flags & ST_REC_FIRST_SEEN) && !e->exec_kept)
 		ADD("%s(first seen here: born outside the trace)", o ? "  " : "");
 	if (r->flags & ST_REC_ADDR_TRUNC)
 		ADD("%s(an address did not fit in the record)", o ? "  " : "");
@@ -176,7 +183,8 @@ void text_event(FILE *out, const struct model *m, const struct ev *e, const stru
 			const char *en = errno_name(r->err);
 
 			snprintf(res, sizeof(res), "= %lld %s", (long long)r->ret, en ? en : "?");
-			color = st->red;
+			/* "Not now" is no failure: a non-blocking accept or connect. */
+			color = record_would_block(r) ? st->yellow : st->red;
 		} else {
 			snprintf(res, sizeof(res), "= %lld", (long long)r->ret);
 		}
@@ -196,10 +204,11 @@ void text_event(FILE *out, const struct model *m, const struct ev *e, const stru
  * "    data: sent 12 bytes, received 5 bytes, ..." under a connection's
  * header, when known: moments on the one clock, durations as durations.
  */
-static void print_conn_data(FILE *out, const struct model *m, const struct conn *c)
+static void print_conn_data(FILE *out, const struct model *m, const struct conn *c,
+			    enum conn_fate fate, uint64_t trace_end)
 {
 	uint64_t start = c->nevs ? c->evs[0].r->t_ns : 0;
-	uint64_t end = c->released_ns ? c->released_ns : c->last_ns;
+	uint64_t end = c->released_ns ? c->released_ns : trace_end;
 	char a[TF_MAX], b[TF_MAX], d[TF_MAX];
 
 	if (!c->has_data && c->connect_latency_ns < 0 && !c->eof_ns && !c->has_tcp_info)
@@ -210,8 +219,10 @@ static void print_conn_data(FILE *out, const struct model *m, const struct conn 
 		fprintf(out, ", active %s to %s (%s)", tf_at(m, c->first_ns, a), tf_at(m, c->last_ns, b),
 			tf_dur(c->last_ns > c->first_ns ? c->last_ns - c->first_ns : 0, d));
 	if (start && end > start)
-		fprintf(out, ", lifetime %s%s", tf_dur(end - start, d),
-			c->released_ns ? "" : " (to its last activity: never closed)");
+		fprintf(out, ", %s %s%s", c->released_ns ? "lifetime" : "open", tf_dur(end - start, d),
+			c->released_ns ? "" : fate == FATE_STILL_RUNNING ?
+			" by the trace's end (its process still running)" :
+			" by the trace's end (held outside the trace)");
 	if (c->connect_latency_ns >= 0)
 		fprintf(out, ", connect latency %.3f ms", (double)c->connect_latency_ns / 1e6);
 	if (c->eof_ns)
@@ -220,17 +231,21 @@ static void print_conn_data(FILE *out, const struct model *m, const struct conn 
 	if (c->has_tcp_info) {
 		const struct st_tcp_snapshot *t = &c->tcp_info;
 
+		/* tcpi_bytes_acked and _received count sequence space, not data (RFC 4898). */
 		fprintf(out, "    tcp_info at close: %s, rtt %.3f ms (var %.3f), retransmits %u, "
-			"bytes acked %" PRIu64 ", bytes received %" PRIu64 "\n", tcp_state_name(t->state),
+			"bytes acked %" PRIu64 ", bytes received %" PRIu64 " (the kernel's counts: "
+			"bytes acked includes our SYN, when this side connected, and our FIN once acked; "
+			"bytes received includes the peer's FIN: one each)\n", tcp_state_name(t->state),
 			t->rtt_us / 1e3, t->rttvar_us / 1e3, t->total_retrans, t->bytes_acked,
 			t->bytes_received);
 	}
 }
 
 static void print_conn(FILE *out, const struct model *m, const struct conn *c, size_t i,
-		       const struct style *st)
+		       const struct style *st, uint64_t trace_end)
 {
 	const char *fam = family_name(c->domain), *type = socktype_name(c->type);
+	enum conn_fate fate = conn_fate(c, NULL);
 
 	fprintf(out, "%sconnection %zu%s  pid %d  %s %s  %s%s%s  ", st->bold, i + 1, st->off, c->pid,
 		fam ? fam : "?", type ? type : "?", st->cyan, role_name(c->role), st->off);
@@ -242,10 +257,12 @@ static void print_conn(FILE *out, const struct model *m, const struct conn *c, s
 	for (size_t k = 0; k < c->nfds; k++)
 		fprintf(out, "%s%d", k ? "," : "", c->fds[k]);
 	fprintf(out, "  inode %" PRIu64, c->inode);
-	if (c->open_at_exit)
+	if (fate == FATE_OPEN_AT_EXIT)
 		fprintf(out, "  %sOPEN AT EXIT%s", st->yellow, st->off);
+	else if (fate == FATE_STILL_RUNNING)
+		fprintf(out, "  %sSTILL OPEN (its process still running)%s", st->yellow, st->off);
 	fputc('\n', out);
-	print_conn_data(out, m, c);
+	print_conn_data(out, m, c, fate, trace_end);
 	print_birth(out, m, c);
 	for (size_t k = 0; k < c->nevs; k++) {
 		/* The lookup whose answer it connected to, just before that connect. */
@@ -269,11 +286,16 @@ void report_summary(FILE *out, const struct model *m, int color)
 	const struct style *st = text_style(color);
 	size_t bad = m->by_severity[SEV_ERROR] + m->by_severity[SEV_WARNING];
 
-	fprintf(out, "%ssummary:%s %zu process%s, %zu connection%s, %s%zu still open at exit%s", st->bold,
+	fprintf(out, "%ssummary:%s %zu process%s, %zu connection%s, %s%zu left open at exit%s", st->bold,
 		st->off, m->nprocs, plural(m->nprocs, "es"), m->nconns, plural(m->nconns, "s"),
 		m->open_at_exit ? st->yellow : "", m->open_at_exit, st->off);
+	if (m->still_open)
+		fprintf(out, ", %s%zu still open in running processes%s", st->yellow, m->still_open, st->off);
 	fprintf(out, ", %s%zu failed call%s%s", m->failed_calls ? st->red : "", m->failed_calls,
 		plural(m->failed_calls, "s"), st->off);
+	if (m->would_block)
+		fprintf(out, " (%zu would-block result%s, not failures)", m->would_block,
+			plural(m->would_block, "s"));
 	fprintf(out, ", %s%" PRIu64 " event%s lost%s, %s%zu error%s and %zu warning%s in the audit%s\n",
 		m->lost ? st->red : "", m->lost, plural(m->lost, "s"), st->off,
 		bad ? st->yellow : "", m->by_severity[SEV_ERROR], plural(m->by_severity[SEV_ERROR], "s"),
@@ -318,12 +340,13 @@ static void print_clock(FILE *out, const struct model *m, const struct style *st
 void report_text(FILE *out, const struct model *m, int color)
 {
 	const struct style *st = text_style(color);
+	uint64_t end = trace_end_ns(m);
 
 	print_clock(out, m, st);
 	if (text_processes(out, m, st))
 		fprintf(out, "(processes not shown: out of memory)\n\n");
 	for (size_t i = 0; i < m->nconns; i++)
-		print_conn(out, m, m->conns[i], i, st);
+		print_conn(out, m, m->conns[i], i, st, end);
 	report_findings(out, m, color);
 	report_summary(out, m, color);
 }
