@@ -72,18 +72,17 @@ int model_from_paths(struct model *m, char **paths, int n, int *data_errors)
 			rc = EXIT_NOINPUT;
 	free(dflt);
 	if (rc || !l.n) {
-		for (size_t i = 0; i < l.n; i++)
-			trace_free(l.files[i]);
-		free(l.files);
+		load_free(&l);
 		return rc ? rc : EXIT_DATA;
 	}
 	*data_errors = l.errors;
-	if (model_build(m, l.files, l.n)) {
+	rc = model_build(m, l.files, l.n, l.reaps, l.nreaps);
+	l.n = 0;	/* the model took the files */
+	load_free(&l);
+	if (rc) {
 		fprintf(stderr, "socktrace: out of memory building the report\n");
-		free(l.files);
 		return 1;
 	}
-	free(l.files);
 	return 0;
 }
 

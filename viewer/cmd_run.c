@@ -12,11 +12,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "load.h"
 #include "report.h"
+#include "run_status.h"
 
 #ifndef ST_LIBDIR
 #define ST_LIBDIR "/usr/local/lib"
@@ -119,6 +121,15 @@ static int mkdirs(const char *dir)
 	return 0;
 }
 
+/* CLOCK_MONOTONIC now, in ns: the trace files' clock. */
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -133,6 +144,7 @@ int cmd_run(int argc, char **argv)
 	int opt, mode = 's', status, rc = 1;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
 	struct loaded l = { 0 };
+	struct run_reap reap;
 	struct model m;
 	int execpipe[2], exec_err;
 	ssize_t n;
@@ -224,6 +236,7 @@ int cmd_run(int argc, char **argv)
 			perror("socktrace run: waitpid");
 			goto done;
 		}
+	reap = (struct run_reap){ (int)pid, (int)getpid(), status, mono_now() };
 	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
 	/* The command never ran: there is nothing to report (nor to keep). */
@@ -232,12 +245,15 @@ int cmd_run(int argc, char **argv)
 			rmdir(dir);
 		goto done;
 	}
+	/* How the child ended, for the report: a trace file cannot say it when a kill ended it. */
+	if (run_status_write(dir, &reap) != 0)
+		fprintf(stderr, "socktrace run: %s/%s: %s\n", dir, RUN_STATUS_FILE, strerror(errno));
 	if (mode == 'q')
 		goto done;
 	load_print_notes(dir);
 	if (load_path(&l, dir) || !l.n)
 		goto done;
-	if (model_build(&m, l.files, l.n) == 0) {
+	if (model_build(&m, l.files, l.n, l.reaps, l.nreaps) == 0) {
 		if (mode == 'r')
 			report_text(stderr, &m, want_color("auto", 2));
 		else
@@ -245,8 +261,9 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "socktrace: trace in %s  (socktrace report %s)\n", dir, dir);
 		model_free(&m);
 	}
-	free(l.files);
+	l.n = 0;	/* the model took the files */
 done:
+	load_free(&l);
 	free(dir);
 	free(shim);
 	free(preload);

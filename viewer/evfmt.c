@@ -48,7 +48,8 @@ char *proc_end_str(const struct model *m, const struct proc *p, char *out, size_
 		snprintf(out, n, "exec'd %s at %s", p->exec_next ? proc_name(p->exec_next) :
 			 "a program that left no trace", tf_at_s(m, h->end_mono_ns, at));
 	} else if (p->end == END_REAPED) {
-		snprintf(out, n, "%s (its parent reaped it) at %s", p->reap_end ? p->reap_end : "reaped",
+		snprintf(out, n, "%s (%s) at %s", p->reap_end ? p->reap_end : "reaped",
+			 p->reaped_by_run ? "reaped by socktrace run" : "its parent reaped it",
 			 tf_at_s(m, p->end_ns, at));
 	} else {
 		snprintf(out, n, "still running when the trace ends (no exit seen)");

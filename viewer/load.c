@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "run_status.h"
+
 static int add_file(struct loaded *l, const char *path)
 {
 	struct trace_file *tf;
@@ -55,6 +57,41 @@ static int filter_trace(const struct dirent *d)
 	return is_trace_name(d->d_name);
 }
 
+/* The sidecar of socktrace run in directory dir, if any, into l->reaps (kept in time order). */
+static void add_run_status(struct loaded *l, const char *dir)
+{
+	struct run_reap rr, *p;
+	char err[512];
+	size_t i;
+	int rc = run_status_read(dir, &rr, err, sizeof(err));
+
+	if (rc < 0) {
+		fprintf(stderr, "socktrace: %s (ignored)\n", err);
+		l->errors++;
+	}
+	if (rc <= 0)
+		return;
+	p = realloc(l->reaps, (l->nreaps + 1) * sizeof(*p));
+	if (!p) {
+		fprintf(stderr, "socktrace: out of memory\n");
+		return;
+	}
+	l->reaps = p;
+	for (i = l->nreaps; i > 0 && p[i - 1].t_ns > rr.t_ns; i--)
+		p[i] = p[i - 1];
+	p[i] = rr;
+	l->nreaps++;
+}
+
+void load_free(struct loaded *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		trace_free(l->files[i]);
+	free(l->files);
+	free(l->reaps);
+	memset(l, 0, sizeof(*l));
+}
+
 int load_path(struct loaded *l, const char *path)
 {
 	struct dirent **names;
@@ -91,6 +128,8 @@ int load_path(struct loaded *l, const char *path)
 			(unsigned)getuid());
 		return -1;
 	}
+	if (!rc)
+		add_run_status(l, path);
 	return rc;
 }
 

@@ -266,10 +266,11 @@ static int place(struct model *m, struct ev *e)
 	return 0;
 }
 
-int model_build(struct model *m, struct trace_file **files, size_t nfiles)
+int model_build(struct model *m, struct trace_file **files, size_t nfiles,
+		const struct run_reap *reaps, size_t nreaps)
 {
 	struct ev *all = NULL;
-	size_t n = 0, k = 0;
+	size_t n = 0, k = 0, next_reap = 0;
 
 	memset(m, 0, sizeof(*m));
 	m->procs = calloc(nfiles ? nfiles : 1, sizeof(*m->procs));
@@ -303,9 +304,13 @@ int model_build(struct model *m, struct trace_file **files, size_t nfiles)
 	m->t0 = n ? all[0].r->t_ns : 0;
 	m->t0_wall_ns = tf_wall_of_t0(m);
 	refs_link_images(m);
-	for (size_t i = 0; i < n; i++)
-		if (place(m, &all[i]))
+	for (size_t i = 0; i <= n; i++) {
+		/* socktrace run's reaps (in time order) go where a traced parent's wait would. */
+		while (next_reap < nreaps && (i == n || reaps[next_reap].t_ns < all[i].r->t_ns))
+			refs_reaped_by_run(m, &reaps[next_reap++]);
+		if (i < n && place(m, &all[i]))
 			return -1;
+	}
 	if (refs_finish(m))
 		return -1;
 	conn_fates_count(m);

@@ -69,6 +69,7 @@ struct proc {
 	uint64_t end_ns;
 	int end_status;		/* wait status when reaped */
 	char *reap_end;		/* "killed by KILL" or "exit (reaped, status 0)"; owned */
+	int reaped_by_run;	/* END_REAPED by socktrace run (its sidecar), not a traced parent */
 };
 
 struct holder {
@@ -169,11 +170,22 @@ struct model {
 	struct stacks *stacks;	/* symbolised call sites, resolved when asked for */
 };
 
+/* A process socktrace run reaped itself (its sidecar file, run_status.h). */
+struct run_reap {
+	int pid;		/* its direct child */
+	int ppid;		/* socktrace run's own pid: the child's parent */
+	int status;		/* the wait status */
+	uint64_t t_ns;		/* CLOCK_MONOTONIC when waitpid returned */
+};
+
 /*
- * Build the model from loaded files (the model takes them over).
- * Returns 0, or -1 when out of memory.
+ * Build the model from loaded files (the model takes them over), with the
+ * reaps socktrace run saw (nreaps may be 0; applied at their time in the
+ * replay, as a traced parent's wait is).  Returns 0, or -1 when out of
+ * memory.
  */
-int model_build(struct model *m, struct trace_file **files, size_t nfiles);
+int model_build(struct model *m, struct trace_file **files, size_t nfiles,
+		const struct run_reap *reaps, size_t nreaps);
 
 void model_free(struct model *m);
 
@@ -221,6 +233,8 @@ struct conn *model_conn(const struct model *m, uint64_t inode);
  */
 void refs_link_images(struct model *m);
 int refs_apply(struct model *m, struct ev *e, struct conn *c);
+/* socktrace run reaped rr->pid: its references end at rr->t_ns, as a traced parent's wait. */
+void refs_reaped_by_run(struct model *m, const struct run_reap *rr);
 /* After the last record: references of exec'd images move on. */
 int refs_finish(struct model *m);
 /*

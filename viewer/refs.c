@@ -175,15 +175,15 @@ static struct proc *fork_child(struct model *m, const struct proc *parent, int p
 	return NULL;
 }
 
-/* The image of pid that a parent reaped: the latest of its exec chain not yet ended. */
-static struct proc *reaped_image(struct model *m, const struct proc *parent, int pid)
+/* The image of pid that parent pid ppid reaped: the latest of its exec chain not yet ended. */
+static struct proc *reaped_image(struct model *m, int ppid, int pid)
 {
 	struct proc *found = NULL;
 
 	for (size_t i = 0; i < m->nprocs; i++) {
 		struct proc *p = &m->procs[i];
 
-		if (p->pid != pid || p->ppid != parent->pid || p->end == END_EXIT)
+		if (p->pid != pid || p->ppid != ppid || p->end == END_EXIT)
 			continue;
 		if (!found || p->tf->hdr.mono_anchor_ns > found->tf->hdr.mono_anchor_ns)
 			found = p;
@@ -205,21 +205,40 @@ static char *reap_end(int status)
 	return n < 0 ? NULL : s;
 }
 
-static void reaped(struct model *m, struct proc *parent, const struct st_record *r)
+/*
+ * Child pid of parent ppid was reaped at t with wait status: every image
+ * of its exec chain lets go of its references.  Returns the image, or
+ * NULL when it is not in the trace or already ended.
+ */
+static struct proc *reap(struct model *m, int ppid, int pid, int status, uint64_t t)
 {
-	struct proc *child = reaped_image(m, parent, (int)r->arg[0]);
+	struct proc *child = reaped_image(m, ppid, pid);
 	const char *end;
 
 	if (!child || child->reap_end)
-		return;
+		return NULL;
 	/* Owned by the child: the refs' end strings point at it. */
-	child->reap_end = reap_end((int)r->arg[1]);
+	child->reap_end = reap_end(status);
 	end = child->reap_end ? child->reap_end : "reaped";
 	for (struct proc *q = child; q; q = q->exec_prev)
-		end_all(q, end, r->t_ns);
+		end_all(q, end, t);
 	child->end = END_REAPED;
-	child->end_ns = r->t_ns;
-	child->end_status = (int)r->arg[1];
+	child->end_ns = t;
+	child->end_status = status;
+	return child;
+}
+
+static void reaped(struct model *m, struct proc *parent, const struct st_record *r)
+{
+	reap(m, parent->pid, (int)r->arg[0], (int)r->arg[1], r->t_ns);
+}
+
+void refs_reaped_by_run(struct model *m, const struct run_reap *rr)
+{
+	struct proc *child = reap(m, rr->ppid, rr->pid, rr->status, rr->t_ns);
+
+	if (child)
+		child->reaped_by_run = 1;
 }
 
 /* The first record of an exec'd image: close-on-exec fds of the old one are gone. */

@@ -348,6 +348,7 @@ static void proc_json(struct json *j, const struct model *m, const struct proc *
 		 p->end == END_REAPED ? "reaped" : "unknown");
 	if (p->end == END_REAPED) {
 		json_uint(j, "reaped_t_ns", p->end_ns);
+		json_str(j, "reaped_by", p->reaped_by_run ? "socktrace run" : "parent");
 		if (WIFSIGNALED(p->end_status))
 			json_int(j, "killed_by_signal", WTERMSIG(p->end_status));
 		else
