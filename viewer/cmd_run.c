@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "exe_check.h"
 #include "load.h"
 #include "report.h"
 #include "run_status.h"
@@ -130,27 +131,78 @@ static uint64_t mono_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * No trace file appeared: say the most likely reason, from what the
+ * command is (facts, read before it ran) and the shim's own notes in the
+ * log it really used.
+ */
+static void say_untraced(const char *cmd, const struct exe_facts *f, const char *log)
+{
+	char why[PATH_MAX * 2 + 256];
+	int notes = log ? load_print_notes(log) : 0;
+
+	fprintf(stderr, "socktrace run: nothing was traced: no trace file (*%s) appeared\n",
+		ST_FILE_SUFFIX);
+	if (exe_untraceable(f, why, sizeof(why)))
+		fprintf(stderr, "socktrace run: %s\n", why);
+	else if (notes)
+		fprintf(stderr, "socktrace run: the shim loaded but did not trace: its notes above "
+			"(from %s) say why\n", log);
+	else
+		fprintf(stderr, "socktrace run: the shim never loaded into %s: no trace file and no note "
+			"in %s. The command ignored or cleared LD_PRELOAD (some launchers run the real "
+			"program without it), or ran it through a static or setuid helper\n",
+			f->path[0] ? f->path : cmd, log ? log : "SOCKTRACE_LOG (stderr)");
+}
+
+/*
+ * Traces exist, but parts of the command may have escaped them: the
+ * command itself (a static launcher of dynamic children), images that
+ * exec'd into a program that left no trace, a Go program's own calls.
+ */
+static void say_partial(const struct model *m, int child, const struct exe_facts *f)
+{
+	char why[PATH_MAX * 2 + 256];
+	int seen = 0;
+
+	for (size_t i = 0; i < m->nprocs; i++)
+		seen |= m->procs[i].pid == child;
+	if (!seen && exe_untraceable(f, why, sizeof(why)))
+		fprintf(stderr, "socktrace run: the command itself (pid %d) was not traced: %s\n", child, why);
+	if (exe_partial(f, why, sizeof(why)))
+		fprintf(stderr, "socktrace run: note: %s\n", why);
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct proc *p = &m->procs[i];
+
+		if (p->tf->hdr.state == ST_STATE_EXECED && !p->exec_next)
+			fprintf(stderr, "socktrace run: note: pid %d (%s) exec'd a program that left no "
+				"trace: a static, Go or setuid program, or one run without LD_PRELOAD\n",
+				p->pid, proc_name(p));
+	}
+}
+
 int cmd_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option run_opts[] = {
 		{ "output", required_argument, 0, 'o' },
 		{ "report", no_argument, 0, 'r' },
 		{ "quiet", no_argument, 0, 'q' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	const char *out = NULL, *tmp = getenv("TMPDIR");
-	char *dir = NULL, *shim = NULL, *preload = NULL;
+	const char *out = NULL, *tmp = getenv("TMPDIR"), *user_log = getenv("SOCKTRACE_LOG");
+	char *dir = NULL, *shim = NULL, *preload = NULL, *log = NULL;
 	int opt, mode = 's', status, rc = 1;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
 	struct loaded l = { 0 };
+	struct exe_facts facts;
 	struct run_reap reap;
 	struct model m;
 	int execpipe[2], exec_err;
 	ssize_t n;
 	pid_t pid;
 
-	while ((opt = getopt_long(argc, argv, "+o:rqh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+o:rqh", run_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'o': out = optarg; break;
 		case 'r': mode = 'r'; break;
@@ -193,8 +245,14 @@ int cmd_run(int argc, char **argv)
 		goto done;
 	}
 	preload = preload_value(shim);
+	/* The log the shim will really use: the user's, else one in the trace directory. */
+	if (user_log && *user_log)
+		log = strcmp(user_log, "stderr") ? strdup(user_log) : NULL;
+	else if (asprintf(&log, "%s/socktrace.log", dir) < 0)
+		log = NULL;
 	if (!preload)
 		goto done;
+	exe_inspect(argv[optind], &facts);
 
 	/* Tells us whether exec worked: closed by exec, or given errno. */
 	if (pipe2(execpipe, O_CLOEXEC) != 0) {
@@ -211,7 +269,6 @@ int cmd_run(int argc, char **argv)
 		goto done;
 	}
 	if (pid == 0) {
-		char *log;
 		int e;
 
 		close(execpipe[0]);
@@ -219,7 +276,7 @@ int cmd_run(int argc, char **argv)
 		sigaction(SIGQUIT, &old_quit, NULL);
 		setenv("LD_PRELOAD", preload, 1);
 		setenv("SOCKTRACE_DIR", dir, 1);
-		if (!getenv("SOCKTRACE_LOG") && asprintf(&log, "%s/socktrace.log", dir) >= 0)
+		if (!(user_log && *user_log) && log)
 			setenv("SOCKTRACE_LOG", log, 1);
 		execvp(argv[optind], argv + optind);
 		e = errno;
@@ -250,7 +307,13 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "socktrace run: %s/%s: %s\n", dir, RUN_STATUS_FILE, strerror(errno));
 	if (mode == 'q')
 		goto done;
-	load_print_notes(dir);
+	if (!load_dir_has_traces(dir)) {
+		say_untraced(argv[optind], &facts, log);
+		fprintf(stderr, "socktrace: trace directory %s\n", dir);
+		goto done;
+	}
+	if (log)
+		load_print_notes(log);
 	if (load_path(&l, dir) || !l.n)
 		goto done;
 	if (model_build(&m, l.files, l.n, l.reaps, l.nreaps) == 0) {
@@ -258,6 +321,7 @@ int cmd_run(int argc, char **argv)
 			report_text(stderr, &m, want_color("auto", 2));
 		else
 			report_summary(stderr, &m, want_color("auto", 2));
+		say_partial(&m, (int)pid, &facts);
 		fprintf(stderr, "socktrace: trace in %s  (socktrace report %s)\n", dir, dir);
 		model_free(&m);
 	}
@@ -267,5 +331,6 @@ done:
 	free(dir);
 	free(shim);
 	free(preload);
+	free(log);
 	return rc;
 }

@@ -92,6 +92,16 @@ void load_free(struct loaded *l)
 	memset(l, 0, sizeof(*l));
 }
 
+char *load_default_log(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *log;
+
+	if (asprintf(&log, "%s/socktrace-%u.log", tmp && *tmp ? tmp : "/tmp", (unsigned)getuid()) < 0)
+		return NULL;
+	return log;
+}
+
 int load_path(struct loaded *l, const char *path)
 {
 	struct dirent **names;
@@ -121,11 +131,18 @@ int load_path(struct loaded *l, const char *path)
 	}
 	free(names);
 	if (!rc && l->n + (size_t)l->errors == before) {
+		const char *env = getenv("SOCKTRACE_LOG");
+		char *log = env && *env ? strdup(env) : load_default_log(), *full;
+
 		fprintf(stderr, "socktrace: %s: no trace files (*%s) here\n", path, ST_FILE_SUFFIX);
-		load_print_notes(path);
-		fprintf(stderr, "socktrace: if the program ran with the shim, its reasons for not "
-			"tracing are in SOCKTRACE_LOG, by default ${TMPDIR:-/tmp}/socktrace-%u.log\n",
-			(unsigned)getuid());
+		if (asprintf(&full, "%s/socktrace.log", path) >= 0) {
+			load_print_notes(full);
+			free(full);
+		}
+		if (log && strcmp(log, "stderr") && !load_print_notes(log))
+			fprintf(stderr, "socktrace: the shim's log (SOCKTRACE_LOG, here %s) has no notes "
+				"either%s\n", log, access(log, F_OK) ? ": no such file" : "");
+		free(log);
 		return -1;
 	}
 	if (!rc)
@@ -147,18 +164,19 @@ int load_dir_has_traces(const char *dir)
 	return found;
 }
 
-void load_print_notes(const char *path)
+int load_print_notes(const char *log)
 {
-	char *log, line[1024];
-	FILE *f;
+	char line[1024];
+	FILE *f = fopen(log, "r");
+	int n = 0;
 
-	if (asprintf(&log, "%s/socktrace.log", path) < 0)
-		return;
-	f = fopen(log, "r");
-	if (f) {
-		while (fgets(line, sizeof(line), f))
-			fprintf(stderr, "socktrace: note: %s", line);
-		fclose(f);
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!n++)
+			fprintf(stderr, "socktrace: the shim's notes in %s:\n", log);
+		fprintf(stderr, "socktrace: note: %s%s", line, strchr(line, '\n') ? "" : "\n");
 	}
-	free(log);
+	fclose(f);
+	return n;
 }

@@ -20,10 +20,9 @@ struct loaded {
 /*
  * Load path: a trace file, or a directory whose *.socktrace files are all
  * loaded, with the sidecar socktrace run left there (run_status.h).
- * Every unreadable file is reported on stderr as
- * "socktrace: FILE: problem" and counted; the others still load.
- * Returns -1 (after saying why) when path itself cannot be used or
- * holds no trace at all.
+ * Every unreadable file is reported on stderr as "socktrace: FILE:
+ * problem" and counted; the others still load.  Returns -1 (after saying
+ * why) when path itself cannot be used or holds no trace at all.
  */
 int load_path(struct loaded *l, const char *path);
 
@@ -33,7 +32,16 @@ void load_free(struct loaded *l);
 /* Does directory dir hold any *.socktrace file? */
 int load_dir_has_traces(const char *dir);
 
-/* Print the shim's notes (socktrace.log in a trace directory), if any. */
-void load_print_notes(const char *path);
+/*
+ * The log the shim writes its notes to when SOCKTRACE_LOG is unset, as it
+ * computes it (${TMPDIR:-/tmp}/socktrace-UID.log), newly allocated.
+ */
+char *load_default_log(void);
+
+/*
+ * Print the shim's notes from the log file at path, if any, under a line
+ * naming the file.  Returns how many notes it printed.
+ */
+int load_print_notes(const char *log);
 
 #endif
