@@ -11,7 +11,7 @@
 #
 # The usual variables work: CC (default gcc), CXX, CPPFLAGS, CFLAGS,
 # CXXFLAGS and LDFLAGS are added after the project's own flags (so an -O
-# given there wins), PREFIX, BINDIR, LIBDIR, MANDIR, DESTDIR,
+# given there wins), PREFIX, BINDIR, LIBDIR, MANDIR, BASHCOMPDIR, DESTDIR,
 # PKG_CONFIG; WERROR= builds without -Werror.  OPT (-O2 -g) and SHIM_OPT
 # (-O3 -g, the preload library's) are the project's own optimisation.
 
@@ -20,6 +20,7 @@ PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 LIBDIR	?= $(PREFIX)/lib
 MANDIR	?= $(PREFIX)/share/man/man1
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 B	?= build
 # make predefines CC (as cc): replace only that default, never the user's.
@@ -124,7 +125,7 @@ STAGE	 = $(abspath $(B))/stage
 
 test: check-deps all stage $(TPROGS) $(TLIBS) $(UNITS)
 	B=$(B) ST_STAGE=$(STAGE) ST_STAGE_BIN=$(BINDIR) ST_STAGE_LIB=$(LIBDIR) ST_STAGE_MAN=$(MANDIR) \
-		prove $(if $(JOBS),-j$(JOBS)) --exec '' $(UNITS) tests/t[0-9]*.t
+		ST_STAGE_BASHCOMP=$(BASHCOMPDIR) prove $(if $(JOBS),-j$(JOBS)) --exec '' $(UNITS) tests/t[0-9]*.t
 
 # An install into $(B)/stage, and one installed then uninstalled ($(B)/stage-un).
 stage: all
@@ -147,13 +148,14 @@ demo: all
 	rm -rf $(B)/demo
 	$(B)/socktrace run -o $(B)/demo --report -- $(B)/examples/echo
 
-INSTALLED = $(BINDIR)/socktrace $(LIBDIR)/libsocktrace.so $(MANDIR)/socktrace.1
+INSTALLED = $(BINDIR)/socktrace $(LIBDIR)/libsocktrace.so $(MANDIR)/socktrace.1 $(BASHCOMPDIR)/socktrace
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(B)/socktrace $(DESTDIR)$(BINDIR)/socktrace
 	install -m 0755 $(B)/libsocktrace.so $(DESTDIR)$(LIBDIR)/libsocktrace.so
 	install -m 0644 man/socktrace.1 $(DESTDIR)$(MANDIR)/socktrace.1
+	install -m 0644 completion/socktrace.bash $(DESTDIR)$(BASHCOMPDIR)/socktrace
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))

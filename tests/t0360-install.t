@@ -8,10 +8,11 @@
 . "$(dirname "$0")/lib.sh"
 
 [ -n "${ST_STAGE:-}" ] || skip_all "run by make test, which stages the install (ST_STAGE unset)"
-plan 15
+plan 17
 
 unset SOCKTRACE_DIR SOCKTRACE_LOG SOCKTRACE_RING_MB SOCKTRACE_LIB
 BIN=$ST_STAGE$ST_STAGE_BIN LIB=$ST_STAGE$ST_STAGE_LIB MAN=$ST_STAGE$ST_STAGE_MAN
+COMP=$ST_STAGE$ST_STAGE_BASHCOMP
 mode() { stat -c %a "$1" 2>/dev/null; }
 
 is "$(mode "$BIN/socktrace")" 755 "bin/socktrace installed, mode 755"
@@ -23,6 +24,9 @@ ok $? "lib/libsocktrace.so is the built shim"
 is "$(mode "$MAN/socktrace.1")" 644 "share/man/man1/socktrace.1 installed, mode 644"
 cmp -s "$MAN/socktrace.1" "$TOP/man/socktrace.1"
 ok $? "... and it is man/socktrace.1"
+is "$(mode "$COMP/socktrace")" 644 "share/bash-completion/completions/socktrace installed, mode 644"
+cmp -s "$COMP/socktrace" "$TOP/completion/socktrace.bash"
+ok $? "... and it is completion/socktrace.bash"
 
 # The installed launcher, run from the prefix, uses the installed library.
 untraced "$BIN/socktrace" run -o "$WORK/pre" --quiet -- sh -c 'printf "%s\n" "$LD_PRELOAD"' > "$WORK/pre.out"

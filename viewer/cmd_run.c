@@ -181,15 +181,16 @@ static void say_partial(const struct model *m, int child, const struct exe_facts
 	}
 }
 
-int cmd_run(int argc, char **argv)
+static const struct option run_opts[] = {
+	{ "output", required_argument, 0, 'o' },
+	{ "report", no_argument, 0, 'r' },
+	{ "quiet", no_argument, 0, 'q' },
+	{ "help", no_argument, 0, 'h' },
+	{ 0, 0, 0, 0 },
+};
+
+static int cmd_run(int argc, char **argv)
 {
-	static const struct option run_opts[] = {
-		{ "output", required_argument, 0, 'o' },
-		{ "report", no_argument, 0, 'r' },
-		{ "quiet", no_argument, 0, 'q' },
-		{ "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
-	};
 	const char *out = NULL, *tmp = getenv("TMPDIR"), *user_log = getenv("SOCKTRACE_LOG");
 	char *dir = NULL, *shim = NULL, *preload = NULL, *log = NULL;
 	int opt, mode = 's', status, rc = 1;
@@ -202,22 +203,20 @@ int cmd_run(int argc, char **argv)
 	ssize_t n;
 	pid_t pid;
 
-	while ((opt = getopt_long(argc, argv, "+o:rqh", run_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:o:rqh", run_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'o': out = optarg; break;
 		case 'r': mode = 'r'; break;
 		case 'q': mode = 'q'; break;
 		case 'h':
-			puts("usage: socktrace run [-o DIR] [--report|--quiet] -- CMD [ARGS...]");
+			usage_command(stdout, &run_command);
 			return 0;
 		default:
-			return EXIT_USAGE;
+			return usage_bad_option(&run_command, opt, argv);
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "socktrace run: no command given (socktrace run -- CMD [ARGS...])\n");
-		return EXIT_USAGE;
-	}
+	if (optind >= argc)
+		return usage_error(&run_command, "no command given (socktrace run -- CMD [ARGS...])");
 	shim = find_shim();
 	if (!shim) {
 		fprintf(stderr, "socktrace run: cannot find libsocktrace.so (set SOCKTRACE_LIB)\n");
@@ -334,3 +333,15 @@ done:
 	free(log);
 	return rc;
 }
+
+const struct command run_command = {
+	"run", cmd_run, run_opts, NULL,
+	"socktrace run [-o DIR] [--report|--quiet] -- CMD [ARGS...]",
+	"run CMD with libsocktrace.so preloaded, then summarise its trace (exit: CMD's status)",
+	"  -o, --output=DIR  trace into DIR (created; must hold no traces); default: a new\n"
+	"                    directory under ${TMPDIR:-/tmp}\n"
+	"  --report          print the whole report on stderr, not only the summary\n"
+	"  --quiet           print nothing of socktrace's own\n"
+	"  When nothing could be traced (a static, Go, setuid or capability binary, LD_PRELOAD\n"
+	"  cleared), it says why.  It exits with CMD's exit status, 128+N when signal N killed it.\n",
+};
