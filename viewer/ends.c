@@ -58,6 +58,10 @@ uint64_t trace_end_ns(const struct model *m)
 {
 	uint64_t end = m->nall ? m->all[m->nall - 1].r->t_ns : 0;
 
+	/* socktrace run saw its command end then, even one that exited normally. */
+	if (m->run_end_ns > end)
+		end = m->run_end_ns;
+
 	for (size_t i = 0; i < m->nprocs; i++) {
 		const struct proc *p = &m->procs[i];
 

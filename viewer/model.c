@@ -306,8 +306,10 @@ int model_build(struct model *m, struct trace_file **files, size_t nfiles,
 	refs_link_images(m);
 	for (size_t i = 0; i <= n; i++) {
 		/* socktrace run's reaps (in time order) go where a traced parent's wait would. */
-		while (next_reap < nreaps && (i == n || reaps[next_reap].t_ns < all[i].r->t_ns))
+		while (next_reap < nreaps && (i == n || reaps[next_reap].t_ns < all[i].r->t_ns)) {
+			m->run_end_ns = reaps[next_reap].t_ns;
 			refs_reaped_by_run(m, &reaps[next_reap++]);
+		}
 		if (i < n && place(m, &all[i]))
 			return -1;
 	}

@@ -162,6 +162,7 @@ struct model {
 	uint64_t lost;
 	uint64_t t0;		/* earliest event */
 	uint64_t t0_wall_ns;	/* its CLOCK_REALTIME (timefmt.h) */
+	uint64_t run_end_ns;	/* the latest reap socktrace run saw (its command's end); 0 = none */
 	struct flight *flights;	/* every SCM_RIGHTS reference sent, in time order */
 	size_t nflights, capflights;
 	struct finding *findings;	/* in time order */
