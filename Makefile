@@ -1,91 +1,142 @@
 # socktrace - a plain, non-recursive Makefile.
 #
 #   make               build/libsocktrace.so, build/socktrace, the examples
-#   make test          build and run every test (prove, TAP)
+#   make test          build and run every test (prove, TAP); make test -jN runs N at a time
 #   make sanitize      the same suite built with AddressSanitizer + UBSan
 #   make check         both: what CI runs
 #   make bench         the overhead figures (not a test)
 #   make demo          trace the echo example and print its report
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local     (DESTDIR=... for a staged install)
+#   make uninstall     remove what install put there
+#
+# The usual variables work: CC (default gcc), CXX, CPPFLAGS, CFLAGS,
+# CXXFLAGS and LDFLAGS are added after the project's own flags (so an -O
+# given there wins), PREFIX, BINDIR, LIBDIR, MANDIR, BASHCOMPDIR, DESTDIR,
+# PKG_CONFIG; WERROR= builds without -Werror.  OPT (-O2 -g) and SHIM_OPT
+# (-O3 -g, the preload library's) are the project's own optimisation.
 
+VERSION	 = 0.1.0
 PREFIX	?= /usr/local
-BINDIR	 = $(PREFIX)/bin
-LIBDIR	 = $(PREFIX)/lib
-MANDIR	 = $(PREFIX)/share/man/man1
+BINDIR	?= $(PREFIX)/bin
+LIBDIR	?= $(PREFIX)/lib
+MANDIR	?= $(PREFIX)/share/man/man1
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 B	?= build
-CC	?= gcc
-OPT	?= -O2
-SHIM_OPT ?= -O3
+# make predefines CC (as cc): replace only that default, never the user's.
+ifeq ($(origin CC),default)
+CC	 = gcc
+endif
+PKG_CONFIG ?= pkg-config
+OPT	?= -O2 -g
+SHIM_OPT ?= -O3 -g
 SAN	?=
-CFLAGS	?= $(OPT) -g
-WARN	 = -Wall -Wextra -Werror
+WERROR	?= -Werror
+WARN	 = -Wall -Wextra $(WERROR)
 BASE	 = -std=gnu11 $(WARN) $(SAN) -Iinclude
 # -O3 and LTO: the wrappers call many small one-job functions; across files
 # they inline into each wrapper (callgrind: about 60 fewer instructions per
-# traced call than -O2 without LTO).
+# traced call than -O2 without LTO).  The shim defines the _FORTIFY_SOURCE
+# entry points it wraps (__read_chk...), so it is built without fortify:
+# its own reads must not go through its wrappers.
 LIBCFLAGS = $(BASE) -fPIC -fvisibility=hidden -fno-strict-aliasing -flto
 LIBLDFLAGS = -flto -shared -Wl,--version-script=shim/exports.map -Wl,-z,now -Wl,-z,nodelete
+NOFORTIFY = -U_FORTIFY_SOURCE
+
+# Libraries with a .pc file are found with pkg-config (the names after ||
+# when it is missing); uthash is headers only, without one.
+pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pkg_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null || echo $(2))
+# The viewer symbolises call sites offline with elfutils (libdw-dev).
+VIEW_CFLAGS := $(call pkg_cflags,libdw libelf)
+VIEW_LIBS := $(call pkg_libs,libdw libelf,-ldw -lelf)
+UNW_LIBS := $(call pkg_libs,libunwind,-lunwind)
 
 SHIM_SRC = $(wildcard shim/*.c shim/*.S)
-# The viewer symbolises call sites offline with elfutils (libdw-dev).
-VIEW_LIBS = -ldw -lelf
 VIEW_SRC = $(wildcard viewer/*.c)
 VIEW_LIB_SRC = $(filter-out viewer/main.c,$(VIEW_SRC))
 EXAMPLES = $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 TPROGS	 = $(patsubst tests/progs/%.c,$(B)/tests/progs/%,$(wildcard tests/progs/*.c))
 TPROGS	+= $(patsubst tests/progs/%.cc,$(B)/tests/progs/%,$(wildcard tests/progs/*.cc))
+# Static test programs (no dynamic loader: nothing to preload into).
+TPROGS	+= $(patsubst tests/progs/static/%.c,$(B)/tests/progs/static_%,$(wildcard tests/progs/static/*.c))
 # Shared libraries the test programs dlopen (by absolute path).
 TLIBS	 = $(patsubst tests/progs/libs/%.c,$(B)/tests/progs/lib%.so,$(wildcard tests/progs/libs/*.c))
 UNITS	 = $(patsubst tests/unit/%.c,$(B)/tests/unit/%.t,$(wildcard tests/unit/*.c))
 HDRS	 = $(wildcard include/*.h shim/*.h viewer/*.h tests/unit/*.h)
+PROG_HDRS = $(wildcard tests/progs/*.h)
+
+# Compile and link: the project's flags, then the user's.
+CCLD	 = $(CC) $(BASE) $(CPPFLAGS) $(OPT) $(CFLAGS)
 
 all: $(B)/libsocktrace.so $(B)/socktrace $(EXAMPLES)
 
 $(B)/libsocktrace.so: $(SHIM_SRC) $(HDRS) shim/exports.map
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SHIM_OPT) $(LIBCFLAGS) $(SHIM_SRC) -o $@ $(LIBLDFLAGS) -ldl -lpthread
+	$(CC) $(LIBCFLAGS) $(CPPFLAGS) $(NOFORTIFY) $(SHIM_OPT) $(CFLAGS) $(SHIM_SRC) -o $@ \
+		$(LIBLDFLAGS) $(LDFLAGS) -ldl -lpthread
 
 $(B)/socktrace: $(VIEW_SRC) $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BASE) -DST_LIBDIR='"$(LIBDIR)"' $(VIEW_SRC) -o $@ $(VIEW_LIBS)
+	$(CCLD) $(VIEW_CFLAGS) -DST_LIBDIR='"$(LIBDIR)"' -DST_VERSION='"$(VERSION)"' $(VIEW_SRC) -o $@ \
+		$(LDFLAGS) $(VIEW_LIBS)
 
 $(B)/examples/%: examples/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BASE) -pthread $< -o $@
+	$(CCLD) -pthread $< -o $@ $(LDFLAGS)
 
-$(B)/tests/progs/%: tests/progs/%.c
+$(B)/tests/progs/%: tests/progs/%.c $(PROG_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BASE) -pthread $< -o $@
+	$(CCLD) -pthread $< -o $@ $(LDFLAGS)
 
 # C++ test programs, and those that link libunwind themselves (unw_*).
 $(B)/tests/progs/%: tests/progs/%.cc
 	@mkdir -p $(@D)
-	$(CXX) $(CFLAGS) $(WARN) $(SAN) -pthread $< -o $@
+	$(CXX) $(WARN) $(SAN) $(CPPFLAGS) $(OPT) $(CXXFLAGS) -pthread $< -o $@ $(LDFLAGS)
 
-$(B)/tests/progs/unw_%: tests/progs/unw_%.c
+$(B)/tests/progs/unw_%: tests/progs/unw_%.c $(PROG_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BASE) -pthread $< -o $@ -lunwind
-$(B)/tests/progs/lib%.so: tests/progs/libs/%.c
+	$(CCLD) -pthread $< -o $@ $(LDFLAGS) $(UNW_LIBS)
+# No sanitizer: its runtime cannot be linked statically.
+$(B)/tests/progs/static_%: tests/progs/static/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BASE) -fPIC -shared $< -o $@
+	$(CC) -std=gnu11 $(WARN) $(CPPFLAGS) $(OPT) $(CFLAGS) -static $< -o $@ $(LDFLAGS)
+$(B)/tests/progs/lib%.so: tests/progs/libs/%.c $(PROG_HDRS)
+	@mkdir -p $(@D)
+	$(CCLD) -fPIC -shared $< -o $@ $(LDFLAGS)
 
 # Unit tests link the shim's or viewer's sources directly (no preload).
 $(B)/tests/unit/%.t: tests/unit/%.c $(SHIM_SRC) $(VIEW_LIB_SRC) $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BASE) -pthread -Ishim -Iviewer $< \
-		$(if $(filter viewer_%,$*),$(VIEW_LIB_SRC) $(VIEW_LIBS),shim/ring.c shim/fdtab.c shim/sockstats.c) -o $@
+	$(CCLD) $(VIEW_CFLAGS) -pthread -Ishim -Iviewer $< \
+		$(if $(filter viewer_%,$*),$(VIEW_LIB_SRC) $(LDFLAGS) $(VIEW_LIBS),shim/ring.c shim/fdtab.c shim/sockstats.c $(LDFLAGS)) -o $@
 
 check-deps:
-	@test -f /usr/include/uthash.h || { echo "missing uthash.h: apt-get install uthash-dev" >&2; exit 1; }
-	@test -f /usr/include/elfutils/libdwfl.h || { echo "missing elfutils/libdwfl.h: apt-get install libdw-dev" >&2; exit 1; }
+	@echo '#include <uthash.h>' | $(CC) $(CPPFLAGS) -E -x c - > /dev/null 2>&1 || \
+		{ echo "missing uthash.h: apt-get install uthash-dev" >&2; exit 1; }
+	@echo '#include <elfutils/libdwfl.h>' | $(CC) $(CPPFLAGS) $(VIEW_CFLAGS) -E -x c - > /dev/null 2>&1 || \
+		{ echo "missing elfutils/libdwfl.h: apt-get install libdw-dev" >&2; exit 1; }
 
-test: check-deps all $(TPROGS) $(TLIBS) $(UNITS)
-	B=$(B) prove --exec '' $(UNITS) tests/t[0-9]*.t
+# make test -jN: prove runs N test files at once (GNU make puts -jN in
+# MAKEFLAGS).  Tests never run make themselves: what t0360 checks is staged
+# here, by this make.
+JOBS	 = $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS)))
+STAGE	 = $(abspath $(B))/stage
+
+test: check-deps all stage $(TPROGS) $(TLIBS) $(UNITS)
+	B=$(B) ST_STAGE=$(STAGE) ST_STAGE_BIN=$(BINDIR) ST_STAGE_LIB=$(LIBDIR) ST_STAGE_MAN=$(MANDIR) \
+		ST_STAGE_BASHCOMP=$(BASHCOMPDIR) prove $(if $(JOBS),-j$(JOBS)) --exec '' $(UNITS) tests/t[0-9]*.t
+
+# An install into $(B)/stage, and one installed then uninstalled ($(B)/stage-un).
+stage: all
+	rm -rf $(STAGE) $(STAGE)-un
+	$(MAKE) --no-print-directory -s install DESTDIR=$(STAGE)
+	$(MAKE) --no-print-directory -s install DESTDIR=$(STAGE)-un
+	$(MAKE) --no-print-directory -s uninstall DESTDIR=$(STAGE)-un
 
 # The sanitizers need their runtime first in LD_PRELOAD, before the shim.
 sanitize:
-	$(MAKE) B=build-san OPT=-O1 SHIM_OPT=-O1 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test \
+	$(MAKE) B=build-san OPT="-O1 -g" SHIM_OPT="-O1 -g" SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test \
 		ST_PRELOAD_FIRST="$$($(CC) -print-file-name=libasan.so)"
 
 check: test sanitize
@@ -97,14 +148,20 @@ demo: all
 	rm -rf $(B)/demo
 	$(B)/socktrace run -o $(B)/demo --report -- $(B)/examples/echo
 
+INSTALLED = $(BINDIR)/socktrace $(LIBDIR)/libsocktrace.so $(MANDIR)/socktrace.1 $(BASHCOMPDIR)/socktrace
+
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(B)/socktrace $(DESTDIR)$(BINDIR)/socktrace
 	install -m 0755 $(B)/libsocktrace.so $(DESTDIR)$(LIBDIR)/libsocktrace.so
 	install -m 0644 man/socktrace.1 $(DESTDIR)$(MANDIR)/socktrace.1
+	install -m 0644 completion/socktrace.bash $(DESTDIR)$(BASHCOMPDIR)/socktrace
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san $(B)
 
-.PHONY: all test sanitize check bench demo install clean check-deps
+.PHONY: all test stage sanitize check bench demo install uninstall clean check-deps
 export ST_PRELOAD_FIRST

@@ -64,6 +64,18 @@ like() {
 
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
+# skip N REASON: N skipped test points (what cannot be checked here, and why).
+skip() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		T_NUM=$((T_NUM + 1))
+		echo "ok $T_NUM # SKIP $2"
+	done
+}
+
+# mask FILE: FILE with every ":PORT" masked, for comparing runs on kernel-chosen ports.
+mask() { sed -E 's/:[0-9]+/:PORT/g' "$1"; }
+
 # traced DIR CMD...: run CMD with the shim, tracing into DIR (created fresh).
 traced() {
 	local dir=$1; shift

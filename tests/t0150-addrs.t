@@ -6,15 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 plan 84
 
-# skip N REASON: N skipped test points.
-skip() {
-	local i
-	for ((i = 0; i < $1; i++)); do
-		T_NUM=$((T_NUM + 1))
-		echo "ok $T_NUM # skip $2"
-	done
-}
-
 mkdir -p "$WORK/sock"
 traced "$WORK/tr" "$PROGS/addrs" "$WORK/sock" > "$WORK/out"
 ok $? "addrs runs under the shim"

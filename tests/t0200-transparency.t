@@ -79,8 +79,12 @@ is "$(q --argjson fd "$tw" '[.connections[] | select(.events[0].op=="socket" and
 
 # The viewer's count agrees with the failed events it shows.
 # Failed calls appear once each (a failed accept is only on its listener's timeline).
-is "$(q '.summary.failed_calls')" "$(q '[.connections[].events[], .processes[].events[] | select(.errno != null and .op != "connected")] | length')" \
-	"summary.failed_calls counts the failed events (a connect's completion is not a call)"
+# Would-block results (EAGAIN, EINPROGRESS, EALREADY, EINTR) are counted apart, not as failures.
+WB='test("^(EAGAIN|EWOULDBLOCK|EINPROGRESS|EALREADY|EINTR)$")'
+FAILED='[.connections[].events[], .processes[].events[] | select(.errno != null and .op != "connected")]'
+is "$(q '.summary.failed_calls') $(q '.summary.would_block')" \
+	"$(q "$FAILED | map(select(.errno | $WB | not)) | length") $(q "$FAILED | map(select(.errno | $WB)) | length")" \
+	"summary.failed_calls counts the failed events, would_block the would-block ones (a connect's completion is not a call)"
 
 # The dup family on socket sa.
 sa=$(r sa socket ret) sb=$(r sb socket ret) sc=$(r sc socket ret)

@@ -6,7 +6,6 @@
 plan 28
 
 unset SOCKTRACE_DIR SOCKTRACE_LOG SOCKTRACE_RING_MB SOCKTRACE_LIB
-mask() { sed -E 's/:[0-9]+/:PORT/g' "$1"; }
 # run ARGS...: socktrace run (a sanitizer runtime, if any, stays first in LD_PRELOAD).
 run() { untraced "$ST" run "$@"; }
 

@@ -30,8 +30,8 @@ grep -q -- '--fail-on=error|warning|info' "$WORK/a.out"
 ok $? "audit --help prints the usage with --fail-on on stdout"
 audit --fail-on=bogus "$DC"
 is "$RC" 64 "--fail-on=bogus: exit 64"
-grep -q -- '--fail-on takes error, warning or info' "$WORK/a.err"
-ok $? "--fail-on=bogus: stderr says which values it takes"
+grep -q -- '--fail-on=bogus: takes error, warning or info' "$WORK/a.err"
+ok $? "--fail-on=bogus: stderr names the bad value and says which values it takes"
 [ ! -s "$WORK/a.out" ]
 ok $? "--fail-on=bogus: nothing on stdout"
 audit "$DC" --fail-on

@@ -8,7 +8,7 @@
 # nothing, 64 for usage errors.  --at T lists the sockets open at T, tidy's
 # included while it was open.
 . "$(dirname "$0")/lib.sh"
-plan 24
+plan 25
 
 SRC=$TOP/tests/progs/leaks.c
 line_of() { grep -n -- "$1" "$SRC" | head -n 1 | cut -d: -f1; }
@@ -57,8 +57,9 @@ like "$(cat "$WORK/l.out")" "^leaks: none" "... and it says so"
 leaks --error-exitcode=300 "$WORK/sites"
 is "$RC" 64 "--error-exitcode=300: usage error, exit 64"
 leaks --at=soon "$WORK/sites"
-is "$RC:$(cat "$WORK/l.err")" "64:socktrace: --at takes seconds since the trace's start, as the report shows them (1.5 or +1.5)" \
-	"--at=soon: exit 64, and stderr says what --at takes"
+is "$RC:$(head -n 1 "$WORK/l.err")" "64:socktrace leaks: --at soon: takes seconds since the trace's start, as the report shows them (1.5 or +1.5)" \
+	"--at=soon: exit 64, and stderr names the bad value and says what --at takes"
+like "$(sed -n 2p "$WORK/l.err")" "^usage: socktrace leaks " "... then the short usage"
 leaks --help
 like "$RC:$(head -n 1 "$WORK/l.out")" "^0:usage: socktrace leaks " "--help: usage on stdout, exit 0"
 leaks "$WORK/no-such-dir"

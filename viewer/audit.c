@@ -16,8 +16,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ends.h"
 #include "model.h"
 #include "names.h"
+#include "report.h"
+#include "timefmt.h"
 
 /* "TCP server 127.0.0.1:8080 <- 127.0.0.1:5555" */
 void conn_desc(const struct conn *c, char *out, size_t n)
@@ -45,11 +48,6 @@ void conn_desc(const struct conn *c, char *out, size_t n)
 	default:
 		snprintf(out, n, "unconnected %s socket%s%s", proto, c->local[0] ? " " : "", c->local);
 	}
-}
-
-static double rel(const struct model *m, uint64_t t)
-{
-	return (double)(int64_t)(t - m->t0) / 1e9;
 }
 
 int add_finding(struct model *m, const char *kind, enum severity sev, int pid, int fd,
@@ -96,10 +94,12 @@ static void holders_str(const struct ev *e, char *out, size_t n)
 /* How and when the connection's last reference went, in words. */
 static void released_str(const struct model *m, const struct conn *c, char *out, size_t n)
 {
+	char at[TF_MAX];
+
 	if (!c->released_ns)
 		snprintf(out, n, "it never went while the trace ran");
 	else
-		snprintf(out, n, "that was at %+.6f s (pid %d fd %d: %s)", rel(m, c->released_ns),
+		snprintf(out, n, "that was at %s (pid %d fd %d: %s)", tf_at_s(m, c->released_ns, at),
 			 c->released_pid, c->released_fd, c->released_how);
 }
 
@@ -138,7 +138,7 @@ static enum severity not_final_severity(const struct conn *c, const struct ev *e
 
 static int close_findings(struct model *m, struct conn *c, const char *desc)
 {
-	char held[512], rel_s[256];
+	char held[512], rel_s[256], at[TF_MAX];
 
 	for (size_t k = 0; k < c->nevs; k++) {
 		const struct ev *e = &c->evs[k];
@@ -179,32 +179,34 @@ static int close_findings(struct model *m, struct conn *c, const char *desc)
 			return -1;
 		if (r->op == ST_OP_MISSED_CLOSE &&
 		    add_finding(m, "missed-close", SEV_WARNING, r->pid, r->fd, c->inode, r->t_ns,
-			"fd %d in pid %d held %s, but at %+.6f s a new socket arrived on fd %d with no "
+			"fd %d in pid %d held %s, but at %s a new socket arrived on fd %d with no "
 			"close socktrace could see (a raw system call, a libc-internal close, or one "
 			"made before tracing); its reference is counted as dropped there.",
-			r->fd, r->pid, desc, rel(m, r->t_ns), r->fd))
+			r->fd, r->pid, desc, tf_at_s(m, r->t_ns, at), r->fd))
 			return -1;
 	}
 	return 0;
 }
 
-/* A reference that ended with its process (exit, kill) and took the socket with it. */
+/* A socket open at exit (ends.h): its last reference went with its process. */
 static int exit_findings(struct model *m, struct conn *c, const char *desc)
 {
-	const struct ref *x = conn_last_ref(c);
+	char from[TF_MAX], to[TF_MAX], age[TF_MAX];
+	const struct ref *x;
 
-	if (!ref_left_at_exit(c, x))
+	if (conn_fate(c, &x) != FATE_OPEN_AT_EXIT)
 		return 0;
+	tf_at_s(m, x->to_ns, to);
 	if (x->shut)
 		return add_finding(m, "shutdown-without-close", SEV_WARNING, x->p->pid, x->fd, c->inode,
 			   x->to_ns, "pid %d shut down fd %d (%s) but never closed it: the fd stayed "
-			   "open, with the socket's memory, until the process ended at %+.6f s (%s).",
-			   x->p->pid, x->fd, desc, rel(m, x->to_ns), x->end);
+			   "open, with the socket's memory, until the process ended at %s (%s).",
+			   x->p->pid, x->fd, desc, to, x->end);
 	return add_finding(m, "leaked-at-exit", SEV_WARNING, x->p->pid, x->fd, c->inode, x->to_ns,
-		   "fd %d (%s), made by %s at %+.6f s, was still open when pid %d ended at %+.6f s "
-		   "(%s), %.6f s later: no close; the kernel closed it with the process.",
-		   x->fd, desc, x->how, rel(m, x->from_ns), x->p->pid, rel(m, x->to_ns), x->end,
-		   (double)(x->to_ns - x->from_ns) / 1e9);
+		   "fd %d (%s), made by %s at %s, was still open when pid %d ended at %s "
+		   "(%s), %s later: no close; the kernel closed it with the process.",
+		   x->fd, desc, x->how, tf_at_s(m, x->from_ns, from), x->p->pid, to, x->end,
+		   tf_dur(x->to_ns - x->from_ns, age));
 }
 
 /* A socket that survived exec (no close-on-exec) into an image that never used it. */
@@ -212,7 +214,7 @@ static int exec_findings(struct model *m, struct conn *c, const char *desc)
 {
 	for (size_t i = 0; i < c->nrefs; i++) {
 		const struct ref *x = c->refs[i];
-		const char *exe = x->p->tf->hdr.exe[0] ? x->p->tf->hdr.exe : "?";
+		const char *exe = proc_name(x->p);
 
 		if (x->used || x->fd <= 2 || (strcmp(x->how, "exec") && strcmp(x->how, "inherited")))
 			continue;
@@ -233,7 +235,7 @@ static int double_close(struct model *m, const struct ev *e)
 {
 	const struct trace_rec *r = e->r;
 	const struct ref *last = NULL;
-	char desc[1024];
+	char desc[1024], at[TF_MAX];
 
 	for (size_t i = 0; i < m->nconns; i++)
 		for (size_t k = 0; k < m->conns[i]->nrefs; k++) {
@@ -250,9 +252,9 @@ static int double_close(struct model *m, const struct ev *e)
 			   r->fd, r->pid);
 	conn_desc(last->c, desc, sizeof(desc));
 	return add_finding(m, "double-close", SEV_ERROR, r->pid, r->fd, last->c->inode, r->t_ns,
-		   "close(%d) in pid %d failed with EBADF: fd %d (%s) was already closed at %+.6f s "
+		   "close(%d) in pid %d failed with EBADF: fd %d (%s) was already closed at %s "
 		   "(%s). A second close of a number can close whatever another thread opened on "
-		   "it meanwhile.", r->fd, r->pid, r->fd, desc, rel(m, last->to_ns), last->end);
+		   "it meanwhile.", r->fd, r->pid, r->fd, desc, tf_at_s(m, last->to_ns, at), last->end);
 }
 
 static int cmp_finding(const void *a, const void *b)

@@ -10,18 +10,15 @@
 
 #include "model.h"
 #include "names.h"
+#include "timefmt.h"
 
 /* A close this long after the peer's FIN is no longer "right away". */
 #define CLOSE_WAIT_SLACK_NS	1000000000ull
 
-static double rel(const struct model *m, uint64_t t)
-{
-	return (double)(int64_t)(t - m->t0) / 1e9;
-}
-
 static int close_wait(struct model *m, const struct conn *c, const char *desc)
 {
 	int fd = c->nfds ? c->fds[0] : -1;
+	char eof[TF_MAX], rel_at[TF_MAX], dur[TF_MAX];
 	uint64_t held;
 
 	/* Closed in the history lost: when is not known, so nothing is said. */
@@ -32,15 +29,16 @@ static int close_wait(struct model *m, const struct conn *c, const char *desc)
 		if (held < CLOSE_WAIT_SLACK_NS)
 			return 0;
 		return add_finding(m, "close-wait", SEV_WARNING, c->eof_pid, fd, c->inode, c->eof_ns,
-			"the peer of %s closed its side at %+.6f s (pid %d read EOF), but the socket stayed "
-			"open %.6f s more, in CLOSE_WAIT, until %+.6f s: the peer cannot finish closing "
+			"the peer of %s closed its side at %s (pid %d read EOF), but the socket stayed "
+			"open %s more, in CLOSE_WAIT, until %s: the peer cannot finish closing "
 			"and the fd and its buffers are held. Close a socket once read() returns 0.",
-			desc, rel(m, c->eof_ns), c->eof_pid, (double)held / 1e9, rel(m, c->released_ns));
+			desc, tf_at_s(m, c->eof_ns, eof), c->eof_pid, tf_dur(held, dur),
+			tf_at_s(m, c->released_ns, rel_at));
 	}
 	return add_finding(m, "close-wait", SEV_WARNING, c->eof_pid, fd, c->inode, c->eof_ns,
-		"the peer of %s closed its side at %+.6f s (pid %d read EOF), but the socket was never "
+		"the peer of %s closed its side at %s (pid %d read EOF), but the socket was never "
 		"closed: it stayed in CLOSE_WAIT %s. Close a socket once read() returns 0; CLOSE_WAIT "
-		"sockets piling up are this leak.", desc, rel(m, c->eof_ns), c->eof_pid,
+		"sockets piling up are this leak.", desc, tf_at_s(m, c->eof_ns, eof), c->eof_pid,
 		c->released_ns ? "until its process ended" : "to the end of the trace");
 }
 
@@ -48,10 +46,10 @@ static int after_peer_close(struct model *m, const struct conn *c, const struct 
 			    const char *desc)
 {
 	const char *op = op_name(r->op) ? op_name(r->op) : "a data call";
-	char eof[96] = "";
+	char eof[96] = "", at[TF_MAX];
 
 	if (c->eof_ns && c->eof_ns <= r->t_ns)
-		snprintf(eof, sizeof(eof), " (its FIN was read at %+.6f s)", rel(m, c->eof_ns));
+		snprintf(eof, sizeof(eof), " (its FIN was read at %s)", tf_at_s(m, c->eof_ns, at));
 	if (r->err == EPIPE)
 		return add_finding(m, "write-after-peer-close", SEV_WARNING, r->pid, r->fd, c->inode, r->t_ns,
 			"%s on fd %d in pid %d failed with EPIPE: %s was already closed for writing, the "

@@ -10,9 +10,16 @@
 #include "cli.h"
 #include "history.h"
 #include "report.h"
+#include "timefmt.h"
 
 /* Exit status when --fail-on found a finding at or above its severity. */
 #define EXIT_FINDINGS	1
+
+/* --fail-on's words: the severities, worst first. */
+static const char *fail_on_value(int i)
+{
+	return i >= 0 && i <= SEV_ERROR ? severity_name((enum severity)(SEV_ERROR - i)) : NULL;
+}
 
 /* --fail-on's argument: a severity by its printed name. */
 static int parse_severity(const char *s, enum severity *out)
@@ -25,43 +32,47 @@ static int parse_severity(const char *s, enum severity *out)
 	return -1;
 }
 
-int cmd_audit(int argc, char **argv)
+static const struct option audit_opts[] = {
+	{ "json", no_argument, 0, 'j' },
+	{ "fail-on", required_argument, 0, 'f' },
+	{ "wall-clock", no_argument, 0, 'w' },
+	{ "color", required_argument, 0, 'c' },
+	{ "colour", required_argument, 0, 'c' },
+	{ "help", no_argument, 0, 'h' },
+	{ 0, 0, 0, 0 },
+};
+
+static const struct choice audit_choices[] = {
+	{ "fail-on", fail_on_value }, { "color", color_value }, { "colour", color_value }, { NULL, NULL },
+};
+
+static int cmd_audit(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, 0, 'j' },
-		{ "fail-on", required_argument, 0, 'f' },
-		{ "color", required_argument, 0, 'c' },
-		{ "colour", required_argument, 0, 'c' },
-		{ "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
-	};
 	const char *color = "auto";
 	enum severity fail_on = SEV_ERROR;
 	int json = 0, gate = 0, opt, rc, data_errors = 0;
 	size_t failing = 0;
 	struct model m;
 
-	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jh", audit_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': json = 1; break;
+		case 'w': tf_set_wall(1); break;
 		case 'f':
-			if (parse_severity(optarg, &fail_on)) {
-				fprintf(stderr, "socktrace: --fail-on takes error, warning or info\n");
-				return EXIT_USAGE;
-			}
+			if (parse_severity(optarg, &fail_on))
+				return usage_error(&audit_command, "--fail-on=%s: takes error, warning or info",
+						   optarg);
 			gate = 1;
 			break;
 		case 'c':
-			if (color_arg(optarg, &color))
+			if (color_arg(&audit_command, optarg, &color))
 				return EXIT_USAGE;
 			break;
 		case 'h':
-			puts("usage: socktrace audit [--json] [--fail-on=error|warning|info] "
-			     "[--color=auto|always|never] [PATH...]\n"
-			     "  --fail-on=SEV  exit 1 when a finding of SEV or worse exists");
+			usage_command(stdout, &audit_command);
 			return 0;
 		default:
-			return EXIT_USAGE;
+			return usage_bad_option(&audit_command, opt, argv);
 		}
 	}
 	rc = model_from_paths(&m, argv + optind, argc - optind, &data_errors);
@@ -82,3 +93,14 @@ int cmd_audit(int argc, char **argv)
 		return EXIT_FINDINGS;
 	return data_errors ? EXIT_DATA : 0;
 }
+
+const struct command audit_command = {
+	"audit", cmd_audit, audit_opts, audit_choices,
+	"socktrace audit [--json] [--fail-on=error|warning|info] [--wall-clock] [--color=WHEN] [PATH...]",
+	"the findings alone: references left open, leaks, RSTs, CLOSE_WAIT, double closes",
+	"  PATH              trace files, or directories of them (as for report)\n"
+	"  --fail-on=SEV     exit 1 when a finding of SEV or worse exists (error, warning, info)\n"
+	"  --json            {findings, summary} as JSON\n"
+	"  --wall-clock      times as local wall-clock time (ISO 8601, microseconds)\n"
+	"  --color=WHEN      auto, always or never\n",
+};

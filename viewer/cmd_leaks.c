@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "leaks.h"
 #include "report.h"
+#include "timefmt.h"
 
 #define EXIT_LEAKS_DEFAULT	1
 
@@ -42,44 +43,42 @@ static int parse_code(const char *s, int *out)
 	return 0;
 }
 
-int cmd_leaks(int argc, char **argv)
+static const struct option leaks_opts[] = {
+	{ "json", no_argument, 0, 'j' },
+	{ "at", required_argument, 0, 'a' },
+	{ "error-exitcode", required_argument, 0, 'e' },
+	{ "wall-clock", no_argument, 0, 'w' },
+	{ "help", no_argument, 0, 'h' },
+	{ 0, 0, 0, 0 },
+};
+
+static int cmd_leaks(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, 0, 'j' },
-		{ "at", required_argument, 0, 'a' },
-		{ "error-exitcode", required_argument, 0, 'e' },
-		{ "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
-	};
 	int json = 0, at = 0, code = EXIT_LEAKS_DEFAULT, opt, rc, data_errors = 0;
 	double at_s = 0;
 	struct leak_report lr;
 	struct model m;
 
-	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jh", leaks_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': json = 1; break;
+		case 'w': tf_set_wall(1); break;
 		case 'a':
-			if (parse_at(optarg, &at_s)) {
-				fprintf(stderr, "socktrace: --at takes seconds since the trace's start, "
-					"as the report shows them (1.5 or +1.5)\n");
-				return EXIT_USAGE;
-			}
+			if (parse_at(optarg, &at_s))
+				return usage_error(&leaks_command, "--at %s: takes seconds since the trace's "
+						   "start, as the report shows them (1.5 or +1.5)", optarg);
 			at = 1;
 			break;
 		case 'e':
-			if (parse_code(optarg, &code)) {
-				fprintf(stderr, "socktrace: --error-exitcode takes a number from 0 to 255\n");
-				return EXIT_USAGE;
-			}
+			if (parse_code(optarg, &code))
+				return usage_error(&leaks_command, "--error-exitcode=%s: takes a number from 0 "
+						   "to 255", optarg);
 			break;
 		case 'h':
-			puts("usage: socktrace leaks [--json] [--at T] [--error-exitcode=N] [PATH...]\n"
-			     "  --at T              sockets open T seconds after the trace's start\n"
-			     "  --error-exitcode=N  exit N when sockets were leaked (default 1; 0: never)");
+			usage_command(stdout, &leaks_command);
 			return 0;
 		default:
-			return EXIT_USAGE;
+			return usage_bad_option(&leaks_command, opt, argv);
 		}
 	}
 	rc = model_from_paths(&m, argv + optind, argc - optind, &data_errors);
@@ -101,3 +100,14 @@ int cmd_leaks(int argc, char **argv)
 		return 1;
 	return rc ? rc : data_errors ? EXIT_DATA : 0;
 }
+
+const struct command leaks_command = {
+	"leaks", cmd_leaks, leaks_opts, NULL,
+	"socktrace leaks [--json] [--at T] [--error-exitcode=N] [--wall-clock] [PATH...]",
+	"sockets left open when their process ended (or still open), by the stack that made them",
+	"  PATH                trace files, or directories of them (as for report)\n"
+	"  --at T              instead, the sockets open T seconds after the trace's first event\n"
+	"  --error-exitcode=N  exit N when sockets were listed (default 1; 0: never)\n"
+	"  --json              {leaks, summary} as JSON\n"
+	"  --wall-clock        times as local wall-clock time (ISO 8601, microseconds)\n",
+};

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "load.h"
 #include "report.h"
+#include "timefmt.h"
 
 int want_color(const char *when, int fd)
 {
@@ -32,14 +33,21 @@ int stdout_written(const char *what)
 	return 1;
 }
 
-int color_arg(const char *arg, const char **color)
+const char *color_value(int i)
 {
-	if (strcmp(arg, "auto") && strcmp(arg, "always") && strcmp(arg, "never")) {
-		fprintf(stderr, "socktrace: --color takes auto, always or never\n");
-		return -1;
-	}
-	*color = arg;
-	return 0;
+	static const char *const whens[] = { "auto", "always", "never" };
+
+	return i >= 0 && i < 3 ? whens[i] : NULL;
+}
+
+int color_arg(const struct command *c, const char *arg, const char **color)
+{
+	for (int i = 0; color_value(i); i++)
+		if (!strcmp(arg, color_value(i))) {
+			*color = color_value(i);
+			return 0;
+		}
+	return usage_error(c, "--color=%s: takes auto, always or never", arg);
 }
 
 /* The directory the shim writes to when SOCKTRACE_DIR is unset. */
@@ -71,46 +79,52 @@ int model_from_paths(struct model *m, char **paths, int n, int *data_errors)
 			rc = EXIT_NOINPUT;
 	free(dflt);
 	if (rc || !l.n) {
-		for (size_t i = 0; i < l.n; i++)
-			trace_free(l.files[i]);
-		free(l.files);
+		load_free(&l);
 		return rc ? rc : EXIT_DATA;
 	}
 	*data_errors = l.errors;
-	if (model_build(m, l.files, l.n)) {
+	rc = model_build(m, l.files, l.n, l.reaps, l.nreaps);
+	l.n = 0;	/* the model took the files */
+	load_free(&l);
+	if (rc) {
 		fprintf(stderr, "socktrace: out of memory building the report\n");
-		free(l.files);
 		return 1;
 	}
-	free(l.files);
 	return 0;
 }
 
-int cmd_report(int argc, char **argv)
+static const struct option report_opts[] = {
+	{ "json", no_argument, 0, 'j' },
+	{ "wall-clock", no_argument, 0, 'w' },
+	{ "color", required_argument, 0, 'c' },
+	{ "colour", required_argument, 0, 'c' },
+	{ "help", no_argument, 0, 'h' },
+	{ 0, 0, 0, 0 },
+};
+
+static const struct choice report_choices[] = {
+	{ "color", color_value }, { "colour", color_value }, { NULL, NULL },
+};
+
+static int cmd_report(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, 0, 'j' },
-		{ "color", required_argument, 0, 'c' },
-		{ "colour", required_argument, 0, 'c' },
-		{ "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
-	};
 	const char *color = "auto";
 	struct model m;
 	int json = 0, opt, rc, data_errors;
 
-	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jh", report_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': json = 1; break;
+		case 'w': tf_set_wall(1); break;
 		case 'c':
-			if (color_arg(optarg, &color))
+			if (color_arg(&report_command, optarg, &color))
 				return EXIT_USAGE;
 			break;
 		case 'h':
-			puts("usage: socktrace report [--json] [--color=auto|always|never] [PATH...]");
+			usage_command(stdout, &report_command);
 			return 0;
 		default:
-			return EXIT_USAGE;
+			return usage_bad_option(&report_command, opt, argv);
 		}
 	}
 	rc = model_from_paths(&m, argv + optind, argc - optind, &data_errors);
@@ -125,3 +139,15 @@ int cmd_report(int argc, char **argv)
 		return 1;
 	return data_errors ? EXIT_DATA : 0;
 }
+
+const struct command report_command = {
+	"report", cmd_report, report_opts, report_choices,
+	"socktrace report [--json] [--wall-clock] [--color=auto|always|never] [PATH...]",
+	"the processes as a tree, a timeline per connection, the audit's findings and a summary",
+	"  PATH              trace files, or directories of them (default: $SOCKTRACE_DIR,\n"
+	"                    else ${TMPDIR:-/tmp}/socktrace-UID)\n"
+	"  --json            one JSON document instead (nanosecond times; schema in README.md)\n"
+	"  --wall-clock      times as local wall-clock time (ISO 8601, microseconds), for matching\n"
+	"                    logs; by default seconds since the trace's first event\n"
+	"  --color=WHEN      auto (a terminal, and NO_COLOR unset), always or never\n",
+};

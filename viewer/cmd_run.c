@@ -12,11 +12,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "exe_check.h"
 #include "load.h"
 #include "report.h"
+#include "run_status.h"
 
 #ifndef ST_LIBDIR
 #define ST_LIBDIR "/usr/local/lib"
@@ -119,41 +122,101 @@ static int mkdirs(const char *dir)
 	return 0;
 }
 
-int cmd_run(int argc, char **argv)
+/* CLOCK_MONOTONIC now, in ns: the trace files' clock. */
+static uint64_t mono_now(void)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, 0, 'o' },
-		{ "report", no_argument, 0, 'r' },
-		{ "quiet", no_argument, 0, 'q' },
-		{ "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
-	};
-	const char *out = NULL, *tmp = getenv("TMPDIR");
-	char *dir = NULL, *shim = NULL, *preload = NULL;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * No trace file appeared: say the most likely reason, from what the
+ * command is (facts, read before it ran) and the shim's own notes in the
+ * log it really used.
+ */
+static void say_untraced(const char *cmd, const struct exe_facts *f, const char *log)
+{
+	char why[PATH_MAX * 2 + 256];
+	int notes = log ? load_print_notes(log) : 0;
+
+	fprintf(stderr, "socktrace run: nothing was traced: no trace file (*%s) appeared\n",
+		ST_FILE_SUFFIX);
+	if (exe_untraceable(f, why, sizeof(why)))
+		fprintf(stderr, "socktrace run: %s\n", why);
+	else if (notes)
+		fprintf(stderr, "socktrace run: the shim loaded but did not trace: its notes above "
+			"(from %s) say why\n", log);
+	else
+		fprintf(stderr, "socktrace run: the shim never loaded into %s: no trace file and no note "
+			"in %s. The command ignored or cleared LD_PRELOAD (some launchers run the real "
+			"program without it), or ran it through a static or setuid helper\n",
+			f->path[0] ? f->path : cmd, log ? log : "SOCKTRACE_LOG (stderr)");
+}
+
+/*
+ * Traces exist, but parts of the command may have escaped them: the
+ * command itself (a static launcher of dynamic children), images that
+ * exec'd into a program that left no trace, a Go program's own calls.
+ */
+static void say_partial(const struct model *m, int child, const struct exe_facts *f)
+{
+	char why[PATH_MAX * 2 + 256];
+	int seen = 0;
+
+	for (size_t i = 0; i < m->nprocs; i++)
+		seen |= m->procs[i].pid == child;
+	if (!seen && exe_untraceable(f, why, sizeof(why)))
+		fprintf(stderr, "socktrace run: the command itself (pid %d) was not traced: %s\n", child, why);
+	if (exe_partial(f, why, sizeof(why)))
+		fprintf(stderr, "socktrace run: note: %s\n", why);
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct proc *p = &m->procs[i];
+
+		if (p->tf->hdr.state == ST_STATE_EXECED && !p->exec_next)
+			fprintf(stderr, "socktrace run: note: pid %d (%s) exec'd a program that left no "
+				"trace: a static, Go or setuid program, or one run without LD_PRELOAD\n",
+				p->pid, proc_name(p));
+	}
+}
+
+static const struct option run_opts[] = {
+	{ "output", required_argument, 0, 'o' },
+	{ "report", no_argument, 0, 'r' },
+	{ "quiet", no_argument, 0, 'q' },
+	{ "help", no_argument, 0, 'h' },
+	{ 0, 0, 0, 0 },
+};
+
+static int cmd_run(int argc, char **argv)
+{
+	const char *out = NULL, *tmp = getenv("TMPDIR"), *user_log = getenv("SOCKTRACE_LOG");
+	char *dir = NULL, *shim = NULL, *preload = NULL, *log = NULL;
 	int opt, mode = 's', status, rc = 1;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
 	struct loaded l = { 0 };
+	struct exe_facts facts;
+	struct run_reap reap;
 	struct model m;
 	int execpipe[2], exec_err;
 	ssize_t n;
 	pid_t pid;
 
-	while ((opt = getopt_long(argc, argv, "+o:rqh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:o:rqh", run_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'o': out = optarg; break;
 		case 'r': mode = 'r'; break;
 		case 'q': mode = 'q'; break;
 		case 'h':
-			puts("usage: socktrace run [-o DIR] [--report|--quiet] -- CMD [ARGS...]");
+			usage_command(stdout, &run_command);
 			return 0;
 		default:
-			return EXIT_USAGE;
+			return usage_bad_option(&run_command, opt, argv);
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "socktrace run: no command given (socktrace run -- CMD [ARGS...])\n");
-		return EXIT_USAGE;
-	}
+	if (optind >= argc)
+		return usage_error(&run_command, "no command given (socktrace run -- CMD [ARGS...])");
 	shim = find_shim();
 	if (!shim) {
 		fprintf(stderr, "socktrace run: cannot find libsocktrace.so (set SOCKTRACE_LIB)\n");
@@ -181,8 +244,14 @@ int cmd_run(int argc, char **argv)
 		goto done;
 	}
 	preload = preload_value(shim);
+	/* The log the shim will really use: the user's, else one in the trace directory. */
+	if (user_log && *user_log)
+		log = strcmp(user_log, "stderr") ? strdup(user_log) : NULL;
+	else if (asprintf(&log, "%s/socktrace.log", dir) < 0)
+		log = NULL;
 	if (!preload)
 		goto done;
+	exe_inspect(argv[optind], &facts);
 
 	/* Tells us whether exec worked: closed by exec, or given errno. */
 	if (pipe2(execpipe, O_CLOEXEC) != 0) {
@@ -199,7 +268,6 @@ int cmd_run(int argc, char **argv)
 		goto done;
 	}
 	if (pid == 0) {
-		char *log;
 		int e;
 
 		close(execpipe[0]);
@@ -207,7 +275,7 @@ int cmd_run(int argc, char **argv)
 		sigaction(SIGQUIT, &old_quit, NULL);
 		setenv("LD_PRELOAD", preload, 1);
 		setenv("SOCKTRACE_DIR", dir, 1);
-		if (!getenv("SOCKTRACE_LOG") && asprintf(&log, "%s/socktrace.log", dir) >= 0)
+		if (!(user_log && *user_log) && log)
 			setenv("SOCKTRACE_LOG", log, 1);
 		execvp(argv[optind], argv + optind);
 		e = errno;
@@ -224,6 +292,7 @@ int cmd_run(int argc, char **argv)
 			perror("socktrace run: waitpid");
 			goto done;
 		}
+	reap = (struct run_reap){ (int)pid, (int)getpid(), status, mono_now() };
 	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
 	/* The command never ran: there is nothing to report (nor to keep). */
@@ -232,23 +301,47 @@ int cmd_run(int argc, char **argv)
 			rmdir(dir);
 		goto done;
 	}
+	/* How the child ended, for the report: a trace file cannot say it when a kill ended it. */
+	if (run_status_write(dir, &reap) != 0)
+		fprintf(stderr, "socktrace run: %s/%s: %s\n", dir, RUN_STATUS_FILE, strerror(errno));
 	if (mode == 'q')
 		goto done;
-	load_print_notes(dir);
+	if (!load_dir_has_traces(dir)) {
+		say_untraced(argv[optind], &facts, log);
+		fprintf(stderr, "socktrace: trace directory %s\n", dir);
+		goto done;
+	}
+	if (log)
+		load_print_notes(log);
 	if (load_path(&l, dir) || !l.n)
 		goto done;
-	if (model_build(&m, l.files, l.n) == 0) {
+	if (model_build(&m, l.files, l.n, l.reaps, l.nreaps) == 0) {
 		if (mode == 'r')
 			report_text(stderr, &m, want_color("auto", 2));
 		else
 			report_summary(stderr, &m, want_color("auto", 2));
+		say_partial(&m, (int)pid, &facts);
 		fprintf(stderr, "socktrace: trace in %s  (socktrace report %s)\n", dir, dir);
 		model_free(&m);
 	}
-	free(l.files);
+	l.n = 0;	/* the model took the files */
 done:
+	load_free(&l);
 	free(dir);
 	free(shim);
 	free(preload);
+	free(log);
 	return rc;
 }
+
+const struct command run_command = {
+	"run", cmd_run, run_opts, NULL,
+	"socktrace run [-o DIR] [--report|--quiet] -- CMD [ARGS...]",
+	"run CMD with libsocktrace.so preloaded, then summarise its trace (exit: CMD's status)",
+	"  -o, --output=DIR  trace into DIR (created; must hold no traces); default: a new\n"
+	"                    directory under ${TMPDIR:-/tmp}\n"
+	"  --report          print the whole report on stderr, not only the summary\n"
+	"  --quiet           print nothing of socktrace's own\n"
+	"  When nothing could be traced (a static, Go, setuid or capability binary, LD_PRELOAD\n"
+	"  cleared), it says why.  It exits with CMD's exit status, 128+N when signal N killed it.\n",
+};

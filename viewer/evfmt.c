@@ -12,6 +12,7 @@
 
 #include "names.h"
 #include "report.h"
+#include "timefmt.h"
 
 const char *origin_name(unsigned origin)
 {
@@ -22,9 +23,38 @@ const char *origin_name(unsigned origin)
 	}
 }
 
-uint64_t ev_wall_ns(const struct proc *p, uint64_t mono_ns)
+const char *proc_name(const struct proc *p)
 {
-	return p->tf->hdr.wall_anchor_ns + (mono_ns - p->tf->hdr.mono_anchor_ns);
+	const struct st_file_header *h = &p->tf->hdr;
+
+	/* argv[0] only when it ends inside argv_len: the file is not trusted. */
+	if (h->argv_len && h->argv[0] && memchr(h->argv, 0, h->argv_len))
+		return h->argv;
+	return h->exe[0] ? h->exe : "?";
+}
+
+char *proc_end_str(const struct model *m, const struct proc *p, char *out, size_t n)
+{
+	const struct st_file_header *h = &p->tf->hdr;
+	char at[TF_MAX];
+
+	if (p->exited) {
+		tf_at_s(m, p->end == END_EXIT ? p->end_ns : h->end_mono_ns, at);
+		if (h->has_exit_status)
+			snprintf(out, n, "exited with status %d at %s", h->exit_status, at);
+		else
+			snprintf(out, n, "exited at %s", at);
+	} else if (h->state == ST_STATE_EXECED) {
+		snprintf(out, n, "exec'd %s at %s", p->exec_next ? proc_name(p->exec_next) :
+			 "a program that left no trace", tf_at_s(m, h->end_mono_ns, at));
+	} else if (p->end == END_REAPED) {
+		snprintf(out, n, "%s (%s) at %s", p->reap_end ? p->reap_end : "reaped",
+			 p->reaped_by_run ? "reaped by socktrace run" : "its parent reaped it",
+			 tf_at_s(m, p->end_ns, at));
+	} else {
+		snprintf(out, n, "still running when the trace ends (no exit seen)");
+	}
+	return out;
 }
 
 /* "SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC" from socket()'s type argument. */
@@ -299,7 +329,9 @@ char *ev_call_str(const struct ev *e, char *out, size_t n)
 		break;
 	}
 	case ST_OP_INHERITED:
-		snprintf(out, n, "(fd %d open at start: inherited%s)", r->fd,
+		/* Kept across this pid's own exec: made here, not born outside the trace. */
+		snprintf(out, n, "(fd %d open at start: %s%s)", r->fd,
+			 e->exec_kept ? "kept across exec" : "inherited",
 			 r->flags & ST_REC_CLOEXEC ? ", close-on-exec" : "");
 		break;
 	case ST_OP_EXEC_FD:

@@ -16,6 +16,7 @@
 #include "history.h"
 #include "json.h"
 #include "names.h"
+#include "timefmt.h"
 
 int proc_history_lost(const struct proc *p)
 {
@@ -28,16 +29,16 @@ void history_notice(FILE *out, const struct model *m, const char *dim, const cha
 		const struct proc *p = &m->procs[i];
 		const struct trace_file *tf = p->tf;
 		const char *exe = strrchr(tf->hdr.exe, '/');
+		char at[TF_MAX];
 
 		if (!proc_history_lost(p))
 			continue;
 		fprintf(out, "%shistory: pid %d (%s): %" PRIu64 " event%s lost (%" PRIu64 " overwritten as its "
-			"ring wrapped, %" PRIu64 " missing); its timelines are complete from %+.6f s. Open "
+			"ring wrapped, %" PRIu64 " missing); its timelines are complete from %s. Open "
 			"sockets, leaks, references and byte counts come from the state the trace keeps, and "
 			"are complete anyway.%s\n",
 			dim, p->pid, exe ? exe + 1 : tf->hdr.exe, p->lost, p->lost == 1 ? "" : "s",
-			tf->overwritten, tf->torn + tf->corrupt,
-			(double)(int64_t)(tf->history_from_ns - m->t0) / 1e9, off);
+			tf->overwritten, tf->torn + tf->corrupt, tf_at_s(m, tf->history_from_ns, at), off);
 	}
 	state_notice(out, m, dim, off);
 }

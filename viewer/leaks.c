@@ -1,10 +1,11 @@
 /*
  * leaks.c - finding the sockets left open and grouping them.
  *
- * Whether a socket leaked is the model's answer (ref_left_at_exit: the
+ * Whether a socket leaked is the one rule of ends.h (open at exit: the
  * reference whose end released it was dropped by exit or a kill, not a
- * close); a socket still held by another process, or carried into an exec'd
- * image, is not the leak of the image that let it go.  Groups are keyed by
+ * close; or still open in a running process when the trace ends); a socket
+ * still held by another process, or carried into an exec'd image, is not
+ * the leak of the image that let it go.  Groups are keyed by
  * the symbolised creation stack, so one call site in several processes is
  * one group.
  */
@@ -17,6 +18,7 @@
 #include <sys/socket.h>
 #include <uthash.h>
 
+#include "ends.h"
 #include "sites.h"
 
 struct group_ix {
@@ -53,30 +55,26 @@ static const struct ref *open_at(const struct conn *c, uint64_t t)
 
 /*
  * The reference c leaked through, and when and how it went: the one
- * whose exit released it, or one still open when the trace ends in an
- * image that did not exec it on.  NULL: no leak.
+ * whose exit released it (open at exit), or one still open in a running
+ * process, aged to the trace's end.  NULL: no leak.
  */
 static const struct ref *leaked_ref(const struct conn *c, uint64_t trace_end, uint64_t *end_ns,
 				    const char **end)
 {
-	const struct ref *x = conn_last_ref(c);
+	const struct ref *x;
 
-	if (ref_left_at_exit(c, x)) {
+	switch (conn_fate(c, &x)) {
+	case FATE_OPEN_AT_EXIT:
 		*end_ns = x->to_ns;
 		*end = x->end;
 		return x;
-	}
-	if (c->released_ns)
+	case FATE_STILL_RUNNING:
+		*end_ns = trace_end;
+		*end = NULL;
+		return x;
+	default:
 		return NULL;
-	for (size_t i = 0; i < c->nrefs; i++) {
-		x = c->refs[i];
-		if (!x->to_ns && x->p->tf->hdr.state != ST_STATE_EXECED) {
-			*end_ns = trace_end;
-			*end = NULL;
-			return x;
-		}
 	}
-	return NULL;
 }
 
 /* Add "; why" to g's reasons unless it is there already. */
@@ -195,7 +193,7 @@ int leaks_find(const struct model *m, int at, uint64_t at_ns, struct leak_report
 	memset(out, 0, sizeof(*out));
 	out->at = at;
 	out->at_ns = at_ns;
-	out->end_ns = m->nall ? m->all[m->nall - 1].r->t_ns : 0;
+	out->end_ns = trace_end_ns(m);
 	for (size_t i = 0; i < m->nconns && !rc; i++) {
 		const struct conn *c = m->conns[i];
 		const struct ev *birth = conn_birth(c);

@@ -33,7 +33,7 @@ struct leak_report {
 	size_t total;			/* sockets in all groups */
 	int at;				/* 1: open at at_ns; 0: left open at exit */
 	uint64_t at_ns;
-	uint64_t end_ns;		/* the trace's last event */
+	uint64_t end_ns;		/* the trace's end (trace_end_ns) */
 };
 
 /*

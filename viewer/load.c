@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "run_status.h"
+
 static int add_file(struct loaded *l, const char *path)
 {
 	struct trace_file *tf;
@@ -55,6 +57,51 @@ static int filter_trace(const struct dirent *d)
 	return is_trace_name(d->d_name);
 }
 
+/* The sidecar of socktrace run in directory dir, if any, into l->reaps (kept in time order). */
+static void add_run_status(struct loaded *l, const char *dir)
+{
+	struct run_reap rr, *p;
+	char err[512];
+	size_t i;
+	int rc = run_status_read(dir, &rr, err, sizeof(err));
+
+	if (rc < 0) {
+		fprintf(stderr, "socktrace: %s (ignored)\n", err);
+		l->errors++;
+	}
+	if (rc <= 0)
+		return;
+	p = realloc(l->reaps, (l->nreaps + 1) * sizeof(*p));
+	if (!p) {
+		fprintf(stderr, "socktrace: out of memory\n");
+		return;
+	}
+	l->reaps = p;
+	for (i = l->nreaps; i > 0 && p[i - 1].t_ns > rr.t_ns; i--)
+		p[i] = p[i - 1];
+	p[i] = rr;
+	l->nreaps++;
+}
+
+void load_free(struct loaded *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		trace_free(l->files[i]);
+	free(l->files);
+	free(l->reaps);
+	memset(l, 0, sizeof(*l));
+}
+
+char *load_default_log(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *log;
+
+	if (asprintf(&log, "%s/socktrace-%u.log", tmp && *tmp ? tmp : "/tmp", (unsigned)getuid()) < 0)
+		return NULL;
+	return log;
+}
+
 int load_path(struct loaded *l, const char *path)
 {
 	struct dirent **names;
@@ -84,13 +131,22 @@ int load_path(struct loaded *l, const char *path)
 	}
 	free(names);
 	if (!rc && l->n + (size_t)l->errors == before) {
+		const char *env = getenv("SOCKTRACE_LOG");
+		char *log = env && *env ? strdup(env) : load_default_log(), *full;
+
 		fprintf(stderr, "socktrace: %s: no trace files (*%s) here\n", path, ST_FILE_SUFFIX);
-		load_print_notes(path);
-		fprintf(stderr, "socktrace: if the program ran with the shim, its reasons for not "
-			"tracing are in SOCKTRACE_LOG, by default ${TMPDIR:-/tmp}/socktrace-%u.log\n",
-			(unsigned)getuid());
+		if (asprintf(&full, "%s/socktrace.log", path) >= 0) {
+			load_print_notes(full);
+			free(full);
+		}
+		if (log && strcmp(log, "stderr") && !load_print_notes(log))
+			fprintf(stderr, "socktrace: the shim's log (SOCKTRACE_LOG, here %s) has no notes "
+				"either%s\n", log, access(log, F_OK) ? ": no such file" : "");
+		free(log);
 		return -1;
 	}
+	if (!rc)
+		add_run_status(l, path);
 	return rc;
 }
 
@@ -108,18 +164,19 @@ int load_dir_has_traces(const char *dir)
 	return found;
 }
 
-void load_print_notes(const char *path)
+int load_print_notes(const char *log)
 {
-	char *log, line[1024];
-	FILE *f;
+	char line[1024];
+	FILE *f = fopen(log, "r");
+	int n = 0;
 
-	if (asprintf(&log, "%s/socktrace.log", path) < 0)
-		return;
-	f = fopen(log, "r");
-	if (f) {
-		while (fgets(line, sizeof(line), f))
-			fprintf(stderr, "socktrace: note: %s", line);
-		fclose(f);
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!n++)
+			fprintf(stderr, "socktrace: the shim's notes in %s:\n", log);
+		fprintf(stderr, "socktrace: note: %s%s", line, strchr(line, '\n') ? "" : "\n");
 	}
-	free(log);
+	fclose(f);
+	return n;
 }

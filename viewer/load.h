@@ -6,27 +6,42 @@
 
 #include <stddef.h>
 
+#include "model.h"
 #include "trace_read.h"
 
 struct loaded {
 	struct trace_file **files;
 	size_t n, cap;
 	int errors;		/* files that could not be read (each reported) */
+	struct run_reap *reaps;	/* from socktrace run's sidecars, in time order */
+	size_t nreaps;
 };
 
 /*
  * Load path: a trace file, or a directory whose *.socktrace files are all
- * loaded.  Every unreadable file is reported on stderr as
- * "socktrace: FILE: problem" and counted; the others still load.
- * Returns -1 (after saying why) when path itself cannot be used or
- * holds no trace at all.
+ * loaded, with the sidecar socktrace run left there (run_status.h).
+ * Every unreadable file is reported on stderr as "socktrace: FILE:
+ * problem" and counted; the others still load.  Returns -1 (after saying
+ * why) when path itself cannot be used or holds no trace at all.
  */
 int load_path(struct loaded *l, const char *path);
+
+/* Free what load_path gathered (the files too, unless a model took them: n = 0 then). */
+void load_free(struct loaded *l);
 
 /* Does directory dir hold any *.socktrace file? */
 int load_dir_has_traces(const char *dir);
 
-/* Print the shim's notes (socktrace.log in a trace directory), if any. */
-void load_print_notes(const char *path);
+/*
+ * The log the shim writes its notes to when SOCKTRACE_LOG is unset, as it
+ * computes it (${TMPDIR:-/tmp}/socktrace-UID.log), newly allocated.
+ */
+char *load_default_log(void);
+
+/*
+ * Print the shim's notes from the log file at path, if any, under a line
+ * naming the file.  Returns how many notes it printed.
+ */
+int load_print_notes(const char *log);
 
 #endif

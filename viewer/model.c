@@ -8,7 +8,9 @@
 #define _GNU_SOURCE
 #include "model.h"
 #include "callstack.h"
+#include "ends.h"
 #include "history.h"
+#include "timefmt.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -196,7 +198,8 @@ static void learn(struct conn *c, const struct ev *e)
 		c->domain = r->domain;
 	if (!c->type && r->type)
 		c->type = r->type;
-	if (r->flags & ST_REC_FIRST_SEEN)
+	/* Born outside the trace only when its first event says so (not an exec'd image's scan). */
+	if ((r->flags & ST_REC_FIRST_SEEN) && c->nevs == 1)
 		c->first_seen = 1;
 	if (e->as_listener)
 		return;
@@ -307,7 +310,9 @@ static int place(struct model *m, struct ev *e)
 
 	if (r->op == VIEW_OP_STATE)
 		return refs_state(m, e);
-	if (is_failure(r))
+	if (is_failure(r) && record_would_block(r))
+		m->would_block++;
+	else if (is_failure(r))
 		m->failed_calls++;
 	c = r->inode ? conn_get(m, r->inode, e) : NULL;
 	if ((r->inode && !c) || refs_apply(m, e, c))
@@ -333,6 +338,7 @@ static int place(struct model *m, struct ev *e)
 		if (!l)
 			return -1;
 		le.refs_total = l->live + l->in_flight;
+		le.refs_elsewhere = refs_elsewhere(l, r->pid, ev_refs(&le));
 		if (add_ev(l, &le))
 			return -1;
 	}
@@ -341,10 +347,11 @@ static int place(struct model *m, struct ev *e)
 	return 0;
 }
 
-int model_build(struct model *m, struct trace_file **files, size_t nfiles)
+int model_build(struct model *m, struct trace_file **files, size_t nfiles,
+		const struct run_reap *reaps, size_t nreaps)
 {
 	struct ev *all = NULL;
-	size_t n = 0, k = 0;
+	size_t n = 0, k = 0, next_reap = 0;
 
 	memset(m, 0, sizeof(*m));
 	m->procs = calloc(nfiles ? nfiles : 1, sizeof(*m->procs));
@@ -380,12 +387,19 @@ int model_build(struct model *m, struct trace_file **files, size_t nfiles)
 	for (size_t i = 0; i < nfiles; i++)
 		if (files[i]->hdr.mono_anchor_ns && (!m->t0 || files[i]->hdr.mono_anchor_ns < m->t0))
 			m->t0 = files[i]->hdr.mono_anchor_ns;
+	m->t0_wall_ns = tf_wall_of_t0(m);
 	refs_link_images(m);
 	if (model_keys(m))
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (place(m, &all[i]))
+	for (size_t i = 0; i <= n; i++) {
+		/* socktrace run's reaps (in time order) go where a traced parent's wait would. */
+		while (next_reap < nreaps && (i == n || reaps[next_reap].t_ns < all[i].r->t_ns)) {
+			m->run_end_ns = reaps[next_reap].t_ns;
+			refs_reaped_by_run(m, &reaps[next_reap++]);
+		}
+		if (i < n && place(m, &all[i]))
 			return -1;
+	}
 	if (refs_finish(m) || history_counts(m, &m->sockets_total, &m->sockets_with_timeline))
 		return -1;
 	/* Nothing kept says what it was: say so rather than "unconnected". */
@@ -393,6 +407,7 @@ int model_build(struct model *m, struct trace_file **files, size_t nfiles)
 		if (m->conns[i]->role == ROLE_UNCONNECTED && !m->conns[i]->in_state &&
 		    !conn_timeline_complete(m->conns[i]))
 			m->conns[i]->role = ROLE_UNKNOWN;
+	conn_fates_count(m);
 	conn_data(m);
 	if (audit_run(m))
 		return -1;

@@ -5,6 +5,7 @@
 #ifndef SOCKTRACE_MODEL_H
 #define SOCKTRACE_MODEL_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -76,6 +77,7 @@ struct proc {
 	uint64_t end_ns;
 	int end_status;		/* wait status when reaped */
 	char *reap_end;		/* "killed by KILL" or "exit (reaped, status 0)"; owned */
+	int reaped_by_run;	/* END_REAPED by socktrace run (its sidecar), not a traced parent */
 };
 
 struct holder {
@@ -92,6 +94,8 @@ struct ev {
 	int32_t in_flight;	/* references passed by SCM_RIGHTS, not yet received */
 	struct holder *held_by;	/* when released == 0: who still holds it */
 	size_t nheld;
+	int32_t refs_elsewhere;	/* of refs_total, those in other processes (and in flight) */
+	int exec_kept;		/* an inherited record of a socket this pid held before its exec */
 	const char *tcp_state;	/* the TCP state inferred after it, when it changed */
 	const char *tcp_note;	/* why, or what to expect next ("TIME_WAIT expected") */
 };
@@ -167,10 +171,14 @@ struct model {
 	size_t nconns, capconns;
 	struct ev *all;		/* every record, in time order */
 	size_t nall;
-	size_t failed_calls;
-	size_t open_at_exit;
+	size_t failed_calls;	/* calls that failed, would-block results not counted */
+	size_t would_block;	/* EAGAIN, EINPROGRESS, EALREADY, EINTR: not failures */
+	size_t open_at_exit;	/* connections whose fate is FATE_OPEN_AT_EXIT (ends.h) */
+	size_t still_open;	/* ... FATE_STILL_RUNNING */
 	uint64_t lost;
 	uint64_t t0;		/* earliest event */
+	uint64_t t0_wall_ns;	/* its CLOCK_REALTIME (timefmt.h) */
+	uint64_t run_end_ns;	/* the latest reap socktrace run saw (its command's end); 0 = none */
 	struct flight *flights;	/* every SCM_RIGHTS reference sent, in time order */
 	size_t nflights, capflights;
 	struct finding *findings;	/* in time order */
@@ -182,16 +190,39 @@ struct model {
 	size_t sockets_with_timeline;	/* known ones with events */
 };
 
+/* A process socktrace run reaped itself (its sidecar file, run_status.h). */
+struct run_reap {
+	int pid;		/* its direct child */
+	int ppid;		/* socktrace run's own pid: the child's parent */
+	int status;		/* the wait status */
+	uint64_t t_ns;		/* CLOCK_MONOTONIC when waitpid returned */
+};
+
 /*
- * Build the model from loaded files (the model takes them over).
- * Returns 0, or -1 when out of memory.
+ * Build the model from loaded files (the model takes them over), with the
+ * reaps socktrace run saw (nreaps may be 0; applied at their time in the
+ * replay, as a traced parent's wait is).  Returns 0, or -1 when out of
+ * memory.
  */
-int model_build(struct model *m, struct trace_file **files, size_t nfiles);
+int model_build(struct model *m, struct trace_file **files, size_t nfiles,
+		const struct run_reap *reaps, size_t nreaps);
 
 void model_free(struct model *m);
 
 /* The addresses of r of a given ST_ADDR_* kind, formatted; NULL if none. */
 const char *ev_addr_str(const struct trace_rec *r, unsigned kind, char *out);
+
+/*
+ * Did r fail only to say "not now" (EAGAIN/EWOULDBLOCK, EINPROGRESS,
+ * EALREADY, EINTR)?  Those are not failures: a non-blocking server's
+ * accept, a non-blocking connect.
+ */
+static inline int record_would_block(const struct trace_rec *r)
+{
+	return r->op < 100 && r->ret < 0 &&
+	       (r->err == EAGAIN || r->err == EWOULDBLOCK || r->err == EINPROGRESS ||
+		r->err == EALREADY || r->err == EINTR);
+}
 
 /* Is r a data-path call (bytes moved or failed), not an SCM_RIGHTS passing? */
 static inline int is_data_record(const struct trace_rec *r)
@@ -260,8 +291,16 @@ int model_kinode_add(struct model *m, uint64_t key, uint64_t kinode);
  */
 void refs_link_images(struct model *m);
 int refs_apply(struct model *m, struct ev *e, struct conn *c);
-/* After the last record: references of exec'd images move on; open_at_exit. */
+/* socktrace run reaped rr->pid: its references end at rr->t_ns, as a traced parent's wait. */
+void refs_reaped_by_run(struct model *m, const struct run_reap *rr);
+/* After the last record: references of exec'd images move on. */
 int refs_finish(struct model *m);
+/*
+ * Of c's references open now, those outside pid, plus those in flight.
+ * here: the shim's count in pid; when every open reference is that many,
+ * none is elsewhere and c's references are not walked.
+ */
+int32_t refs_elsewhere(const struct conn *c, int pid, int32_t here);
 
 /*
  * A file's VIEW_OP_STATE record (e): the fds its state says the image
@@ -273,13 +312,6 @@ int refs_state(struct model *m, struct ev *e);
 
 /* The reference whose end released c (its last anywhere), or NULL when it never went. */
 const struct ref *conn_last_ref(const struct conn *c);
-
-/*
- * Did c go with a process rather than a close: its last reference ended
- * by exit or a kill (not a close-family call, not exec)?  That is the
- * audit's leaked-at-exit (or shutdown-without-close), and a leak.
- */
-int ref_left_at_exit(const struct conn *c, const struct ref *x);
 
 /* audit.c: the findings, from the replayed model (m->findings). */
 int audit_run(struct model *m);

@@ -197,15 +197,15 @@ static struct proc *fork_child(struct model *m, const struct proc *parent, int p
 	return NULL;
 }
 
-/* The image of pid that a parent reaped: the latest of its exec chain not yet ended. */
-static struct proc *reaped_image(struct model *m, const struct proc *parent, int pid)
+/* The image of pid that parent pid ppid reaped: the latest of its exec chain not yet ended. */
+static struct proc *reaped_image(struct model *m, int ppid, int pid)
 {
 	struct proc *found = NULL;
 
 	for (size_t i = 0; i < m->nprocs; i++) {
 		struct proc *p = &m->procs[i];
 
-		if (p->pid != pid || p->ppid != parent->pid || p->end == END_EXIT)
+		if (p->pid != pid || p->ppid != ppid || p->end == END_EXIT)
 			continue;
 		if (!found || p->tf->hdr.mono_anchor_ns > found->tf->hdr.mono_anchor_ns)
 			found = p;
@@ -227,21 +227,40 @@ static char *reap_end(int status)
 	return n < 0 ? NULL : s;
 }
 
-static void reaped(struct model *m, struct proc *parent, const struct trace_rec *r)
+/*
+ * Child pid of parent ppid was reaped at t with wait status: every image
+ * of its exec chain lets go of its references.  Returns the image, or
+ * NULL when it is not in the trace or already ended.
+ */
+static struct proc *reap(struct model *m, int ppid, int pid, int status, uint64_t t)
 {
-	struct proc *child = reaped_image(m, parent, (int)r->arg[0]);
+	struct proc *child = reaped_image(m, ppid, pid);
 	const char *end;
 
 	if (!child || child->reap_end)
-		return;
+		return NULL;
 	/* Owned by the child: the refs' end strings point at it. */
-	child->reap_end = reap_end((int)r->arg[1]);
+	child->reap_end = reap_end(status);
 	end = child->reap_end ? child->reap_end : "reaped";
 	for (struct proc *q = child; q; q = q->exec_prev)
-		end_all(q, end, r->t_ns);
+		end_all(q, end, t);
 	child->end = END_REAPED;
-	child->end_ns = r->t_ns;
-	child->end_status = (int)r->arg[1];
+	child->end_ns = t;
+	child->end_status = status;
+	return child;
+}
+
+static void reaped(struct model *m, struct proc *parent, const struct trace_rec *r)
+{
+	reap(m, parent->pid, (int)r->arg[0], (int)r->arg[1], r->t_ns);
+}
+
+void refs_reaped_by_run(struct model *m, const struct run_reap *rr)
+{
+	struct proc *child = reap(m, rr->ppid, rr->pid, rr->status, rr->t_ns);
+
+	if (child)
+		child->reaped_by_run = 1;
 }
 
 /* The first record of an exec'd image: close-on-exec fds of the old one are gone. */
@@ -526,7 +545,11 @@ int refs_apply(struct model *m, struct ev *e, struct conn *c)
 		return 0;
 	}
 	e->refs_total = c->live + c->in_flight;
+	e->refs_elsewhere = refs_elsewhere(c, p->pid, r->flags & ST_REC_REFS_UNKNOWN ? -1 : r->refs);
 	e->in_flight = c->in_flight;
+	/* An exec'd image's scan found a socket this pid made before its exec. */
+	e->exec_kept = r->op == ST_OP_INHERITED && (x = ref_find(p, r->fd)) && x->c == c &&
+		       !strcmp(x->how, "exec");
 	if (is_drop(r) || (r->op == ST_OP_EXEC_FD && (r->flags & ST_REC_CLOEXEC) && p->exec_ok_pos &&
 			   r->pos + 1 > p->exec_ok_pos)) {
 		e->released = e->refs_total == 0;
@@ -650,24 +673,29 @@ int refs_finish(struct model *m)
 			HASH_ITER(hh, q->fds, x, tmp)
 				ref_through_exec(x, q->exec_next, q->tf->hdr.end_mono_ns);
 	}
-	for (size_t i = 0; i < m->nconns; i++) {
-		struct conn *c = m->conns[i];
+	/* Marked exited, but its exit record was lost (the ring wrapped): it ended then. */
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct proc *q = &m->procs[i];
 
-		for (size_t k = 0; k < c->nrefs; k++) {
-			struct ref *x = c->refs[k];
-
-			if (!x->to_ns || !x->closed_by_call) {
-				if (x->to_ns && x->end && !strncmp(x->end, "exec", 4))
-					continue;	/* went on in the next image */
-				if (!c->open_at_exit) {
-					c->open_at_exit = 1;
-					m->open_at_exit++;
-				}
-				break;
-			}
+		if (q->exited && q->end == END_UNKNOWN && q->tf->hdr.end_mono_ns) {
+			end_all(q, "exit", q->tf->hdr.end_mono_ns);
+			q->end = END_EXIT;
+			q->end_ns = q->tf->hdr.end_mono_ns;
 		}
 	}
 	return 0;
+}
+
+int32_t refs_elsewhere(const struct conn *c, int pid, int32_t here)
+{
+	int32_t n = c->in_flight;
+
+	if (c->live + c->in_flight == here)
+		return 0;
+
+	for (size_t i = 0; i < c->nrefs; i++)
+		n += !c->refs[i]->to_ns && c->refs[i]->p->pid != pid;
+	return n;
 }
 
 const struct ref *conn_last_ref(const struct conn *c)
@@ -684,7 +712,3 @@ const struct ref *conn_last_ref(const struct conn *c)
 	return NULL;
 }
 
-int ref_left_at_exit(const struct conn *c, const struct ref *x)
-{
-	return x && x == conn_last_ref(c) && !x->closed_by_call && strncmp(x->end, "exec", 4);
-}

@@ -43,6 +43,25 @@ void history_procs_json(struct json *j, const struct model *m);
 const char *origin_name(unsigned origin);
 
 /*
+ * The name the user gave p: its argv[0] ("redis-server"), not the file a
+ * symlink led to (exe, "/usr/bin/redis-check-rdb"); exe when argv is
+ * empty, "?" when both are.
+ */
+const char *proc_name(const struct proc *p);
+
+/*
+ * How p ended, in words, into out (n bytes): "exited with status 0 at
+ * +0.1 s", "exec'd NAME at ...", "killed by SIGKILL (reaped by socktrace
+ * run) at ...", "still running when the trace ends (no exit seen)".
+ * Returns out.
+ */
+char *proc_end_str(const struct model *m, const struct proc *p, char *out, size_t n);
+
+/* The JSON members that say what t_ns values are: clock, t0_ns, t0_wall_ns. */
+struct json;
+void json_time_base(struct json *j, const struct model *m);
+
+/*
  * The call as the app made it, strace-like: "connect(3, 127.0.0.1:80)".
  * Returns out (size n).
  */
@@ -53,8 +72,5 @@ char *ev_call_str(const struct ev *e, char *out, size_t n);
  * host and serv (cap bytes each); returns the ST_NAME_* flags, -1 if none.
  */
 int ev_names(const struct trace_rec *r, char *host, char *serv, size_t cap);
-
-/* Nanoseconds since the epoch of a monotonic time, from p's clock anchors. */
-uint64_t ev_wall_ns(const struct proc *p, uint64_t mono_ns);
 
 #endif

@@ -8,10 +8,12 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "ends.h"
 #include "hints.h"
 #include "history.h"
 #include "json.h"
 #include "names.h"
+#include "proctree.h"
 #include "report.h"
 #include "sites.h"
 #include "stack_fmt.h"
@@ -295,6 +297,8 @@ static void event_json(struct json *j, const struct model *m, const char *key,
 	}
 	if (r->flags & ST_REC_FIRST_SEEN)
 		json_bool(j, "first_seen", 1);
+	if (e->exec_kept)
+		json_bool(j, "kept_across_exec", 1);
 	if (r->flags & ST_REC_CLOEXEC)
 		json_bool(j, "cloexec", 1);
 	if (r->flags & ST_REC_ADDR_TRUNC)
@@ -346,20 +350,32 @@ static void finding_json(struct json *j, const struct model *m, const struct fin
 	json_end_obj(j);
 }
 
-static void proc_json(struct json *j, const struct model *m, const struct proc *p)
+void json_time_base(struct json *j, const struct model *m)
+{
+	json_str(j, "clock", "CLOCK_MONOTONIC");	/* every t_ns; the text shows seconds since t0_ns */
+	json_uint(j, "t0_ns", m->t0);
+	json_uint(j, "t0_wall_ns", m->t0_wall_ns);
+}
+
+static void proc_json(struct json *j, const struct model *m, const struct proc *p,
+		      const struct proc *forker, int depth)
 {
 	const struct st_file_header *h = &p->tf->hdr;
 
 	json_obj(j, NULL);
 	json_int(j, "pid", p->pid);
 	json_int(j, "ppid", p->ppid);
+	json_str(j, "name", proc_name(p));
 	json_str(j, "origin", origin_name(p->origin));
+	json_str(j, "forked_by", forker ? forker->tf->path : NULL);
+	json_int(j, "depth", depth);
 	json_str(j, "exec_from", p->exec_prev ? p->exec_prev->tf->path : NULL);
 	json_str(j, "exec_into", p->exec_next ? p->exec_next->tf->path : NULL);
 	json_str(j, "end", p->exited ? "exit" : h->state == ST_STATE_EXECED ? "exec" :
 		 p->end == END_REAPED ? "reaped" : "unknown");
 	if (p->end == END_REAPED) {
 		json_uint(j, "reaped_t_ns", p->end_ns);
+		json_str(j, "reaped_by", p->reaped_by_run ? "socktrace run" : "parent");
 		if (WIFSIGNALED(p->end_status))
 			json_int(j, "killed_by_signal", WTERMSIG(p->end_status));
 		else
@@ -403,6 +419,7 @@ static void conn_json(struct json *j, const struct model *m, const struct conn *
 	if (c->peer_inode)
 		sock_id_json(j, m, "peer_id", "peer_inode", c->peer_inode);
 	json_bool(j, "open_at_exit", c->open_at_exit);
+	json_str(j, "fate", conn_fate_json(conn_fate(c, NULL)));
 	json_bool(j, "first_seen", c->first_seen);
 	json_uint_or_null(j, "made_t_ns", c->made_ns != 0, c->made_ns);
 	json_bool(j, "timeline_complete", conn_timeline_complete(c));
@@ -464,13 +481,23 @@ void report_json(FILE *out, const struct model *m)
 {
 	struct json j;
 
+	struct proc_tree t;
+	int tree = proc_tree_build(m, &t) == 0;
+
 	json_init(&j, out, 2);
 	json_obj(&j, NULL);
 	json_int(&j, "format_version", ST_FORMAT_VERSION);
+	json_time_base(&j, m);
 	json_arr(&j, "processes");
+	/* In tree order (by start, children after their parent); file order without memory. */
 	for (size_t i = 0; i < m->nprocs; i++)
-		proc_json(&j, m, &m->procs[i]);
+		if (tree)
+			proc_json(&j, m, t.order[i], t.parent[i], t.depth[i]);
+		else
+			proc_json(&j, m, &m->procs[i], NULL, 0);
 	json_end_arr(&j);
+	if (tree)
+		proc_tree_free(&t);
 	json_arr(&j, "connections");
 	for (size_t i = 0; i < m->nconns; i++)
 		conn_json(&j, m, m->conns[i]);
@@ -484,7 +511,9 @@ void report_json(FILE *out, const struct model *m)
 	json_uint(&j, "connections", m->sockets_total);
 	json_uint(&j, "connections_with_timeline", m->sockets_with_timeline);
 	json_uint(&j, "open_at_exit", m->open_at_exit);
+	json_uint(&j, "still_open", m->still_open);
 	json_uint(&j, "failed_calls", m->failed_calls);
+	json_uint(&j, "would_block", m->would_block);
 	json_uint(&j, "events_lost", m->lost);
 	json_obj(&j, "findings");
 	json_uint(&j, "error", m->by_severity[SEV_ERROR]);
@@ -503,6 +532,7 @@ void report_findings_json(FILE *out, const struct model *m)
 	json_init(&j, out, 2);
 	json_obj(&j, NULL);
 	json_int(&j, "format_version", ST_FORMAT_VERSION);
+	json_time_base(&j, m);
 	history_procs_json(&j, m);
 	json_arr(&j, "findings");
 	for (size_t i = 0; i < m->nfindings; i++)

@@ -12,11 +12,7 @@
 #include "report.h"
 #include "sites.h"
 #include "stack_fmt.h"
-
-static double rel(const struct model *m, uint64_t t)
-{
-	return (double)(int64_t)(t - m->t0) / 1e9;
-}
+#include "timefmt.h"
 
 /* "pid 12 fd 5  client 127.0.0.1:40000 -> 127.0.0.1:80  age ...  last activity ..." */
 static void leak_text(FILE *out, const struct model *m, const struct leak_report *lr,
@@ -24,30 +20,33 @@ static void leak_text(FILE *out, const struct model *m, const struct leak_report
 {
 	const struct conn *c = l->c;
 	const char *op = l->last ? op_name(l->last->r->op) : NULL;
+	char at[TF_MAX], age[TF_MAX];
 
 	fprintf(out, "  pid %d fd %d  %s ", l->x->p->pid, l->x->fd, leak_role(c));
 	if (c->role == ROLE_LISTENER || (!c->peer[0] && c->role != ROLE_PAIR))
 		fprintf(out, "%s", c->local[0] ? c->local : "(no address)");
 	else
 		fprintf(out, "%s -> %s", c->local[0] ? c->local : "?", c->peer[0] ? c->peer : "?");
-	fprintf(out, "  age %.6f s", (double)(l->end_ns - l->born_ns) / 1e9);
+	fprintf(out, "  age %s", tf_dur(l->end_ns > l->born_ns ? l->end_ns - l->born_ns : 0, age));
 	if (lr->at)
-		fprintf(out, " (at %+.6f s)", rel(m, l->end_ns));
+		fprintf(out, " (at %s)", tf_at_s(m, l->end_ns, at));
 	else if (l->end)
-		fprintf(out, " (%s at %+.6f s)", l->end, rel(m, l->end_ns));
+		fprintf(out, " (%s at %s)", l->end, tf_at_s(m, l->end_ns, at));
 	else
-		fprintf(out, " (still open when the trace ends: no exit seen)");
+		fprintf(out, " (still open when the trace ends at %s: its process still running)",
+			tf_at_s(m, l->end_ns, at));
 	if (c->has_data)
 		fprintf(out, "  sent %" PRIu64 " B, received %" PRIu64 " B", c->bytes_sent,
 			c->bytes_received);
 	if (l->last)
-		fprintf(out, "  last activity %+.6f s (%s)", rel(m, l->last->r->t_ns), op ? op : "?");
+		fprintf(out, "  last activity %s (%s)", tf_at_s(m, l->last->r->t_ns, at), op ? op : "?");
 	fputc('\n', out);
 }
 
 void report_leaks(FILE *out, const struct model *m, const struct leak_report *lr)
 {
 	const char *what = lr->at ? "open" : "leaked";
+	char at[TF_MAX];
 
 	history_notice(out, m, "", "");
 	for (size_t i = 0; i < lr->n; i++) {
@@ -55,7 +54,7 @@ void report_leaks(FILE *out, const struct model *m, const struct leak_report *lr
 
 		fprintf(out, "%zu socket%s %s", g->n, g->n == 1 ? "" : "s", what);
 		if (lr->at)
-			fprintf(out, " at %+.6f s", rel(m, lr->at_ns));
+			fprintf(out, " at %s", tf_at_s(m, lr->at_ns, at));
 		if (g->cs) {
 			fprintf(out, " from this call site:\n");
 			stack_text(out, g->cs, "    ");
@@ -67,13 +66,22 @@ void report_leaks(FILE *out, const struct model *m, const struct leak_report *lr
 		fputc('\n', out);
 	}
 	if (lr->at)
-		fprintf(out, "leaks: %zu socket%s open at %+.6f s, from %zu call site%s\n", lr->total,
-			lr->total == 1 ? "" : "s", rel(m, lr->at_ns), lr->n, lr->n == 1 ? "" : "s");
-	else if (lr->total)
-		fprintf(out, "leaks: %zu socket%s left open by %s process, from %zu call site%s\n",
-			lr->total, lr->total == 1 ? "" : "s", lr->total == 1 ? "its" : "their", lr->n,
-			lr->n == 1 ? "" : "s");
-	else
+		fprintf(out, "leaks: %zu socket%s open at %s, from %zu call site%s\n", lr->total,
+			lr->total == 1 ? "" : "s", tf_at_s(m, lr->at_ns, at), lr->n, lr->n == 1 ? "" : "s");
+	else if (lr->total) {
+		size_t running = 0, left;
+
+		for (size_t i = 0; i < lr->n; i++)
+			for (size_t k = 0; k < lr->groups[i].n; k++)
+				running += !lr->groups[i].leaks[k].end;
+		left = lr->total - running;
+		fprintf(out, "leaks: %zu socket%s left open by %s process", left, left == 1 ? "" : "s",
+			left == 1 ? "its" : "their");
+		if (running)
+			fprintf(out, ", %zu still open in %s process%s still running", running,
+				running == 1 ? "a" : "their", running == 1 ? "" : "es");
+		fprintf(out, ", from %zu call site%s\n", lr->n, lr->n == 1 ? "" : "s");
+	} else
 		fprintf(out, "leaks: none: every socket was closed before its process ended\n");
 }
 
@@ -133,9 +141,9 @@ void report_leaks_json(FILE *out, const struct model *m, const struct leak_repor
 	json_init(&j, out, 2);
 	json_obj(&j, NULL);
 	json_int(&j, "format_version", ST_FORMAT_VERSION);
+	json_time_base(&j, m);
 	history_procs_json(&j, m);
 	json_uint_or_null(&j, "at_t_ns", lr->at, lr->at_ns);
-	json_uint(&j, "t0_ns", m->t0);
 	json_arr(&j, "leaks");
 	for (size_t i = 0; i < lr->n; i++) {
 		const struct leak_group *g = &lr->groups[i];

@@ -1,40 +1,32 @@
 /*
- * report_text.c - the terminal timeline.
+ * report_text.c - the terminal timeline: the clock it uses, connections,
+ * findings and the summary (processes: report_procs.c).
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <sys/socket.h>
 
+#include "ends.h"
 #include "hints.h"
 #include "history.h"
 #include "names.h"
 #include "report.h"
+#include "report_text.h"
 #include "sites.h"
 #include "stack_fmt.h"
-
-struct style {
-	const char *bold, *dim, *red, *green, *yellow, *cyan, *off;
-};
+#include "timefmt.h"
 
 static const struct style plain = { "", "", "", "", "", "", "" };
 static const struct style ansi = {
 	"\033[1m", "\033[2m", "\033[31m", "\033[32m", "\033[33m", "\033[36m", "\033[0m"
 };
 
-/* "2026-11-21 10:33:01.123456" from ns since the epoch. */
-static void wall_str(uint64_t ns, char *out, size_t n)
+const struct style *text_style(int color)
 {
-	time_t s = (time_t)(ns / 1000000000u);
-	struct tm tm;
-	char day[32];
-
-	localtime_r(&s, &tm);
-	strftime(day, sizeof(day), "%Y-%m-%d %H:%M:%S", &tm);
-	snprintf(out, n, "%s.%06u", day, (unsigned)(ns % 1000000000u / 1000));
+	return color ? &ansi : &plain;
 }
 
 static int has_result(const struct trace_rec *r)
@@ -68,12 +60,18 @@ static void notes(const struct ev *e, char *out, size_t n, const struct style *s
 	}
 	if (r->inode && !(r->flags & ST_REC_REFS_UNKNOWN) && r->op != ST_OP_LISTEN &&
 	    r->op != ST_OP_BIND && r->op != ST_OP_CONNECT) {
-		int32_t refs = ev_refs(e);
-		int64_t others = (int64_t)e->refs_total - refs;	/* corrupt input must not overflow */
+		/*
+		 * This process's references as the replay counts them: an exec'd
+		 * image's scan record counts only the fds scanned so far, but the
+		 * fds kept across the exec are all this process's.
+		 */
+		int known = e->refs_total >= 0 && e->refs_elsewhere >= 0 &&
+			    e->refs_elsewhere <= e->refs_total;
+		int32_t others = known ? e->refs_elsewhere : 0;
 
-		ADD("%srefs %d", o ? "  " : "", refs);
-		if (e->refs_total >= 0 && others > 0 && e->released != 0)
-			ADD(" (+%lld in other processes)", (long long)others);
+		ADD("%srefs %d", o ? "  " : "", known ? e->refs_total - others : ev_refs(e));
+		if (others > 0 && e->released != 0)
+			ADD(" (+%d in other processes%s)", others, e->in_flight > 0 ? " or in flight" : "");
 		if (e->released == 1) {
 			ADD(" %s(last reference: the kernel closes the socket)%s", st->green, st->off);
 		} else if (e->released == 0) {
@@ -103,7 +101,7 @@ static void notes(const struct ev *e, char *out, size_t n, const struct style *s
 		    e->tcp_note ? " " : "", e->tcp_note ? e->tcp_note : "");
 	if (failure_hint(r))
 		ADD("%s(hint: %s)", o ? "  " : "", failure_hint(r));
-	if (r->flags & ST_REC_FIRST_SEEN)
+	if ((r->flags & ST_REC_FIRST_SEEN) && !e->exec_kept)
 		ADD("%s(first seen here: born outside the trace)", o ? "  " : "");
 	if (r->flags & ST_REC_ADDR_TRUNC)
 		ADD("%s(an address did not fit in the record)", o ? "  " : "");
@@ -165,8 +163,10 @@ static void print_birth(FILE *out, const struct model *m, const struct conn *c, 
 		return;
 	}
 	if (!complete) {
-		fprintf(out, "  made by %s in pid %d at %+.6f", op_name(op) ? op_name(op) : "?",
-			p ? p->pid : c->pid, (double)(int64_t)(c->made_ns - m->t0) / 1e9);
+		char at[TF_MAX];
+
+		fprintf(out, "  made by %s in pid %d at %s", op_name(op) ? op_name(op) : "?",
+			p ? p->pid : c->pid, tf_at(m, c->made_ns, at));
 		fprintf(out, "  %s(from the state: %s)%s\n", st->yellow,
 			c->nevs ? "the events of its birth were overwritten" :
 			"every event of it was overwritten", st->off);
@@ -194,6 +194,7 @@ static void print_gap(FILE *out, const struct model *m, const struct conn *c, co
 		      const struct style *st)
 {
 	const struct trace_file *tf = e->p->tf;
+	char at[TF_MAX];
 
 	if (!tf->lost_last_pos || conn_start_ns(c) >= tf->history_from_ns ||
 	    e->r->t_ns < tf->history_from_ns || e == conn_birth(c))
@@ -201,14 +202,23 @@ static void print_gap(FILE *out, const struct model *m, const struct conn *c, co
 	for (const struct ev *x = c->evs; x < e; x++)
 		if (x->p == e->p && x->r->t_ns >= tf->history_from_ns)
 			return;		/* not its first event from this process since the loss */
-	fprintf(out, "    %s(pid %d: its events before %+.6f were lost; this timeline may miss some)%s\n",
-		st->yellow, e->p->pid, (double)(int64_t)(tf->history_from_ns - m->t0) / 1e9, st->off);
+	fprintf(out, "    %s(pid %d: its events before %s were lost; this timeline may miss some)%s\n",
+		st->yellow, e->p->pid, tf_at(m, tf->history_from_ns, at), st->off);
 }
 
-static void print_event(FILE *out, const struct ev *e, uint64_t t0, const struct style *st)
+/* Drop the spaces that padding left at the end of a line (colour escapes stay). */
+static void trim_end(char *line)
+{
+	size_t n = strlen(line);
+
+	while (n && line[n - 1] == ' ')
+		line[--n] = 0;
+}
+
+void text_event(FILE *out, const struct model *m, const struct ev *e, const struct style *st)
 {
 	const struct trace_rec *r = e->r;
-	char call[512], res[64], note[1024], who[32];
+	char call[512], res[64], note[1024], who[32], at[TF_MAX], line[2048];
 	const char *color = "";
 
 	ev_call_str(e, call, sizeof(call));
@@ -224,7 +234,8 @@ static void print_event(FILE *out, const struct ev *e, uint64_t t0, const struct
 			const char *en = errno_name(r->err);
 
 			snprintf(res, sizeof(res), "= %lld %s", (long long)r->ret, en ? en : "?");
-			color = st->red;
+			/* "Not now" is no failure: a non-blocking accept or connect. */
+			color = record_would_block(r) ? st->yellow : st->red;
 		} else {
 			snprintf(res, sizeof(res), "= %lld", (long long)r->ret);
 		}
@@ -234,45 +245,58 @@ static void print_event(FILE *out, const struct ev *e, uint64_t t0, const struct
 	else
 		snprintf(who, sizeof(who), "%d", r->pid);
 	notes(e, note, sizeof(note), st);
-	fprintf(out, "  %s%+11.6f%s %-8s %-38s %s%-17s%s %s\n", st->dim,
-		(double)(int64_t)(r->t_ns - t0) / 1e9, st->off, who, call, color, res, st->off, note);
+	snprintf(line, sizeof(line), "  %s%11s%s %-8s %-38s %s%-17s%s %s", st->dim, tf_at(m, r->t_ns, at),
+		 st->off, who, call, color, res, st->off, note);
+	trim_end(line);
+	fprintf(out, "%s\n", line);
 }
 
-/* "  data: sent 12 B, received 5 B, ..." under a connection's header, when known. */
-static void print_conn_data(FILE *out, const struct conn *c)
+/*
+ * "    data: sent 12 bytes, received 5 bytes, ..." under a connection's
+ * header, when known: moments on the one clock, durations as durations.
+ */
+static void print_conn_data(FILE *out, const struct model *m, const struct conn *c,
+			    enum conn_fate fate, uint64_t trace_end)
 {
-	uint64_t end = c->released_ns ? c->released_ns : c->last_ns;
 	uint64_t start = c->nevs ? c->evs[0].r->t_ns : 0;
+	uint64_t end = c->released_ns ? c->released_ns : trace_end;
+	char a[TF_MAX], b[TF_MAX], d[TF_MAX];
 
 	if (!c->has_data && c->connect_latency_ns < 0 && !c->eof_ns && !c->has_tcp_info)
 		return;
 	fprintf(out, "    data: sent %" PRIu64 " bytes, received %" PRIu64 " bytes", c->bytes_sent,
 		c->bytes_received);
 	if (c->has_data && c->first_ns)
-		fprintf(out, ", active %+.6f to %+.6f", (double)(int64_t)(c->first_ns - start) / 1e9,
-			(double)(int64_t)(c->last_ns - start) / 1e9);
+		fprintf(out, ", active %s to %s (%s)", tf_at(m, c->first_ns, a), tf_at(m, c->last_ns, b),
+			tf_dur(c->last_ns > c->first_ns ? c->last_ns - c->first_ns : 0, d));
 	if (start && end > start)
-		fprintf(out, ", lifetime %.6f s%s", (double)(end - start) / 1e9,
-			c->released_ns ? "" : " (to its last activity: never closed)");
+		fprintf(out, ", %s %s%s", c->released_ns ? "lifetime" : "open", tf_dur(end - start, d),
+			c->released_ns ? "" : fate == FATE_STILL_RUNNING ?
+			" by the trace's end (its process still running)" :
+			" by the trace's end (held outside the trace)");
 	if (c->connect_latency_ns >= 0)
 		fprintf(out, ", connect latency %.3f ms", (double)c->connect_latency_ns / 1e6);
 	if (c->eof_ns)
-		fprintf(out, ", peer's FIN at %+.6f", (double)(int64_t)(c->eof_ns - start) / 1e9);
+		fprintf(out, ", peer's FIN at %s", tf_at(m, c->eof_ns, a));
 	fputc('\n', out);
 	if (c->has_tcp_info) {
 		const struct st_tcp_snapshot *t = &c->tcp_info;
 
+		/* tcpi_bytes_acked and _received count sequence space, not data (RFC 4898). */
 		fprintf(out, "    tcp_info at close: %s, rtt %.3f ms (var %.3f), retransmits %u, "
-			"bytes acked %" PRIu64 ", bytes received %" PRIu64 "\n", tcp_state_name(t->state),
+			"bytes acked %" PRIu64 ", bytes received %" PRIu64 " (the kernel's counts: "
+			"bytes acked includes our SYN, when this side connected, and our FIN once acked; "
+			"bytes received includes the peer's FIN: one each)\n", tcp_state_name(t->state),
 			t->rtt_us / 1e3, t->rttvar_us / 1e3, t->total_retrans, t->bytes_acked,
 			t->bytes_received);
 	}
 }
 
 static void print_conn(FILE *out, const struct model *m, const struct conn *c, size_t i,
-		       const struct style *st)
+		       const struct style *st, uint64_t trace_end)
 {
 	const char *fam = family_name(c->domain), *type = socktype_name(c->type);
+	enum conn_fate fate = conn_fate(c, NULL);
 	char name[48];
 
 	fprintf(out, "%sconnection %zu%s  pid %d  %s %s  %s%s%s  ", st->bold, i + 1, st->off, c->pid,
@@ -287,112 +311,101 @@ static void print_conn(FILE *out, const struct model *m, const struct conn *c, s
 	fprintf(out, "  socket %s", model_key_name(m, c->inode, name, sizeof(name)));
 	if (c->kinode)
 		fprintf(out, "  inode %" PRIu64, c->kinode);
-	fprintf(out, "%s%s%s\n", c->open_at_exit ? "  " : "", c->open_at_exit ? st->yellow : "",
-		c->open_at_exit ? "OPEN AT EXIT" : "");
-	if (c->open_at_exit)
-		fputs(st->off, out);
-	print_conn_data(out, c);
+	if (fate == FATE_OPEN_AT_EXIT)
+		fprintf(out, "  %sOPEN AT EXIT%s", st->yellow, st->off);
+	else if (fate == FATE_STILL_RUNNING)
+		fprintf(out, "  %sSTILL OPEN (its process still running)%s", st->yellow, st->off);
+	fputc('\n', out);
+	print_conn_data(out, m, c, fate, trace_end);
 	print_birth(out, m, c, st);
 	for (size_t k = 0; k < c->nevs; k++) {
 		print_gap(out, m, c, &c->evs[k], st);
 		/* The lookup whose answer it connected to, just before that connect. */
 		if (c->lookup && c->evs[k].r->op == ST_OP_CONNECT &&
 		    (k == 0 || c->evs[k - 1].r->op != ST_OP_CONNECT))
-			print_event(out, c->lookup, c->evs[0].r->t_ns, st);
-		print_event(out, &c->evs[k], c->evs[0].r->t_ns, st);
+			text_event(out, m, c->lookup, st);
+		text_event(out, m, &c->evs[k], st);
 		print_site(out, m, &c->evs[k], st);
 	}
 	fputc('\n', out);
 }
 
-static void print_proc(FILE *out, const struct proc *p, const struct style *st)
+/* "N thing" or "N things". */
+static const char *plural(size_t n, const char *s)
 {
-	const struct st_file_header *h = &p->tf->hdr;
-	char start[64];
-
-	wall_str(h->wall_anchor_ns, start, sizeof(start));
-	fprintf(out, "%sprocess %d%s  %s  (%s, parent %d)  started %s  ", st->bold, p->pid, st->off,
-		h->exe[0] ? h->exe : "?", origin_name(p->origin), p->ppid, start);
-	if (p->exited) {
-		fprintf(out, "exited");
-		if (h->has_exit_status)
-			fprintf(out, " with status %d", h->exit_status);
-	} else if (h->state == ST_STATE_EXECED) {
-		fprintf(out, "exec'd %s", p->exec_next ? p->exec_next->tf->hdr.exe : "an untraced program");
-	} else if (p->end == END_REAPED) {
-		fprintf(out, "%s%s (its parent reaped it)%s", st->yellow, p->reap_end, st->off);
-	} else {
-		fprintf(out, "%sdid not exit (killed, or still running)%s", st->yellow, st->off);
-	}
-	if (p->lost)
-		fprintf(out, "  %s%" PRIu64 " events lost%s", st->red, p->lost, st->off);
-	fputs("\n  argv:", out);
-	for (uint32_t o = 0; o < h->argv_len;) {
-		const char *arg = h->argv + o;
-		size_t len = strnlen(arg, h->argv_len - o);
-
-		fprintf(out, " %.*s", (int)len, arg);
-		o += (uint32_t)len + 1;
-	}
-	if (h->flags & ST_HDR_ARGV_TRUNC)
-		fputs(" ...", out);
-	fputc('\n', out);
-	for (size_t k = 0; k < p->nevs; k++)
-		print_event(out, p->evs[k], h->mono_anchor_ns, st);
-	fputc('\n', out);
+	return n == 1 ? "" : s;
 }
 
 void report_summary(FILE *out, const struct model *m, int color)
 {
-	const struct style *st = color ? &ansi : &plain;
+	const struct style *st = text_style(color);
 	size_t bad = m->by_severity[SEV_ERROR] + m->by_severity[SEV_WARNING];
 	char timeline[64] = "";
 
 	if (m->sockets_with_timeline != m->sockets_total)
 		snprintf(timeline, sizeof(timeline), " (%zu with a timeline)", m->sockets_with_timeline);
-
-	fprintf(out, "%ssummary:%s %zu process%s, %zu connection%s%s, %s%zu still open at exit%s, "
-		"%s%zu failed call%s%s, %s%" PRIu64 " event%s lost%s, "
-		"%s%zu error%s and %zu warning%s in the audit%s\n",
-		st->bold, st->off, m->nprocs, m->nprocs == 1 ? "" : "es",
-		m->sockets_total, m->sockets_total == 1 ? "" : "s", timeline,
-		m->open_at_exit ? st->yellow : "", m->open_at_exit, st->off,
-		m->failed_calls ? st->red : "", m->failed_calls, m->failed_calls == 1 ? "" : "s", st->off,
-		m->lost ? st->red : "", m->lost, m->lost == 1 ? "" : "s", st->off,
-		bad ? st->yellow : "", m->by_severity[SEV_ERROR],
-		m->by_severity[SEV_ERROR] == 1 ? "" : "s", m->by_severity[SEV_WARNING],
-		m->by_severity[SEV_WARNING] == 1 ? "" : "s", st->off);
+	fprintf(out, "%ssummary:%s %zu process%s, %zu connection%s%s, %s%zu left open at exit%s", st->bold,
+		st->off, m->nprocs, plural(m->nprocs, "es"), m->sockets_total, plural(m->sockets_total, "s"),
+		timeline, m->open_at_exit ? st->yellow : "", m->open_at_exit, st->off);
+	if (m->still_open)
+		fprintf(out, ", %s%zu still open in running processes%s", st->yellow, m->still_open, st->off);
+	fprintf(out, ", %s%zu failed call%s%s", m->failed_calls ? st->red : "", m->failed_calls,
+		plural(m->failed_calls, "s"), st->off);
+	if (m->would_block)
+		fprintf(out, " (%zu would-block result%s, not failures)", m->would_block,
+			plural(m->would_block, "s"));
+	fprintf(out, ", %s%" PRIu64 " event%s lost%s, %s%zu error%s and %zu warning%s in the audit%s\n",
+		m->lost ? st->red : "", m->lost, plural(m->lost, "s"), st->off,
+		bad ? st->yellow : "", m->by_severity[SEV_ERROR], plural(m->by_severity[SEV_ERROR], "s"),
+		m->by_severity[SEV_WARNING], plural(m->by_severity[SEV_WARNING], "s"), st->off);
 }
 
 void report_findings(FILE *out, const struct model *m, int color)
 {
-	const struct style *st = color ? &ansi : &plain;
+	const struct style *st = text_style(color);
+	char at[TF_MAX];
 
 	for (size_t i = 0; i < m->nfindings; i++) {
 		const struct finding *f = &m->findings[i];
 		const char *c = f->severity == SEV_ERROR ? st->red :
 				f->severity == SEV_WARNING ? st->yellow : st->cyan;
 
-		fprintf(out, "%s%-7s%s %s%s%s  pid %d fd %d  %s%+.6f%s\n    %s\n", c,
+		fprintf(out, "%s%-7s%s %s%s%s  pid %d fd %d  %s%s%s\n    %s\n", c,
 			severity_name(f->severity), st->off, st->bold, f->kind, st->off, f->pid, f->fd,
-			st->dim, (double)(int64_t)(f->t_ns - m->t0) / 1e9, st->off, f->message);
+			st->dim, tf_at(m, f->t_ns, at), st->off, f->message);
 	}
 	fprintf(out, "%saudit:%s %zu finding%s: %zu error%s, %zu warning%s, %zu info\n", st->bold,
-		st->off, m->nfindings, m->nfindings == 1 ? "" : "s",
-		m->by_severity[SEV_ERROR], m->by_severity[SEV_ERROR] == 1 ? "" : "s",
-		m->by_severity[SEV_WARNING], m->by_severity[SEV_WARNING] == 1 ? "" : "s",
+		st->off, m->nfindings, plural(m->nfindings, "s"),
+		m->by_severity[SEV_ERROR], plural(m->by_severity[SEV_ERROR], "s"),
+		m->by_severity[SEV_WARNING], plural(m->by_severity[SEV_WARNING], "s"),
 		m->by_severity[SEV_INFO]);
+}
+
+/* What the times mean: the first line of the report. */
+static void print_clock(FILE *out, const struct model *m, const struct style *st)
+{
+	char wall[TF_MAX];
+
+	if (!m->nall) {
+		fprintf(out, "%strace:%s no events recorded\n\n", st->bold, st->off);
+		return;
+	}
+	fprintf(out, "%strace:%s first event at %s; %s, durations in seconds\n\n", st->bold, st->off,
+		tf_wall(m, m->t0, wall), tf_is_wall() ? "times below are wall-clock, local time" :
+		"times below are seconds since then (--wall-clock: wall-clock times)");
 }
 
 void report_text(FILE *out, const struct model *m, int color)
 {
-	const struct style *st = color ? &ansi : &plain;
+	const struct style *st = text_style(color);
+	uint64_t end = trace_end_ns(m);
 
+	print_clock(out, m, st);
 	history_notice(out, m, st->yellow, st->off);
-	for (size_t i = 0; i < m->nprocs; i++)
-		print_proc(out, &m->procs[i], st);
+	if (text_processes(out, m, st))
+		fprintf(out, "(processes not shown: out of memory)\n\n");
 	for (size_t i = 0; i < m->nconns; i++)
-		print_conn(out, m, m->conns[i], i, st);
+		print_conn(out, m, m->conns[i], i, st, end);
 	report_findings(out, m, color);
 	report_summary(out, m, color);
 }

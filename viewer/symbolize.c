@@ -251,6 +251,38 @@ static int scopes_at(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int max)
 }
 
 /*
+ * The compile unit holding pc, and its bias.  dwfl_module_addrdie finds it
+ * through .debug_aranges, which clang does not emit by default: without
+ * them, the unit whose ranges hold pc, by a walk over the units.
+ */
+static Dwarf_Die *cu_at(Dwfl_Module *mod, Dwarf_Addr pc, Dwarf_Addr *bias)
+{
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, bias);
+
+	if (cu)
+		return cu;
+	while ((cu = dwfl_module_nextcu(mod, cu, bias)))
+		if (dwarf_haspc(cu, pc - *bias) == 1)
+			return cu;
+	return NULL;
+}
+
+/*
+ * pc's source line from the unit's line table, when dwfl_module_getsrc
+ * (by .debug_aranges too) found none.  Returns the file, NULL if none.
+ */
+static const char *line_in_cu(Dwfl_Module *mod, Dwarf_Addr pc, int *line)
+{
+	Dwarf_Addr bias;
+	Dwarf_Die *cu = cu_at(mod, pc, &bias);
+	Dwarf_Line *l = cu ? dwarf_getsrc_die(cu, pc - bias) : NULL;
+
+	if (!l || dwarf_lineno(l, line) != 0)
+		return NULL;
+	return dwarf_linesrc(l, NULL, NULL);
+}
+
+/*
  * The inlined calls around pc, innermost first, then the real function:
  * each inlined frame takes the current file:line, and passes its call site
  * on to the frame that contains it.  Returns 1 when the debug info had
@@ -260,7 +292,7 @@ static int inline_chain(struct sym_addr *a, Dwfl_Module *mod, Dwarf_Addr pc, con
 			int line, const char *symname)
 {
 	Dwarf_Addr bias;
-	Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, &bias), scopes[SRC_MAX * 2];
+	Dwarf_Die *cu = cu_at(mod, pc, &bias), scopes[SRC_MAX * 2];
 	int n = cu ? scopes_at(cu, pc - bias, scopes, SRC_MAX * 2) : 0;
 
 	for (int i = n - 1; i >= 0; i--) {
@@ -303,10 +335,12 @@ static void resolve(struct sym_addr *a, Dwfl_Module *mod, uint64_t pc)
 	}
 	if (l)
 		file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
+	else
+		file = line_in_cu(mod, pc, &line);
 	if (inline_chain(a, mod, pc, file, line, name))
 		return;
 	if (name || file)
-		push(a, dwfl_module_addrdie(mod, pc, &(Dwarf_Addr){ 0 }), name, file, line, 0);
+		push(a, cu_at(mod, pc, &(Dwarf_Addr){ 0 }), name, file, line, 0);
 	else
 		a->why = has_symtab(mod) || dwfl_module_getdwarf(mod, &(Dwarf_Addr){ 0 }) ?
 			 "no symbol covers this address" :

@@ -15,7 +15,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-__attribute__((noipa)) int main_after(void)
+#include "noipa.h"
+
+NOIPA int main_after(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 

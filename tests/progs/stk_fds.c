@@ -34,7 +34,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define NOIPA	__attribute__((noipa))
+#include "noipa.h"
 #define NOTAIL() __asm__ volatile("" ::: "memory")
 
 static const char *ename(int ret, int err)

@@ -21,6 +21,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "noipa.h"
+
 static void where(const char *prefix, const char *name)
 {
 	void *p = dlsym(RTLD_DEFAULT, name);
@@ -39,7 +41,7 @@ static void where(const char *prefix, const char *name)
 	printf("%s%s=%s\n", prefix, name, base ? base + 1 : info.dli_fname);
 }
 
-__attribute__((noipa)) int frames(void)
+NOIPA int frames(void)
 {
 	void *buf[64];
 	int n = backtrace(buf, 64);

@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NOIPA	__attribute__((noipa))
+#include "noipa.h"
 #define NOTAIL() __asm__ volatile("" ::: "memory")
 
 NOIPA int parent_make(void)

@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define NOIPA	__attribute__((noipa))
+#include "noipa.h"
 #define NOTAIL() __asm__ volatile("" ::: "memory")
 
 static volatile sig_atomic_t ready, handled_flag;

@@ -27,7 +27,7 @@
 
 /* After a call: keeps it from being a tail call (the caller's frame stays). */
 #define NOTAIL()	__asm__ volatile("" ::: "memory")
-#define NOIPA		__attribute__((noipa))
+#include "noipa.h"
 
 static int failed;
 

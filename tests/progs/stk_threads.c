@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define NOIPA	__attribute__((noipa))
+#include "noipa.h"
 #define SITE(name)                                                  \
 	NOIPA int name(void)                                        \
 	{                                                           \

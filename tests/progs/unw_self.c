@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define NOIPA __attribute__((noipa))
+#include "noipa.h"
 
 static int walk(void)
 {

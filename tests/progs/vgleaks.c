@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define NOIPA	__attribute__((noipa))
+#include "noipa.h"
 #define NOTAIL() __asm__ volatile("" ::: "memory")
 
 NOIPA static int leak_listener(struct sockaddr_in *sa)
