@@ -149,10 +149,23 @@ static void say_untraced(const char *cmd, const struct exe_facts *f, const char 
 		fprintf(stderr, "socktrace run: the shim loaded but did not trace: its notes above "
 			"(from %s) say why\n", log);
 	else
-		fprintf(stderr, "socktrace run: the shim never loaded into %s: no trace file and no note "
-			"in %s. The command ignored or cleared LD_PRELOAD (some launchers run the real "
-			"program without it), or ran it through a static or setuid helper\n",
+		fprintf(stderr, "socktrace run: no process of %s held a socket, or the shim never loaded "
+			"(no note in %s): a process leaves a trace file only once it holds a socket. If "
+			"the command should have used sockets, it ignored or cleared LD_PRELOAD (some "
+			"launchers run the real program without it), or ran it through a static or "
+			"setuid helper\n",
 			f->path[0] ? f->path : cmd, log ? log : "SOCKTRACE_LOG (stderr)");
+}
+
+/* Sockets p kept open across its exec (the exec's records without close-on-exec). */
+static size_t kept_across_exec(const struct model *m, const struct proc *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nall; i++)
+		n += m->all[i].p == p && m->all[i].r->op == ST_OP_EXEC_FD &&
+		     !(m->all[i].r->flags & ST_REC_CLOEXEC);
+	return n;
 }
 
 /*
@@ -174,9 +187,17 @@ static void say_partial(const struct model *m, int child, const struct exe_facts
 	for (size_t i = 0; i < m->nprocs; i++) {
 		const struct proc *p = &m->procs[i];
 
-		if (p->tf->hdr.state == ST_STATE_EXECED && !p->exec_next)
+		if (p->tf->hdr.state != ST_STATE_EXECED || p->exec_next)
+			continue;
+		/* A program that holds a socket from its start makes its file at once. */
+		if (kept_across_exec(m, p))
 			fprintf(stderr, "socktrace run: note: pid %d (%s) exec'd a program that left no "
-				"trace: a static, Go or setuid program, or one run without LD_PRELOAD\n",
+				"trace though it kept sockets open across the exec: a static, Go or setuid "
+				"program, or one run without LD_PRELOAD\n", p->pid, proc_name(p));
+		else
+			fprintf(stderr, "socktrace run: note: pid %d (%s) exec'd a program that left no "
+				"trace: it held no socket (every socket was close-on-exec and it made none), "
+				"or it is a static, Go or setuid program, or ran without LD_PRELOAD\n",
 				p->pid, proc_name(p));
 	}
 }
