@@ -385,7 +385,8 @@ int model_build(struct model *m, struct trace_file **files, size_t nfiles,
 	/* The trace's first event: its first record, or a file's making when records before were lost. */
 	m->t0 = n ? all[0].r->t_ns : 0;
 	for (size_t i = 0; i < nfiles; i++)
-		if (files[i]->hdr.mono_anchor_ns && (!m->t0 || files[i]->hdr.mono_anchor_ns < m->t0))
+		if (files[i]->lost_last_pos && files[i]->hdr.mono_anchor_ns &&
+		    (!m->t0 || files[i]->hdr.mono_anchor_ns < m->t0))
 			m->t0 = files[i]->hdr.mono_anchor_ns;
 	m->t0_wall_ns = tf_wall_of_t0(m);
 	refs_link_images(m);
