@@ -34,16 +34,6 @@ uint64_t shim_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-struct st_record *ev_claim(struct ev *e)
-{
-	struct st_file_header *hdr = shim_hdr();
-	struct st_record *r = hdr ? ring_claim(hdr, &e->pos) : NULL;
-
-	e->r = r ? r : &e->scratch;
-	e->ncont = 0;
-	return e->r;
-}
-
 void ev_anchor(struct st_file_header *hdr, uint64_t now)
 {
 	uint32_t lo, hi;

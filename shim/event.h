@@ -78,23 +78,26 @@ _Static_assert(offsetof(struct st_record, addrs_len) == offsetof(struct st_recor
 void ev_anchor(struct st_file_header *hdr, uint64_t now) __attribute__((cold, noinline));
 
 /*
- * e's head slot: a claimed ring slot while tracing, else the scratch
- * record; e is reset for a new record.  Out of line: the claim's rare
- * paths stay out of every wrapper.
+ * Begin a record of op about fd: e's head slot is a claimed ring slot
+ * while tracing, else the scratch record; e is reset for a new record.
+ * Every field is set (a ring slot holds a record from the last lap): op,
+ * fd, time, tid, the rest zero (fd2 -1).  Must be paired with ev_end(),
+ * on every path.  Inline into each wrapper, claim included (its rare
+ * paths are out of line in ring.c): it runs once per event and is most
+ * of the per-event cost.
  */
-struct st_record *ev_claim(struct ev *e);
-
-/*
- * Begin a record of op about fd (ev_claim).  Every field is set (a ring
- * slot holds a record from the last lap): op, fd, time, tid, the rest
- * zero (fd2 -1).  Must be paired with ev_end(), on every path.  Inline:
- * it runs once per event and is most of the per-event cost.
- */
-static inline struct st_record *ev_begin(struct ev *e, enum st_op op, int fd)
+static inline __attribute__((always_inline)) struct st_record *ev_begin(struct ev *e, enum st_op op,
+									int fd)
 {
-	struct st_record *r = ev_claim(e);
-	struct st_file_header *hdr = shim.hdr;
+	struct st_file_header *hdr = shim_hdr();
+	struct st_record *r = NULL;
 
+	if (likely(hdr != NULL))
+		r = ring_claim(hdr, &e->pos);
+	if (unlikely(!r))
+		r = &e->scratch;
+	e->r = r;
+	e->ncont = 0;
 	put64(&r->op, (uint16_t)op);			/* flags, err, domain, type = 0 */
 	r->t_ns = shim_now();
 	memset(&r->sid, 0, offsetof(struct st_record, tid) - offsetof(struct st_record, sid));
