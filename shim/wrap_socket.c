@@ -37,8 +37,12 @@ static uint64_t birth_inode(int fd)
 	return st.st_ino;
 }
 
-/* A socket born at fd, with its record r: the state, then the record's identity. */
-static int64_t born(struct ev *e, int fd, struct sock_birth *b)
+/*
+ * A socket born at fd, with its record r: the state, then the record's
+ * identity.  Inline: once per birth, and b's constants then fold.
+ */
+static inline __attribute__((always_inline)) int64_t born(struct ev *e, int fd,
+							  struct sock_birth *b)
 {
 	struct st_record *r = e->r;
 	int64_t idx;
