@@ -117,7 +117,7 @@ static __attribute__((noinline)) ssize_t data_rare(uint64_t call, size_t want,
 	struct st_sock *s = sock_of(word);
 	enum st_op op = data_call_op(call);
 	enum data_dir dir = data_call_dir(call);
-	int peek = op != ST_OP_SENDFILE && op != ST_OP_SPLICE && (data_call_flags(call) & MSG_PEEK);
+	int peek = data_call_peek(call);
 	uint32_t flags;
 	uint64_t tick;
 	int err;
@@ -166,8 +166,7 @@ ssize_t data_slow(uint64_t call, size_t want, const struct iovec *iov, int fd, u
 		  ssize_t ret)
 {
 	struct st_sock *s = sock_of(word);
-	enum st_op op = data_call_op(call);
-	int peek = op != ST_OP_SENDFILE && op != ST_OP_SPLICE && (data_call_flags(call) & MSG_PEEK);
+	int peek = data_call_peek(call);
 	uint64_t tick;
 
 	/* A vfork child borrows our memory: its calls must change nothing here. */

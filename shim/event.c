@@ -39,7 +39,7 @@ void ev_anchor(struct st_file_header *hdr, uint64_t now)
 	uint32_t lo, hi;
 	uint64_t tick;
 
-	if (hdr->tick_clock != ST_TICK_TSC)
+	if (!hdr || hdr->tick_clock != ST_TICK_TSC)
 		return;
 #if defined(__x86_64__)
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
@@ -51,6 +51,7 @@ void ev_anchor(struct st_file_header *hdr, uint64_t now)
 	__atomic_store_n(&hdr->anchor_last.tick, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&hdr->anchor_last.ns, now, __ATOMIC_RELEASE);
 	__atomic_store_n(&hdr->anchor_last.tick, tick, __ATOMIC_RELEASE);
+	__atomic_store_n(&shim.anchor_due, now + 1000000001u, __ATOMIC_RELAXED);
 }
 
 /* Bytes the record can hold with the continuations it may still claim. */
@@ -66,7 +67,7 @@ static int claim_cont(struct ev *e, unsigned k)
 	struct st_cont *c;
 	uint64_t pos;
 
-	if (!hdr || !(c = ring_claim(hdr, &pos)))
+	if (!hdr || !(c = ring_claim(hdr, &pos, NULL)))
 		return 0;
 	c->op = ST_OP_CONT;
 	c->index = (uint16_t)(k + 1);

@@ -74,7 +74,10 @@ _Static_assert(offsetof(struct st_record, refs) == offsetof(struct st_record, fd
 _Static_assert(offsetof(struct st_record, addrs_len) == offsetof(struct st_record, stack_id) + 4,
 	       "stack_id, addrs_len");
 
-/* Refresh the header's latest clock anchor with now (about once a second). */
+/*
+ * Refresh the header's latest clock anchor with now, when more than a
+ * second old (shim.anchor_due); nothing without a file.
+ */
 void ev_anchor(struct st_file_header *hdr, uint64_t now) __attribute__((cold, noinline));
 
 /*
@@ -90,23 +93,21 @@ static inline __attribute__((always_inline)) struct st_record *ev_begin(struct e
 									int fd)
 {
 	struct st_file_header *hdr = shim_hdr();
-	struct st_record *r = NULL;
+	struct st_record *r = &e->scratch;
+	uint64_t now;
 
 	if (likely(hdr != NULL))
-		r = ring_claim(hdr, &e->pos);
-	if (unlikely(!r))
-		r = &e->scratch;
+		r = ring_claim(hdr, &e->pos, &e->scratch);
 	e->r = r;
 	e->ncont = 0;
 	put64(&r->op, (uint16_t)op);			/* flags, err, domain, type = 0 */
-	r->t_ns = shim_now();
+	r->t_ns = now = shim_now();
 	memset(&r->sid, 0, offsetof(struct st_record, tid) - offsetof(struct st_record, sid));
 	put64(&r->tid, (uint32_t)shim_tid() | (uint64_t)(uint32_t)fd << 32);
 	put64(&r->fd2, UINT32_MAX);			/* fd2 = -1, refs = 0 */
 	put64(&r->stack_id, 0);				/* addrs_len, ncont, reserved = 0 */
-	if (hdr && unlikely(r->t_ns - __atomic_load_n(&hdr->anchor_last.ns, __ATOMIC_RELAXED) >
-			    1000000000u))
-		ev_anchor(hdr, r->t_ns);
+	if (unlikely(now >= __atomic_load_n(&shim.anchor_due, __ATOMIC_RELAXED)))
+		ev_anchor(hdr, now);
 	return r;
 }
 

@@ -114,18 +114,18 @@ static int ring_slow(uint64_t slot)
 }
 
 /* The claim of pos found no free slot: the event is lost, and counted. */
-static void *drop(struct st_file_header *hdr)
+static void *drop(struct st_file_header *hdr, void *none)
 {
 	__atomic_fetch_add(&hdr->totals.ring_dropped, 1, __ATOMIC_RELAXED);
-	return NULL;
+	return none;
 }
 
 void *ring_claim_retake(struct st_file_header *hdr, uint64_t pos, uint64_t mask,
-			struct st_record *r, uint64_t seq, uint64_t *pos_out)
+			struct st_record *r, uint64_t seq, uint64_t *pos_out, void *none)
 {
 	do {
 		if (seq == ST_SEQ_OWNED || seq > pos)
-			return drop(hdr);
+			return drop(hdr, none);
 	} while (!__atomic_compare_exchange_n(&r->seq, &seq, ST_SEQ_OWNED, 0, __ATOMIC_ACQ_REL,
 					      __ATOMIC_RELAXED));
 	ring_claimed(pos, mask, pos_out);
@@ -133,17 +133,17 @@ void *ring_claim_retake(struct st_file_header *hdr, uint64_t pos, uint64_t mask,
 }
 
 void *ring_claim_at_event(struct st_file_header *hdr, uint64_t pos, uint64_t mask,
-			  uint64_t *pos_out)
+			  uint64_t *pos_out, void *none)
 {
 	uint64_t slot = pos & mask, seq = pos > mask ? pos - mask : 0;
 	struct st_record *r;
 
 	if (!ring_slow(slot))
-		return drop(hdr);
+		return drop(hdr, none);
 	r = (struct st_record *)(shim.ring + slot * ST_SLOT_SIZE);
 	if (!__atomic_compare_exchange_n(&r->seq, &seq, ST_SEQ_OWNED, 0, __ATOMIC_ACQ_REL,
 					 __ATOMIC_RELAXED))
-		return ring_claim_retake(hdr, pos, mask, r, seq, pos_out);
+		return ring_claim_retake(hdr, pos, mask, r, seq, pos_out, none);
 	ring_claimed(pos, mask, pos_out);
 	return r;
 }

@@ -47,12 +47,13 @@ static inline void ring_prefetchw(const void *p)
  * registers: ring_claim_at_event, the slot is at or past
  * shim.ring_event_at (mask: the ring_mask the claim read);
  * ring_claim_retake, the first compare-and-swap on slot r failed, finding
- * seq.  Each finishes the claim as ring_claim describes.
+ * seq.  Each finishes the claim as ring_claim describes (none: what a
+ * dropped event returns).
  */
 void *ring_claim_at_event(struct st_file_header *hdr, uint64_t pos, uint64_t mask,
-			  uint64_t *pos_out) __attribute__((cold, noinline));
+			  uint64_t *pos_out, void *none) __attribute__((cold, noinline));
 void *ring_claim_retake(struct st_file_header *hdr, uint64_t pos, uint64_t mask,
-			struct st_record *r, uint64_t seq, uint64_t *pos_out)
+			struct st_record *r, uint64_t seq, uint64_t *pos_out, void *none)
 	__attribute__((cold, noinline));
 
 /* The claim of slot r for pos has succeeded: ask for the next claim's slot. */
@@ -73,14 +74,15 @@ static inline void ring_claimed(uint64_t pos, uint64_t mask, uint64_t *pos_out)
  * writer ever waits for another, so a signal handler may claim and publish
  * while the thread it interrupted holds an unpublished slot.
  *
- * Returns NULL, dropping the event (counted in totals.ring_dropped), when
- * the slot is not free to take: a writer a whole lap behind still owns it,
- * a newer position already holds it, or it is not mapped.  Overwriting
- * would mix two records into one that looks complete; a reader counts the
- * dropped position as lost instead.
+ * Returns none (NULL, or the caller's scratch record: no test of the
+ * result on the common path), dropping the event (counted in
+ * totals.ring_dropped), when the slot is not free to take: a writer a
+ * whole lap behind still owns it, a newer position already holds it, or it
+ * is not mapped.  Overwriting would mix two records into one that looks
+ * complete; a reader counts the dropped position as lost instead.
  */
 static inline __attribute__((always_inline)) void *ring_claim(struct st_file_header *hdr,
-							      uint64_t *pos_out)
+							      uint64_t *pos_out, void *none)
 {
 	uint64_t pos = __atomic_fetch_add(&hdr->head, 1, __ATOMIC_RELAXED);
 	uint64_t mask = __atomic_load_n(&shim.ring_mask, __ATOMIC_RELAXED), slot = pos & mask;
@@ -88,7 +90,7 @@ static inline __attribute__((always_inline)) void *ring_claim(struct st_file_hea
 	uint64_t seq;
 
 	if (unlikely(slot >= __atomic_load_n(&shim.ring_event_at, __ATOMIC_RELAXED)))
-		return ring_claim_at_event(hdr, pos, mask, pos_out);
+		return ring_claim_at_event(hdr, pos, mask, pos_out, none);
 	r = (struct st_record *)(shim.ring + slot * ST_SLOT_SIZE);
 	/*
 	 * Take the slot only from a published older record (or a fresh one,
@@ -99,7 +101,7 @@ static inline __attribute__((always_inline)) void *ring_claim(struct st_file_hea
 	seq = pos > mask ? pos - mask : 0;
 	if (unlikely(!__atomic_compare_exchange_n(&r->seq, &seq, ST_SEQ_OWNED, 0, __ATOMIC_ACQ_REL,
 						  __ATOMIC_RELAXED)))
-		return ring_claim_retake(hdr, pos, mask, r, seq, pos_out);
+		return ring_claim_retake(hdr, pos, mask, r, seq, pos_out, none);
 	ring_claimed(pos, mask, pos_out);
 	return r;
 }

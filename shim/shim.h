@@ -52,6 +52,12 @@ struct shim {
 	uint32_t resfd_min;		/* the lowest fd of ours (resfd.h); UINT32_MAX: none */
 	int init;			/* enum shim_init (atomic) */
 	int mode;			/* enum trace_mode (atomic) */
+	/*
+	 * The next clock anchor is due once an event's time reaches this:
+	 * header anchor_last.ns + 1 s, kept here with each refresh so that
+	 * each event compares with one load (atomic).
+	 */
+	uint64_t anchor_due;
 	/* cold */
 	pid_t pid;			/* ours; 0 in a fork child until shim_getpid() asks */
 	int fd;				/* the trace file, kept open (reserved, high) while ON */

@@ -450,12 +450,10 @@ uint64_t socks_arrived(int fd, uint64_t inode, unsigned op, int cloexec, uint32_
 	return socks_born(fd, &b) >= 0 ? fdtab_lookup(fd) : 0;
 }
 
-uint64_t socks_word(int fd, uint64_t t_ns, uint16_t *rec_flags)
+uint64_t socks_word_unseen(int fd, uint64_t t_ns, uint16_t *rec_flags)
 {
-	uint64_t word = fdtab_lookup(fd), inode;
+	uint64_t inode;
 
-	if (word)
-		return word;
 	if (shim_in_vfork_child() || !(inode = fd_inode(fd)) || !shim_start())
 		return 0;
 	*rec_flags |= ST_REC_FIRST_SEEN;
@@ -476,12 +474,6 @@ void sock_set_addr_slow(struct st_sock *s, int peer, const void *sa, unsigned le
 	}
 	memcpy(dst, sa, len);
 	__atomic_store_n(peer ? &s->peer_len : &s->local_len, (uint8_t)len, __ATOMIC_RELEASE);
-}
-
-void sock_tcp(struct st_sock *s, enum st_tcp_state st)
-{
-	if (s->type == SOCK_STREAM && (s->domain == AF_INET || s->domain == AF_INET6))
-		__atomic_store_n(&s->tcp_state, (uint8_t)st, __ATOMIC_RELEASE);
 }
 
 int socks_tcp_snapshot(int fd, struct st_tcp_snapshot *out)
@@ -666,5 +658,7 @@ void socks_anchor(struct st_file_header *h, int first)
 		__atomic_store_n(&h->anchor_last.tick, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&h->anchor_last.ns, now, __ATOMIC_RELEASE);
 		__atomic_store_n(&h->anchor_last.tick, tick, __ATOMIC_RELEASE);
+		/* Events refresh it once it is more than a second old (ev_begin). */
+		__atomic_store_n(&shim.anchor_due, now + 1000000001u, __ATOMIC_RELAXED);
 	}
 }

@@ -191,8 +191,19 @@ int32_t socks_drop(uint64_t word, struct st_data_totals *tot, int *moved);
  * (before tracing, inside libc), fstat says it is one: tracing starts if
  * it had not, it gets a slot flagged FIRST_SEEN, and *rec_flags gains
  * ST_REC_FIRST_SEEN.  0 when fd is not a socket, or cannot be traced.
+ * Inline: the table's answer; socks_word_unseen (out of line) does the
+ * rest for an fd the table does not hold.
  */
-uint64_t socks_word(int fd, uint64_t t_ns, uint16_t *rec_flags);
+uint64_t socks_word_unseen(int fd, uint64_t t_ns, uint16_t *rec_flags);
+
+static inline uint64_t socks_word(int fd, uint64_t t_ns, uint16_t *rec_flags)
+{
+	uint64_t word = fdtab_lookup(fd);
+
+	if (likely(word))
+		return word;
+	return socks_word_unseen(fd, t_ns, rec_flags);
+}
 
 /*
  * fd came to this process holding the socket inode (received with
@@ -223,7 +234,11 @@ static inline void sock_set_addr(struct st_sock *s, int peer, const void *sa, un
 }
 
 /* The TCP state implied now (one store; nothing for non-TCP). */
-void sock_tcp(struct st_sock *s, enum st_tcp_state st);
+static inline void sock_tcp(struct st_sock *s, enum st_tcp_state st)
+{
+	if (s->type == SOCK_STREAM && (s->domain == AF_INET || s->domain == AF_INET6))
+		__atomic_store_n(&s->tcp_state, (uint8_t)st, __ATOMIC_RELEASE);
+}
 
 /*
  * Does closing the fd of word drop the last reference here of a connected
