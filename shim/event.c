@@ -12,26 +12,17 @@
 #include <time.h>
 #include <unistd.h>
 
-static __thread pid_t tls_tid TLS_IE;
+__thread pid_t shim_tls_tid TLS_IE;
 
-pid_t shim_tid(void)
+pid_t shim_tid_fetch(void)
 {
-	if (unlikely(!tls_tid))
-		tls_tid = (pid_t)sys_raw(SYS_gettid, 0, 0, 0);
-	return tls_tid;
+	shim_tls_tid = (pid_t)sys_raw(SYS_gettid, 0, 0, 0);
+	return shim_tls_tid;
 }
 
 void shim_tid_reset(void)
 {
-	tls_tid = 0;
-}
-
-uint64_t shim_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	shim_tls_tid = 0;
 }
 
 void ev_anchor(struct st_file_header *hdr, uint64_t now)
@@ -193,36 +184,4 @@ void ev_publish_conts(struct ev *e)
 {
 	for (unsigned k = 0; k < e->ncont; k++)
 		ring_publish(e->cont[k], e->cont_pos[k]);
-}
-
-/* A name call's address into e and *out. */
-static unsigned named(struct ev *e, unsigned kind, int ret, struct sockaddr_storage *ss,
-		      socklen_t len, struct sockaddr_storage *out)
-{
-	if (ret != 0)
-		return 0;
-	if (len > sizeof(*ss))
-		len = sizeof(*ss);
-	ev_addr(e, kind, (struct sockaddr *)ss, len);
-	if (out)
-		memcpy(out, ss, len);
-	return len;
-}
-
-unsigned ev_sockname(struct ev *e, int fd, struct sockaddr_storage *out)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	long ret = sys_raw(SYS_getsockname, fd, &ss, &len);
-
-	return named(e, ST_ADDR_LOCAL, ret ? -1 : 0, &ss, len, out);
-}
-
-unsigned ev_peername(struct ev *e, int fd, struct sockaddr_storage *out)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	long ret = sys_raw(SYS_getpeername, fd, &ss, &len);
-
-	return named(e, ST_ADDR_PEER, ret ? -1 : 0, &ss, len, out);
 }

@@ -19,6 +19,7 @@
 
 #include "ring.h"
 #include "shim.h"
+#include "sys.h"
 
 /* One record being written: its head slot, and continuations as entries need them. */
 struct ev {
@@ -192,11 +193,45 @@ static inline void ev_inode(struct ev *e, uint64_t inode)
 }
 
 /*
- * Add getsockname(fd) as ST_ADDR_LOCAL / getpeername(fd) as ST_ADDR_PEER;
- * the address is also copied into *out (len in *outlen) when out is given.
- * Returns the length, 0 when the call failed.
+ * A name call (getsockname, getpeername: nr, raw) on fd: its address as
+ * an entry of the given kind in e, also copied into *out when out is
+ * given.  Returns the length, 0 when the call failed.  Inline: once per
+ * call that needs it, and an inet address is copied at a constant size.
  */
-unsigned ev_sockname(struct ev *e, int fd, struct sockaddr_storage *out);
-unsigned ev_peername(struct ev *e, int fd, struct sockaddr_storage *out);
+static inline __attribute__((always_inline)) unsigned ev_name(struct ev *e, long nr, unsigned kind,
+							      int fd,
+							      struct sockaddr_storage *out)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (sys_raw(nr, fd, &ss, &len) != 0)
+		return 0;
+	if (len > sizeof(ss))
+		len = sizeof(ss);
+	ev_addr(e, kind, (struct sockaddr *)&ss, len);
+	if (out) {
+		if (len == sizeof(struct sockaddr_in))
+			memcpy(out, &ss, sizeof(struct sockaddr_in));
+		else
+			memcpy(out, &ss, len);
+	}
+	return len;
+}
+
+/*
+ * Add getsockname(fd) as ST_ADDR_LOCAL / getpeername(fd) as ST_ADDR_PEER;
+ * the address is also copied into *out when out is given.  Returns the
+ * length, 0 when the call failed.
+ */
+static inline unsigned ev_sockname(struct ev *e, int fd, struct sockaddr_storage *out)
+{
+	return ev_name(e, SYS_getsockname, ST_ADDR_LOCAL, fd, out);
+}
+
+static inline unsigned ev_peername(struct ev *e, int fd, struct sockaddr_storage *out)
+{
+	return ev_name(e, SYS_getpeername, ST_ADDR_PEER, fd, out);
+}
 
 #endif

@@ -241,19 +241,6 @@ static inline void sock_tcp(struct st_sock *s, enum st_tcp_state st)
 }
 
 /*
- * Does closing the fd of word drop the last reference here of a connected
- * stream (the case of the unread-data and TCP_INFO checks)?  Inline: the
- * other closes pay three tests.
- */
-static inline int sock_final_stream(uint64_t word)
-{
-	const struct st_sock *s = sock_of(word);
-
-	return (sock_flags(s) & ST_SK_PEERED) && s->type == SOCK_STREAM &&
-	       __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) == 1;
-}
-
-/*
  * Bytes unread in the receive queue of the stream socket of word when
  * closing fd drops this process's last reference (FIONREAD; the kernel
  * answers a final close with unread data by RST); -1 when not measured:
@@ -309,20 +296,32 @@ static inline int socks_want_tcp_info(const struct st_sock *s)
 int socks_tcp_snapshot(int fd, struct st_tcp_snapshot *out);
 
 /*
- * A TCP_INFO snapshot of the connected TCP socket of word into out, when
- * closing fd drops this process's last reference and one is wanted
- * (SOCKTRACE_TCP_INFO).  Returns 0 when not taken.  errno is kept.
- * Inline: the tests; the snapshot itself is out of line.
+ * Before a close of fd drops the reference of word: socks_unread's count
+ * into *unread (-1: not measured) and, when closing fd drops this
+ * process's last reference to a connected TCP socket and one is wanted
+ * (SOCKTRACE_TCP_INFO), a TCP_INFO snapshot into tcp (returns 1 when
+ * taken, else 0), with their common tests made once.  Inline: a close
+ * that is not a connected stream's last reference pays three tests.
+ * errno is kept.
  */
-static inline int socks_tcp_info(int fd, uint64_t word, struct st_tcp_snapshot *out)
+static inline int socks_final_close(int fd, uint64_t word, int64_t *unread,
+				    struct st_tcp_snapshot *tcp)
 {
 	const struct st_sock *s = sock_of(word);
+	uint32_t flags = sock_flags(s);
+	int n = 0;
 
-	if (!(socks_opts & ST_OPT_TCP_INFO) || !(sock_flags(s) & ST_SK_PEERED) ||
-	    s->type != SOCK_STREAM || (s->domain != AF_INET && s->domain != AF_INET6) ||
-	    __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) != 1 || !socks_want_tcp_info(s))
+	*unread = -1;
+	if (!(flags & ST_SK_PEERED) || s->type != SOCK_STREAM ||
+	    __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) != 1)
 		return 0;
-	return socks_tcp_snapshot(fd, out);
+	/* Raw: leaves errno alone, and skips libc's wrapper on the close path. */
+	if (!(flags & ST_SK_EOF) && sys_raw(SYS_ioctl, fd, FIONREAD, &n) == 0)
+		*unread = n;
+	if (!(socks_opts & ST_OPT_TCP_INFO) || (s->domain != AF_INET && s->domain != AF_INET6) ||
+	    !socks_want_tcp_info(s))
+		return 0;
+	return socks_tcp_snapshot(fd, tcp);
 }
 
 /*
