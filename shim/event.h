@@ -94,11 +94,15 @@ static inline __attribute__((always_inline)) struct st_record *ev_begin(struct e
 									int fd)
 {
 	struct st_file_header *hdr = shim_hdr();
-	struct st_record *r = &e->scratch;
+	struct st_record *r;
 	uint64_t now;
 
-	if (likely(hdr != NULL))
+	if (likely(hdr != NULL)) {
 		r = ring_claim(hdr, &e->pos, &e->scratch);
+	} else {
+		r = &e->scratch;
+		e->pos = 0;
+	}
 	e->r = r;
 	e->ncont = 0;
 	put64(&r->op, (uint16_t)op);			/* flags, err, domain, type = 0 */
@@ -120,11 +124,13 @@ static inline int ev_traced(const struct ev *e)
 
 void ev_publish_conts(struct ev *e);
 
-/* Publish e's record (its continuations first) if it is a ring slot. */
+/*
+ * Publish e's record (its continuations first) if it is a ring slot.  The
+ * scratch record is "published" too, into itself (its pos is 0, and it
+ * never has continuations): no test on the common path.
+ */
 static inline void ev_end(struct ev *e)
 {
-	if (!ev_traced(e))
-		return;
 	if (unlikely(e->ncont))
 		ev_publish_conts(e);
 	ring_publish(e->r, e->pos);

@@ -114,9 +114,10 @@ static int ring_slow(uint64_t slot)
 }
 
 /* The claim of pos found no free slot: the event is lost, and counted. */
-static void *drop(struct st_file_header *hdr, void *none)
+static void *drop(struct st_file_header *hdr, uint64_t *pos_out, void *none)
 {
 	__atomic_fetch_add(&hdr->totals.ring_dropped, 1, __ATOMIC_RELAXED);
+	*pos_out = 0;
 	return none;
 }
 
@@ -125,7 +126,7 @@ void *ring_claim_retake(struct st_file_header *hdr, uint64_t pos, uint64_t mask,
 {
 	do {
 		if (seq == ST_SEQ_OWNED || seq > pos)
-			return drop(hdr, none);
+			return drop(hdr, pos_out, none);
 	} while (!__atomic_compare_exchange_n(&r->seq, &seq, ST_SEQ_OWNED, 0, __ATOMIC_ACQ_REL,
 					      __ATOMIC_RELAXED));
 	ring_claimed(pos, mask, pos_out);
@@ -139,7 +140,7 @@ void *ring_claim_at_event(struct st_file_header *hdr, uint64_t pos, uint64_t mas
 	struct st_record *r;
 
 	if (!ring_slow(slot))
-		return drop(hdr, none);
+		return drop(hdr, pos_out, none);
 	r = (struct st_record *)(shim.ring + slot * ST_SLOT_SIZE);
 	if (!__atomic_compare_exchange_n(&r->seq, &seq, ST_SEQ_OWNED, 0, __ATOMIC_ACQ_REL,
 					 __ATOMIC_RELAXED))

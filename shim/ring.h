@@ -75,7 +75,7 @@ static inline void ring_claimed(uint64_t pos, uint64_t mask, uint64_t *pos_out)
  * while the thread it interrupted holds an unpublished slot.
  *
  * Returns none (NULL, or the caller's scratch record: no test of the
- * result on the common path), dropping the event (counted in
+ * result on the common path), with *pos 0, dropping the event (counted in
  * totals.ring_dropped), when the slot is not free to take: a writer a
  * whole lap behind still owns it, a newer position already holds it, or it
  * is not mapped.  Overwriting would mix two records into one that looks
