@@ -120,6 +120,18 @@ static __attribute__((noinline, cold)) void hwm_raise(unsigned want)
 		;
 }
 
+/*
+ * fdtab_install's rare case: fd is in the mapped table's last quarter or
+ * beyond it.  0 when its entry is mapped now (grown ahead if it was near
+ * the end), -1 when the table cannot reach it.
+ */
+static __attribute__((noinline, cold)) int fd_room(int fd)
+{
+	if (fd < 0 || ensure_mapped(ST_REG_FDS, (unsigned)fd))
+		return -1;
+	return (unsigned)fd < __atomic_load_n(&shim.nfds, __ATOMIC_ACQUIRE) ? 0 : -1;
+}
+
 /* The fd table cannot reach an fd (it could not grow): said in the header; -1. */
 static __attribute__((noinline, cold)) int64_t fds_full(void)
 {
@@ -140,11 +152,13 @@ static inline __attribute__((always_inline)) int64_t fdtab_install(int fd, uint3
 								   uint64_t flags, unsigned op,
 								   uint32_t stack_id)
 {
+	uint32_t n = __atomic_load_n(&shim.nfds, __ATOMIC_ACQUIRE);
 	struct st_fd *e;
 
-	if (unlikely(fd < 0) || unlikely(ensure_mapped(ST_REG_FDS, (unsigned)fd)))
+	/* shim.nfds: the table's mapped entries (regions.c keeps it with the region's count). */
+	if (unlikely((unsigned)fd >= n - n / 4) && fd_room(fd))
 		return fds_full();
-	e = fdtab_ent(fd);
+	e = shim.fds + (unsigned)fd;
 	if (unlikely((unsigned)fd >= __atomic_load_n(&fdtab_hwm, __ATOMIC_RELAXED)))
 		hwm_raise((unsigned)fd + 1);
 	/* Who made this reference: written before the word that publishes it. */
@@ -196,16 +210,22 @@ static inline __attribute__((always_inline)) int64_t slot_alloc(void)
 	return n;
 }
 
-static void slot_free(uint32_t idx)
+/* Free slot idx (s: its address, computed once by the caller). */
+static inline void slot_free_at(struct st_sock *s, uint32_t idx)
 {
 	uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE), next;
 
-	__atomic_store_n(&sock_at(idx)->sid, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->sid, 0, __ATOMIC_RELEASE);
 	do {
-		__atomic_store_n(&sock_at(idx)->next_free, (uint32_t)head, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->next_free, (uint32_t)head, __ATOMIC_RELAXED);
 		next = ((head >> 32) + 1) << 32 | (idx + 1);
 	} while (!__atomic_compare_exchange_n(&free_head, &head, next, 0, __ATOMIC_ACQ_REL,
 					      __ATOMIC_ACQUIRE));
+}
+
+static void slot_free(uint32_t idx)
+{
+	slot_free_at(sock_at(idx), idx);
 }
 
 /* close_missed's record: old names a socket no close of ours is dropping. */
@@ -315,10 +335,10 @@ void socks_copy(uint64_t word, int newfd, int cloexec, unsigned op, uint32_t sta
 	close_missed(newfd, old, 0);
 }
 
-__attribute__((always_inline)) inline int32_t socks_drop(uint64_t word, struct st_data_totals *tot, int *moved)
+/* socks_drop for slot idx at s (computed once by the caller). */
+static inline __attribute__((always_inline)) int32_t drop_at(struct st_sock *s, uint32_t idx,
+							     struct st_data_totals *tot, int *moved)
 {
-	uint32_t idx = fde_idx(word);
-	struct st_sock *s = sock_at(idx);
 	struct st_totals *t = &shim_hdr()->totals;
 	int32_t left = __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
 
@@ -337,18 +357,25 @@ __attribute__((always_inline)) inline int32_t socks_drop(uint64_t word, struct s
 		__atomic_fetch_add(&t->bytes_received, tot->bytes_received, __ATOMIC_RELAXED);
 		*moved = 1;
 	}
-	slot_free(idx);
+	slot_free_at(s, idx);
 	return left;
+}
+
+__attribute__((always_inline)) inline int32_t socks_drop(uint64_t word, struct st_data_totals *tot,
+							 int *moved)
+{
+	return drop_at(sock_of(word), fde_idx(word), tot, moved);
 }
 
 __attribute__((always_inline)) inline void rec_drop(struct ev *e, uint64_t word, int64_t unread)
 {
 	struct st_record *r = e->r;
+	struct st_sock *s = sock_of(word);
 	struct st_data_totals tot;
 	int moved;
 
-	rec_sock(r, word);
-	r->refs = socks_drop(word, &tot, &moved);
+	rec_sock_at(r, s);
+	r->refs = drop_at(s, fde_idx(word), &tot, &moved);
 	if (r->refs == 0)
 		r->flags |= ST_REC_LAST_REF;
 	if (moved)

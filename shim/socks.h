@@ -97,15 +97,19 @@ static inline void sock_set(struct st_sock *s, uint32_t flags)
 	__atomic_fetch_or(&s->flags, flags, __ATOMIC_RELEASE);
 }
 
-/* Name the socket of word in record r: sid, family, type, this process's references now. */
-static inline void rec_sock(struct st_record *r, uint64_t word)
+/* Name socket s in record r: sid, family, type, this process's references now. */
+static inline void rec_sock_at(struct st_record *r, const struct st_sock *s)
 {
-	struct st_sock *s = sock_of(word);
-
 	r->sid = __atomic_load_n(&s->sid, __ATOMIC_ACQUIRE);
 	r->domain = s->domain;
 	r->type = s->type;
 	r->refs = __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE);
+}
+
+/* The same for the socket of word. */
+static inline void rec_sock(struct st_record *r, uint64_t word)
+{
+	rec_sock_at(r, sock_of(word));
 }
 
 /* Is fd a socket (one fstat)? */
