@@ -36,13 +36,22 @@ enum data_dir {
 #define DATA_CALL(op, dir, flags_or_fd2) \
 	((uint64_t)(op) | (uint64_t)(dir) << 16 | (uint64_t)(uint32_t)(flags_or_fd2) << 32)
 
+/*
+ * Added by data_done_iov on the way to the slow path: MSG_PEEK was in the
+ * call's flags (its bytes stay queued: not counted), one bit to test there.
+ */
+#define DATA_PEEK	(1ull << 17)
+_Static_assert((uint64_t)MSG_PEEK << 16 == DATA_PEEK, "MSG_PEEK shifted is DATA_PEEK");
+
 static inline enum st_op data_call_op(uint64_t call) { return (enum st_op)(call & 0xffff); }
+static inline int data_call_peek(uint64_t call) { return (call & DATA_PEEK) != 0; }
 static inline enum data_dir data_call_dir(uint64_t call) { return (enum data_dir)((call >> 16) & 1); }
 static inline int data_call_flags(uint64_t call) { return (int)(uint32_t)(call >> 32); }
 
 /*
  * The rare cases of a data call on a socket (word: its table entry) that
- * returned ret with errno as the call left it: counts, records what must
+ * returned ret with errno as the call left it (call: DATA_CALL, with
+ * DATA_PEEK for a peek): counts, records what must
  * be recorded, and returns ret with errno unchanged.  want: bytes asked
  * for (messages for sendmmsg/recvmmsg), or with iov (readv, writev,
  * sendmsg, recvmsg) the iovec count, the total then worked out here.
@@ -66,13 +75,13 @@ void data_connect_done(int fd, uint64_t word, int err, enum st_op via, int so_er
 static inline __attribute__((always_inline)) ssize_t
 data_done_iov(uint64_t call, int flags, size_t want, const struct iovec *iov, int fd, ssize_t ret)
 {
-	struct st_fd *ent = fdtab_ent(fd);
 	uint64_t word;
 	struct st_sock *s;
 
-	if (unlikely(!ent))
+	/* fdtab_ent's test, without its NULL for the compiler to test again. */
+	if (unlikely((unsigned)fd >= __atomic_load_n(&shim.nfds, __ATOMIC_ACQUIRE)))
 		return ret;
-	word = __atomic_load_n(&ent->word, __ATOMIC_RELAXED);
+	word = __atomic_load_n(&shim.fds[(unsigned)fd].word, __ATOMIC_RELAXED);
 	if (likely(!fde_live(word)))
 		return ret;
 	s = sock_of(word);
@@ -84,7 +93,7 @@ data_done_iov(uint64_t call, int flags, size_t want, const struct iovec *iov, in
 		sock_stamp(s);
 		return ret;
 	}
-	return data_slow(call, want, iov, fd, word, ret);
+	return data_slow(call | (uint64_t)(flags & MSG_PEEK) << 16, want, iov, fd, word, ret);
 }
 
 /* The common shape: one fd, no iovec. */

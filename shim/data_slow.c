@@ -106,37 +106,22 @@ static void connect_learned(enum st_op op, int fd, uint64_t word, ssize_t ret, i
 }
 
 /*
- * The commonest rare case: a socket's first data call, which moved bytes:
- * count them and stamp its first activity, with nothing to record.
+ * Everything rarer than a first call that moved bytes: EOF, failures, a
+ * pending connect, per-call events.  Out of line, so that data_slow's
+ * common case (first_bytes) saves no registers and sets up no frame.
  */
-static ssize_t first_bytes(struct st_sock *s, enum data_dir dir, ssize_t ret)
-{
-	uint64_t tick = socks_tick();
-
-	__atomic_fetch_add(dir == DATA_RECEIVED ? &s->bytes_received : &s->bytes_sent, (uint64_t)ret,
-			   __ATOMIC_RELAXED);
-	s->first_tick = tick;
-	__atomic_store_n(&s->last_tick, tick, __ATOMIC_RELAXED);
-	__atomic_fetch_and(&s->flags, ~ST_SK_FRESH, __ATOMIC_RELEASE);
-	return ret;
-}
-
-ssize_t data_slow(uint64_t call, size_t want, const struct iovec *iov, int fd, uint64_t word,
-		  ssize_t ret)
+static __attribute__((noinline)) ssize_t data_rare(uint64_t call, size_t want,
+						   const struct iovec *iov, int fd, uint64_t word,
+						   ssize_t ret)
 {
 	struct st_sock *s = sock_of(word);
 	enum st_op op = data_call_op(call);
 	enum data_dir dir = data_call_dir(call);
-	int peek = op != ST_OP_SENDFILE && op != ST_OP_SPLICE && (data_call_flags(call) & MSG_PEEK);
-	uint32_t flags = sock_flags(s);
+	int peek = data_call_peek(call);
+	uint32_t flags;
 	uint64_t tick;
 	int err;
 
-	/* A vfork child borrows our memory: its calls must change nothing here. */
-	if (shim_in_vfork_child())
-		return ret;
-	if ((flags & DATA_SLOW_FLAGS) == ST_SK_FRESH && ret > 0 && !peek)
-		return first_bytes(s, dir, ret);
 	err = errno;
 	tick = socks_tick();
 	if (ret > 0 && !peek) {
@@ -169,5 +154,31 @@ ssize_t data_slow(uint64_t call, size_t want, const struct iovec *iov, int fd, u
 	}
 out:
 	errno = err;
+	return ret;
+}
+
+/*
+ * The commonest rare case, a socket's first data call that moved bytes
+ * (not a peek), is handled here: count them and stamp its first activity,
+ * with nothing to record.  The rest goes to data_rare.
+ */
+ssize_t data_slow(uint64_t call, size_t want, const struct iovec *iov, int fd, uint64_t word,
+		  ssize_t ret)
+{
+	struct st_sock *s = sock_of(word);
+	int peek = data_call_peek(call);
+	uint64_t tick;
+
+	/* A vfork child borrows our memory: its calls must change nothing here. */
+	if (shim_in_vfork_child())
+		return ret;
+	if ((sock_flags(s) & DATA_SLOW_FLAGS) != ST_SK_FRESH || ret <= 0 || peek)
+		return data_rare(call, want, iov, fd, word, ret);
+	tick = socks_tick();
+	__atomic_fetch_add(data_call_dir(call) == DATA_RECEIVED ? &s->bytes_received : &s->bytes_sent,
+			   (uint64_t)ret, __ATOMIC_RELAXED);
+	s->first_tick = tick;
+	__atomic_store_n(&s->last_tick, tick, __ATOMIC_RELAXED);
+	__atomic_fetch_and(&s->flags, ~ST_SK_FRESH, __ATOMIC_RELEASE);
 	return ret;
 }

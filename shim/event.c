@@ -12,36 +12,17 @@
 #include <time.h>
 #include <unistd.h>
 
-static __thread pid_t tls_tid TLS_IE;
+__thread pid_t shim_tls_tid TLS_IE;
 
-pid_t shim_tid(void)
+pid_t shim_tid_fetch(void)
 {
-	if (unlikely(!tls_tid))
-		tls_tid = (pid_t)sys_raw(SYS_gettid, 0, 0, 0);
-	return tls_tid;
+	shim_tls_tid = (pid_t)sys_raw(SYS_gettid, 0, 0, 0);
+	return shim_tls_tid;
 }
 
 void shim_tid_reset(pid_t tid)
 {
-	tls_tid = tid;
-}
-
-uint64_t shim_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-struct st_record *ev_claim(struct ev *e)
-{
-	struct st_file_header *hdr = shim_hdr();
-	struct st_record *r = hdr ? ring_claim(hdr, &e->pos) : NULL;
-
-	e->r = r ? r : &e->scratch;
-	e->ncont = 0;
-	return e->r;
+	shim_tls_tid = tid;
 }
 
 void ev_anchor(struct st_file_header *hdr, uint64_t now)
@@ -49,7 +30,7 @@ void ev_anchor(struct st_file_header *hdr, uint64_t now)
 	uint32_t lo, hi;
 	uint64_t tick;
 
-	if (hdr->tick_clock != ST_TICK_TSC)
+	if (!hdr || hdr->tick_clock != ST_TICK_TSC)
 		return;
 #if defined(__x86_64__)
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
@@ -61,6 +42,7 @@ void ev_anchor(struct st_file_header *hdr, uint64_t now)
 	__atomic_store_n(&hdr->anchor_last.tick, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&hdr->anchor_last.ns, now, __ATOMIC_RELEASE);
 	__atomic_store_n(&hdr->anchor_last.tick, tick, __ATOMIC_RELEASE);
+	__atomic_store_n(&shim.anchor_due, now + 1000000001u, __ATOMIC_RELAXED);
 }
 
 /* Bytes the record can hold with the continuations it may still claim. */
@@ -76,7 +58,7 @@ static int claim_cont(struct ev *e, unsigned k)
 	struct st_cont *c;
 	uint64_t pos;
 
-	if (!hdr || !(c = ring_claim(hdr, &pos)))
+	if (!hdr || !(c = ring_claim(hdr, &pos, NULL)))
 		return 0;
 	c->op = ST_OP_CONT;
 	c->index = (uint16_t)(k + 1);
@@ -202,36 +184,4 @@ void ev_publish_conts(struct ev *e)
 {
 	for (unsigned k = 0; k < e->ncont; k++)
 		ring_publish(e->cont[k], e->cont_pos[k]);
-}
-
-/* A name call's address into e and *out. */
-static unsigned named(struct ev *e, unsigned kind, int ret, struct sockaddr_storage *ss,
-		      socklen_t len, struct sockaddr_storage *out)
-{
-	if (ret != 0)
-		return 0;
-	if (len > sizeof(*ss))
-		len = sizeof(*ss);
-	ev_addr(e, kind, (struct sockaddr *)ss, len);
-	if (out)
-		memcpy(out, ss, len);
-	return len;
-}
-
-unsigned ev_sockname(struct ev *e, int fd, struct sockaddr_storage *out)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	long ret = sys_raw(SYS_getsockname, fd, &ss, &len);
-
-	return named(e, ST_ADDR_LOCAL, ret ? -1 : 0, &ss, len, out);
-}
-
-unsigned ev_peername(struct ev *e, int fd, struct sockaddr_storage *out)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	long ret = sys_raw(SYS_getpeername, fd, &ss, &len);
-
-	return named(e, ST_ADDR_PEER, ret ? -1 : 0, &ss, len, out);
 }

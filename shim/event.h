@@ -19,6 +19,7 @@
 
 #include "ring.h"
 #include "shim.h"
+#include "sys.h"
 
 /* One record being written: its head slot, and continuations as entries need them. */
 struct ev {
@@ -74,36 +75,44 @@ _Static_assert(offsetof(struct st_record, refs) == offsetof(struct st_record, fd
 _Static_assert(offsetof(struct st_record, addrs_len) == offsetof(struct st_record, stack_id) + 4,
 	       "stack_id, addrs_len");
 
-/* Refresh the header's latest clock anchor with now (about once a second). */
+/*
+ * Refresh the header's latest clock anchor with now, when more than a
+ * second old (shim.anchor_due); nothing without a file.
+ */
 void ev_anchor(struct st_file_header *hdr, uint64_t now) __attribute__((cold, noinline));
 
 /*
- * e's head slot: a claimed ring slot while tracing, else the scratch
- * record; e is reset for a new record.  Out of line: the claim's rare
- * paths stay out of every wrapper.
+ * Begin a record of op about fd: e's head slot is a claimed ring slot
+ * while tracing, else the scratch record; e is reset for a new record.
+ * Every field is set (a ring slot holds a record from the last lap): op,
+ * fd, time, tid, the rest zero (fd2 -1).  Must be paired with ev_end(),
+ * on every path.  Inline into each wrapper, claim included (its rare
+ * paths are out of line in ring.c): it runs once per event and is most
+ * of the per-event cost.
  */
-struct st_record *ev_claim(struct ev *e);
-
-/*
- * Begin a record of op about fd (ev_claim).  Every field is set (a ring
- * slot holds a record from the last lap): op, fd, time, tid, the rest
- * zero (fd2 -1).  Must be paired with ev_end(), on every path.  Inline:
- * it runs once per event and is most of the per-event cost.
- */
-static inline struct st_record *ev_begin(struct ev *e, enum st_op op, int fd)
+static inline __attribute__((always_inline)) struct st_record *ev_begin(struct ev *e, enum st_op op,
+									int fd)
 {
-	struct st_record *r = ev_claim(e);
-	struct st_file_header *hdr = shim.hdr;
+	struct st_file_header *hdr = shim_hdr();
+	struct st_record *r;
+	uint64_t now;
 
+	if (likely(hdr != NULL)) {
+		r = ring_claim(hdr, &e->pos, &e->scratch);
+	} else {
+		r = &e->scratch;
+		e->pos = 0;
+	}
+	e->r = r;
+	e->ncont = 0;
 	put64(&r->op, (uint16_t)op);			/* flags, err, domain, type = 0 */
-	r->t_ns = shim_now();
+	r->t_ns = now = shim_now();
 	memset(&r->sid, 0, offsetof(struct st_record, tid) - offsetof(struct st_record, sid));
 	put64(&r->tid, (uint32_t)shim_tid() | (uint64_t)(uint32_t)fd << 32);
 	put64(&r->fd2, UINT32_MAX);			/* fd2 = -1, refs = 0 */
 	put64(&r->stack_id, 0);				/* addrs_len, ncont, reserved = 0 */
-	if (hdr && unlikely(r->t_ns - __atomic_load_n(&hdr->anchor_last.ns, __ATOMIC_RELAXED) >
-			    1000000000u))
-		ev_anchor(hdr, r->t_ns);
+	if (unlikely(now >= __atomic_load_n(&shim.anchor_due, __ATOMIC_RELAXED)))
+		ev_anchor(hdr, now);
 	return r;
 }
 
@@ -115,11 +124,13 @@ static inline int ev_traced(const struct ev *e)
 
 void ev_publish_conts(struct ev *e);
 
-/* Publish e's record (its continuations first) if it is a ring slot. */
+/*
+ * Publish e's record (its continuations first) if it is a ring slot.  The
+ * scratch record is "published" too, into itself (its pos is 0, and it
+ * never has continuations): no test on the common path.
+ */
 static inline void ev_end(struct ev *e)
 {
-	if (!ev_traced(e))
-		return;
 	if (unlikely(e->ncont))
 		ev_publish_conts(e);
 	ring_publish(e->r, e->pos);
@@ -188,11 +199,45 @@ static inline void ev_inode(struct ev *e, uint64_t inode)
 }
 
 /*
- * Add getsockname(fd) as ST_ADDR_LOCAL / getpeername(fd) as ST_ADDR_PEER;
- * the address is also copied into *out (len in *outlen) when out is given.
- * Returns the length, 0 when the call failed.
+ * A name call (getsockname, getpeername: nr, raw) on fd: its address as
+ * an entry of the given kind in e, also copied into *out when out is
+ * given.  Returns the length, 0 when the call failed.  Inline: once per
+ * call that needs it, and an inet address is copied at a constant size.
  */
-unsigned ev_sockname(struct ev *e, int fd, struct sockaddr_storage *out);
-unsigned ev_peername(struct ev *e, int fd, struct sockaddr_storage *out);
+static inline __attribute__((always_inline)) unsigned ev_name(struct ev *e, long nr, unsigned kind,
+							      int fd,
+							      struct sockaddr_storage *out)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (sys_raw(nr, fd, &ss, &len) != 0)
+		return 0;
+	if (len > sizeof(ss))
+		len = sizeof(ss);
+	ev_addr(e, kind, (struct sockaddr *)&ss, len);
+	if (out) {
+		if (len == sizeof(struct sockaddr_in))
+			memcpy(out, &ss, sizeof(struct sockaddr_in));
+		else
+			memcpy(out, &ss, len);
+	}
+	return len;
+}
+
+/*
+ * Add getsockname(fd) as ST_ADDR_LOCAL / getpeername(fd) as ST_ADDR_PEER;
+ * the address is also copied into *out when out is given.  Returns the
+ * length, 0 when the call failed.
+ */
+static inline unsigned ev_sockname(struct ev *e, int fd, struct sockaddr_storage *out)
+{
+	return ev_name(e, SYS_getsockname, ST_ADDR_LOCAL, fd, out);
+}
+
+static inline unsigned ev_peername(struct ev *e, int fd, struct sockaddr_storage *out)
+{
+	return ev_name(e, SYS_getpeername, ST_ADDR_PEER, fd, out);
+}
 
 #endif

@@ -61,14 +61,7 @@ static inline int fdtab_may_hold(int fd)
 /* One more than the highest fd ever installed: where scans of the table stop. */
 extern unsigned fdtab_hwm;
 
-/*
- * Make fd name socket slot idx (flags: ST_FDE_CLOEXEC), made by op with
- * stack stack_id.  Returns the word it replaced, so the caller can tell a
- * missed close (a socket was still there) from a close racing in another
- * thread (ST_FDE_CLOSING: that thread owns it).  -1 when the table cannot
- * reach fd (it could not grow).
- */
-int64_t fdtab_install(int fd, uint32_t idx, uint64_t flags, unsigned op, uint32_t stack_id);
+/* Entries are installed by socks.c (fdtab_install), which owns the references. */
 
 /* Forget the tombstone at e (a close of the file reusing the fd succeeded). */
 static inline void fdtab_clear_tomb(struct st_fd *e)

@@ -96,7 +96,7 @@ void shim_ensure_init(void)
 		shim_log("note: inherited sockets not scanned", "/proc/self/fd", -rc);
 }
 
-int shim_start(void)
+int shim_start_slow(void)
 {
 	int mode = __atomic_load_n(&shim.mode, __ATOMIC_ACQUIRE);
 	const char *why, *detail;

@@ -73,7 +73,13 @@ void ring_reset(uint64_t cap, uint64_t first_slots)
 	shim.ring_event_at = next_event(0);
 }
 
-int ring_slow(uint64_t slot)
+/*
+ * The rare cases of a claim: slot at or past event_at.  Grows the ring, or
+ * makes the pages ahead, when slot is the one that must (one position, so
+ * one claimer does it); returns 1 when slot is mapped (usable), 0 when not
+ * (the event is dropped and counted).
+ */
+static int ring_slow(uint64_t slot)
 {
 	uint64_t alloc = __atomic_load_n(&ring.alloc, __ATOMIC_ACQUIRE);
 	uint64_t cap = shim.ring_mask + 1;
@@ -105,4 +111,40 @@ int ring_slow(uint64_t slot)
 	populate(slot + 2 * POP_SLOTS);
 	__atomic_store_n(&shim.ring_event_at, next_event(slot), __ATOMIC_RELEASE);
 	return slot < alloc;
+}
+
+/* The claim of pos found no free slot: the event is lost, and counted. */
+static void *drop(struct st_file_header *hdr, uint64_t *pos_out, void *none)
+{
+	__atomic_fetch_add(&hdr->totals.ring_dropped, 1, __ATOMIC_RELAXED);
+	*pos_out = 0;
+	return none;
+}
+
+void *ring_claim_retake(struct st_file_header *hdr, uint64_t pos, uint64_t mask,
+			struct st_record *r, uint64_t seq, uint64_t *pos_out, void *none)
+{
+	do {
+		if (seq == ST_SEQ_OWNED || seq > pos)
+			return drop(hdr, pos_out, none);
+	} while (!__atomic_compare_exchange_n(&r->seq, &seq, ST_SEQ_OWNED, 0, __ATOMIC_ACQ_REL,
+					      __ATOMIC_RELAXED));
+	ring_claimed(pos, mask, pos_out);
+	return r;
+}
+
+void *ring_claim_at_event(struct st_file_header *hdr, uint64_t pos, uint64_t mask,
+			  uint64_t *pos_out, void *none)
+{
+	uint64_t slot = pos & mask, seq = pos > mask ? pos - mask : 0;
+	struct st_record *r;
+
+	if (!ring_slow(slot))
+		return drop(hdr, pos_out, none);
+	r = (struct st_record *)(shim.ring + slot * ST_SLOT_SIZE);
+	if (!__atomic_compare_exchange_n(&r->seq, &seq, ST_SEQ_OWNED, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED))
+		return ring_claim_retake(hdr, pos, mask, r, seq, pos_out, none);
+	ring_claimed(pos, mask, pos_out);
+	return r;
 }

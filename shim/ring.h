@@ -32,14 +32,6 @@ extern struct ring ring;
 /* Start the ring of a new file: cap slots at most, first_slots mapped. */
 void ring_reset(uint64_t cap, uint64_t first_slots);
 
-/*
- * The rare cases of a claim: slot at or past event_at.  Grows the ring, or
- * makes the pages ahead, when slot is the one that must (one position, so
- * one claimer does it); returns 1 when slot is mapped (usable), 0 when not
- * (the event is dropped and counted).
- */
-int ring_slow(uint64_t slot) __attribute__((cold, noinline));
-
 /* Ask for a line for writing (prefetchw: the plain prefetch asks to read, and the CAS then waits). */
 static inline void ring_prefetchw(const void *p)
 {
@@ -51,27 +43,54 @@ static inline void ring_prefetchw(const void *p)
 }
 
 /*
+ * The claim's rare cases, out of line so that the common one saves no
+ * registers: ring_claim_at_event, the slot is at or past
+ * shim.ring_event_at (mask: the ring_mask the claim read);
+ * ring_claim_retake, the first compare-and-swap on slot r failed, finding
+ * seq.  Each finishes the claim as ring_claim describes (none: what a
+ * dropped event returns).
+ */
+void *ring_claim_at_event(struct st_file_header *hdr, uint64_t pos, uint64_t mask,
+			  uint64_t *pos_out, void *none) __attribute__((cold, noinline));
+void *ring_claim_retake(struct st_file_header *hdr, uint64_t pos, uint64_t mask,
+			struct st_record *r, uint64_t seq, uint64_t *pos_out, void *none)
+	__attribute__((cold, noinline));
+
+/* The claim of slot r for pos has succeeded: ask for the next claim's slot. */
+static inline void ring_claimed(uint64_t pos, uint64_t mask, uint64_t *pos_out)
+{
+	/* The next claim's slot, for writing: it then does not stall on a miss. */
+	const char *next = shim.ring + ((pos + 1) & mask) * ST_SLOT_SIZE;
+
+	*pos_out = pos;
+	ring_prefetchw(next);
+	ring_prefetchw(next + 64);
+}
+
+/*
  * Claim the next position and return its slot, owned by the caller (seq
  * ST_SEQ_OWNED) and its position in *pos; the caller fills every other
  * field, then ring_publish().  Wait-free: one fetch-add and one CAS; no
  * writer ever waits for another, so a signal handler may claim and publish
  * while the thread it interrupted holds an unpublished slot.
  *
- * Returns NULL, dropping the event (counted in totals.ring_dropped), when
- * the slot is not free to take: a writer a whole lap behind still owns it,
- * a newer position already holds it, or it is not mapped.  Overwriting
- * would mix two records into one that looks complete; a reader counts the
- * dropped position as lost instead.
+ * Returns none (NULL, or the caller's scratch record: no test of the
+ * result on the common path), with *pos 0, dropping the event (counted in
+ * totals.ring_dropped), when the slot is not free to take: a writer a
+ * whole lap behind still owns it, a newer position already holds it, or it
+ * is not mapped.  Overwriting would mix two records into one that looks
+ * complete; a reader counts the dropped position as lost instead.
  */
-static inline void *ring_claim(struct st_file_header *hdr, uint64_t *pos_out)
+static inline __attribute__((always_inline)) void *ring_claim(struct st_file_header *hdr,
+							      uint64_t *pos_out, void *none)
 {
 	uint64_t pos = __atomic_fetch_add(&hdr->head, 1, __ATOMIC_RELAXED);
 	uint64_t mask = __atomic_load_n(&shim.ring_mask, __ATOMIC_RELAXED), slot = pos & mask;
-	struct st_record *r, *next;
+	struct st_record *r;
 	uint64_t seq;
 
-	if (unlikely(slot >= __atomic_load_n(&shim.ring_event_at, __ATOMIC_RELAXED)) && !ring_slow(slot))
-		goto drop;
+	if (unlikely(slot >= __atomic_load_n(&shim.ring_event_at, __ATOMIC_RELAXED)))
+		return ring_claim_at_event(hdr, pos, mask, pos_out, none);
 	r = (struct st_record *)(shim.ring + slot * ST_SLOT_SIZE);
 	/*
 	 * Take the slot only from a published older record (or a fresh one,
@@ -80,19 +99,11 @@ static inline void *ring_claim(struct st_file_header *hdr, uint64_t *pos_out)
 	 * then takes one write fault, not a read fault and then a write fault.
 	 */
 	seq = pos > mask ? pos - mask : 0;
-	while (!__atomic_compare_exchange_n(&r->seq, &seq, ST_SEQ_OWNED, 0, __ATOMIC_ACQ_REL,
-					    __ATOMIC_RELAXED))
-		if (seq == ST_SEQ_OWNED || seq > pos)
-			goto drop;
-	*pos_out = pos;
-	/* The next claim's slot, for writing: it then does not stall on a miss. */
-	next = (struct st_record *)(shim.ring + ((slot + 1) & mask) * ST_SLOT_SIZE);
-	ring_prefetchw(next);
-	ring_prefetchw((const char *)next + 64);
+	if (unlikely(!__atomic_compare_exchange_n(&r->seq, &seq, ST_SEQ_OWNED, 0, __ATOMIC_ACQ_REL,
+						  __ATOMIC_RELAXED)))
+		return ring_claim_retake(hdr, pos, mask, r, seq, pos_out, none);
+	ring_claimed(pos, mask, pos_out);
 	return r;
-drop:
-	__atomic_fetch_add(&hdr->totals.ring_dropped, 1, __ATOMIC_RELAXED);
-	return NULL;
 }
 
 /* Make an owned slot visible: seq = pos + 1 with release order. */

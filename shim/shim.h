@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "../include/trace_format.h"
 
@@ -52,6 +53,12 @@ struct shim {
 	uint32_t resfd_min;		/* the lowest fd of ours (resfd.h); UINT32_MAX: none */
 	int init;			/* enum shim_init (atomic) */
 	int mode;			/* enum trace_mode (atomic) */
+	/*
+	 * The next clock anchor is due once an event's time reaches this:
+	 * header anchor_last.ns + 1 s, kept here with each refresh so that
+	 * each event compares with one load (atomic).
+	 */
+	uint64_t anchor_due;
 	/* cold */
 	pid_t pid;			/* ours; 0 in a fork child until shim_getpid() asks */
 	int fd;				/* the trace file, kept open (reserved, high) while ON */
@@ -89,15 +96,34 @@ static inline struct st_file_header *shim_hdr(void)
  * The process now holds a socket: make sure it is traced.  Returns 1 when
  * the file is there (made now if needed), 0 when it cannot be (tracing
  * off, or another thread or an interrupted call is making it right now:
- * this call goes untraced).  Async-signal-safe.
+ * this call goes untraced).  Async-signal-safe.  Inline: one load while
+ * tracing; shim_start_slow does the rest.
  */
-int shim_start(void);
+int shim_start_slow(void);
+
+static inline int shim_start(void)
+{
+	if (likely(__atomic_load_n(&shim.mode, __ATOMIC_ACQUIRE) == TRACE_ON))
+		return 1;
+	return shim_start_slow();
+}
 
 /* Our pid (one getpid in a fork child, the first time). */
 pid_t shim_getpid(void);
 
-/* The calling thread's kernel tid, cached per thread. */
-pid_t shim_tid(void);
+/* The calling thread's kernel tid once asked (0: not yet), per thread. */
+extern __thread pid_t shim_tls_tid TLS_IE;
+
+/* Ask the kernel for the calling thread's tid, and cache it. */
+pid_t shim_tid_fetch(void) __attribute__((cold, noinline));
+
+/* The calling thread's kernel tid, cached per thread.  Inline: one TLS load. */
+static inline __attribute__((always_inline)) pid_t shim_tid(void)
+{
+	pid_t tid = shim_tls_tid;
+
+	return likely(tid != 0) ? tid : shim_tid_fetch();
+}
 
 /*
  * The fork child's only thread has a new tid: tid when known (the forking
@@ -106,7 +132,13 @@ pid_t shim_tid(void);
  */
 void shim_tid_reset(pid_t tid);
 
-/* CLOCK_MONOTONIC in ns. */
-uint64_t shim_now(void);
+/* CLOCK_MONOTONIC in ns.  Inline: once per event, a call to the vDSO's clock. */
+static inline __attribute__((always_inline)) uint64_t shim_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 #endif

@@ -15,7 +15,6 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -39,18 +38,7 @@ static uint32_t used;		/* slots ever handed out: the bump index (atomic) */
 static uint64_t free_head;	/* (tag << 32) | (index + 1) of the free list (atomic) */
 static uint32_t serial;		/* sids made here (atomic) */
 
-/*
- * TCP_INFO at a final close costs one getsockopt, about 0.35 us here: 2%
- * of a loopback connection that lives 20 us, nothing for one that lives
- * a millisecond.  By default ("auto") only connections whose first data
- * call is at least this old get one; SOCKTRACE_TCP_INFO=1: every one, 0:
- * none.  The age is read in ticks (no clock call on the close path): 5
- * million TSC ticks are 1 ms at 5 GHz, 2.5 ms at 2 GHz.
- */
-#define TCP_INFO_MIN_AGE_NS	1000000ull
-#define TCP_INFO_MIN_AGE_TICKS	5000000ull
-enum tcp_info_mode { TCP_INFO_OFF, TCP_INFO_ALWAYS, TCP_INFO_AUTO };
-static enum tcp_info_mode tcp_info_mode = TCP_INFO_AUTO;
+enum tcp_info_mode socks_tcp_info_mode = TCP_INFO_AUTO;
 
 #if defined(__x86_64__)
 #define TICK_CLOCK	ST_TICK_TSC
@@ -69,10 +57,10 @@ void socks_configure(void)
 	if (ino && !strcmp(ino, "1"))
 		socks_opts |= ST_OPT_INODES;
 	if (tcp && !strcmp(tcp, "0"))
-		tcp_info_mode = TCP_INFO_OFF;
+		socks_tcp_info_mode = TCP_INFO_OFF;
 	else if (tcp && !strcmp(tcp, "1"))
-		tcp_info_mode = TCP_INFO_ALWAYS;
-	if (tcp_info_mode == TCP_INFO_OFF)
+		socks_tcp_info_mode = TCP_INFO_ALWAYS;
+	if (socks_tcp_info_mode == TCP_INFO_OFF)
 		socks_opts &= ~ST_OPT_TCP_INFO;
 	slot_flags = ST_SK_FRESH | (socks_opts & ST_OPT_DATA_EVENTS ? ST_SK_EVENTS : 0);
 }
@@ -95,21 +83,29 @@ uint64_t socks_capacity(void)
 	return n < SOCKS_MAX ? n : SOCKS_MAX;
 }
 
+/* ensure_mapped's rare case: i is in the region's last quarter, or beyond it (m mapped). */
+static __attribute__((noinline, cold)) int grow_for(enum st_region r, uint64_t i, uint64_t m)
+{
+	if (i < m) {
+		if (m < regions[r].capacity)
+			region_grow(shim.fd, r, m + 1);
+		return 0;
+	}
+	return region_grow(shim.fd, r, i + 1) == 0 ? 0 : -1;
+}
+
 /*
  * Entry i of region r is about to be used: map it (growing the file), and
  * when the region is three quarters used, grow it ahead, so that a racing
  * thread rarely finds the grower busy.  0, or -1 when i cannot be had.
  */
-static int ensure_mapped(enum st_region r, uint64_t i)
+static inline int ensure_mapped(enum st_region r, uint64_t i)
 {
 	uint64_t m = region_mapped(r);
 
-	if (i < m) {
-		if (unlikely(i >= m - m / 4) && m < regions[r].capacity)
-			region_grow(shim.fd, r, m + 1);
+	if (likely(i < m - m / 4))
 		return 0;
-	}
-	return region_grow(shim.fd, r, i + 1) == 0 ? 0 : -1;
+	return grow_for(r, i, m);
 }
 
 /* ------------------------------------------------------------------ fd entries */
@@ -124,16 +120,45 @@ static __attribute__((noinline, cold)) void hwm_raise(unsigned want)
 		;
 }
 
-int64_t fdtab_install(int fd, uint32_t idx, uint64_t flags, unsigned op, uint32_t stack_id)
+/*
+ * fdtab_install's rare case: fd is in the mapped table's last quarter or
+ * beyond it.  0 when its entry is mapped now (grown ahead if it was near
+ * the end), -1 when the table cannot reach it.
+ */
+static __attribute__((noinline, cold)) int fd_room(int fd)
 {
+	if (fd < 0 || ensure_mapped(ST_REG_FDS, (unsigned)fd))
+		return -1;
+	return (unsigned)fd < __atomic_load_n(&shim.nfds, __ATOMIC_ACQUIRE) ? 0 : -1;
+}
+
+/* The fd table cannot reach an fd (it could not grow): said in the header; -1. */
+static __attribute__((noinline, cold)) int64_t fds_full(void)
+{
+	if (shim_hdr())
+		__atomic_fetch_or(&shim_hdr()->flags, ST_HDR_FDS_FULL, __ATOMIC_RELAXED);
+	return -1;
+}
+
+/*
+ * Make fd name socket slot idx (flags: ST_FDE_CLOEXEC), made by op with
+ * stack stack_id.  Returns the word it replaced, so the caller can tell a
+ * missed close (a socket was still there) from a close racing in another
+ * thread (ST_FDE_CLOSING: that thread owns it).  -1 when the table cannot
+ * reach fd (it could not grow).  Inline into its two callers, a birth and
+ * a copy: its rare paths are out of line.
+ */
+static inline __attribute__((always_inline)) int64_t fdtab_install(int fd, uint32_t idx,
+								   uint64_t flags, unsigned op,
+								   uint32_t stack_id)
+{
+	uint32_t n = __atomic_load_n(&shim.nfds, __ATOMIC_ACQUIRE);
 	struct st_fd *e;
 
-	if (fd < 0 || ensure_mapped(ST_REG_FDS, (unsigned)fd)) {
-		if (shim_hdr())
-			__atomic_fetch_or(&shim_hdr()->flags, ST_HDR_FDS_FULL, __ATOMIC_RELAXED);
-		return -1;
-	}
-	e = fdtab_ent(fd);
+	/* shim.nfds: the table's mapped entries (regions.c keeps it with the region's count). */
+	if (unlikely((unsigned)fd >= n - n / 4) && fd_room(fd))
+		return fds_full();
+	e = shim.fds + (unsigned)fd;
 	if (unlikely((unsigned)fd >= __atomic_load_n(&fdtab_hwm, __ATOMIC_RELAXED)))
 		hwm_raise((unsigned)fd + 1);
 	/* Who made this reference: written before the word that publishes it. */
@@ -162,7 +187,7 @@ void fdtab_set_cloexec(int fd, int on)
 /* ------------------------------------------------------------------ slots */
 
 /* Pop a free slot (Treiber stack; the tag defeats ABA), or take a new one; -1 if none. */
-static int64_t slot_alloc(void)
+static inline __attribute__((always_inline)) int64_t slot_alloc(void)
 {
 	uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE), next;
 	uint32_t top, n;
@@ -185,32 +210,48 @@ static int64_t slot_alloc(void)
 	return n;
 }
 
-static void slot_free(uint32_t idx)
+/* Free slot idx (s: its address, computed once by the caller). */
+static inline void slot_free_at(struct st_sock *s, uint32_t idx)
 {
 	uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE), next;
 
-	__atomic_store_n(&sock_at(idx)->sid, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->sid, 0, __ATOMIC_RELEASE);
 	do {
-		__atomic_store_n(&sock_at(idx)->next_free, (uint32_t)head, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->next_free, (uint32_t)head, __ATOMIC_RELAXED);
 		next = ((head >> 32) + 1) << 32 | (idx + 1);
 	} while (!__atomic_compare_exchange_n(&free_head, &head, next, 0, __ATOMIC_ACQ_REL,
 					      __ATOMIC_ACQUIRE));
 }
 
-/* A missed close at fd: old was still there when the kernel gave the number out again. */
-static void close_missed(int fd, int64_t old, uint64_t before)
+static void slot_free(uint32_t idx)
+{
+	slot_free_at(sock_at(idx), idx);
+}
+
+/* close_missed's record: old names a socket no close of ours is dropping. */
+static __attribute__((noinline)) void missed_rec(int fd, uint64_t old, uint64_t before)
 {
 	struct st_record *r;
 	struct ev e;
 
-	if (old <= 0 || !fde_live((uint64_t)old) || ((uint64_t)old & ST_FDE_CLOSING))
-		return;
 	r = ev_begin(&e, ST_OP_MISSED_CLOSE, fd);
 	/* The close happened before the event that revealed it. */
 	if (before)
 		r->t_ns = before - 1;
-	rec_drop(&e, (uint64_t)old, -1);
+	rec_drop(&e, old, -1);
 	ev_end(&e);
+}
+
+/*
+ * A missed close at fd: old was still there when the kernel gave the
+ * number out again.  Inline: the common old (nothing, a tombstone) costs
+ * two tests.
+ */
+static inline void close_missed(int fd, int64_t old, uint64_t before)
+{
+	if (likely(old <= 0 || !fde_live((uint64_t)old) || ((uint64_t)old & ST_FDE_CLOSING)))
+		return;
+	missed_rec(fd, (uint64_t)old, before);
 }
 
 void socks_missed(int fd)
@@ -224,7 +265,7 @@ void socks_missed(int fd)
 	close_missed(fd, (int64_t)word, 0);
 }
 
-int64_t socks_born(int fd, const struct sock_birth *b)
+__attribute__((always_inline)) inline int64_t socks_born(int fd, const struct sock_birth *b)
 {
 	struct st_file_header *h = shim_hdr();
 	struct st_sock *s;
@@ -294,10 +335,10 @@ void socks_copy(uint64_t word, int newfd, int cloexec, unsigned op, uint32_t sta
 	close_missed(newfd, old, 0);
 }
 
-int32_t socks_drop(uint64_t word, struct st_data_totals *tot, int *moved)
+/* socks_drop for slot idx at s (computed once by the caller). */
+static inline __attribute__((always_inline)) int32_t drop_at(struct st_sock *s, uint32_t idx,
+							     struct st_data_totals *tot, int *moved)
 {
-	uint32_t idx = fde_idx(word);
-	struct st_sock *s = sock_at(idx);
 	struct st_totals *t = &shim_hdr()->totals;
 	int32_t left = __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
 
@@ -316,18 +357,25 @@ int32_t socks_drop(uint64_t word, struct st_data_totals *tot, int *moved)
 		__atomic_fetch_add(&t->bytes_received, tot->bytes_received, __ATOMIC_RELAXED);
 		*moved = 1;
 	}
-	slot_free(idx);
+	slot_free_at(s, idx);
 	return left;
 }
 
-void rec_drop(struct ev *e, uint64_t word, int64_t unread)
+__attribute__((always_inline)) inline int32_t socks_drop(uint64_t word, struct st_data_totals *tot,
+							 int *moved)
+{
+	return drop_at(sock_of(word), fde_idx(word), tot, moved);
+}
+
+__attribute__((always_inline)) inline void rec_drop(struct ev *e, uint64_t word, int64_t unread)
 {
 	struct st_record *r = e->r;
+	struct st_sock *s = sock_of(word);
 	struct st_data_totals tot;
 	int moved;
 
-	rec_sock(r, word);
-	r->refs = socks_drop(word, &tot, &moved);
+	rec_sock_at(r, s);
+	r->refs = drop_at(s, fde_idx(word), &tot, &moved);
 	if (r->refs == 0)
 		r->flags |= ST_REC_LAST_REF;
 	if (moved)
@@ -429,12 +477,10 @@ uint64_t socks_arrived(int fd, uint64_t inode, unsigned op, int cloexec, uint32_
 	return socks_born(fd, &b) >= 0 ? fdtab_lookup(fd) : 0;
 }
 
-uint64_t socks_word(int fd, uint64_t t_ns, uint16_t *rec_flags)
+uint64_t socks_word_unseen(int fd, uint64_t t_ns, uint16_t *rec_flags)
 {
-	uint64_t word = fdtab_lookup(fd), inode;
+	uint64_t inode;
 
-	if (word)
-		return word;
 	if (shim_in_vfork_child() || !(inode = fd_inode(fd)) || !shim_start())
 		return 0;
 	*rec_flags |= ST_REC_FIRST_SEEN;
@@ -457,48 +503,11 @@ void sock_set_addr_slow(struct st_sock *s, int peer, const void *sa, unsigned le
 	__atomic_store_n(peer ? &s->peer_len : &s->local_len, (uint8_t)len, __ATOMIC_RELEASE);
 }
 
-void sock_tcp(struct st_sock *s, enum st_tcp_state st)
+int socks_tcp_snapshot(int fd, struct st_tcp_snapshot *out)
 {
-	if (s->type == SOCK_STREAM && (s->domain == AF_INET || s->domain == AF_INET6))
-		__atomic_store_n(&s->tcp_state, (uint8_t)st, __ATOMIC_RELEASE);
-}
-
-int64_t socks_unread(int fd, uint64_t word)
-{
-	struct st_sock *s = sock_of(word);
-	uint32_t flags = sock_flags(s);
-	int n = 0;
-
-	if (!(flags & ST_SK_PEERED) || (flags & ST_SK_EOF) || s->type != SOCK_STREAM ||
-	    __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) != 1)
-		return -1;
-	/* Raw: leaves errno alone, and skips libc's wrapper on the close path. */
-	if (sys_raw(SYS_ioctl, fd, FIONREAD, &n) != 0)
-		return -1;
-	return n;
-}
-
-/* Is a TCP_INFO snapshot wanted at the final close of s (SOCKTRACE_TCP_INFO)? */
-static int want_tcp_info(const struct st_sock *s)
-{
-	if (tcp_info_mode != TCP_INFO_AUTO)
-		return tcp_info_mode == TCP_INFO_ALWAYS;
-	if (!s->first_tick)
-		return 0;	/* no data moved: nothing to say about rtt or retransmits */
-	return socks_tick() - s->first_tick >
-	       (TICK_CLOCK == ST_TICK_TSC ? TCP_INFO_MIN_AGE_TICKS : TCP_INFO_MIN_AGE_NS);
-}
-
-int socks_tcp_info(int fd, uint64_t word, struct st_tcp_snapshot *out)
-{
-	struct st_sock *s = sock_of(word);
 	struct tcp_info ti;
 	socklen_t len = sizeof(ti);
 
-	if (!(socks_opts & ST_OPT_TCP_INFO) || !(sock_flags(s) & ST_SK_PEERED) ||
-	    s->type != SOCK_STREAM || (s->domain != AF_INET && s->domain != AF_INET6) ||
-	    __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) != 1 || !want_tcp_info(s))
-		return 0;
 	memset(&ti, 0, sizeof(ti));
 	/* Raw: errno untouched, and no wrapper of ours in between. */
 	if (sys_raw6(SYS_getsockopt, fd, IPPROTO_TCP, TCP_INFO, (long)&ti, (long)&len, 0) != 0)
@@ -686,5 +695,7 @@ void socks_anchor(struct st_file_header *h, int first)
 		__atomic_store_n(&h->anchor_last.tick, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&h->anchor_last.ns, now, __ATOMIC_RELEASE);
 		__atomic_store_n(&h->anchor_last.tick, tick, __ATOMIC_RELEASE);
+		/* Events refresh it once it is more than a second old (ev_begin). */
+		__atomic_store_n(&shim.anchor_due, now + 1000000001u, __ATOMIC_RELAXED);
 	}
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -23,6 +24,7 @@
 #include "regions.h"
 #include "event.h"
 #include "shim.h"
+#include "sys.h"
 
 /* ST_OPT_DATA_EVENTS | ST_OPT_TCP_INFO | ST_OPT_INODES, from the environment. */
 extern unsigned socks_opts;
@@ -95,15 +97,19 @@ static inline void sock_set(struct st_sock *s, uint32_t flags)
 	__atomic_fetch_or(&s->flags, flags, __ATOMIC_RELEASE);
 }
 
-/* Name the socket of word in record r: sid, family, type, this process's references now. */
-static inline void rec_sock(struct st_record *r, uint64_t word)
+/* Name socket s in record r: sid, family, type, this process's references now. */
+static inline void rec_sock_at(struct st_record *r, const struct st_sock *s)
 {
-	struct st_sock *s = sock_of(word);
-
 	r->sid = __atomic_load_n(&s->sid, __ATOMIC_ACQUIRE);
 	r->domain = s->domain;
 	r->type = s->type;
 	r->refs = __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE);
+}
+
+/* The same for the socket of word. */
+static inline void rec_sock(struct st_record *r, uint64_t word)
+{
+	rec_sock_at(r, sock_of(word));
 }
 
 /* Is fd a socket (one fstat)? */
@@ -189,8 +195,19 @@ int32_t socks_drop(uint64_t word, struct st_data_totals *tot, int *moved);
  * (before tracing, inside libc), fstat says it is one: tracing starts if
  * it had not, it gets a slot flagged FIRST_SEEN, and *rec_flags gains
  * ST_REC_FIRST_SEEN.  0 when fd is not a socket, or cannot be traced.
+ * Inline: the table's answer; socks_word_unseen (out of line) does the
+ * rest for an fd the table does not hold.
  */
-uint64_t socks_word(int fd, uint64_t t_ns, uint16_t *rec_flags);
+uint64_t socks_word_unseen(int fd, uint64_t t_ns, uint16_t *rec_flags);
+
+static inline uint64_t socks_word(int fd, uint64_t t_ns, uint16_t *rec_flags)
+{
+	uint64_t word = fdtab_lookup(fd);
+
+	if (likely(word))
+		return word;
+	return socks_word_unseen(fd, t_ns, rec_flags);
+}
 
 /*
  * fd came to this process holding the socket inode (received with
@@ -221,19 +238,10 @@ static inline void sock_set_addr(struct st_sock *s, int peer, const void *sa, un
 }
 
 /* The TCP state implied now (one store; nothing for non-TCP). */
-void sock_tcp(struct st_sock *s, enum st_tcp_state st);
-
-/*
- * Does closing the fd of word drop the last reference here of a connected
- * stream (the case of the unread-data and TCP_INFO checks)?  Inline: the
- * other closes pay three tests.
- */
-static inline int sock_final_stream(uint64_t word)
+static inline void sock_tcp(struct st_sock *s, enum st_tcp_state st)
 {
-	const struct st_sock *s = sock_of(word);
-
-	return (sock_flags(s) & ST_SK_PEERED) && s->type == SOCK_STREAM &&
-	       __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) == 1;
+	if (s->type == SOCK_STREAM && (s->domain == AF_INET || s->domain == AF_INET6))
+		__atomic_store_n(&s->tcp_state, (uint8_t)st, __ATOMIC_RELEASE);
 }
 
 /*
@@ -241,16 +249,84 @@ static inline int sock_final_stream(uint64_t word)
  * closing fd drops this process's last reference (FIONREAD; the kernel
  * answers a final close with unread data by RST); -1 when not measured:
  * not connected, not the last reference, or the peer's FIN was seen
- * (nothing can be queued after it).  errno is kept.
+ * (nothing can be queued after it).  errno is kept.  Inline: the close
+ * path's tests, then at most one system call.
  */
-int64_t socks_unread(int fd, uint64_t word);
+static inline int64_t socks_unread(int fd, uint64_t word)
+{
+	const struct st_sock *s = sock_of(word);
+	uint32_t flags = sock_flags(s);
+	int n = 0;
+
+	if (!(flags & ST_SK_PEERED) || (flags & ST_SK_EOF) || s->type != SOCK_STREAM ||
+	    __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) != 1)
+		return -1;
+	/* Raw: leaves errno alone, and skips libc's wrapper on the close path. */
+	if (sys_raw(SYS_ioctl, fd, FIONREAD, &n) != 0)
+		return -1;
+	return n;
+}
+
+/* SOCKTRACE_TCP_INFO: when a final close takes a TCP_INFO snapshot. */
+enum tcp_info_mode { TCP_INFO_OFF, TCP_INFO_ALWAYS, TCP_INFO_AUTO };
+extern enum tcp_info_mode socks_tcp_info_mode;
 
 /*
- * A TCP_INFO snapshot of the connected TCP socket of word into out, when
- * closing fd drops this process's last reference and one is wanted
- * (SOCKTRACE_TCP_INFO).  Returns 0 when not taken.  errno is kept.
+ * TCP_INFO at a final close costs one getsockopt, about 0.35 us here: 2%
+ * of a loopback connection that lives 20 us, nothing for one that lives
+ * a millisecond.  By default ("auto") only connections whose first data
+ * call is at least this old get one; SOCKTRACE_TCP_INFO=1: every one, 0:
+ * none.  The age is read in ticks (no clock call on the close path): 5
+ * million TSC ticks are 1 ms at 5 GHz, 2.5 ms at 2 GHz.
  */
-int socks_tcp_info(int fd, uint64_t word, struct st_tcp_snapshot *out);
+#define TCP_INFO_MIN_AGE_NS	1000000ull
+#define TCP_INFO_MIN_AGE_TICKS	5000000ull
+
+/* Is a TCP_INFO snapshot wanted at the final close of s (SOCKTRACE_TCP_INFO)? */
+static inline int socks_want_tcp_info(const struct st_sock *s)
+{
+	if (socks_tcp_info_mode != TCP_INFO_AUTO)
+		return socks_tcp_info_mode == TCP_INFO_ALWAYS;
+	if (!s->first_tick)
+		return 0;	/* no data moved: nothing to say about rtt or retransmits */
+#if defined(__x86_64__)
+	return socks_tick() - s->first_tick > TCP_INFO_MIN_AGE_TICKS;
+#else
+	return socks_tick() - s->first_tick > TCP_INFO_MIN_AGE_NS;
+#endif
+}
+
+/* getsockopt(TCP_INFO) on fd into out: 1, or 0 when it failed.  errno is kept. */
+int socks_tcp_snapshot(int fd, struct st_tcp_snapshot *out);
+
+/*
+ * Before a close of fd drops the reference of word: socks_unread's count
+ * into *unread (-1: not measured) and, when closing fd drops this
+ * process's last reference to a connected TCP socket and one is wanted
+ * (SOCKTRACE_TCP_INFO), a TCP_INFO snapshot into tcp (returns 1 when
+ * taken, else 0), with their common tests made once.  Inline: a close
+ * that is not a connected stream's last reference pays three tests.
+ * errno is kept.
+ */
+static inline int socks_final_close(int fd, uint64_t word, int64_t *unread,
+				    struct st_tcp_snapshot *tcp)
+{
+	const struct st_sock *s = sock_of(word);
+	uint32_t flags = sock_flags(s);
+	int n = 0;
+
+	*unread = -1;
+	if (!(flags & ST_SK_PEERED) || s->type != SOCK_STREAM ||
+	    __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) != 1)
+		return 0;
+	/* Raw: leaves errno alone, and skips libc's wrapper on the close path. */
+	if (!(flags & ST_SK_EOF) && sys_raw(SYS_ioctl, fd, FIONREAD, &n) == 0)
+		*unread = n;
+	if (!(socks_opts & ST_OPT_TCP_INFO) || (s->domain != AF_INET && s->domain != AF_INET6) ||
+	    !socks_want_tcp_info(s))
+		return 0;
+	return socks_tcp_snapshot(fd, tcp);
+}
 
 /*
  * The tables as the forking thread saw them just before fork.  The file

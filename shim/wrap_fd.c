@@ -77,12 +77,7 @@ static inline __attribute__((always_inline)) int close_traced(int fd, struct st_
 			return close_tomb(fd, ent, via);
 		return real_close(fd, via);	/* another thread's close of fd owns the entry */
 	}
-	unread = -1;
-	tcp = 0;
-	if (sock_final_stream(word)) {
-		unread = socks_unread(fd, word);
-		tcp = socks_tcp_info(fd, word, &tcp_info);
-	}
+	tcp = socks_final_close(fd, word, &unread, &tcp_info);
 	ret = real_close(fd, via);
 	err = errno;
 	/* Linux releases the fd even when close fails with EINTR: only EBADF kept nothing. */

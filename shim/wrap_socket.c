@@ -37,8 +37,12 @@ static uint64_t birth_inode(int fd)
 	return st.st_ino;
 }
 
-/* A socket born at fd, with its record r: the state, then the record's identity. */
-static int64_t born(struct ev *e, int fd, struct sock_birth *b)
+/*
+ * A socket born at fd, with its record r: the state, then the record's
+ * identity.  Inline: once per birth, and b's constants then fold.
+ */
+static inline __attribute__((always_inline)) int64_t born(struct ev *e, int fd,
+							  struct sock_birth *b)
 {
 	struct st_record *r = e->r;
 	int64_t idx;
@@ -163,9 +167,10 @@ static int arg_was_read(int ret, int err, socklen_t len)
 
 /*
  * The socket at fd for a call on it, recorded in r: its word (0 when fd is
- * not a socket we trace: r then has no sid).
+ * not a socket we trace: r then has no sid).  Inline: a table load and the
+ * record's identity.
  */
-static uint64_t on_socket(struct st_record *r, int fd)
+static inline __attribute__((always_inline)) uint64_t on_socket(struct st_record *r, int fd)
 {
 	uint64_t word = socks_word(fd, r->t_ns, &r->flags);
 
@@ -199,19 +204,25 @@ EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	return ret;
 }
 
-/* Is sa an inet address of one host (not a wildcard)? */
+/*
+ * Is sa an inet address of one host (not a wildcard)?  Only the two inet
+ * lengths can be: each copied whole (sa may be unaligned), a constant
+ * size, so no call to memcpy.
+ */
 static int inet_specific(const void *sa, unsigned len)
 {
-	struct sockaddr_in6 copy;	/* sa may be unaligned */
-	const struct sockaddr_in *in = (const void *)&copy;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
 
-	if (len > sizeof(copy))
-		return 0;
-	memcpy(&copy, sa, len);
-	if (len == sizeof(*in) && in->sin_family == AF_INET)
-		return in->sin_addr.s_addr != htonl(INADDR_ANY);
-	return len == sizeof(copy) && copy.sin6_family == AF_INET6 &&
-	       !IN6_IS_ADDR_UNSPECIFIED(&copy.sin6_addr);
+	if (len == sizeof(in)) {
+		memcpy(&in, sa, sizeof(in));
+		return in.sin_family == AF_INET && in.sin_addr.s_addr != htonl(INADDR_ANY);
+	}
+	if (len == sizeof(in6)) {
+		memcpy(&in6, sa, sizeof(in6));
+		return in6.sin6_family == AF_INET6 && !IN6_IS_ADDR_UNSPECIFIED(&in6.sin6_addr);
+	}
+	return 0;
 }
 
 EXPORT int listen(int fd, int backlog)
@@ -251,9 +262,12 @@ EXPORT int listen(int fd, int backlog)
 /*
  * Record an accept.  peer/plen is where the kernel wrote the peer's address
  * (our buffer when the app passed none, or the app's when it is whole).
+ * Inline into accept_common's two calls: the arguments then fold.
  */
-static void accepted(enum st_op op, int lfd, int fd, int flags, int err,
-		     const struct sockaddr *peer, socklen_t plen)
+static inline __attribute__((always_inline)) void accepted(enum st_op op, int lfd, int fd,
+							   int flags, int err,
+							   const struct sockaddr *peer,
+							   socklen_t plen)
 {
 	struct sock_birth b = { .made_by = (uint8_t)op, .flags = ST_SK_PEERED | ST_SK_CONNECTED,
 				.made = 1, .cloexec = flags & SOCK_CLOEXEC };
