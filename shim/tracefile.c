@@ -433,10 +433,9 @@ fail:
 }
 
 /* The child keeps no tables: it never held a socket of its own yet. */
-static void child_without_sockets(void)
+/* The fork child lets go of its parent's file: no mapping of it, no fd (fd: the one it holds). */
+static void child_drop_parent_file(int fd)
 {
-	int fd = shim.fd;
-
 	__atomic_store_n(&shim.hdr, NULL, __ATOMIC_RELEASE);
 	regions_detach();
 	if (fd >= 0) {
@@ -444,6 +443,11 @@ static void child_without_sockets(void)
 		sys_raw(SYS_close, fd, 0, 0);
 	}
 	shim.fd = -1;
+}
+
+static void child_without_sockets(void)
+{
+	child_drop_parent_file(shim.fd);
 	socks_reset();
 	stacks_forked();
 	modules_forked();
@@ -522,13 +526,7 @@ void tracefile_fork_child(pid_t parent, uint64_t fork_ns)
 	record_start(ST_OP_FORK_CHILD, parent);
 	return;
 fail:
-	__atomic_store_n(&shim.hdr, NULL, __ATOMIC_RELEASE);
-	regions_detach();
-	if (oldfd >= 0) {
-		resfd_release(oldfd);
-		sys_raw(SYS_close, oldfd, 0, 0);
-	}
-	shim.fd = -1;
+	child_drop_parent_file(oldfd);
 	__atomic_store_n(&shim.mode, TRACE_OFF, __ATOMIC_RELEASE);
 	shim_log(why, tracefile_cfg.dir, -rc);
 }
