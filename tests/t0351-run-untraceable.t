@@ -9,16 +9,22 @@
 #   setuid       a copy of true, set-user-ID to nobody (root only)
 #   caps         a copy of true with file capabilities, run by nobody (root
 #                and setcap only)
-#   cleared      env -u LD_PRELOAD true: env is traced, true is not
-#   notes        the shim's notes, from the log it really used
+#   cleared      forkexec (a socketpair, a fork) whose child execs env,
+#                which inherits the pair and execs ls without LD_PRELOAD:
+#                env is traced, ls is not though it holds the sockets;
+#                with the pair close-on-exec (forkexec -c), env and true
+#                hold no socket and leave no file: run can say only that
+#                the program may have held none
+#   notes        the shim's notes, from the log it really used; and from
+#                a full disk, where echo's file could not be made
 . "$(dirname "$0")/lib.sh"
-plan 18
+plan 29
 
 unset SOCKTRACE_DIR SOCKTRACE_LOG SOCKTRACE_RING_MB SOCKTRACE_LIB
-# run NAME ARGS...: socktrace run -o $WORK/NAME ARGS; RC, $WORK/NAME.err.
+# run NAME ARGS...: socktrace run -o $WORK/NAME ARGS; RC, $WORK/NAME.out and .err.
 run() {
 	local name=$1; shift
-	untraced "$ST" run -o "$WORK/$name" "$@" > /dev/null 2> "$WORK/$name.err"
+	untraced "$ST" run -o "$WORK/$name" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err"
 	RC=$?
 }
 STATIC=$PROGS/static_sock
@@ -70,10 +76,26 @@ else
 	fi
 fi
 
-run cleared -- env -u LD_PRELOAD true
-is "$RC" 0 "cleared: env -u LD_PRELOAD true exits 0"
-like "$(cat "$WORK/cleared.err")" "note: pid [0-9]+ \(env\) exec'd a program that left no trace: a static, Go or setuid program, or one run without LD_PRELOAD" \
-	"cleared: env is traced, and run says the program it exec'd left no trace"
+# cleared: env keeps the pair across its exec of ls, which runs without the shim.
+run cleared -- "$PROGS/forkexec" /usr/bin/env -u LD_PRELOAD /bin/ls -l /proc/self/fd
+is "$RC" 0 "cleared: forkexec /usr/bin/env -u LD_PRELOAD ls exits 0"
+C=$(sed -n 's/^child=\([0-9]*\) .*/\1/p' "$WORK/cleared.out")
+is "$(grep -c -- '-> socket:\[' "$WORK/cleared.out")" 2 "... ls held both ends of the pair (its /proc/self/fd)"
+is "$(cd "$WORK/cleared" && ls *.socktrace | sed "s/\.${C:-x}\./.C./" | sort | paste -sd' ')" "$(printf '%s\n' env.C.socktrace forkexec.C.socktrace "forkexec.$(sed -n 's/^pid=//p' "$WORK/cleared.out").socktrace" | sort | paste -sd' ')" \
+	"... files for forkexec, its child, and the env it exec'd (pid ${C:-?}); none for ls"
+like "$(cat "$WORK/cleared.err")" "note: pid $C \(/usr/bin/env\) exec'd a program that left no trace though it kept sockets open across the exec: a static, Go or setuid program, or one run without LD_PRELOAD" \
+	"... run says the program env exec'd left no trace though it kept sockets"
+is "$(grep -c "exec'd a program that left no trace" "$WORK/cleared.err")" 1 "... and says it of env alone"
+
+# cleared, no socket kept: the pair is close-on-exec, so env holds none (no file) nor true.
+run cleared-none -- "$PROGS/forkexec" -c /usr/bin/env -u LD_PRELOAD /bin/true
+is "$RC" 0 "cleared, close-on-exec: forkexec -c /usr/bin/env -u LD_PRELOAD true exits 0"
+C=$(sed -n 's/^child=\([0-9]*\) .*/\1/p' "$WORK/cleared-none.out")
+is "$(cd "$WORK/cleared-none" && ls *.socktrace | grep "\.${C:-x}\.")" "forkexec.$C.socktrace" "... one file for the child's pid ${C:-?}: forkexec's, none for env"
+like "$(cat "$WORK/cleared-none.err")" "note: pid $C \($PROGS/forkexec\) exec'd a program that left no trace: it held no socket \(every socket was close-on-exec and it made none\), or it is a static, Go or setuid program, or ran without LD_PRELOAD" \
+	"... run says the child exec'd a program that left no trace, which may have held no socket"
+! grep -q "though it kept sockets" "$WORK/cleared-none.err"
+ok $? "... not that it kept sockets across the exec"
 
 # notes: a user's SOCKTRACE_LOG is the log the shim uses, and the one run reads.
 SOCKTRACE_LOG=$WORK/my.log SOCKTRACE_RING_MB=garbage run mine -- true
@@ -83,15 +105,26 @@ like "$(cat "$WORK/mine.err")" "note: .*SOCKTRACE_RING_MB must be 1\.\.4096" "..
 ok $? "... and none was looked for in the trace directory"
 
 # notes: tracing off (a full disk), so nothing traced: the notes say why, from DIR/socktrace.log.
+# A 1 MiB tmpfs filled to its last 12 KiB: room for the log and run's sidecar (a page
+# each), not for the 20 KiB a trace file starts with, which echo's first socket asks for.
 mkdir "$WORK/small"
 if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=1m tmpfs "$WORK/small" 2> "$WORK/mount.err"; then
 	trap 'umount "$WORK/small" 2>/dev/null; rm -rf "$WORK"' EXIT
-	SOCKTRACE_RING_MB=4 run small/tr -- true
-	like "$(cat "$WORK/small/tr.err")" "the shim's notes in $WORK/small/tr/socktrace.log:" "full disk: the notes, from DIR/socktrace.log"
-	like "$(cat "$WORK/small/tr.err")" "the shim loaded but did not trace: its notes above \(from $WORK/small/tr/socktrace.log\) say why" \
+	fallocate -l $((1024 * 1024 - 12 * 1024)) "$WORK/small/filler"
+	ok $? "full disk: a 1 MiB tmpfs, all but 12 KiB taken"
+	# run's own output goes beside the tmpfs, not onto it.
+	untraced "$ST" run -o "$WORK/small/tr" -- "$EX/echo" > "$WORK/small-tr.out" 2> "$WORK/small-tr.err"
+	is "$?" 0 "... echo exits 0, untraced"
+	like "$(cat "$WORK/small-tr.err")" "the shim's notes in $WORK/small/tr/socktrace.log:" "full disk: the notes, from DIR/socktrace.log"
+	like "$(cat "$WORK/small-tr.err")" "note: socktrace\[[0-9]+\] echo: tracing off: reserving the trace file's space: $WORK/small/tr: ENOSPC" \
+		"... the shim's: echo's file found no space"
+	# (an empty file the shim could not fill counts as none: "no trace file that appeared could be read")
+	like "$(cat "$WORK/small-tr.err")" "socktrace run: nothing was traced: no trace file \(\*\.socktrace\) (appeared|that appeared could be read)" \
+		"... nothing was traced"
+	like "$(cat "$WORK/small-tr.err")" "the shim loaded but did not trace: its notes above \(from $WORK/small/tr/socktrace.log\) say why" \
 		"... named as the reason nothing was traced"
 	umount "$WORK/small"
 else
-	skip 2 "full disk: cannot mount a tmpfs here: $(head -n 1 "$WORK/mount.err" 2>/dev/null)"
+	skip 6 "full disk: cannot mount a tmpfs here: $(head -n 1 "$WORK/mount.err" 2>/dev/null)"
 fi
 done_testing

@@ -132,22 +132,30 @@ static uint64_t mono_now(void)
 }
 
 /*
- * No trace file appeared: say the most likely reason, from what the
- * command is (facts, read before it ran) and the shim's own notes in the
- * log it really used.
+ * No trace file appeared, or (unreadable) none of those that did could be
+ * read, each named above by the loader: say the most likely reason, from
+ * what the command is (facts, read before it ran) and the shim's own
+ * notes (how many were printed above, from the log it really used).
  */
-static void say_untraced(const char *cmd, const struct exe_facts *f, const char *log)
+static void say_untraced(const char *cmd, const struct exe_facts *f, const char *log, int notes,
+			 int unreadable)
 {
 	char why[PATH_MAX * 2 + 256];
-	int notes = log ? load_print_notes(log) : 0;
 
-	fprintf(stderr, "socktrace run: nothing was traced: no trace file (*%s) appeared\n",
-		ST_FILE_SUFFIX);
+	if (unreadable)
+		fprintf(stderr, "socktrace run: nothing was traced: no trace file (*%s) that appeared "
+			"could be read\n", ST_FILE_SUFFIX);
+	else
+		fprintf(stderr, "socktrace run: nothing was traced: no trace file (*%s) appeared\n",
+			ST_FILE_SUFFIX);
 	if (exe_untraceable(f, why, sizeof(why)))
 		fprintf(stderr, "socktrace run: %s\n", why);
 	else if (notes)
 		fprintf(stderr, "socktrace run: the shim loaded but did not trace: its notes above "
 			"(from %s) say why\n", log);
+	else if (unreadable)
+		fprintf(stderr, "socktrace run: the shim left no note (in %s) on the files above\n",
+			log ? log : "SOCKTRACE_LOG (stderr)");
 	else
 		fprintf(stderr, "socktrace run: no process of %s held a socket, or the shim never loaded "
 			"(no note in %s): a process leaves a trace file only once it holds a socket. If "
@@ -214,7 +222,7 @@ static int cmd_run(int argc, char **argv)
 {
 	const char *out = NULL, *tmp = getenv("TMPDIR"), *user_log = getenv("SOCKTRACE_LOG");
 	char *dir = NULL, *shim = NULL, *preload = NULL, *log = NULL;
-	int opt, mode = 's', status, rc = 1;
+	int opt, mode = 's', status, rc = 1, has_traces, notes;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
 	struct loaded l = { 0 };
 	struct exe_facts facts;
@@ -327,15 +335,16 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "socktrace run: %s/%s: %s\n", dir, RUN_STATUS_FILE, strerror(errno));
 	if (mode == 'q')
 		goto done;
-	if (!load_dir_has_traces(dir)) {
-		say_untraced(argv[optind], &facts, log);
+	has_traces = load_dir_has_traces(dir);
+	notes = log ? load_print_notes(log) : 0;
+	if (has_traces && load_path(&l, dir))
+		goto done;
+	/* None appeared, or none could be read (a file the shim could not fill). */
+	if (!l.n) {
+		say_untraced(argv[optind], &facts, log, notes, has_traces);
 		fprintf(stderr, "socktrace: trace directory %s\n", dir);
 		goto done;
 	}
-	if (log)
-		load_print_notes(log);
-	if (load_path(&l, dir) || !l.n)
-		goto done;
 	if (model_build(&m, l.files, l.n, l.reaps, l.nreaps) == 0) {
 		if (mode == 'r')
 			report_text(stderr, &m, want_color("auto", 2));
