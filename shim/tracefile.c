@@ -223,17 +223,21 @@ static const char *exe_base(const char *exe)
 	return slash ? slash + 1 : exe;
 }
 
-/* A fresh <exe>.<pid>[.k].socktrace in dirfd: its fd, or a negative errno. */
-static int create_file(int dirfd, const char *exe, pid_t pid)
+#define NAME_MAX_LEN	256
+
+/*
+ * A fresh <exe>.<pid>[.k].socktrace in dirfd (k only when the name is
+ * taken): its fd and its name in name, or a negative errno.
+ */
+static int create_file(int dirfd, const char *exe, pid_t pid, char name[NAME_MAX_LEN])
 {
-	char name[256];
 	struct sbuf sb;
 
 	for (unsigned k = 0; k < 100; k++) {
 		long fd;
 
-		sb_init(&sb, name, sizeof(name));
-		for (const char *e = exe_base(exe); *e && sb.len < sizeof(name) - 64; e++)
+		sb_init(&sb, name, NAME_MAX_LEN);
+		for (const char *e = exe_base(exe); *e && sb.len < NAME_MAX_LEN - 64; e++)
 			sb_char(&sb, *e);
 		if (!*exe_base(exe))
 			sb_str(&sb, "unknown");
@@ -388,7 +392,7 @@ int tracefile_create(const char **why, const char **detail)
 {
 	struct regions_plan p;
 	struct st_file_header *h;
-	char exe[ST_EXE_MAX];
+	char exe[ST_EXE_MAX], name[NAME_MAX_LEN];
 	int dirfd, fd, rc;
 	long n;
 
@@ -404,10 +408,11 @@ int tracefile_create(const char **why, const char **detail)
 	n = sys_raw(SYS_readlink, "/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[n < 0 ? 0 : n] = 0;
 	*why = "tracing off: creating the trace file";
-	fd = create_file(dirfd, exe, shim_getpid());
-	sys_raw(SYS_close, dirfd, 0, 0);
-	if (fd < 0)
+	fd = create_file(dirfd, exe, shim_getpid(), name);
+	if (fd < 0) {
+		sys_raw(SYS_close, dirfd, 0, 0);
 		return fd;
+	}
 	*why = "tracing off: reserving the trace file's space";
 	rc = regions_attach(fd, NULL, NULL, NULL);
 	if (rc)
@@ -420,19 +425,23 @@ int tracefile_create(const char **why, const char **detail)
 	*why = "tracing off: no fd free at the top of the range for the trace file";
 	rc = keep_fd(fd);
 	if (rc) {
-		regions_detach();
-		return rc;	/* the file stays, empty: the log says why */
+		fd = -1;	/* keep_fd closed it */
+		goto fail;
 	}
+	sys_raw(SYS_close, dirfd, 0, 0);
 	publish(h);
 	record_start(ST_OP_TRACE_START, ST_ORIGIN_ROOT);
 	return 0;
 fail:
+	/* No trace file half made: the log says why there is none. */
 	regions_detach();
-	sys_raw(SYS_close, fd, 0, 0);
+	if (fd >= 0)
+		sys_raw(SYS_close, fd, 0, 0);
+	sys_raw(SYS_unlinkat, dirfd, name, 0);
+	sys_raw(SYS_close, dirfd, 0, 0);
 	return rc;
 }
 
-/* The child keeps no tables: it never held a socket of its own yet. */
 /* The fork child lets go of its parent's file: no mapping of it, no fd (fd: the one it holds). */
 static void child_drop_parent_file(int fd)
 {
@@ -445,6 +454,7 @@ static void child_drop_parent_file(int fd)
 	shim.fd = -1;
 }
 
+/* The child keeps no tables: it never held a socket of its own yet. */
 static void child_without_sockets(void)
 {
 	child_drop_parent_file(shim.fd);
@@ -461,7 +471,8 @@ void tracefile_fork_child(pid_t parent, uint64_t fork_ns)
 	uint64_t keep[ST_REG_MAX] = { 0 };
 	struct st_file_header *h;
 	const char *why = "tracing off in the fork child: creating its trace file";
-	int dirfd, fd, rc, oldfd = shim.fd;
+	int dirfd, fd = -1, rc, oldfd = shim.fd;
+	char name[NAME_MAX_LEN] = "";
 
 	/* The lineage goes on below the parent, whether or not anyone keeps a file. */
 	if (nlineage == ST_ANCESTORS_MAX) {
@@ -487,9 +498,11 @@ void tracefile_fork_child(pid_t parent, uint64_t fork_ns)
 			shim_log("note: this fork child's user may not write its parent's trace directory; "
 				 "its file is in", tracefile_cfg.dir, 0);
 	}
-	fd = dirfd < 0 ? dirfd : create_file(dirfd, sn->hdr->exe, shim.pid);
-	if (dirfd >= 0)
-		sys_raw(SYS_close, dirfd, 0, 0);
+	if (dirfd < 0) {
+		rc = dirfd;
+		goto fail;
+	}
+	fd = create_file(dirfd, sn->hdr->exe, shim.pid, name);
 	if (fd < 0) {
 		rc = fd;
 		goto fail;
@@ -500,10 +513,8 @@ void tracefile_fork_child(pid_t parent, uint64_t fork_ns)
 	src[ST_REG_SOCKS] = sn->socks;
 	why = "tracing off in the fork child: reserving its trace file's space";
 	rc = regions_attach(fd, sn->hdr, keep, src);
-	if (rc) {
-		sys_raw(SYS_close, fd, 0, 0);
+	if (rc)
 		goto fail;
-	}
 	h = regions_hdr;
 	h->flags &= ST_HDR_ARGV_TRUNC | ST_HDR_EXE_TRUNC;
 	h->start_ticks = 0;	/* the child's own, taken if it ever execs */
@@ -515,18 +526,32 @@ void tracefile_fork_child(pid_t parent, uint64_t fork_ns)
 	if (oldfd >= 0 && sys_raw(SYS_dup3, fd, oldfd, O_CLOEXEC) == oldfd) {
 		sys_raw(SYS_close, fd, 0, 0);
 	} else {
-		if (oldfd >= 0)
+		if (oldfd >= 0) {
 			resfd_release(oldfd);
+			sys_raw(SYS_close, oldfd, 0, 0);
+			oldfd = -1;
+		}
 		why = "tracing off in the fork child: no fd free at the top of the range";
 		rc = keep_fd(fd);
-		if (rc)
+		if (rc) {
+			fd = -1;	/* keep_fd closed it */
 			goto fail;
+		}
 	}
+	sys_raw(SYS_close, dirfd, 0, 0);
 	publish(h);
 	record_start(ST_OP_FORK_CHILD, parent);
 	return;
 fail:
+	/* No trace file half made: the log says why there is none. */
 	child_drop_parent_file(oldfd);
+	if (fd >= 0)
+		sys_raw(SYS_close, fd, 0, 0);
+	if (dirfd >= 0) {
+		if (name[0])
+			sys_raw(SYS_unlinkat, dirfd, name, 0);
+		sys_raw(SYS_close, dirfd, 0, 0);
+	}
 	__atomic_store_n(&shim.mode, TRACE_OFF, __ATOMIC_RELEASE);
 	shim_log(why, tracefile_cfg.dir, -rc);
 }
