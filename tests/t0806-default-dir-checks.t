@@ -57,12 +57,12 @@ rm -rf "$WORK/elsewhere" && mkdir -m 0700 "$WORK/elsewhere"
 ln -s "$WORK/elsewhere" "$T/socktrace-$U"
 unsafe "$T" "directory a symlink to ours" "not a directory of ours"
 
-# The planted log.  The unsafe directory gives the shim a line to write.
+# The planted log.  The unsafe directory and a bad setting give the shim lines to write.
 printf 'precious\n' > "$WORK/victim"
 T=$(fresh plant)
 mkdir "$T/socktrace-$U" && chmod 0777 "$T/socktrace-$U"
 ln -s "$WORK/victim" "$T/socktrace-$U.log"
-run "$T"
+SOCKTRACE_RING_MB=bogus run "$T"	# a second line to write, should the directory be taken
 is "$?" 0 "log a symlink: the program runs"
 is "$(cat "$T.out")" "$(cat "$WORK/plain")" "log a symlink: its output is the same as untraced"
 is "$(cat "$WORK/victim")" precious "log a symlink: the victim file is not written"

@@ -2,7 +2,8 @@
 # A privilege-dropping server stays traced with the defaults: memcached -u
 # nobody drops root before it makes its first socket, so its trace file is
 # made after the drop, as nobody, who cannot write root's default
-# directory: it must land in nobody's own, $TMPDIR/socktrace-65534 (the
+# directory (made first here, as on any machine where root traced
+# something): it must land in nobody's own, $TMPDIR/socktrace-65534 (the
 # default name takes the uid when first needed, not at start).  Three
 # requests with memcstat (each one connection, asking "stats": memcached
 # answers with its pid), a set and a get over a plain TCP client, then
@@ -11,15 +12,19 @@
 # ways.
 # Without the feature (the default directory's name fixed at start, as
 # root's) the file cannot be made after the drop: nothing is traced and
-# every check after the stop fails (seen with a shim built that way).
+# the checks after the stop fail (seen with a shim built that way: the
+# uid taken in tracefile_configure).
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "memcached -u needs root"
 skip_missing memcached memcstat
 id nobody > /dev/null 2>&1 || skip_all "no user nobody"
-plan 9
+plan 10
 
 T=$(defaults_tmp)
 PORT=$(free_port) || skip_all "no free port found"
+# Root's default directory is there already, as on any machine where root traced something.
+traced_defaults "$T" "$PROGS/sockloop" 1 < /dev/null > /dev/null
+ok $? "a traced root program made root's default directory, \$TMPDIR/socktrace-$(id -u)"
 server_start "$T" timeout 60 memcached -u nobody -l 127.0.0.1 -p "$PORT" -U 0 -t 2
 wait_listen "$PORT"
 ok $? "memcached -u nobody listens on 127.0.0.1:$PORT (traced with the defaults)"
@@ -38,7 +43,7 @@ ok $? "memcached stops on SIGTERM (exit 0)"
 
 ls "$T"/socktrace-65534/memcached."$pid".socktrace > /dev/null 2>&1
 ok $? "its trace is in nobody's default directory, \$TMPDIR/socktrace-65534"
-"$ST" report --json "$T"/socktrace-* > "$WORK/r.json"
+"$ST" report --json "$T"/socktrace-*/ > "$WORK/r.json"
 ok $? "report --json reads the traces"
 is "$(jq "[.connections[] | select(.role == \"server\" and .local == \"127.0.0.1:$PORT\" and
 	any(.holders[]; .pid == $pid and (.how | startswith(\"accept\"))))] | length" "$WORK/r.json")" 4 \

@@ -8,11 +8,13 @@
 # connection, by that client port: accepted by the postmaster, held by
 # that backend (a fork of the postmaster) to its exit, with the bytes the
 # backend moved both ways (counted though it never closes the socket).
-# Without the feature a backend's connection would be missing (no file
-# for the backend: made late, where postgres cannot write), or its bytes
-# 0 (a fork child exiting without a close): the per-request checks fail.
+# Without the feature the backends' bytes are 0 (a fork child that exits
+# holding its socket writes no close record: seen with the format-3 build
+# of main 914e0de), and with no file made at fork the backends' holders
+# are missing (seen with a shim built so).
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "running postgres as its own user needs root"
+[ -z "${ST_PRELOAD_FIRST:-}" ] || skip_all "sanitizer build: postgres hangs with libasan preloaded (even postgres --version)"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -n 1)
 [ -n "$PGBIN" ] && [ -x "$PGBIN/postgres" ] || skip_all "postgresql not installed (tools/install-deps installs it)"
 skip_missing psql runuser
@@ -40,7 +42,7 @@ master=$(head -n 1 "$D/data/postmaster.pid")
 timeout 60 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$D/data" -m fast -w stop > /dev/null 2>&1
 ok $? "postgres stops"
 
-"$ST" report --json "$T"/socktrace-* > "$WORK/r.json"
+"$ST" report --json "$T"/socktrace-*/ > "$WORK/r.json"
 ok $? "report --json reads the traces"
 while read -r b port; do
 	c() { jq -r --arg peer "127.0.0.1:$port" "[.connections[] | select(.role == \"server\" and .peer == \$peer)] | $1" "$WORK/r.json"; }
