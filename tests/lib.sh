@@ -106,6 +106,119 @@ printed() {
 	sed -En "s/^$2( .*)? $3=([^ ]*).*/\2/p" "$1" | head -n 1
 }
 
+# kv FILE KEY: the value of the first "KEY=value" line of FILE (a test
+# program's own account: "sockets_made=6016").
+kv() {
+	sed -n "s/^$2=//p" "$1" | head -n 1
+}
+
+# rawdump FILE [WHAT...]: the trace file's raw contents, one line per item
+# ("header ...", "totals ...", "region ...", "fd ...", "sock ...", "rec ...",
+# "lost ...", with key=value words; see tests/progs/tracedump.c): what the
+# file says, without the viewer.  The one place the raw reader is named.
+rawdump() {
+	"$PROGS/tracedump" "$@"
+}
+
+# word KEY: the value of KEY=... in each line of stdin ("rawdump F header | word head").
+word() {
+	sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p"
+}
+
+# trace_of DIR PID [EXE]: the trace file of pid PID in DIR (EXE: its
+# executable's base name, to pick one image of a pid that exec'd; PID '*':
+# the first file of EXE).
+trace_of() {
+	local f
+	for f in "$1"/${3:-*}.$2.socktrace; do
+		[ -f "$f" ] && { echo "$f"; return 0; }
+	done
+	return 1
+}
+
+# free_port: a TCP port on 127.0.0.1 nothing listens on or uses now.
+free_port() {
+	local p i
+	for i in $(seq 200); do
+		p=$((20000 + RANDOM % 30000))
+		[ -z "$(ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null)" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# wait_listen PORT [SECONDS]: wait until something listens on TCP PORT
+# (ss says so; a server that gives no other sign of being ready); 1 if it
+# never does in time (default 20 s).
+wait_listen() {
+	local i n=$(( ${2:-20} * 20 ))
+	for i in $(seq "$n"); do
+		[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_stopped PID: wait until every thread of PID is stopped (SIGSTOP
+# delivered: state T in /proc); 1 if not within 5 s.
+wait_stopped() {
+	local i s
+	for i in $(seq 500); do
+		s=$(cat /proc/"$1"/task/*/stat 2>/dev/null | sed 's/^.*) \(.\).*/\1/' | sort -u | tr -d '\n')
+		[ "$s" = T ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
+# skip_missing PROGRAM...: skip the whole file, naming the program, when one is missing.
+skip_missing() {
+	local p
+	for p in "$@"; do
+		command -v "$p" >/dev/null 2>&1 || [ -x "$p" ] ||
+			skip_all "$p not installed (tools/install-deps installs it)"
+	done
+}
+
+# at_exit CMD: run CMD when the test ends (before $WORK is removed): stop
+# a server, unmount.  Later ones run first.
+AT_EXIT=
+at_exit() {
+	AT_EXIT="$1; $AT_EXIT"
+	trap "$AT_EXIT"' rm -rf "$WORK"' EXIT
+}
+
+# defaults_tmp: a fresh TMPDIR for tracing with the defaults, as /tmp is
+# (mode 1777, reachable by every user: servers that drop privileges make
+# their own socktrace-UID there).  Makes $WORK traversable by others.
+defaults_tmp() {
+	chmod o+x "$WORK"
+	rm -rf "$WORK/tmp" && mkdir -p "$WORK/tmp" && chmod 1777 "$WORK/tmp"
+	echo "$WORK/tmp"
+}
+
+# server_start TMP CMD...: start CMD (a server, under timeout) in the
+# background, traced with the defaults as traced_defaults does; its pid
+# (CMD's own: timeout's, when CMD is timeout) in SERVER_PID.  It gets
+# SIGTERM when the test ends, if still running.  Under a sanitizer build
+# the server's own leaks are not reported (they would change its exit
+# status; the shim's memory errors still abort it).
+server_start() {
+	local tmp=$1; shift
+	( exec env -u SOCKTRACE_DIR -u SOCKTRACE_LOG -u SOCKTRACE_INODES TMPDIR="$tmp" LD_PRELOAD="$PRELOAD" \
+		${ST_PRELOAD_FIRST:+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"} "$@" ) &
+	SERVER_PID=$!
+	at_exit "kill $SERVER_PID 2> /dev/null; wait $SERVER_PID 2> /dev/null"
+}
+
+# traced_defaults TMP CMD...: run CMD under the shim with every default
+# (no SOCKTRACE_DIR, SOCKTRACE_LOG, SOCKTRACE_INODES), TMPDIR=TMP: the
+# traces go to TMP/socktrace-UID, the log to TMP/socktrace-UID.log, for
+# the uid each process has when it first needs them.
+traced_defaults() {
+	local tmp=$1; shift
+	env -u SOCKTRACE_DIR -u SOCKTRACE_LOG -u SOCKTRACE_INODES TMPDIR="$tmp" LD_PRELOAD="$PRELOAD" "$@"
+}
+
 done_testing() {
 	[ "$T_FAIL" -eq 0 ]
 	exit $?
