@@ -165,8 +165,14 @@ static int append_chunk(int fd, enum st_region r, uint64_t count)
 	rc = reserve_space(fd, off, len);
 	if (!rc)
 		rc = map_at(fd, g->base + g->mapped * g->entry_size, off, len);
-	if (rc)
+	if (rc) {
+		/* The file ends where it did, unless another region has grown past us meanwhile. */
+		uint64_t end = off + len;
+
+		__atomic_compare_exchange_n(&regions_hdr->file_size, &end, off, 0, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED);
 		return grow_failed(rc);
+	}
 	populate(r, g->base + g->mapped * g->entry_size, len);
 	publish_chunk(r, k, off, count);
 	return 0;
