@@ -76,7 +76,12 @@ static uint64_t fd_socket_inode(int fd)
 	return st.st_ino;
 }
 
-static void sent(int sockfd, const struct msghdr *msg, ssize_t ret)
+/*
+ * The passed sockets' records, stamped t: before the call, so that the
+ * receiver's recvmsg (which returns after it) always sorts after them,
+ * whoever the scheduler ran first afterwards.
+ */
+static void sent(int sockfd, const struct msghdr *msg, ssize_t ret, uint64_t t)
 {
 	struct st_record *r;
 	struct passed it;
@@ -89,6 +94,7 @@ static void sent(int sockfd, const struct msghdr *msg, ssize_t ret)
 		if (!fdtab_lookup(fd) && !fd_socket_inode(fd))
 			continue;	/* not a socket */
 		r = ev_begin(&e, ST_OP_SENDMSG, fd);
+		r->t_ns = t;
 		r->fd2 = sockfd;
 		carrier_word(sockfd, r);
 		word = socks_word(fd, r->t_ns, &r->flags);
@@ -152,14 +158,20 @@ msg_done(enum st_op op, enum data_dir dir, int fd, const struct msghdr *msg, int
 
 EXPORT ssize_t sendmsg(int sockfd, const struct msghdr *msg, int flags)
 {
+	/*
+	 * The clock before the call, whatever msg holds: msg may be read only
+	 * once the kernel has found it valid (ret >= 0), and passed fds'
+	 * records must sort before the receiver's.
+	 */
+	uint64_t t = shim_now();
 	ssize_t ret = REAL(sendmsg)(sockfd, msg, flags);
 	int err;
 
-	if (likely(ret < 0 || !msg || !msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr)))
+	if (likely(ret < 0 || !msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr)))
 		return msg_done(ST_OP_SENDMSG, DATA_SENT, sockfd, msg, flags, ret);
 	err = errno;
 	if (trace_on_fd(sockfd))
-		sent(sockfd, msg, ret);
+		sent(sockfd, msg, ret, t);
 	errno = err;
 	return msg_done(ST_OP_SENDMSG, DATA_SENT, sockfd, msg, flags, ret);
 }
