@@ -96,6 +96,34 @@ void shim_ensure_init(void)
 		shim_log("note: inherited sockets not scanned", "/proc/self/fd", -rc);
 }
 
+/* The thread making the file while mode is STARTING (0: none yet known). */
+static int starter;
+
+/* Yields while another thread makes the file: a few dozen system calls. */
+#define START_WAIT_YIELDS	100000
+
+/*
+ * Another thread is making the file: wait for it, so that this thread's
+ * socket is traced too.  Not when the maker is this very thread, inside
+ * a signal handler that interrupted it (it cannot finish while we wait).
+ * 1 when tracing is on now.
+ */
+static int wait_for_start(void)
+{
+	int me = shim_tid();
+
+	for (unsigned n = 0; n < START_WAIT_YIELDS; n++) {
+		int mode = __atomic_load_n(&shim.mode, __ATOMIC_ACQUIRE);
+
+		if (mode != TRACE_STARTING)
+			return mode == TRACE_ON;
+		if (__atomic_load_n(&starter, __ATOMIC_ACQUIRE) == me)
+			return 0;
+		sys_raw(SYS_sched_yield, 0, 0, 0);
+	}
+	return 0;
+}
+
 int shim_start_slow(void)
 {
 	int mode = __atomic_load_n(&shim.mode, __ATOMIC_ACQUIRE);
@@ -104,14 +132,20 @@ int shim_start_slow(void)
 
 	if (likely(mode == TRACE_ON))
 		return 1;
-	if (mode != TRACE_IDLE || shim_in_vfork_child())
+	if (shim_in_vfork_child())
+		return 0;
+	if (mode == TRACE_STARTING)
+		return wait_for_start();
+	if (mode != TRACE_IDLE)
 		return 0;
 	if (__atomic_load_n(&shim.init, __ATOMIC_ACQUIRE) != SHIM_READY)
 		return 0;
 	if (!__atomic_compare_exchange_n(&shim.mode, &mode, TRACE_STARTING, 0, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE))
-		return mode == TRACE_ON;
+		return mode == TRACE_STARTING ? wait_for_start() : mode == TRACE_ON;
+	__atomic_store_n(&starter, shim_tid(), __ATOMIC_RELEASE);
 	rc = tracefile_create(&why, &detail);
+	__atomic_store_n(&starter, 0, __ATOMIC_RELEASE);
 	if (rc) {
 		__atomic_store_n(&shim.mode, TRACE_OFF, __ATOMIC_RELEASE);
 		shim_log(why, detail, -rc);

@@ -254,16 +254,34 @@ fail:
 	return rc;
 }
 
+/* Yields while another thread grows a region: a growth is a few system calls, so this ends soon. */
+#define GROW_WAIT_YIELDS	100000
+
 int region_grow(int fd, enum st_region r, uint64_t want)
 {
 	struct region *g = &regions[r];
-	int expected = 0, rc = 0;
+	int me = shim_tid(), rc = 0;
 
 	if (want > g->capacity)
 		return -E2BIG;
-	if (!__atomic_compare_exchange_n(&g->busy, &expected, 1, 0, __ATOMIC_ACQUIRE,
-					 __ATOMIC_RELAXED))
-		return -EBUSY;
+	for (unsigned waited = 0;; waited++) {
+		int owner = 0;
+
+		if (__atomic_load_n(&g->mapped, __ATOMIC_ACQUIRE) >= want)
+			return 0;
+		if (__atomic_compare_exchange_n(&g->busy, &owner, me, 0, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			break;
+		/*
+		 * Another thread is growing it: wait for it, the entry may be
+		 * there after.  Not when the grower is this very thread, inside
+		 * a signal handler that interrupted it: it cannot finish while
+		 * we wait.
+		 */
+		if (owner == me || waited == GROW_WAIT_YIELDS)
+			return -EBUSY;
+		sys_raw(SYS_sched_yield, 0, 0, 0);
+	}
 	while (!rc && g->mapped < want)
 		rc = append_chunk(fd, r, next_count(g));
 	__atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);

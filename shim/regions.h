@@ -24,7 +24,7 @@ struct region {
 	int lazy;		/* the first chunk is made when first needed, not with the file */
 	uint64_t capacity;	/* entries the reserved range holds */
 	uint64_t mapped;	/* entries backed by file chunks (atomic; release after the map) */
-	int busy;		/* a grower owns the region (atomic try-lock, never waited on) */
+	int busy;		/* the tid of the thread growing the region, 0: none (atomic) */
 };
 
 extern struct region regions[ST_REG_MAX];
@@ -61,10 +61,13 @@ int regions_attach(int fd, const struct st_file_header *hdr, const uint64_t *kee
 
 /*
  * Grow region r until at least want entries are mapped, one doubling
- * chunk at a time (fd: the trace file).  Never waits: another grower of the
- * same region makes this return -EBUSY.  0 when want is mapped; -ENOSPC
- * and friends when the disk refused (ST_HDR_GROW_FAILED is set and growing
- * stops for good), -E2BIG beyond the capacity.
+ * chunk at a time (fd: the trace file).  While another thread grows it,
+ * waits for that thread (yielding; it is a few system calls away from
+ * done), then looks again.  0 when want is mapped; -EBUSY when the grower
+ * is the calling thread itself (a signal handler interrupted it) or
+ * never finished; -ENOSPC and friends when the disk refused
+ * (ST_HDR_GROW_FAILED is set and growing stops for good), -E2BIG beyond
+ * the capacity.
  */
 int region_grow(int fd, enum st_region r, uint64_t want);
 

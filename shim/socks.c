@@ -202,11 +202,15 @@ static inline __attribute__((always_inline)) int64_t slot_alloc(void)
 					      __ATOMIC_ACQUIRE));
 	if (top)
 		return top - 1;
+	/*
+	 * A slot that cannot be mapped stays counted, never handed out: giving
+	 * the index back would race with the threads that took the next ones
+	 * (two sockets, one slot).  It fails only when the region can grow no
+	 * more, so every later index fails too.
+	 */
 	n = __atomic_fetch_add(&used, 1, __ATOMIC_RELAXED);
-	if (n >= regions[ST_REG_SOCKS].capacity || ensure_mapped(ST_REG_SOCKS, n)) {
-		__atomic_fetch_sub(&used, 1, __ATOMIC_RELAXED);
+	if (n >= regions[ST_REG_SOCKS].capacity || ensure_mapped(ST_REG_SOCKS, n))
 		return -1;
-	}
 	return n;
 }
 
@@ -388,11 +392,11 @@ __attribute__((always_inline)) inline void rec_drop(struct ev *e, uint64_t word,
 
 int64_t socks_find_inode(uint64_t inode)
 {
-	uint32_t n = __atomic_load_n(&used, __ATOMIC_ACQUIRE);
+	uint32_t n = socks_used();
 
 	if (!inode)
 		return -1;
-	for (uint32_t i = 0; i < n && i < region_mapped(ST_REG_SOCKS); i++)
+	for (uint32_t i = 0; i < n; i++)
 		if (__atomic_load_n(&sock_at(i)->inode, __ATOMIC_ACQUIRE) == inode && sock_sid(i) &&
 		    __atomic_load_n(&sock_at(i)->refs, __ATOMIC_ACQUIRE) > 0)
 			return i;
@@ -670,7 +674,10 @@ void socks_forked(const struct socks_snap *sn)
 
 uint32_t socks_used(void)
 {
-	return __atomic_load_n(&used, __ATOMIC_ACQUIRE);
+	uint32_t n = __atomic_load_n(&used, __ATOMIC_ACQUIRE);
+	uint64_t m = region_mapped(ST_REG_SOCKS);
+
+	return n < m ? n : (uint32_t)m;		/* indexes past the mapped ones were never handed out */
 }
 
 void socks_reset(void)
