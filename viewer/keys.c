@@ -222,6 +222,13 @@ out:
 	return rc;
 }
 
+const struct proc *model_key_proc(const struct model *m, uint64_t key)
+{
+	size_t i = (size_t)(key >> 32);
+
+	return key && i >= 1 && i <= m->nprocs ? &m->procs[i - 1] : NULL;
+}
+
 const char *model_key_name(const struct model *m, uint64_t key, char *out, size_t n)
 {
 	size_t i = (size_t)(key >> 32);

@@ -310,6 +310,8 @@ static int place(struct model *m, struct ev *e)
 
 	if (r->op == VIEW_OP_STATE)
 		return refs_state(m, e);
+	if (r->op == VIEW_OP_STATE_OPEN)
+		return refs_state_open(m, e);
 	if (is_failure(r) && record_would_block(r))
 		m->would_block++;
 	else if (is_failure(r))
@@ -347,6 +349,55 @@ static int place(struct model *m, struct ev *e)
 	return 0;
 }
 
+/* When the reference of fd entry d began, as the state says; 0 when not known. */
+static uint64_t state_ref_start(const struct trace_file *tf, const struct vfd *d)
+{
+	const struct st_sock *s = &tf->socks[d->slot].s;
+
+	return s->forks ? tf->hdr.image_start_ns : s->made_ns;
+}
+
+/*
+ * A VIEW_OP_STATE_OPEN record (trace_read.h) for each reference a file's
+ * state holds whose beginning is in the history that file lost.
+ */
+static int state_opens(struct model *m, struct trace_file **files, size_t nfiles)
+{
+	size_t n = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < nfiles; i++) {
+			const struct trace_file *tf = files[i];
+
+			for (size_t j = 0; tf->lost_last_pos && j < tf->nfds; j++) {
+				uint64_t t = state_ref_start(tf, &tf->fds[j]);
+				struct trace_rec *r;
+
+				if (!t || t >= tf->history_from_ns)
+					continue;
+				if (pass == 0) {
+					n++;
+					continue;
+				}
+				r = &m->syn[m->nsyn];
+				r->op = VIEW_OP_STATE_OPEN;
+				r->pid = r->tid = tf->hdr.pid;
+				r->t_ns = t;
+				r->fd = tf->fds[j].fd;
+				r->fd2 = (int)j;
+				m->syn_proc[m->nsyn++] = i;
+			}
+		}
+		if (pass == 0) {
+			m->syn = calloc(n ? n : 1, sizeof(*m->syn));
+			m->syn_proc = calloc(n ? n : 1, sizeof(*m->syn_proc));
+			if (!m->syn || !m->syn_proc)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 int model_build(struct model *m, struct trace_file **files, size_t nfiles,
 		const struct run_reap *reaps, size_t nreaps)
 {
@@ -370,8 +421,10 @@ int model_build(struct model *m, struct trace_file **files, size_t nfiles,
 		n += files[i]->nrecs;
 	}
 	m->nprocs = nfiles;
+	if (state_opens(m, files, nfiles))
+		return -1;
 	/* Process events point into all[]: it lives as long as the model. */
-	all = m->all = calloc(n ? n : 1, sizeof(*all));
+	all = m->all = calloc(n + m->nsyn ? n + m->nsyn : 1, sizeof(*all));
 	if (!all)
 		return -1;
 	for (size_t i = 0; i < nfiles; i++)
@@ -380,6 +433,12 @@ int model_build(struct model *m, struct trace_file **files, size_t nfiles,
 			all[k].p = &m->procs[i];
 			k++;
 		}
+	for (size_t i = 0; i < m->nsyn; i++) {
+		all[k].r = &m->syn[i];
+		all[k].p = &m->procs[m->syn_proc[i]];
+		k++;
+	}
+	n += m->nsyn;
 	m->nall = n;
 	qsort(all, n, sizeof(*all), cmp_ev);
 	/* The trace's first event: its first record, or a file's making when records before were lost. */
@@ -455,4 +514,6 @@ void model_free(struct model *m)
 	free(m->procs);
 	free(m->conns);
 	free(m->all);
+	free(m->syn);
+	free(m->syn_proc);
 }

@@ -91,6 +91,7 @@ struct ev {
 	int as_listener;	/* an accept shown on the listener's timeline */
 	int32_t refs_total;	/* references in all traced processes after it; -1 unknown */
 	int released;		/* a drop of a reference: 1 when it was the last, 0 not, -1 n/a */
+	int released_unknown;	/* a drop whose answer is in lost history (released -1 then) */
 	int32_t in_flight;	/* references passed by SCM_RIGHTS, not yet received */
 	struct holder *held_by;	/* when released == 0: who still holds it */
 	size_t nheld;
@@ -105,6 +106,8 @@ struct flight {
 	struct conn *c;		/* the socket passed */
 	uint64_t carrier;	/* the sender's end of the carrier */
 	int done;		/* received, or discarded by the kernel */
+	uint64_t sent_ns;
+	const struct proc *from;	/* the sender */
 };
 
 /* A finding of the audit. */
@@ -171,6 +174,9 @@ struct model {
 	size_t nconns, capconns;
 	struct ev *all;		/* every record, in time order */
 	size_t nall;
+	struct trace_rec *syn;	/* the viewer's own records (VIEW_OP_STATE_OPEN) */
+	size_t *syn_proc;	/* each one's process (index in procs) */
+	size_t nsyn;
 	size_t failed_calls;	/* calls that failed, would-block results not counted */
 	size_t would_block;	/* EAGAIN, EINPROGRESS, EALREADY, EINTR: not failures */
 	size_t open_at_exit;	/* connections whose fate is FATE_OPEN_AT_EXIT (ends.h) */
@@ -276,6 +282,9 @@ struct conn *model_conn_get(struct model *m, uint64_t inode, int pid, int domain
  */
 int model_keys(struct model *m);
 
+/* The image that made the socket of key (NULL: none here). */
+const struct proc *model_key_proc(const struct model *m, uint64_t key);
+
 /* A connection key in words: "PID:SERIAL" of the image that made it ("PID/N:SERIAL", N exec'd images on). */
 const char *model_key_name(const struct model *m, uint64_t key, char *out, size_t n);
 
@@ -309,6 +318,13 @@ int32_t refs_elsewhere(const struct conn *c, int pid, int32_t here);
  * made.  -1 when out of memory.
  */
 int refs_state(struct model *m, struct ev *e);
+
+/*
+ * A VIEW_OP_STATE_OPEN record (e): the reference its file's state holds
+ * on that fd, open from now (unless the replay has it already).  -1 when
+ * out of memory.
+ */
+int refs_state_open(struct model *m, struct ev *e);
 
 /* The reference whose end released c (its last anywhere), or NULL when it never went. */
 const struct ref *conn_last_ref(const struct conn *c);

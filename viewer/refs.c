@@ -124,6 +124,68 @@ static void flight_landed(struct model *m, struct conn *c)
 		}
 }
 
+/* Did q's ring lose what q did at t (its timelines begin later)? */
+static int lost_at(const struct proc *q, uint64_t t)
+{
+	return q->tf->lost_last_pos && t < q->tf->history_from_ns;
+}
+
+/*
+ * May q have received f by t unseen?  1 when q lost its history at t,
+ * 0 when q would have shown it, -1 when q is not a receiver (the sender).
+ */
+static int lost_receiver(const struct flight *f, const struct proc *q, uint64_t t)
+{
+	if (q == f->from)
+		return -1;
+	return lost_at(q, t);
+}
+
+/*
+ * Could f have been received at t or before without the trace showing it?
+ * Yes when every process that could receive it lost its history at t: the
+ * carrier's holders and the image that made it, and its other end's (a
+ * socketpair's).
+ */
+static int flight_unknown_at(const struct model *m, const struct flight *f, uint64_t t)
+{
+	const struct conn *carrier = model_conn(m, f->carrier);
+	uint64_t keys[2] = { f->carrier, carrier ? carrier->peer_inode : 0 };
+	int candidates = 0;
+
+	for (int k = 0; k < 2; k++) {
+		const struct conn *e = model_conn(m, keys[k]);
+		const struct proc *maker = model_key_proc(m, keys[k]);
+		int v = maker ? lost_receiver(f, maker, t) : -1;
+
+		if (v == 0)
+			return 0;
+		candidates += v > 0;
+		for (size_t i = 0; e && i < e->nrefs; i++) {
+			v = lost_receiver(f, e->refs[i]->p, t);
+			if (v == 0)
+				return 0;
+			candidates += v > 0;
+		}
+	}
+	return candidates > 0;
+}
+
+/* Are all of c's references in flight ones that may have landed unseen by t? */
+static int flights_unknown_at(const struct model *m, const struct conn *c, uint64_t t)
+{
+	int any = 0;
+
+	for (size_t i = 0; i < m->nflights; i++) {
+		if (m->flights[i].c != c || m->flights[i].done)
+			continue;
+		if (!flight_unknown_at(m, &m->flights[i], t))
+			return 0;
+		any = 1;
+	}
+	return any;
+}
+
 static struct ref *ref_open(struct proc *p, struct conn *c, int fd, const char *how, int cloexec,
 			    uint64_t t)
 {
@@ -174,6 +236,47 @@ static void end_all(struct proc *p, const char *end, uint64_t t)
 }
 
 /* A fork child starts with a copy of each of its parent's references. */
+/*
+ * p drops its fd, which holds c, and the replay has no reference there:
+ * where the history was lost, the reference it must have had, made now
+ * (and the fd's previous holder ended, its close unseen).  Either p's own
+ * history was lost (the reference began there; what was in flight to c
+ * landed there too),
+ * or p is a fork child whose parent's history was lost at the fork: p got
+ * it then, and the parent held it too, on the same fd.  NULL when neither
+ * (the close of a socket the trace never saw opened: nothing to infer).
+ */
+static struct ref *unseen_ref(struct model *m, struct proc *p, struct conn *c, int fd, uint64_t t)
+{
+	struct proc *q = p->fork_parent;
+	uint64_t from;
+	struct ref *x = ref_find(p, fd), *y;
+
+	if (p->tf->lost_last_pos) {
+		/* Its history before history_from_ns is gone: the reference began there. */
+		from = p->tf->history_from_ns < t ? p->tf->history_from_ns : t;
+		flight_landed(m, c);
+	} else if (q && lost_at(q, p->tf->hdr.image_start_ns)) {
+		from = p->tf->hdr.image_start_ns;
+		y = ref_find(q, fd);
+		if (!y || y->c != c) {
+			if (y)
+				ref_end_lost(y, "closed (its close is in the history lost)", from);
+			y = ref_open(q, c, fd, "before the history kept", 0, from);
+			if (y)
+				y->from_state = 1;
+		}
+	} else {
+		return NULL;
+	}
+	if (x)
+		ref_end_lost(x, "closed (its close is in the history lost)", from);
+	x = ref_open(p, c, fd, p->tf->lost_last_pos ? "before the history kept" : "fork", 0, from);
+	if (x)
+		x->from_state = 1;
+	return x;
+}
+
 static void fork_copy(struct proc *parent, struct proc *child, uint64_t t)
 {
 	struct ref *x, *tmp;
@@ -428,16 +531,9 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 		} else if ((x = ref_find(p, r->fd)) && x->c == c) {
 			ref_end(x, r->op == ST_OP_MISSED_CLOSE ? "missed close" : op_name(r->op),
 				r->t_ns, 1);
-		} else if (p->tf->lost_last_pos && r->ret == 0) {
-			/* Closed here, made here in the history lost: what was in flight to it landed. */
-			flight_landed(m, c);
-			/* The shim's word that this process let go of it, and nobody else is known to hold it. */
-			if ((r->flags & ST_REC_LAST_REF) && c->live + c->in_flight <= 0 && !c->released_ns) {
-				c->released_ns = r->t_ns;
-				c->released_how = op_name(r->op);
-				c->released_pid = r->pid;
-				c->released_fd = r->fd;
-			}
+		} else if (r->ret == 0 && (x = unseen_ref(m, p, c, r->fd, r->t_ns))) {
+			/* Made where the history was lost: it ends by this close like any other. */
+			ref_end(x, op_name(r->op), r->t_ns, 1);
 		}
 		break;
 	case ST_OP_SHUTDOWN:
@@ -461,7 +557,7 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 			break;	/* bytes, not a socket passed */
 		if (c && r->ret >= 0 &&
 		    !model_grow((void **)&m->flights, m->nflights, &m->capflights, sizeof(*m->flights))) {
-			m->flights[m->nflights++] = (struct flight){ c, r->inode2, 0 };
+			m->flights[m->nflights++] = (struct flight){ c, r->inode2, 0, r->t_ns, p };
 			c->in_flight++;
 		}
 		break;
@@ -553,8 +649,13 @@ int refs_apply(struct model *m, struct ev *e, struct conn *c)
 	if (is_drop(r) || (r->op == ST_OP_EXEC_FD && (r->flags & ST_REC_CLOEXEC) && p->exec_ok_pos &&
 			   r->pos + 1 > p->exec_ok_pos)) {
 		e->released = e->refs_total == 0;
-		if (!e->released)
+		if (!e->released && c->live == 0 && flights_unknown_at(m, c, r->t_ns)) {
+			/* Only passed references remain, and their receipt may be in lost history. */
+			e->released = -1;
+			e->released_unknown = 1;
+		} else if (!e->released) {
 			snapshot_holders(e, c);
+		}
 	}
 	return 0;
 }
@@ -609,6 +710,32 @@ static void learn_slot(const struct proc *p, struct conn *c, const struct vsock 
 		c->eof_ns = s->eof_ns;
 		c->eof_pid = p->pid;
 	}
+}
+
+int refs_state_open(struct model *m, struct ev *e)
+{
+	struct proc *p = e->p;
+	const struct vfd *d = &p->tf->fds[e->r->fd2];
+	const struct vsock *v = &p->tf->socks[d->slot];
+	struct conn *c = model_conn_get(m, v->key, p->pid, v->s.domain, v->s.type);
+	struct ref *x;
+
+	if (!c)
+		return -1;
+	if (!p->started)
+		image_started(p, e->r->t_ns);
+	x = ref_find(p, d->fd);
+	if (x && x->c == c)
+		return 0;
+	if (x)
+		ref_end_lost(x, "closed (its close is in the history lost)", e->r->t_ns);
+	x = ref_open(p, c, d->fd, op_name(d->op) ? op_name(d->op) : "before the history kept",
+		     d->cloexec, e->r->t_ns);
+	if (!x)
+		return -1;
+	x->from_state = 1;
+	x->stack_id = d->stack_id;
+	return 0;
 }
 
 int refs_state(struct model *m, struct ev *e)
@@ -672,6 +799,26 @@ int refs_finish(struct model *m)
 		if (q->exec_next)
 			HASH_ITER(hh, q->fds, x, tmp)
 				ref_through_exec(x, q->exec_next, q->tf->hdr.end_mono_ns);
+	}
+	/*
+	 * Passed and never seen received, where every receiver lost its
+	 * history after the sending: received there, not in flight forever.
+	 */
+	for (size_t i = 0; i < m->nflights; i++) {
+		struct flight *f = &m->flights[i];
+		struct conn *c = f->c;
+
+		if (f->done || !flight_unknown_at(m, f, f->sent_ns))
+			continue;
+		f->done = 1;
+		c->in_flight--;
+		if (c->live + c->in_flight <= 0 && !c->released_ns) {
+			c->released_ns = f->sent_ns;
+			c->released_how = "received in the history lost (SCM_RIGHTS)";
+			c->released_unknown = 1;
+			c->released_pid = 0;
+			c->released_fd = -1;
+		}
 	}
 	/* Marked exited, but its exit record was lost (the ring wrapped): it ended then. */
 	for (size_t i = 0; i < m->nprocs; i++) {

@@ -137,6 +137,8 @@ static void event_json(struct json *j, const struct model *m, const char *key,
 		json_null(j, "refs");
 		json_null(j, "refs_total");
 	}
+	if (e->released_unknown)
+		json_null(j, "released");	/* the answer is in lost history */
 	if (e->released >= 0) {
 		json_bool(j, "released", e->released);
 		if (!e->released) {

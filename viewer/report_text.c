@@ -70,7 +70,7 @@ static void notes(const struct ev *e, char *out, size_t n, const struct style *s
 		int32_t others = known ? e->refs_elsewhere : 0;
 
 		ADD("%srefs %d", o ? "  " : "", known ? e->refs_total - others : ev_refs(e));
-		if (others > 0 && e->released != 0)
+		if (others > 0 && e->released != 0 && !e->released_unknown)
 			ADD(" (+%d in other processes%s)", others, e->in_flight > 0 ? " or in flight" : "");
 		if (e->released == 1) {
 			ADD(" %s(last reference: the kernel closes the socket)%s", st->green, st->off);
@@ -81,6 +81,9 @@ static void notes(const struct ev *e, char *out, size_t n, const struct style *s
 			if (e->in_flight > 0)
 				ADD("%s %d in flight", e->nheld ? "," : "", e->in_flight);
 			ADD(")%s", st->off);
+		} else if (e->released_unknown) {
+			ADD(" %s(last reference or not: the receipt of %d passed by SCM_RIGHTS is in the "
+			    "history lost)%s", st->yellow, e->in_flight, st->off);
 		}
 	}
 	if ((r->flags & ST_REC_UNREAD) && r->arg[1] > 0)
@@ -155,8 +158,8 @@ static void print_birth(FILE *out, const struct model *m, const struct conn *c, 
 
 	if (!complete && !c->made_ns) {
 		if (e && conn_birth_lost(c))
-			fprintf(out, "    %s(made before the history kept: its first events were overwritten "
-				"when pid %d's ring wrapped)%s\n", st->yellow, e->p->pid, st->off);
+			fprintf(out, "    %s(its birth is in the history lost: its first events were "
+				"overwritten when pid %d's ring wrapped)%s\n", st->yellow, e->p->pid, st->off);
 		else if (e)
 			fprintf(out, "    %s(made where this trace does not show: in a process whose trace "
 				"is not here, or before tracing began)%s\n", st->yellow, st->off);
@@ -167,9 +170,8 @@ static void print_birth(FILE *out, const struct model *m, const struct conn *c, 
 
 		fprintf(out, "  made by %s in pid %d at %s", op_name(op) ? op_name(op) : "?",
 			p ? p->pid : c->pid, tf_at(m, c->made_ns, at));
-		fprintf(out, "  %s(from the state: %s)%s\n", st->yellow,
-			c->nevs ? "the events of its birth were overwritten" :
-			"every event of it was overwritten", st->off);
+		fprintf(out, "  %s(from the state: its birth is in the history lost, %s)%s\n", st->yellow,
+			c->nevs ? "its first events overwritten" : "every event of it overwritten", st->off);
 	} else if (p->tf->hdr.opts & ST_OPT_STACKS_CREATE) {
 		fprintf(out, "  made by %s in pid %d\n", op_name(op) ? op_name(op) : "?", p->pid);
 	} else {
