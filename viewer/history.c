@@ -104,9 +104,9 @@ int history_counts(const struct model *m, size_t *total, size_t *with_timeline)
 
 	/*
 	 * Each image counted the sockets it made or received; those whose sid
-	 * no record or slot names are gone with the history (a socket passed
-	 * between two images whose passing was lost is counted twice: the
-	 * files cannot tell).
+	 * no record or slot names are gone with the history.  A socket passed
+	 * to an image whose receipt was lost is its sender's too: such receipts
+	 * (refs.c finds them) are taken off.
 	 */
 	for (size_t i = 0; i < m->nprocs; i++) {
 		const struct st_totals *t = &m->procs[i].tf->hdr.totals;
@@ -115,6 +115,8 @@ int history_counts(const struct model *m, size_t *total, size_t *with_timeline)
 		if (had > m->procs[i].sids_seen)
 			unseen += had - m->procs[i].sids_seen;
 	}
+	/* A receipt lost with its history is a socket the sender's file already counts. */
+	unseen -= m->lost_receipts < unseen ? m->lost_receipts : unseen;
 	*with_timeline = 0;
 	for (size_t i = 0; i < m->nconns; i++)
 		*with_timeline += m->conns[i]->nevs > 0;

@@ -91,14 +91,30 @@ static int is_arrival(const struct trace_rec *r)
 	       r->op == ST_OP_RECVMSG || r->op == ST_OP_INHERITED || r->op == ST_OP_EXEC_FD;
 }
 
-int conn_birth_lost(const struct conn *c)
+/* The process whose lost history holds c's start (NULL: none). */
+static const struct proc *conn_birth_lost_in(const struct model *m, const struct conn *c)
 {
+	const struct proc *maker = model_key_proc(m, c->inode);
 	const struct ev *e = NULL;
 
 	for (size_t k = 0; k < c->nevs && !e; k++)
 		if (!c->evs[k].as_listener)
 			e = &c->evs[k];
-	return e && e->p->tf->lost_last_pos && e->r->t_ns >= e->p->tf->history_from_ns;
+	if (!e)
+		return NULL;
+	/* Its first event's process, or the image that made it, lost history before that event. */
+	if (e->p->tf->lost_last_pos && e->r->t_ns >= e->p->tf->history_from_ns)
+		return e->p;
+	if (maker && maker->tf->lost_last_pos && e->r->t_ns < maker->tf->history_from_ns)
+		return maker;
+	return NULL;
+}
+
+int conn_birth_lost(const struct model *m, const struct conn *c)
+{
+	const struct proc *q = conn_birth_lost_in(m, c);
+
+	return q ? q->pid : 0;
 }
 
 int conn_timeline_complete(const struct conn *c)

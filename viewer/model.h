@@ -174,6 +174,7 @@ struct model {
 	size_t nconns, capconns;
 	struct ev *all;		/* every record, in time order */
 	size_t nall;
+	size_t lost_receipts;	/* passed sockets received where the history was lost (refs.c) */
 	struct trace_rec *syn;	/* the viewer's own records (VIEW_OP_STATE_OPEN) */
 	size_t *syn_proc;	/* each one's process (index in procs) */
 	size_t nsyn;
@@ -258,10 +259,11 @@ int conn_timeline_complete(const struct conn *c);
 
 /*
  * For a timeline that is not complete: is its start in the history its
- * first event's process lost (1), or elsewhere: a process whose trace is
- * not here, or before tracing began (0)?
+ * first event's process, or the image that made it, lost (1), or
+ * elsewhere: a process whose trace is not here, or before tracing began
+ * (0)?  Returns that process's pid, or 0.
  */
-int conn_birth_lost(const struct conn *c);
+int conn_birth_lost(const struct model *m, const struct conn *c);
 
 /* When c began: its birth as the state says, else its first event; 0 when neither. */
 uint64_t conn_start_ns(const struct conn *c);

@@ -812,6 +812,7 @@ int refs_finish(struct model *m)
 			continue;
 		f->done = 1;
 		c->in_flight--;
+		m->lost_receipts++;
 		if (c->live + c->in_flight <= 0 && !c->released_ns) {
 			c->released_ns = f->sent_ns;
 			c->released_how = "received in the history lost (SCM_RIGHTS)";

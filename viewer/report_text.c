@@ -157,9 +157,10 @@ static void print_birth(FILE *out, const struct model *m, const struct conn *c, 
 	char why[256];
 
 	if (!complete && !c->made_ns) {
-		if (e && conn_birth_lost(c))
+		if (e && conn_birth_lost(m, c))
 			fprintf(out, "    %s(its birth is in the history lost: its first events were "
-				"overwritten when pid %d's ring wrapped)%s\n", st->yellow, e->p->pid, st->off);
+				"overwritten when pid %d's ring wrapped)%s\n", st->yellow, conn_birth_lost(m, c),
+				st->off);
 		else if (e)
 			fprintf(out, "    %s(made where this trace does not show: in a process whose trace "
 				"is not here, or before tracing began)%s\n", st->yellow, st->off);

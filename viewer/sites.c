@@ -59,9 +59,9 @@ const struct callstack *conn_callstack(const struct model *m, const struct conn 
 		return ev_callstack(m, e, why, n);
 	if (c->made_proc || c->in_state)
 		return state_callstack(m, c->made_proc, c->made_stack, c->made_by, why, n);
-	if (e && !complete && conn_birth_lost(c))
+	if (e && !complete && conn_birth_lost(m, c))
 		snprintf(why, n, "its creation is in the history lost (overwritten when pid %d's ring wrapped)",
-			 e->p->pid);
+			 conn_birth_lost(m, c));
 	else if (e && !complete)
 		snprintf(why, n, "made in a process whose trace is not here, or before tracing began");
 	else
