@@ -34,6 +34,33 @@ static void print_tree_line(FILE *out, const struct model *m, const struct proc 
 	fputc('\n', out);
 }
 
+/*
+ * How many of p's fork ancestors (the header's lineage, nearest last)
+ * lead to it with no trace of their own: forked by a process that held
+ * no socket, p made its file at its own first socket.
+ */
+static unsigned untraced_forks(const struct proc *p)
+{
+	const struct st_file_header *h = &p->tf->hdr;
+	unsigned n = h->nancestors < ST_ANCESTORS_MAX ? h->nancestors : ST_ANCESTORS_MAX;
+
+	if (p->origin != ST_ORIGIN_ROOT || !n || h->ancestors[n - 1].pid != p->ppid)
+		return 0;
+	return n;
+}
+
+/* "(forked by pid 12, forked by pid 11: no trace, they held no socket)" */
+static void print_untraced_forks(FILE *out, const struct proc *p)
+{
+	const struct st_file_header *h = &p->tf->hdr;
+	unsigned n = untraced_forks(p);
+
+	fputc('(', out);
+	for (unsigned i = n; i-- > 0;)
+		fprintf(out, "%sforked by pid %d", i + 1 < n ? ", " : "", h->ancestors[i].pid);
+	fprintf(out, ": no trace, %s held no socket)", n == 1 ? "it" : "they");
+}
+
 /* "(fork of pid 12, parent 12)", "(exec from pid 12's previous image, parent 11)". */
 static void print_origin(FILE *out, const struct proc *p, const struct proc *forker)
 {
@@ -43,6 +70,8 @@ static void print_origin(FILE *out, const struct proc *p, const struct proc *for
 		fprintf(out, "(fork of %s, parent %d)", proc_name(forker), p->ppid);
 	else if (forker)
 		fprintf(out, "(started by %s, parent %d)", proc_name(forker), p->ppid);
+	else if (untraced_forks(p))
+		print_untraced_forks(out, p);
 	else
 		fprintf(out, "(%s, parent %d)", origin_name(p->origin), p->ppid);
 }
