@@ -101,6 +101,23 @@ int trace_load(const char *path, struct trace_file **out, char *err, size_t errl
 
 void trace_free(struct trace_file *tf);
 
+/*
+ * Check a copy of a file's header against the file's size: magic,
+ * version (ST_FORMAT_VERSION only), sizes, the regions' entry sizes.
+ * 0, or -1 with a one-line reason in err.
+ */
+int trace_check_header(const struct st_file_header *h, uint64_t size, char *err, size_t errlen);
+
+/*
+ * A trace_file holding only what symbolising needs: a copy of header h,
+ * and the stack table and module map of the file of size bytes at base
+ * (a live mapping: read under mapguard).  For stacks_get on a file read
+ * live (no records, no state).  NULL when out of memory or the file
+ * shrank while read.
+ */
+struct trace_file *trace_stacks_copy(const char *path, const void *base, uint64_t size,
+				     const struct st_file_header *h);
+
 /* A tick of tf's activity clock in CLOCK_MONOTONIC ns (st_ticks_to_ns with tf's anchors). */
 uint64_t trace_tick_ns(const struct trace_file *tf, uint64_t tick);
 
