@@ -169,6 +169,9 @@ int leaks_find(const struct model *m, int at, uint64_t at_ns, struct leak_report
 		if (at) {
 			l.x = open_at(c, at_ns);
 			l.end_ns = at_ns;
+			/* Now: held by an image still running (a killed one's sockets went with it). */
+			if (at == LEAKS_AT_NOW && l.x && !l.x->to_ns && !l.x->p->tf->live)
+				l.x = NULL;
 		} else {
 			l.x = leaked_ref(c, out->end_ns, &l.end_ns, &l.end);
 		}

@@ -41,19 +41,7 @@ static struct st_anchor anchor_now(void)
 
 int live_image_running(const struct st_file_header *h)
 {
-	char path[64], buf[1024], state = 0;
-	uint64_t start = 0;
-	ssize_t n;
-	int fd, found = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", h->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf));
-		close(fd);
-		found = n > 0 && st_proc_stat_parse(buf, (size_t)n, &state, &start) == 0;
-	}
-	return st_image_running(h->state, h->start_ticks, found, state, start);
+	return trace_image_running(h);
 }
 
 /* Room for n slots of scratch; -1 when out of memory. */

@@ -120,6 +120,23 @@ static double file_rate(const struct st_file_header *h)
 	return (double)(h->anchor_last.ns - h->anchor.ns) / (double)(h->anchor_last.tick - h->anchor.tick);
 }
 
+int trace_image_running(const struct st_file_header *h)
+{
+	char path[64], buf[1024], state = 0;
+	uint64_t start = 0;
+	ssize_t n;
+	int fd, found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", h->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf));
+		close(fd);
+		found = n > 0 && st_proc_stat_parse(buf, (size_t)n, &state, &start) == 0;
+	}
+	return st_image_running(h->state, h->start_ticks, found, state, start);
+}
+
 uint64_t trace_tick_ns(const struct trace_file *tf, uint64_t tick)
 {
 	const struct st_file_header *h = &tf->hdr;
@@ -549,6 +566,7 @@ int trace_load(const char *path, struct trace_file **out, char *err, size_t errl
 		if (crc)
 			goto out;
 	}
+	tf->live = trace_image_running(&tf->hdr);
 	*out = tf;
 	tf = NULL;
 	rc = 0;

@@ -90,6 +90,7 @@ struct trace_file {
 	struct st_module *modules;	/* module entries (state READY or not) */
 	uint64_t nmodules;
 	char note[200];			/* a region refused as corrupt; "" = none */
+	int live;			/* its image was running when it was read (trace_image_running) */
 };
 
 /*
@@ -117,6 +118,12 @@ int trace_check_header(const struct st_file_header *h, uint64_t size, char *err,
  */
 struct trace_file *trace_stacks_copy(const char *path, const void *base, uint64_t size,
 				     const struct st_file_header *h);
+
+/*
+ * Is the image of header h running now: st_image_running with what
+ * /proc/PID/stat says (this machine's processes).
+ */
+int trace_image_running(const struct st_file_header *h);
 
 /* A tick of tf's activity clock in CLOCK_MONOTONIC ns (st_ticks_to_ns with tf's anchors). */
 uint64_t trace_tick_ns(const struct trace_file *tf, uint64_t tick);
