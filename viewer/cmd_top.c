@@ -79,8 +79,20 @@ static char *default_dir(void)
 	return dir;
 }
 
-/* SOCKTRACE_VIEWER_STATS: what a refresh cost (bench/top.sh reads it). */
-static void stats(const struct top_model *m)
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * SOCKTRACE_VIEWER_STATS: what a refresh cost in CPU time, the reading
+ * alone and with the sorting and output (out_ns; 0: none), on stderr
+ * (bench/top.sh reads it).
+ */
+static void stats(const struct top_model *m, uint64_t out_ns)
 {
 	size_t socks = 0;
 
@@ -88,8 +100,9 @@ static void stats(const struct top_model *m)
 		return;
 	for (size_t i = 0; i < m->nprocs; i++)
 		socks += m->procs[i]->lf->nsocks;
-	fprintf(stderr, "socktrace: top refresh %u: %.3f ms CPU, %zu processes, %zu sockets, %zu sites\n",
-		m->refreshes, (double)m->refresh_cpu_ns / 1e6, m->nprocs, socks, m->nsites);
+	fprintf(stderr, "socktrace: top refresh %u: %.3f ms CPU, %.3f ms with the output; %zu processes, "
+		"%zu sockets, %zu sites\n", m->refreshes, (double)m->refresh_cpu_ns / 1e6,
+		(double)(m->refresh_cpu_ns + out_ns) / 1e6, m->nprocs, socks, m->nsites);
 }
 
 /* Say there is nothing to watch, and why, on stderr; EXIT_NOINPUT. */
@@ -177,7 +190,7 @@ static int cmd_top(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	stats(&m);
+	stats(&m, 0);
 	if (!top_running(&m)) {
 		rc = nothing(&m, (int)pid);
 		goto out;
@@ -189,19 +202,20 @@ static int cmd_top(int argc, char **argv)
 			rc = 1;
 			goto out;
 		}
-		o.delay_s = o.delay_s;
 		rc = top_screen(&m, &o, iters);
 		goto out;
 	}
 	/* A snapshot is the second reading: the rates need two. */
 	for (long i = 0; i < (iters ? iters : 1) && !rc; i++) {
+		uint64_t t;
+
 		sleep_s(o.delay_s);
 		if (top_refresh(&m)) {
 			fprintf(stderr, "socktrace top: out of memory\n");
 			rc = 1;
 			break;
 		}
-		stats(&m);
+		t = cpu_ns();
 		top_sort(&m, o.pkey, o.prev, o.skey, o.srev);
 		if (json ? top_json(stdout, &m) : top_text(stdout, &m, &o)) {
 			fprintf(stderr, "socktrace top: out of memory\n");
@@ -211,6 +225,7 @@ static int cmd_top(int argc, char **argv)
 			fputs("\n", stdout);
 		if (stdout_written("the snapshot"))
 			rc = 1;
+		stats(&m, cpu_ns() - t);
 	}
 out:
 	top_free(&m);
