@@ -53,6 +53,9 @@ pkg_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null || echo $(2))
 VIEW_CFLAGS := $(call pkg_cflags,libdw libelf)
 VIEW_LIBS := $(call pkg_libs,libdw libelf,-ldw -lelf)
 UNW_LIBS := $(call pkg_libs,libunwind,-lunwind)
+# socktrace top's screen: ncurses (libncurses-dev), its wide-character build.
+VIEW_CFLAGS += $(call pkg_cflags,ncursesw)
+VIEW_LIBS += $(call pkg_libs,ncursesw,-lncursesw -ltinfo)
 
 SHIM_SRC = $(wildcard shim/*.c shim/*.S)
 VIEW_SRC = $(wildcard viewer/*.c)
@@ -118,6 +121,8 @@ check-deps:
 		{ echo "missing uthash.h: apt-get install uthash-dev" >&2; exit 1; }
 	@echo '#include <elfutils/libdwfl.h>' | $(CC) $(CPPFLAGS) $(VIEW_CFLAGS) -E -x c - > /dev/null 2>&1 || \
 		{ echo "missing elfutils/libdwfl.h: apt-get install libdw-dev" >&2; exit 1; }
+	@echo '#include <curses.h>' | $(CC) $(CPPFLAGS) $(VIEW_CFLAGS) -E -x c - > /dev/null 2>&1 || \
+		{ echo "missing curses.h: apt-get install libncurses-dev" >&2; exit 1; }
 
 # make test -jN: prove runs N test files at once (GNU make puts -jN in
 # MAKEFLAGS).  Tests never run make themselves: what t0360 checks is staged

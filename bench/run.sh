@@ -39,7 +39,8 @@
 #   STACK_ROUNDS   churn rounds for the call-site stack figures (default ROUNDS)
 #   SYM_N          sockets with distinct stacks for the viewer's symbolisation figure
 #                  (bench/symbolize.sh; default 131072)
-#   SKIP_WALL, SKIP_STRACE, SKIP_CALLGRIND, SKIP_STACKS, SKIP_SYMBOLIZE
+#   TOP_SOCKS, TOP_SITES, TOP_PAIRS  bench/top.sh: the refresh's server and the pairs
+#   SKIP_WALL, SKIP_STRACE, SKIP_CALLGRIND, SKIP_STACKS, SKIP_SYMBOLIZE, SKIP_TOP
 #                  set to 1 to skip a section
 
 set -euo pipefail
@@ -694,6 +695,30 @@ if [[ ${SKIP_SYMBOLIZE:-0} != 1 ]]; then
 	else
 		sed 's/^/  /' "$WORK/sym.out"
 		result symbolize "symbolise distinct stacks (viewer)" "error" "< ${TARGET_SYMBOLIZE_S} s" ERROR
+	fi
+	say
+fi
+
+# socktrace top: one refresh of a 10000-socket, 200-site server, and a traced
+# churn while top refreshes its directory (bench/top.sh has the method).
+TARGET_TOP_REFRESH_MS=50
+TARGET_TOP_CHURN_PCT=1
+if [[ ${SKIP_TOP:-0} != 1 ]] && ((HAVE_SHIM)); then
+	say "== socktrace top: a refresh's CPU time, the churn while it refreshes (bench/top.sh) =="
+	if SHIM=$SHIM BUILD=$BUILD BENCH_CC=$BENCH_CC BENCH_CFLAGS=$BENCH_CFLAGS VIEWER=$VIEWER \
+		"$HERE/top.sh" >"$WORK/top.out" 2>&1; then
+		grep -v '^top:' "$WORK/top.out" | sed 's/^/  /'
+		ms=$(sed -En 's/^top: refresh CPU ([0-9.]+) ms.*/\1/p' "$WORK/top.out")
+		verdict=$(calc "v = ($ms < $TARGET_TOP_REFRESH_MS) ? \"PASS\" : \"FAIL\"; print v")
+		result top_refresh "top: one refresh, 10000 sockets / 200 sites, CPU" "${ms} ms" "< ${TARGET_TOP_REFRESH_MS} ms" "$verdict"
+		pct=$(sed -En 's/^top: churn wall time while top refreshes every 1 s: ([-+0-9.]+)%.*/\1/p' "$WORK/top.out")
+		verdict=$(calc "v = ($pct <= $TARGET_TOP_CHURN_PCT) ? \"PASS\" : \"FAIL\"; print v")
+		result top_churn "churn wall time while top refreshes every second" "${pct}%" "<= ${TARGET_TOP_CHURN_PCT}%" "$verdict"
+		pct=$(sed -En 's/^top: churn wall time while top refreshes every 0.05 s: ([-+0-9.]+)%.*/\1/p' "$WORK/top.out")
+		result top_churn20 "churn wall time, top refreshing 20 times a second" "${pct}%" "-" INFO
+	else
+		sed 's/^/  /' "$WORK/top.out"
+		result top_refresh "top: one refresh, 10000 sockets / 200 sites, CPU" "error" "< ${TARGET_TOP_REFRESH_MS} ms" ERROR
 	fi
 	say
 fi

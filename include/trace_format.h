@@ -753,6 +753,156 @@ static inline int st_record_join(uint8_t *area, uint64_t head_pos, const struct 
 }
 
 /*
+ * Entry i of region d (a directory from the header: the file's own, read
+ * live, or a copy) in a file of size bytes at base; NULL when no chunk
+ * published within the file holds it.  A chunk counts once its offset is
+ * non-zero (loaded with acquire order: the writer stores it last); a
+ * chunk that would run past size (a file truncated, or a lie) holds
+ * nothing.
+ */
+static inline const void *st_region_entry(const void *base, uint64_t size,
+					  const struct st_region_dir *d, uint64_t i)
+{
+	uint32_t n = __atomic_load_n(&d->nchunks, __ATOMIC_ACQUIRE);
+
+	for (unsigned k = 0; k < n && k < ST_CHUNKS_MAX; k++) {
+		const struct st_chunk *c = &d->chunk[k];
+		uint64_t off = __atomic_load_n(&c->offset, __ATOMIC_ACQUIRE);
+
+		if (!off || i < c->first || i >= (uint64_t)c->first + c->count)
+			continue;
+		if (off < ST_HEADER_SIZE || off > size || !d->entry_size ||
+		    (i - c->first + 1) > (size - off) / d->entry_size)
+			return NULL;
+		return (const char *)base + off + (i - c->first) * d->entry_size;
+	}
+	return NULL;
+}
+
+/* Entries region d has published: the end of its furthest published chunk. */
+static inline uint64_t st_region_mapped(const struct st_region_dir *d)
+{
+	uint32_t n = __atomic_load_n(&d->nchunks, __ATOMIC_ACQUIRE);
+	uint64_t end = 0;
+
+	for (unsigned k = 0; k < n && k < ST_CHUNKS_MAX; k++)
+		if (__atomic_load_n(&d->chunk[k].offset, __ATOMIC_ACQUIRE) &&
+		    (uint64_t)d->chunk[k].first + d->chunk[k].count > end)
+			end = (uint64_t)d->chunk[k].first + d->chunk[k].count;
+	return end;
+}
+
+/*
+ * Reading a live file's socket slot.  The writer has no seqlock: it fills
+ * a slot, then stores sid (release); it frees a slot by storing sid 0, and
+ * a reused slot gets a new sid.  Counters, flags and the TCP state change
+ * in place, each one aligned word (a copy holds each as it was at some
+ * moment); an address's length is stored after its bytes (release).  So:
+ * load sid (acquire) and the address lengths, copy, load sid again: the
+ * same non-zero sid means the copy is that socket's, with addresses only
+ * up to the lengths loaded before the copy.  A slot that changes under
+ * every one of ST_SOCK_READ_TRIES tries is skipped (it is being freed or
+ * reused: the next read sees what it became).  A file of a process that
+ * ended reads right the first time.
+ */
+#define ST_SOCK_READ_TRIES	4
+
+/* A consistent copy of slot s into *out: 1, or 0 when it is free or would not hold still. */
+static inline int st_sock_read(const struct st_sock *s, struct st_sock *out)
+{
+	for (int t = 0; t < ST_SOCK_READ_TRIES; t++) {
+		uint64_t sid = __atomic_load_n(&s->sid, __ATOMIC_ACQUIRE);
+		uint8_t llen, plen;
+
+		if (!sid)
+			return 0;
+		llen = __atomic_load_n(&s->local_len, __ATOMIC_ACQUIRE);
+		plen = __atomic_load_n(&s->peer_len, __ATOMIC_ACQUIRE);
+		memcpy(out, (const void *)s, sizeof(*out));
+		/* The copy's loads complete before sid is read again. */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&s->sid, __ATOMIC_RELAXED) != sid)
+			continue;
+		out->sid = sid;
+		out->local_len = llen <= ST_SOCK_ADDR_MAX ? llen : 0;
+		out->peer_len = plen <= ST_SOCK_ADDR_MAX ? plen : 0;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * An fd entry read live: its word (acquire), the fields written before
+ * it, and the word again; 1 with *out when both words agree, 0 when the
+ * entry changed meanwhile (read it as what the second word says next time).
+ */
+static inline int st_fd_read(const struct st_fd *e, struct st_fd *out)
+{
+	uint64_t w = __atomic_load_n(&e->word, __ATOMIC_ACQUIRE);
+
+	out->stack_id = e->stack_id;
+	out->op = e->op;
+	out->forks = e->forks;
+	out->reserved = 0;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	out->word = w;
+	return __atomic_load_n(&e->word, __ATOMIC_RELAXED) == w;
+}
+
+/*
+ * Is an image still running?  Its header's state says only how it ended
+ * when it could say so: a process killed by a signal (SIGKILL) leaves
+ * ST_STATE_RUNNING for ever, and its pid may be reused.  So a reader on
+ * the same machine asks /proc: the image runs when its header is still
+ * RUNNING, /proc/PID/stat exists and is not a zombie's, and the process's
+ * start time there (field 22, clock ticks since boot) equals the header's
+ * start_ticks (0 in the header: not known, the pid's existence decides).
+ * st_proc_stat_parse reads the two fields from that file's text (n bytes);
+ * st_image_running applies the rule (found: the stat file was read and
+ * parsed).
+ */
+static inline int st_proc_stat_parse(const char *buf, size_t n, char *state, uint64_t *start_ticks)
+{
+	size_t i, close = n;
+	int field = 2;
+	uint64_t v = 0;
+
+	/* Field 2, the command, is in parentheses and may hold both: it ends at the last ')'. */
+	for (i = 0; i < n; i++)
+		if (buf[i] == ')')
+			close = i;
+	if (close == n || close + 2 >= n)
+		return -1;
+	*state = buf[close + 2];
+	for (i = close + 1; i < n; i++) {
+		if (buf[i] == ' ') {
+			field++;
+			continue;
+		}
+		if (field == 22) {
+			if (buf[i] < '0' || buf[i] > '9')
+				return -1;
+			v = v * 10 + (uint64_t)(buf[i] - '0');
+			if (i + 1 == n || buf[i + 1] == ' ') {
+				*start_ticks = v;
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
+static inline int st_image_running(uint32_t hdr_state, uint64_t hdr_start_ticks, int found,
+				   char state, uint64_t start_ticks)
+{
+	if (hdr_state != ST_STATE_RUNNING || !found)
+		return 0;
+	if (state == 'Z' || state == 'X' || state == 'x')
+		return 0;
+	return !hdr_start_ticks || hdr_start_ticks == start_ticks;
+}
+
+/*
  * A tick of the activity clock as CLOCK_MONOTONIC ns, by the rate between
  * two anchors a and b read together (a file's anchor and anchor_last).
  * MONO ticks are ns already.  A tick outside the anchors is extrapolated;

@@ -219,6 +219,58 @@ traced_defaults() {
 	env -u SOCKTRACE_DIR -u SOCKTRACE_LOG -u SOCKTRACE_INODES TMPDIR="$tmp" LD_PRELOAD="$PRELOAD" "$@"
 }
 
+# wait_for FILE REGEX [SECONDS]: poll FILE until a line matches REGEX (at
+# most SECONDS, default 15); status 0 when one did.
+wait_for() {
+	local i n=$(( ${3:-15} * 20 ))
+	for ((i = 0; i < n; i++)); do
+		grep -Eq -- "$2" "$1" 2> /dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# srv_start DIR: tests/progs/leakysrv traced into DIR (fresh), reading its
+# commands from fd 3 of this shell (a FIFO), its output in DIR.out; waits
+# for its "ready" line and sets SRV_PID and SRV_PORT (empty when it never
+# came).  It leaves when fd 3 closes (srv_stop), or after 120 s: start
+# other programs in the background with 3>&- (else they hold it open).
+srv_start() {
+	SRV_DIR=$1 SRV_PID= SRV_PORT=
+	rm -f "$WORK/srv.in"
+	mkfifo "$WORK/srv.in"
+	traced "$SRV_DIR" timeout 120 "$PROGS/leakysrv" < "$WORK/srv.in" > "$SRV_DIR.out" 2>&1 &
+	exec 3> "$WORK/srv.in"
+	wait_for "$SRV_DIR.out" '^ready ' &&
+		SRV_PID=$(sed -n 's/^ready pid=\([0-9]*\).*/\1/p' "$SRV_DIR.out") &&
+		SRV_PORT=$(sed -n 's/^ready .* port=\([0-9]*\).*/\1/p' "$SRV_DIR.out")
+}
+
+# srv_cmd CMD N: send "CMD N" to the server and wait until it answered
+# (its Kth "done" line, K counting every command sent); status 0 when it did.
+SRV_SENT=0
+srv_cmd() {
+	SRV_SENT=$((SRV_SENT + 1))
+	echo "$1 $2" >&3
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ "$(grep -c '^done ' "$SRV_DIR.out")" -ge "$SRV_SENT" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# srv_stop: close the server's commands (it exits) and wait for it.
+srv_stop() {
+	exec 3>&-
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ -n "$SRV_PID" ] && kill -0 "$SRV_PID" 2> /dev/null || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 done_testing() {
 	[ "$T_FAIL" -eq 0 ]
 	exit $?

@@ -4,7 +4,7 @@
 # that name the bad word and show the short usage (exit 64), and the bash
 # completion, which offers what socktrace help --words lists.
 . "$(dirname "$0")/lib.sh"
-plan 27
+plan 28
 
 # st ARGS...: RC, $WORK/o (stdout), $WORK/e (stderr).
 st() { "$ST" "$@" > "$WORK/o" 2> "$WORK/e"; RC=$?; }
@@ -17,8 +17,8 @@ like "$(grep '^\.TH' "$TOP/man/socktrace.1")" "\"socktrace $VERSION\"" "the man 
 
 st help
 is "$RC" 0 "help: exit 0"
-is "$(sed -nE 's/^  (report|audit|leaks|run) .*/\1/p' "$WORK/o" | paste -sd' ')" "report audit leaks run" "help lists the four commands"
-for c in report audit leaks run; do
+is "$(sed -nE 's/^  (report|audit|leaks|top|run) .*/\1/p' "$WORK/o" | paste -sd' ')" "report audit leaks top run" "help lists the five commands"
+for c in report audit leaks top run; do
 	st help "$c"
 	cp "$WORK/o" "$WORK/help.$c"
 	st "$c" --help
@@ -52,7 +52,7 @@ comp() {
 	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _socktrace "$0"; printf "%s\n" "${COMPREPLY[@]}"' \
 		"$ST" "$TOP/completion/socktrace.bash" "$@" | sort | paste -sd' '
 }
-is "$(comp socktrace "")" "--help --version audit help leaks report run" "completion: the commands"
+is "$(comp socktrace "")" "--help --version audit help leaks report run top" "completion: the commands"
 is "$(comp socktrace rep)" "report" "completion: rep -> report"
 is "$(comp socktrace report --w)" "--wall-clock" "completion: report --w -> --wall-clock"
 is "$(comp socktrace audit --fail-on = w)" "warning" "completion: audit --fail-on=w -> warning"

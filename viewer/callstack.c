@@ -57,10 +57,11 @@ struct stacks *stacks_new(void)
 	return s;
 }
 
+static void per_file_free(struct per_file *f);
+
 void stacks_free(struct stacks *s)
 {
 	struct per_file *f, *ft;
-	struct resolved *r, *rt;
 
 	if (!s)
 		return;
@@ -70,18 +71,105 @@ void stacks_free(struct stacks *s)
 			(unsigned long long)s->resolved, (unsigned long long)s->frames, (double)s->ns / 1e9);
 	HASH_ITER(hh, s->files, f, ft) {
 		HASH_DEL(s->files, f);
-		HASH_ITER(hh, f->by_id, r, rt) {
-			HASH_DEL(f->by_id, r);
-			free(r->cs.frames);
-			free(r->why);
-			free(r);
-		}
-		stack_table_close(&f->st);
-		free(f->files);
-		free(f);
+		per_file_free(f);
 	}
 	sym_free(s->sym);
 	free(s);
+}
+
+/* Free f's resolved stacks and table (f already out of the hash). */
+static void per_file_free(struct per_file *f)
+{
+	struct resolved *r, *rt;
+
+	HASH_ITER(hh, f->by_id, r, rt) {
+		HASH_DEL(f->by_id, r);
+		free(r->cs.frames);
+		free(r->why);
+		free(r);
+	}
+	stack_table_close(&f->st);
+	free(f->files);
+	free(f);
+}
+
+void stacks_forget(struct stacks *s, const struct trace_file *tf)
+{
+	struct per_file *f;
+
+	if (!s)
+		return;
+	HASH_FIND_PTR(s->files, &tf, f);
+	if (!f)
+		return;
+	HASH_DEL(s->files, f);
+	per_file_free(f);
+}
+
+char *callstack_key(const struct callstack *cs)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!cs)
+		return strdup("");
+	if (!(f = open_memstream(&buf, &len)))
+		return NULL;
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct frame *fr = &cs->frames[i];
+
+		if (!fr->nsrc)
+			fprintf(f, "%s+%llx;", fr->module ? fr->module : "?",
+				(unsigned long long)(fr->module ? fr->offset : fr->ip));
+		for (size_t k = 0; k < fr->nsrc; k++)
+			fprintf(f, "%s|%s|%d;", fr->src[k].function ? fr->src[k].function : "?",
+				fr->src[k].file ? fr->src[k].file : "?", fr->src[k].line);
+	}
+	fputs(cs->truncated ? "..." : "", f);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+struct callstack *callstack_copy(const struct callstack *cs)
+{
+	struct callstack *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->truncated = cs->truncated;
+	c->frames = calloc(cs->n ? cs->n : 1, sizeof(*c->frames));
+	if (!c->frames)
+		goto fail;
+	for (size_t i = 0; i < cs->n; i++) {
+		struct frame *d = &c->frames[c->n++];
+
+		*d = cs->frames[i];
+		d->module = NULL;
+		d->why = NULL;
+		if ((cs->frames[i].module && !(d->module = strdup(cs->frames[i].module))) ||
+		    (cs->frames[i].why && !(d->why = strdup(cs->frames[i].why))))
+			goto fail;
+	}
+	return c;
+fail:
+	callstack_free(c);
+	return NULL;
+}
+
+void callstack_free(struct callstack *cs)
+{
+	if (!cs)
+		return;
+	for (size_t i = 0; i < cs->n; i++) {
+		free((char *)cs->frames[i].module);
+		free((char *)cs->frames[i].why);
+	}
+	free(cs->frames);
+	free(cs);
 }
 
 static struct per_file *per_file(struct stacks *s, const struct trace_file *tf)

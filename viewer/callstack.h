@@ -41,4 +41,26 @@ void stacks_free(struct stacks *s);
 const struct callstack *stacks_get(struct stacks *s, const struct trace_file *tf, uint32_t id,
 				   unsigned op, char *why, size_t n);
 
+/*
+ * Forget what s holds for tf (its table and the stacks resolved from it),
+ * before tf is freed: a live file's snapshot is replaced by a newer one.
+ * What the symboliser learnt of each object stays for the next snapshot.
+ */
+void stacks_forget(struct stacks *s, const struct trace_file *tf);
+
+/*
+ * The grouping key of cs: each frame's source frames, or its module and
+ * offset, so one call site in several processes (ASLR or not) is one key.
+ * "" for no stack; NULL when out of memory.  Newly allocated.
+ */
+char *callstack_key(const struct callstack *cs);
+
+/*
+ * A copy of cs that outlives the file it came from (modules and reasons
+ * copied; the source frames stay the symboliser's, which lives as long as
+ * the struct stacks).  NULL when out of memory.  callstack_free frees it.
+ */
+struct callstack *callstack_copy(const struct callstack *cs);
+void callstack_free(struct callstack *cs);
+
 #endif

@@ -9,6 +9,8 @@
 #include <math.h>	/* isfinite: a macro, no libm */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "leaks.h"
@@ -56,6 +58,7 @@ static int cmd_leaks(int argc, char **argv)
 {
 	int json = 0, at = 0, code = EXIT_LEAKS_DEFAULT, opt, rc, data_errors = 0;
 	double at_s = 0;
+	uint64_t at_ns;
 	struct leak_report lr;
 	struct model m;
 
@@ -64,6 +67,10 @@ static int cmd_leaks(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'w': tf_set_wall(1); break;
 		case 'a':
+			if (!strcmp(optarg, "now")) {
+				at = LEAKS_AT_NOW;
+				break;
+			}
 			if (parse_at(optarg, &at_s))
 				return usage_error(&leaks_command, "--at %s: takes seconds since the trace's "
 						   "start, as the report shows them (1.5 or +1.5)", optarg);
@@ -84,7 +91,15 @@ static int cmd_leaks(int argc, char **argv)
 	rc = model_from_paths(&m, argv + optind, argc - optind, &data_errors);
 	if (rc)
 		return rc;
-	if (leaks_find(&m, at, m.t0 + (uint64_t)(at_s * 1e9 + 0.5), &lr)) {
+	if (at == LEAKS_AT_NOW) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		at_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	} else {
+		at_ns = m.t0 + (uint64_t)(at_s * 1e9 + 0.5);
+	}
+	if (leaks_find(&m, at, at_ns, &lr)) {
 		fprintf(stderr, "socktrace: out of memory finding leaks\n");
 		model_free(&m);
 		return 1;
@@ -103,10 +118,11 @@ static int cmd_leaks(int argc, char **argv)
 
 const struct command leaks_command = {
 	"leaks", cmd_leaks, leaks_opts, NULL,
-	"socktrace leaks [--json] [--at T] [--error-exitcode=N] [--wall-clock] [PATH...]",
+	"socktrace leaks [--json] [--at T|now] [--error-exitcode=N] [--wall-clock] [PATH...]",
 	"sockets left open when their process ended (or still open), by the stack that made them",
 	"  PATH                trace files, or directories of them (as for report)\n"
 	"  --at T              instead, the sockets open T seconds after the trace's first event\n"
+	"  --at now            instead, the sockets open now in processes still running (live files)\n"
 	"  --error-exitcode=N  exit N when sockets were listed (default 1; 0: never)\n"
 	"  --json              {leaks, summary} as JSON\n"
 	"  --wall-clock        times as local wall-clock time (ISO 8601, microseconds)\n",

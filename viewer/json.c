@@ -126,6 +126,15 @@ void json_uint(struct json *j, const char *key, uint64_t v)
 	fprintf(j->out, "%" PRIu64, v);
 }
 
+void json_fixed(struct json *j, const char *key, double v, int decimals)
+{
+	member(j, key);
+	if (v != v || v > 1e18 || v < -1e18)	/* NaN or absurd: JSON has no such number */
+		fputs("null", j->out);
+	else
+		fprintf(j->out, "%.*f", decimals, v);
+}
+
 void json_bool(struct json *j, const char *key, int v)
 {
 	member(j, key);

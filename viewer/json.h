@@ -31,6 +31,8 @@ void json_strn(struct json *j, const char *key, const char *s, size_t n);
 void json_int(struct json *j, const char *key, int64_t v);
 void json_uint(struct json *j, const char *key, uint64_t v);
 void json_bool(struct json *j, const char *key, int v);
+/* A number with a fraction, decimals digits after the point (null when not finite). */
+void json_fixed(struct json *j, const char *key, double v, int decimals);
 void json_null(struct json *j, const char *key);
 
 /* v when has, else null: members that are absent for some records. */

@@ -87,44 +87,11 @@ static void add_reason(struct leak_group *g, const char *why)
 	snprintf(g->why + o, sizeof(g->why) - o, "%s%s", o ? "; " : "", why);
 }
 
-/*
- * The grouping key of cs: each frame's source frames, or its module and
- * offset, so one call site in several processes (ASLR or not) is one key.
- * "" for no stack; NULL when out of memory.
- */
-static char *stack_key(const struct callstack *cs)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-
-	if (!cs)
-		return strdup("");
-	if (!(f = open_memstream(&buf, &len)))
-		return NULL;
-	for (size_t i = 0; i < cs->n; i++) {
-		const struct frame *fr = &cs->frames[i];
-
-		if (!fr->nsrc)
-			fprintf(f, "%s+%llx;", fr->module ? fr->module : "?",
-				(unsigned long long)(fr->module ? fr->offset : fr->ip));
-		for (size_t k = 0; k < fr->nsrc; k++)
-			fprintf(f, "%s|%s|%d;", fr->src[k].function ? fr->src[k].function : "?",
-				fr->src[k].file ? fr->src[k].file : "?", fr->src[k].line);
-	}
-	fputs(cs->truncated ? "..." : "", f);
-	if (fclose(f)) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 /* The group for creation stack cs (NULL: not recorded), made on first use. */
 static struct leak_group *group_for(struct leak_report *lr, struct group_ix **ix,
 				    const struct callstack *cs, size_t *cap)
 {
-	char *key = stack_key(cs);
+	char *key = callstack_key(cs);
 	struct group_ix *gi;
 
 	if (!key)
@@ -202,6 +169,9 @@ int leaks_find(const struct model *m, int at, uint64_t at_ns, struct leak_report
 		if (at) {
 			l.x = open_at(c, at_ns);
 			l.end_ns = at_ns;
+			/* Now: held by an image still running (a killed one's sockets went with it). */
+			if (at == LEAKS_AT_NOW && l.x && !l.x->to_ns && !l.x->p->tf->live)
+				l.x = NULL;
 		} else {
 			l.x = leaked_ref(c, out->end_ns, &l.end_ns, &l.end);
 		}

@@ -31,7 +31,7 @@ struct leak_report {
 	struct leak_group *groups;	/* largest first */
 	size_t n;
 	size_t total;			/* sockets in all groups */
-	int at;				/* 1: open at at_ns; 0: left open at exit */
+	int at;				/* 1: open at at_ns; LEAKS_AT_NOW: open now; 0: left open at exit */
 	uint64_t at_ns;
 	uint64_t end_ns;		/* the trace's end (trace_end_ns) */
 };
@@ -39,9 +39,12 @@ struct leak_report {
 /*
  * Sockets whose last reference went with its process (exit, kill), or
  * still open when the trace ends, in processes that did not exec them
- * away; with at, every socket open at monotonic time at_ns instead.
- * Returns -1 when out of memory.
+ * away; with at, every socket open at monotonic time at_ns instead;
+ * with at LEAKS_AT_NOW (at_ns: now), those open now in images still
+ * running (a file read live).  Returns -1 when out of memory.
  */
+#define LEAKS_AT_NOW	2
+
 int leaks_find(const struct model *m, int at, uint64_t at_ns, struct leak_report *out);
 
 void leaks_free(struct leak_report *lr);

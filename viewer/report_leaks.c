@@ -66,8 +66,10 @@ void report_leaks(FILE *out, const struct model *m, const struct leak_report *lr
 		fputc('\n', out);
 	}
 	if (lr->at)
-		fprintf(out, "leaks: %zu socket%s open at %s, from %zu call site%s\n", lr->total,
-			lr->total == 1 ? "" : "s", tf_at_s(m, lr->at_ns, at), lr->n, lr->n == 1 ? "" : "s");
+		fprintf(out, "leaks: %zu socket%s open at %s%s, from %zu call site%s\n", lr->total,
+			lr->total == 1 ? "" : "s", tf_at_s(m, lr->at_ns, at),
+			lr->at == LEAKS_AT_NOW ? " (now, in processes still running)" : "", lr->n,
+			lr->n == 1 ? "" : "s");
 	else if (lr->total) {
 		size_t running = 0, left;
 

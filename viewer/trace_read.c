@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mapguard.h"
+
 #define DEPTH_LIMIT	1024u	/* far above the shim's 64: a bigger one is corrupt */
 #define CONT_REACH	256u	/* a continuation is claimed within this many positions of its head */
 
@@ -60,8 +62,7 @@ static const char *region_name(unsigned r)
 	return r < ST_REG_MAX ? names[r] : "region";
 }
 
-/* Check the header copy h against the file size; 0 or -1 with err. */
-static int check_header(const struct st_file_header *h, uint64_t size, char *err, size_t errlen)
+int trace_check_header(const struct st_file_header *h, uint64_t size, char *err, size_t errlen)
 {
 	if (memcmp(h->magic, ST_MAGIC, sizeof(h->magic)))
 		return fail(err, errlen, "not a socktrace trace (bad magic)");
@@ -101,31 +102,13 @@ static int check_header(const struct st_file_header *h, uint64_t size, char *err
 /* Entry i of region r, or NULL when no published chunk within the file holds it. */
 static const void *entry(const struct view *v, unsigned r, uint64_t i)
 {
-	const struct st_region_dir *d = &v->h->region[r];
-
-	for (unsigned k = 0; k < d->nchunks && k < ST_CHUNKS_MAX; k++) {
-		const struct st_chunk *c = &d->chunk[k];
-
-		if (!c->offset || i < c->first || i >= (uint64_t)c->first + c->count)
-			continue;
-		if (c->offset < ST_HEADER_SIZE || c->offset > v->size ||
-		    (i - c->first + 1) * d->entry_size > v->size - c->offset)
-			return NULL;
-		return v->base + c->offset + (i - c->first) * d->entry_size;
-	}
-	return NULL;
+	return st_region_entry(v->base, v->size, &v->h->region[r], i);
 }
 
 /* Entries region r has mapped: the end of its last published chunk. */
 static uint64_t mapped(const struct view *v, unsigned r)
 {
-	const struct st_region_dir *d = &v->h->region[r];
-	uint64_t n = 0;
-
-	for (unsigned k = 0; k < d->nchunks && k < ST_CHUNKS_MAX; k++)
-		if (d->chunk[k].offset && (uint64_t)d->chunk[k].first + d->chunk[k].count > n)
-			n = (uint64_t)d->chunk[k].first + d->chunk[k].count;
-	return n;
+	return st_region_mapped(&v->h->region[r]);
 }
 
 /* ns per tick of tf, from its anchors (0: no usable pair). */
@@ -135,6 +118,23 @@ static double file_rate(const struct st_file_header *h)
 	    h->anchor_last.ns <= h->anchor.ns)
 		return 0;
 	return (double)(h->anchor_last.ns - h->anchor.ns) / (double)(h->anchor_last.tick - h->anchor.tick);
+}
+
+int trace_image_running(const struct st_file_header *h)
+{
+	char path[64], buf[1024], state = 0;
+	uint64_t start = 0;
+	ssize_t n;
+	int fd, found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", h->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf));
+		close(fd);
+		found = n > 0 && st_proc_stat_parse(buf, (size_t)n, &state, &start) == 0;
+	}
+	return st_image_running(h->state, h->start_ticks, found, state, start);
 }
 
 uint64_t trace_tick_ns(const struct trace_file *tf, uint64_t tick)
@@ -375,6 +375,7 @@ static int copy_state(struct trace_file *tf, const struct view *v)
 		if (idx >= 0 && (uint64_t)idx < nslots)
 			refs[idx]++;
 	}
+	/* A live process may change its tables as they are read: slots and fd entries by the header's rules. */
 	tf->socks = calloc(nslots ? nslots : 1, sizeof(*tf->socks));
 	tf->fds = calloc(nfds ? nfds : 1, sizeof(*tf->fds));
 	if (!tf->socks || !tf->fds)
@@ -384,14 +385,9 @@ static int copy_state(struct trace_file *tf, const struct view *v)
 		struct vsock *d;
 
 		map[i] = -1;
-		if (!s || !refs[i] || !__atomic_load_n(&s->sid, __ATOMIC_ACQUIRE))
-			continue;
 		d = &tf->socks[tf->nsocks];
-		memcpy(&d->s, s, sizeof(d->s));
-		if (d->s.local_len > ST_SOCK_ADDR_MAX)
-			d->s.local_len = 0;
-		if (d->s.peer_len > ST_SOCK_ADDR_MAX)
-			d->s.peer_len = 0;
+		if (!s || !refs[i] || !st_sock_read(s, &d->s))
+			continue;
 		d->refs = refs[i];
 		if (d->s.first_tick) {
 			d->first_ns = trace_tick_ns(tf, d->s.first_tick);
@@ -402,20 +398,23 @@ static int copy_state(struct trace_file *tf, const struct view *v)
 	}
 	for (uint64_t fd = 0; fd < nfds && fd <= INT32_MAX; fd++) {
 		const struct st_fd *e = entry(v, ST_REG_FDS, fd);
-		uint64_t word = e ? __atomic_load_n(&e->word, __ATOMIC_ACQUIRE) : 0;
-		int64_t idx = st_fde_slot(word);
+		struct st_fd fe;
+		int64_t idx;
 		struct vfd *d;
 
+		if (!e || !st_fd_read(e, &fe))
+			continue;
+		idx = st_fde_slot(fe.word);
 		if (idx < 0 || (uint64_t)idx >= nslots || map[idx] < 0)
 			continue;
 		d = &tf->fds[tf->nfds++];
 		d->fd = (int)fd;
 		d->slot = (uint32_t)map[idx];
-		d->cloexec = !!(word & ST_FDE_CLOEXEC);
-		d->closing = !!(word & ST_FDE_CLOSING);
-		d->op = e->op;
-		d->stack_id = e->stack_id;
-		d->forks = e->forks;
+		d->cloexec = !!(fe.word & ST_FDE_CLOEXEC);
+		d->closing = !!(fe.word & ST_FDE_CLOSING);
+		d->op = fe.op;
+		d->stack_id = fe.stack_id;
+		d->forks = fe.forks;
 	}
 	rc = 0;
 out:
@@ -456,6 +455,61 @@ static int copy_stacks(struct trace_file *tf, const struct view *v)
 	return 0;
 }
 
+/* Everything trace_load copies from the mapping, run under mapguard (a live file may shrink). */
+struct copy_job {
+	struct trace_file *tf;
+	const struct view *v;
+	char *err;
+	size_t errlen;
+};
+
+static int copy_all(void *arg)
+{
+	struct copy_job *j = arg;
+
+	if (copy_records(j->tf, j->v, j->err, j->errlen))
+		return -1;
+	if (copy_state(j->tf, j->v) || copy_stacks(j->tf, j->v))
+		return fail(j->err, j->errlen, "out of memory");
+	return 0;
+}
+
+struct stacks_job {
+	struct trace_file *tf;
+	const struct view *v;
+};
+
+static int copy_stacks_job(void *arg)
+{
+	struct stacks_job *j = arg;
+
+	return copy_stacks(j->tf, j->v);
+}
+
+struct trace_file *trace_stacks_copy(const char *path, const void *base, uint64_t size,
+				     const struct st_file_header *h)
+{
+	struct trace_file *tf = calloc(1, sizeof(*tf));
+	struct view v;
+	struct stacks_job job;
+
+	if (!tf || !(tf->path = strdup(path))) {
+		free(tf);
+		return NULL;
+	}
+	memcpy(&tf->hdr, h, sizeof(tf->hdr));
+	v.base = base;
+	v.size = size;
+	v.h = &tf->hdr;
+	job.tf = tf;
+	job.v = &v;
+	if (mapguard_run(copy_stacks_job, &job)) {
+		trace_free(tf);
+		return NULL;
+	}
+	return tf;
+}
+
 int trace_load(const char *path, struct trace_file **out, char *err, size_t errlen)
 {
 	struct trace_file *tf = NULL;
@@ -493,7 +547,7 @@ int trace_load(const char *path, struct trace_file **out, char *err, size_t errl
 	}
 	memcpy(&tf->hdr, map, sizeof(tf->hdr));
 	tf->hdr.head = __atomic_load_n(&((struct st_file_header *)map)->head, __ATOMIC_ACQUIRE);
-	if (check_header(&tf->hdr, (uint64_t)st.st_size, err, errlen))
+	if (trace_check_header(&tf->hdr, (uint64_t)st.st_size, err, errlen))
 		goto out;
 	tf->hdr.exe[sizeof(tf->hdr.exe) - 1] = 0;
 	if (tf->hdr.argv_len > sizeof(tf->hdr.argv))
@@ -501,12 +555,18 @@ int trace_load(const char *path, struct trace_file **out, char *err, size_t errl
 	v.base = map;
 	v.size = (uint64_t)st.st_size;
 	v.h = &tf->hdr;
-	if (copy_records(tf, &v, err, errlen))
-		goto out;
-	if (copy_state(tf, &v) || copy_stacks(tf, &v)) {
-		fail(err, errlen, "out of memory");
-		goto out;
+	{
+		struct copy_job job = { tf, &v, err, errlen };
+		int crc = mapguard_run(copy_all, &job);
+
+		if (crc == MAPGUARD_FAULT) {
+			fail(err, errlen, "truncated while read (the file shrank under the reader)");
+			goto out;
+		}
+		if (crc)
+			goto out;
 	}
+	tf->live = trace_image_running(&tf->hdr);
 	*out = tf;
 	tf = NULL;
 	rc = 0;

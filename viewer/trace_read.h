@@ -99,6 +99,7 @@ struct trace_file {
 	struct st_module *modules;	/* module entries (state READY or not) */
 	uint64_t nmodules;
 	char note[200];			/* a region refused as corrupt; "" = none */
+	int live;			/* its image was running when it was read (trace_image_running) */
 };
 
 /*
@@ -109,6 +110,29 @@ struct trace_file {
 int trace_load(const char *path, struct trace_file **out, char *err, size_t errlen);
 
 void trace_free(struct trace_file *tf);
+
+/*
+ * Check a copy of a file's header against the file's size: magic,
+ * version (ST_FORMAT_VERSION only), sizes, the regions' entry sizes.
+ * 0, or -1 with a one-line reason in err.
+ */
+int trace_check_header(const struct st_file_header *h, uint64_t size, char *err, size_t errlen);
+
+/*
+ * A trace_file holding only what symbolising needs: a copy of header h,
+ * and the stack table and module map of the file of size bytes at base
+ * (a live mapping: read under mapguard).  For stacks_get on a file read
+ * live (no records, no state).  NULL when out of memory or the file
+ * shrank while read.
+ */
+struct trace_file *trace_stacks_copy(const char *path, const void *base, uint64_t size,
+				     const struct st_file_header *h);
+
+/*
+ * Is the image of header h running now: st_image_running with what
+ * /proc/PID/stat says (this machine's processes).
+ */
+int trace_image_running(const struct st_file_header *h);
 
 /* A tick of tf's activity clock in CLOCK_MONOTONIC ns (st_ticks_to_ns with tf's anchors). */
 uint64_t trace_tick_ns(const struct trace_file *tf, uint64_t tick);
