@@ -684,6 +684,46 @@ _Static_assert(sizeof(struct st_module) == 512, "module entry size");
 
 /* ------------------------------------------------------------------ reader's rules */
 
+/*
+ * The file offset of entry i of the region d describes, in a file of size
+ * bytes; 0 when no published chunk holds i wholly within the file (not
+ * published yet, or a directory that does not hold together).  The
+ * chunk's offset is read with acquire order: it publishes first and count.
+ */
+static inline uint64_t st_region_entry(const struct st_region_dir *d, uint64_t i, uint64_t size)
+{
+	uint32_t n = __atomic_load_n(&d->nchunks, __ATOMIC_ACQUIRE);
+
+	for (unsigned k = 0; k < n && k < ST_CHUNKS_MAX; k++) {
+		const struct st_chunk *c = &d->chunk[k];
+		uint64_t off = __atomic_load_n(&c->offset, __ATOMIC_ACQUIRE);
+
+		if (!off || i < c->first || i - c->first >= c->count)
+			continue;
+		/* (i - first + 1) * entry_size: both factors below 2^32, no overflow. */
+		if (off < ST_HEADER_SIZE || off > size ||
+		    (i - c->first + 1) * d->entry_size > size - off)
+			return 0;
+		return off + (i - c->first) * d->entry_size;
+	}
+	return 0;
+}
+
+/* The entries of the region d describes: the end of its furthest published chunk. */
+static inline uint64_t st_region_count(const struct st_region_dir *d)
+{
+	uint32_t n = __atomic_load_n(&d->nchunks, __ATOMIC_ACQUIRE);
+	uint64_t end = 0;
+
+	for (unsigned k = 0; k < n && k < ST_CHUNKS_MAX; k++) {
+		const struct st_chunk *c = &d->chunk[k];
+
+		if (__atomic_load_n(&c->offset, __ATOMIC_ACQUIRE) && (uint64_t)c->first + c->count > end)
+			end = (uint64_t)c->first + c->count;
+	}
+	return end;
+}
+
 /* The ring slot of position pos in a ring of cap slots (a power of two). */
 static inline uint64_t st_ring_slot(uint64_t pos, uint64_t cap)
 {
