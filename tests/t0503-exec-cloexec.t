@@ -79,8 +79,10 @@ ok $? "cloexec: report --json succeeds"
 A="--argjson P ${parent:-0} --argjson H ${helper:-0} --argjson F ${cfd:-0}"
 q() { jq -r $A "$@" "$WORK/r2.json"; }
 
-is "$(q "[$EXI] | length") $(q "$CONN | [.holders[] | select(.how==\"exec\")] | length")" "1 0" \
-	"cloexec: the helper was exec'd, and holds no reference to conn"
+# The helper's image holds no socket, so it has no file (format 4): the
+# forked child's file, whose image the exec replaced, says it was exec'd.
+is "$(q "[$FRK | .end] | join(\",\")") $(q "[$EXI] | length") $(q "$CONN | [.holders[] | select(.how==\"exec\")] | length")" "exec 0 0" \
+	"cloexec: the child was exec'd into the helper, which holds no socket (no file) and no reference to conn"
 is "$(q "$CONN | [.holders[] | select(.pid==\$H and .fd==\$F)] | map(\"\(.how) \(.cloexec) \(.end)\") | join(\",\")")" \
 	"fork true exec (close-on-exec)" "the forked child's copy ended at exec, by close-on-exec"
 is "$(q "[$CONN.events[] | select(.op==\"exec-fd\" and .pid==\$H)] | map(\"\(.fd) \(.released) \(.refs_total) \(.held_by == [{pid: \$P, fd: \$F}])\") | join(\",\")")" \
