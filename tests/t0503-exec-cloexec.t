@@ -54,8 +54,8 @@ is "$(q "$PC | .held_by == [{pid: \$H, fd: \$F}]")" true "the parent's close: he
 is "$(q "[$CONN.released_t_ns, ($EXI.events[] | select(.op==\"exit\") | .t_ns)] | .[0] == .[1] and .[0] != null")" true \
 	"the connection is released at the helper's exit"
 is "$(q "[$CONN.released_t_ns, $PC.t_ns] | .[0] > .[1]")" true "the release comes after the parent's close"
-is "$(q '[.findings[] | select(.kind=="inherited-across-exec" and .pid==$H and .fd==$F)] | map("\(.severity) \(.inode)") | join(",")')" \
-	"warning $(q "$CONN.inode")" "an inherited-across-exec finding (warning) for the helper's conn_fd"
+is "$(q '[.findings[] | select(.kind=="inherited-across-exec" and .pid==$H and .fd==$F)] | map("\(.severity) \(.id)") | join(",")')" \
+	"warning $(q "$CONN.id")" "an inherited-across-exec finding (warning) for the helper's conn_fd"
 is "$(q '[.findings[] | select(.kind=="close-not-final" and .pid==$P and .fd==$F)] | length')" 1 \
 	"a close-not-final finding for the parent's close"
 "$ST" audit --fail-on=warning "$TR" > /dev/null
