@@ -17,7 +17,9 @@
  *   chunk region=NAME k=K offset=N first=N count=N   (one per published chunk)
  *   totals made=N arrived=N forked_in=N bytes_sent=N bytes_received=N ring_dropped=N
  *          stacks_used=N stacks_dropped=N stacks_skipped=N modules_dropped=N
- *   stacks used=N dropped=N skipped=N depth=N count=N entry_size=N   ("stacks none")
+ *   stacks used=N dropped=N skipped=N depth=N count=N entry_size=N capacity=N
+ *          (count: the entries the file holds now; capacity: the most it may grow to)
+ *                                                                    ("stacks none")
  *   modules used=N dropped=N                                         ("modules none")
  *   module idx=I path=P build_id=HEX bias=0x lo=0x hi=0x loaded=1|0 exe=0|1
  *   fd fd=N slot=N cloexec=0|1 closing=0|1 op=N stack=ID forks=N   (an fd naming a socket)
@@ -237,9 +239,10 @@ static void print_tables(void)
 
 	if (count(ST_REG_STACKS))
 		printf("stacks used=%" PRIu64 " dropped=%" PRIu64 " skipped=%" PRIu64
-		       " depth=%u count=%" PRIu64 " entry_size=%u\n",
+		       " depth=%u count=%" PRIu64 " entry_size=%u capacity=%" PRIu64 "\n",
 		       h->totals.stacks_used, h->totals.stacks_dropped, h->totals.stacks_skipped,
-		       h->stack_depth, count(ST_REG_STACKS), h->region[ST_REG_STACKS].entry_size);
+		       h->stack_depth, count(ST_REG_STACKS), h->region[ST_REG_STACKS].entry_size,
+		       h->region[ST_REG_STACKS].capacity);
 	else
 		printf("stacks none\n");
 	for (uint64_t i = 0; i < nmod; i++)
