@@ -6,12 +6,12 @@
 # of the process's trace file (made at its first socket), and warm, with the
 # file made by one socket of main's before the threads start.
 . "$(dirname "$0")/lib.sh"
-plan 34
+plan 32
 
 T=8
 I=500
 
-# check MODE MAIN: the run's 17 test points; MAIN connections are main's own.
+# check MODE MAIN: the run's 14 test points; MAIN connections are main's own.
 check() {
 	local mode=$1 main=$2 W
 	report_json "$WORK/$mode" > "$WORK/$mode.json"

@@ -11,7 +11,7 @@
 # stack table and the module map are and which stack made which socket.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/stacks.sh"
-plan 38
+plan 36
 
 FUZZ=$PROGS/tracefuzz
 TO=
