@@ -687,8 +687,10 @@ _Static_assert(sizeof(struct st_module) == 512, "module entry size");
 /*
  * The file offset of entry i of the region d describes, in a file of size
  * bytes; 0 when no published chunk holds i wholly within the file (not
- * published yet, or a directory that does not hold together).  The
- * chunk's offset is read with acquire order: it publishes first and count.
+ * published yet, or a directory that does not hold together: a chunk in
+ * the header, past the end, or not 8-aligned, where an entry's fields
+ * could not be read in place).  The chunk's offset is read with acquire
+ * order: it publishes first and count.
  */
 static inline uint64_t st_region_entry(const struct st_region_dir *d, uint64_t i, uint64_t size)
 {
@@ -701,7 +703,7 @@ static inline uint64_t st_region_entry(const struct st_region_dir *d, uint64_t i
 		if (!off || i < c->first || i - c->first >= c->count)
 			continue;
 		/* (i - first + 1) * entry_size: both factors below 2^32, no overflow. */
-		if (off < ST_HEADER_SIZE || off > size ||
+		if (off < ST_HEADER_SIZE || off > size || off % 8 || d->entry_size % 8 ||
 		    (i - c->first + 1) * d->entry_size > size - off)
 			return 0;
 		return off + (i - c->first) * d->entry_size;

@@ -112,7 +112,7 @@ static void check_file(void)
 		bad("stack depth");
 	for (unsigned r = 0; r < ST_REG_MAX; r++) {
 		const struct st_region_dir *d = &h->region[r];
-		uint32_t want = entry_size_of(r);
+		uint32_t want = entry_size_of(r), end = 0;
 
 		if (d->nchunks > ST_CHUNKS_MAX)
 			bad("region chunk count");
@@ -130,6 +130,13 @@ static void check_file(void)
 			if (!c->count || c->offset < ST_HEADER_SIZE || c->offset > flen ||
 			    (uint64_t)c->count * d->entry_size > flen - c->offset)
 				bad("chunk outside the file");
+			/* Entries are read in place: 8-aligned, as the writer's page-aligned chunks are. */
+			if (c->offset % 8)
+				bad("chunk misaligned");
+			/* Entries are numbered on across the chunks, in directory order. */
+			if (c->first != end || (uint64_t)c->first + c->count > d->capacity)
+				bad("chunk numbering");
+			end = c->first + c->count;
 		}
 	}
 }
