@@ -286,6 +286,7 @@ struct st_ancestor {
 #define ST_HDR_GROW_FAILED	0x4u	/* a chunk could not be reserved (grow_errno): the file stopped growing */
 #define ST_HDR_STATE_FULL	0x8u	/* sockets beyond the socket table: traced without state */
 #define ST_HDR_FDS_FULL		0x10u	/* fds beyond the fd table: not tracked */
+#define ST_HDR_GROW_STALLED	0x20u	/* a thread gave up waiting for another's growth of a table: a socket not tracked */
 
 /* The clock of the activity ticks in socket slots. */
 enum st_tick_clock {
@@ -771,8 +772,10 @@ static inline const void *st_region_entry(const void *base, uint64_t size,
 
 		if (!off || i < c->first || i >= (uint64_t)c->first + c->count)
 			continue;
-		if (off < ST_HEADER_SIZE || off > size || !d->entry_size ||
-		    (i - c->first + 1) > (size - off) / d->entry_size)
+		/* Entries are read in place: a chunk in the header, past the
+		 * end or not 8-aligned does not hold together. */
+		if (off < ST_HEADER_SIZE || off > size || off % 8 || !d->entry_size ||
+		    d->entry_size % 8 || (i - c->first + 1) > (size - off) / d->entry_size)
 			return NULL;
 		return (const char *)base + off + (i - c->first) * d->entry_size;
 	}

@@ -94,6 +94,16 @@ report_json() {
 	"$ST" report --json "$1"
 }
 
+# top_pid JSON EXE: the pid of the traced program EXE itself (a name, no
+# slashes) in a report --json file: its root process whose parent left no
+# trace (a child it forked before holding a socket starts a file of its own
+# later, and may be a root too, with the program as its parent).
+top_pid() {
+	jq -r --arg e "/$2" '[.processes[].pid] as $all | [.processes[] |
+		select(.origin == "root" and (.exe | endswith($e)) and ((.ppid as $pp | $all | index($pp)) == null)) |
+		.pid] | unique | .[]' "$1"
+}
+
 # field FILE KEY: the value after KEY= on the first stdout line naming it
 # (the examples print "listen fd=3 addr=127.0.0.1:4242").
 field() {

@@ -10,7 +10,8 @@
 plan 22
 
 mkdir -p "$WORK/d"
-traced "$WORK/tr" "$PROGS/calls2" "$WORK/d" > "$WORK/out" 2> "$WORK/err"
+# calls2 names its sockets by inode (fstat): the trace carries every one's.
+SOCKTRACE_INODES=1 traced "$WORK/tr" "$PROGS/calls2" "$WORK/d" > "$WORK/out" 2> "$WORK/err"
 ok $? "calls2 runs under the shim"
 report_json "$WORK/tr" > "$WORK/r.json"
 ok $? "report --json succeeds"
@@ -22,7 +23,7 @@ J='def ev: "\(.op):\(.fd):\(.ret):\(.errno // "-"):\(.refs):\(if .released == nu
 evs() {
 	q --argjson i "$(note "$1" inode)" "$J"' [.connections[] | select(.inode == $i) | .events[] | ev] | join(",")'
 }
-ROOT=$(q '.processes[] | select(.origin == "root" and (.exe | endswith("/calls2"))) | .pid')
+ROOT=$(top_pid "$WORK/r.json" calls2)
 like "$ROOT" '^[0-9]+$' "one root calls2 process"
 # dclose: "fd" of each failed close (EBADF) the root process recorded, in order.
 dclose() {

@@ -5,7 +5,7 @@
 # for waitid(WNOWAIT), which only looks (the child is reaped later, once),
 # or for a wait that failed (ECHILD, EINVAL).
 . "$(dirname "$0")/lib.sh"
-plan 11
+plan 12
 
 mkdir -p "$WORK/d"
 traced "$WORK/tr" "$PROGS/calls2" "$WORK/d" > "$WORK/out" 2> "$WORK/err"
@@ -14,7 +14,7 @@ report_json "$WORK/tr" > "$WORK/r.json"
 ok $? "report --json succeeds"
 q() { jq -r "$@" "$WORK/r.json"; }
 note() { sed -n "s/^# $1 \(.* \)*$2=\([^ ]*\).*/\2/p" "$WORK/err" | head -n 1; }
-ROOT=$(q '.processes[] | select(.origin == "root" and (.exe | endswith("/calls2"))) | .pid')
+ROOT=$(top_pid "$WORK/r.json" calls2)
 WAITS='select(.op == "wait" or .op == "waitpid" or .op == "wait3" or .op == "wait4" or .op == "waitid")'
 # reaps PID: the wait-family records about child PID in the root process.
 reaps() {
@@ -39,6 +39,10 @@ is "$(q '[.connections[].events[], .processes[].events[] | '"$WAITS"' | select(.
 	"wait(), waitpid(WNOHANG), waitid, wait4 with no children (ECHILD) and a bad option (EINVAL): no record"
 fca=$(note fca pid)
 is "$(reaps "$fca")" "waitpid:$fca:0:null" "the fcloseall child, reaped with waitpid: exit 0"
+# A child calls2 forked while it held no socket gets a file when it makes one:
+# it is still a fork of calls2, as the header's ancestors say, not a root.
+is "$(q --argjson p "${ROOT:-0}" '[.processes[] | select(.ppid == $p and .origin == "root") | .pid] | map(tostring) | join(",")')" "" \
+	"every traced child of calls2 began as its fork (or an exec of one), none as a root of its own"
 # Every child forked has a reap record.
 is "$(q --argjson p "${ROOT:-0}" '[.processes[] | select(.pid == $p) | .events] | .[0] as $e |
 	[$e[] | select(.op == "fork") | .child_pid] - [$e[] | '"$WAITS"' | .child_pid] | length')" \

@@ -8,7 +8,7 @@
 # errors exit 64.  --json is {findings, summary} with matching counts; the
 # text lists each finding with its severity, kind, pid and fd.
 . "$(dirname "$0")/lib.sh"
-plan 48
+plan 49
 
 for s in double-close shutdown-noclose fork-close dup2-over; do
 	traced "$WORK/$s" "$PROGS/refs" "$s" > "$WORK/$s.out" 2> "$WORK/$s.err"
@@ -87,7 +87,9 @@ is "$(f FC | tr , '\n' | sort | paste -sd, -)" \
 		"info close-not-final $c $(kv fork-close client_fd)" | sort | paste -sd, -)" \
 	"fork-close: three infos: the parent's close of the connection, the child's of the listener and of the client"
 is "$(jq -r '[.findings[] | keys | sort | join(" ")] | unique | join(",")' "$WORK/FC.json")" \
-	"fd inode kind message pid severity t_ns" "each finding has kind, severity, pid, fd, inode, t_ns, message"
+	"fd id inode kind message pid severity t_ns" "each finding has kind, severity, pid, fd, id, inode, t_ns, message"
+is "$(jq -r '[.findings[].id | test("^[0-9]+:[0-9]+$")] | all' "$WORK/FC.json")" true \
+	"each finding's id is the connection's PID:SERIAL"
 is "$(jq -r '[.findings[].t_ns] | . == sort' "$WORK/FC.json")" true "findings are in time order"
 
 # Text: one header line per finding, then the totals.

@@ -46,8 +46,8 @@ is "$(q "$CONN | [.holders[] | \"\(if .pid==\$P then \"P\" elif .pid==\$C then \
 	"P:$cfd:accept4:close,C:$cfd:fork:close" "holders: the parent (accept4) and the child (fork), both ended by close"
 
 F='(.findings[] | select(.kind=="close-not-final" and .fd==$F))'
-is "$(q "[$F | select(.pid==\$P)] | map(\"\(.severity) \(.inode)\") | join(\",\")")" \
-	"info $(q "$CONN.inode")" "a close-not-final finding (info) for the parent's conn_fd, on the connection's inode"
+is "$(q "[$F | select(.pid==\$P)] | map(\"\(.severity) \(.id)\") | join(\",\")")" \
+	"info $(q "$CONN.id")" "a close-not-final finding (info) for the parent's conn_fd, on the connection (its id)"
 like "$(q "$F | select(.pid==\$P) | .message")" "pid $child fd $cfd" "its message names the child's reference"
 is "$(q "[$F | select(.pid==\$C)] | length")" 0 "no close-not-final for the child's close (it was final)"
 is "$(q '[.findings[] | select(.severity=="warning" or .severity=="error")] | length')" 0 \

@@ -42,8 +42,8 @@ is "$(q "[$CONN.released_t_ns, $PC.t_ns] | .[0] == .[1] and .[0] != null")" true
 	"the connection's release time is the parent's close"
 
 F='(.findings[] | select(.kind=="close-not-final" and .fd==$F))'
-is "$(q "[$F | select(.pid==\$C)] | map(\"\(.severity) \(.inode)\") | join(\",\")")" \
-	"warning $(q "$CONN.inode")" "a close-not-final finding, severity warning, for the child's conn_fd"
+is "$(q "[$F | select(.pid==\$C)] | map(\"\(.severity) \(.id)\") | join(\",\")")" \
+	"warning $(q "$CONN.id")" "a close-not-final finding, severity warning, for the child's conn_fd"
 like "$(q "$F | select(.pid==\$C) | .message")" "pid $parent fd $cfd" "its message names the parent's reference"
 is "$(q "[$F | select(.pid==\$P)] | length")" 0 "no close-not-final for the parent's close (it was final)"
 

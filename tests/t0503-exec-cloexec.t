@@ -54,8 +54,8 @@ is "$(q "$PC | .held_by == [{pid: \$H, fd: \$F}]")" true "the parent's close: he
 is "$(q "[$CONN.released_t_ns, ($EXI.events[] | select(.op==\"exit\") | .t_ns)] | .[0] == .[1] and .[0] != null")" true \
 	"the connection is released at the helper's exit"
 is "$(q "[$CONN.released_t_ns, $PC.t_ns] | .[0] > .[1]")" true "the release comes after the parent's close"
-is "$(q '[.findings[] | select(.kind=="inherited-across-exec" and .pid==$H and .fd==$F)] | map("\(.severity) \(.inode)") | join(",")')" \
-	"warning $(q "$CONN.inode")" "an inherited-across-exec finding (warning) for the helper's conn_fd"
+is "$(q '[.findings[] | select(.kind=="inherited-across-exec" and .pid==$H and .fd==$F)] | map("\(.severity) \(.id)") | join(",")')" \
+	"warning $(q "$CONN.id")" "an inherited-across-exec finding (warning) for the helper's conn_fd"
 is "$(q '[.findings[] | select(.kind=="close-not-final" and .pid==$P and .fd==$F)] | length')" 1 \
 	"a close-not-final finding for the parent's close"
 "$ST" audit --fail-on=warning "$TR" > /dev/null
@@ -79,8 +79,10 @@ ok $? "cloexec: report --json succeeds"
 A="--argjson P ${parent:-0} --argjson H ${helper:-0} --argjson F ${cfd:-0}"
 q() { jq -r $A "$@" "$WORK/r2.json"; }
 
-is "$(q "[$EXI] | length") $(q "$CONN | [.holders[] | select(.how==\"exec\")] | length")" "1 0" \
-	"cloexec: the helper was exec'd, and holds no reference to conn"
+# The helper's image holds no socket, so it has no file (format 4): the
+# forked child's file, whose image the exec replaced, says it was exec'd.
+is "$(q "[$FRK | .end] | join(\",\")") $(q "[$EXI] | length") $(q "$CONN | [.holders[] | select(.how==\"exec\")] | length")" "exec 0 0" \
+	"cloexec: the child was exec'd into the helper, which holds no socket (no file) and no reference to conn"
 is "$(q "$CONN | [.holders[] | select(.pid==\$H and .fd==\$F)] | map(\"\(.how) \(.cloexec) \(.end)\") | join(\",\")")" \
 	"fork true exec (close-on-exec)" "the forked child's copy ended at exec, by close-on-exec"
 is "$(q "[$CONN.events[] | select(.op==\"exec-fd\" and .pid==\$H)] | map(\"\(.fd) \(.released) \(.refs_total) \(.held_by == [{pid: \$P, fd: \$F}])\") | join(\",\")")" \

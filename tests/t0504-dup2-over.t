@@ -38,6 +38,6 @@ is "$(q "$CONN | [.holders[] | \"\(.fd==\$F) \(.how) \(.end)\"] | join(\",\")")"
 	"its one holder (accept4 on conn_fd) ended by the dup2"
 # The program's later close(conn_fd) closes the pipe's copy: not the socket.
 is "$(q "[$CONN.events[] | select(.op==\"close\")] | length")" 0 "no close event on the socket after the dup2"
-is "$(q "$CONN.inode as \$i | [.findings[] | select(.inode == \$i)] | length") $(q '[.findings[] | select(.severity!="info")] | length')" \
+is "$(q "$CONN.id as \$i | [.findings[] | select(.id == \$i)] | length") $(q '[.findings[] | select(.severity!="info")] | length')" \
 	"0 0" "no finding about the connection, and none at warning or above"
 done_testing

@@ -32,8 +32,8 @@ FD='(.findings[] | select(.kind=="close-with-unread-data" and .pid==$P and .fd==
 is "$(q "[$CL] | length")" 1 "one close of conn_fd"
 is "$(q "$CL | \"\(.ret) \(.released) \(.refs_total) \(.unread_bytes)\"")" "0 true 0 100" \
 	"the close released the socket with unread_bytes 100"
-is "$(q "[$FD] | map(\"\(.severity) \(.inode)\") | join(\",\")")" "warning $(q "$CONN.inode")" \
-	"a close-with-unread-data finding (warning) for conn_fd, on the connection's inode"
+is "$(q "[$FD] | map(\"\(.severity) \(.id)\") | join(\",\")")" "warning $(q "$CONN.id")" \
+	"a close-with-unread-data finding (warning) for conn_fd, on the connection (its id)"
 like "$(q "$FD | .message")" "100 bytes.*RST" "its message gives the 100 bytes and the RST"
 is "$(q "[$FD.t_ns, $CL.t_ns] | .[0] == .[1] and .[0] != null")" true "the finding is at the close"
 is "$(q '[.findings[] | select(.kind=="close-with-unread-data")] | length')" 1 \

@@ -34,8 +34,8 @@ is "$(q "$CL | \"\(.ret) \(.released) \(.refs_total) \(.unread_bytes)\"")" "0 tr
 	"the close released the socket, nothing unread"
 is "$(q '[.findings[] | select(.kind=="abortive-close" and .pid==$P and .fd==$F)] | length')" 1 \
 	"an abortive-close finding for conn_fd"
-is "$(q "[.findings[] | select(.kind==\"abortive-close\")] | map(\"\(.inode) \(.t_ns)\") | join(\",\")")" \
-	"$(q "$CONN.inode") $(q "$CL.t_ns")" "it is the only one, on the connection's inode, at the close"
+is "$(q "[.findings[] | select(.kind==\"abortive-close\")] | map(\"\(.id) \(.t_ns)\") | join(\",\")")" \
+	"$(q "$CONN.id") $(q "$CL.t_ns")" "it is the only one, on the connection (its id), at the close"
 is "$(q '[.findings[] | select(.kind=="close-with-unread-data")] | length')" 0 "no close-with-unread-data finding"
 n=$(q '[.findings[] | select(.severity=="warning" or .severity=="error")] | length')
 "$ST" audit --fail-on=warning "$TR" > /dev/null

@@ -33,7 +33,7 @@ is "$(q '[.connections[].events[], .processes[].events[] | select(.op=="close" a
 	"true true -1" "the failed second close is recorded: socket_fd, -1 EBADF"
 is "$(q "[$DC] | map(\"\(.severity) \(.pid==\$P) \(.fd==\$F)\") | join(\",\")")" "error true true" \
 	"one double-close finding, severity error, for socket_fd"
-is "$(q "[$DC.inode, $CONN.inode] | .[0] == .[1] and .[0] != null")" true "the finding names the socket's inode"
+is "$(q "[$DC.id, $CONN.id] | .[0] == .[1] and .[0] != null")" true "the finding names the socket (its id)"
 like "$(q "$DC | .message")" "already closed" "its message says the fd was already closed"
 is "$(q '.summary.failed_calls')" 1 "summary: one failed call"
 "$ST" audit --fail-on=error "$TR" > /dev/null

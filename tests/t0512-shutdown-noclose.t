@@ -34,7 +34,7 @@ is "$(q '[.findings[] | select(.kind=="shutdown-without-close" and .pid==$P and 
 	"a shutdown-without-close finding for conn_fd"
 is "$(q '[.findings[] | select(.kind=="leaked-at-exit" and .pid==$P and .fd==$F)] | length')" 0 \
 	"no leaked-at-exit finding for conn_fd"
-is "$(q "$CONN.inode as \$i | [.findings[] | select(.inode==\$i) | .kind] | join(\",\")")" "shutdown-without-close" \
+is "$(q "$CONN.id as \$i | [.findings[] | select(.id==\$i) | .kind] | join(\",\")")" "shutdown-without-close" \
 	"the only finding about the socket is shutdown-without-close"
 is "$(q '[.findings[] | .kind] | join(",")')" "shutdown-without-close" "no finding about the closed listener and client"
 is "$(q '[.findings[] | select(.severity=="warning" or .severity=="error") | .kind] | join(",")')" "shutdown-without-close" \

@@ -29,7 +29,7 @@ OLD="($ON | .[0])"
 NEW="($ON | .[1])"
 MC="($OLD.events[] | select(.op==\"missed-close\"))"
 
-is "$(q "$ON | \"\(length) \(.[0].inode != .[1].inode)\"")" "2 true" "two sockets made on old_fd, with distinct inodes"
+is "$(q "$ON | \"\(length) \(.[0].id != .[1].id)\"")" "2 true" "two sockets made on old_fd, with distinct ids"
 is "$(q "[$MC] | map(\"\(.pid==\$P) \(.fd==\$F) \(.released) \(.refs) \(.refs_total)\") | join(\",\")")" \
 	"true true true 0 0" "the old socket has one missed-close event on old_fd: released, refs_total 0"
 is "$(q "$OLD | [.holders[] | .end] | join(\",\")")" "missed close" "the old socket's holder ended by the missed close"
@@ -39,8 +39,8 @@ is "$(q "[$OLD.released_t_ns, $MC.t_ns] | .[0] == .[1] and .[0] != null")" true 
 	"the old socket's release time is its missed-close event's"
 is "$(q "[$MC.t_ns, ($NEW.events[] | select(.op==\"socket\") | .t_ns)] | .[0] <= .[1]")" true \
 	"the missed-close event comes no later than the socket() that reused the fd"
-is "$(q "[.findings[] | select(.kind==\"missed-close\")] | map(\"\(.pid==\$P) \(.fd==\$F) \(.inode) \(.severity)\") | join(\",\")")" \
-	"true true $(q "$OLD.inode") warning" "one missed-close finding (warning) at old_fd, on the old socket's inode"
+is "$(q "[.findings[] | select(.kind==\"missed-close\")] | map(\"\(.pid==\$P) \(.fd==\$F) \(.id) \(.severity)\") | join(\",\")")" \
+	"true true $(q "$OLD.id") warning" "one missed-close finding (warning) at old_fd, on the old socket (its id)"
 is "$(q "$NEW | [.events[] | select(.op==\"close\") | \"\(.released) \(.refs_total)\"] | join(\",\")") $(q '.summary.open_at_exit')" \
 	"true 0 0" "the new socket's close released it; nothing open at exit"
 "$ST" audit --fail-on=warning "$TR" > /dev/null

@@ -11,7 +11,8 @@
 plan 12
 
 mkdir -p "$WORK/d"
-traced "$WORK/tr" "$PROGS/data" bytes "$WORK/d" > "$WORK/out"
+# data names its sockets by inode (fstat): the trace carries every one's.
+SOCKTRACE_INODES=1 traced "$WORK/tr" "$PROGS/data" bytes "$WORK/d" > "$WORK/out"
 ok $? "data bytes runs under the shim"
 untraced "$PROGS/data" bytes "$WORK/d" > "$WORK/plain"
 is "$(grep -v inode "$WORK/out")" "$(grep -v inode "$WORK/plain")" "the same output without the shim (inodes aside)"

@@ -6,7 +6,8 @@
 plan 6
 
 # stderr off: bash reports the killed command ("Killed").
-{ traced "$WORK/tr" "$PROGS/data" killed > "$WORK/out"; } 2>/dev/null
+# data names its sockets by inode (fstat): the trace carries every one's.
+{ SOCKTRACE_INODES=1 traced "$WORK/tr" "$PROGS/data" killed > "$WORK/out"; } 2>/dev/null
 is "$?" 137 "data killed dies of SIGKILL"
 v() { sed -n "s/^$1=//p" "$WORK/out" | head -n 1; }
 report_json "$WORK/tr" > "$WORK/r.json"
@@ -16,7 +17,7 @@ is "$(c client_inode '"\(.bytes_sent) \(.bytes_received)"')" "$(v client_sent) $
 	"killed: the client's counts survive (1000 sent, 234 received)"
 is "$(c client_inode '.last_t_ns >= .first_t_ns and .first_t_ns > 0')" true "killed: first and last activity known"
 
-traced "$WORK/trf" "$PROGS/data" fork > "$WORK/outf"
+SOCKTRACE_INODES=1 traced "$WORK/trf" "$PROGS/data" fork > "$WORK/outf"
 ok $? "data fork runs under the shim"
 is "$("$ST" report --json "$WORK/trf" | jq -r --argjson i "$(sed -n 's/^client_inode=//p' "$WORK/outf")" \
 	'.connections[] | select(.inode == $i) | .bytes_sent')" 600 \

@@ -5,26 +5,19 @@
 # same leaks and connections as the good trace), and say what was wrong
 # where the stacks are shown.
 #
-# Offsets (include/trace_format.h): the extension directory at 2688, 8
-# entries of 32 bytes {kind u32, entry_size u32, offset u64, size u64,
-# count u64}; the stack table starts with {depth u32, reserved u32, used,
-# dropped, skipped u64}, then entries {hash u64, state u32, depth u16,
-# truncated u16, t_ns u64, ips[]}; a module entry is 512 bytes; a record's
-# op is at +88 and its stack_id at +96 (records from 4096, 256 bytes each).
+# Fields are damaged by name with tests/progs/tracefuzz (header.stack_depth,
+# region.stacks.chunk.0.offset, stacks.ID.depth, fds.FD.stack_id...), which
+# knows the layout from include/trace_format.h; stackinfo says where the
+# stack table and the module map are and which stack made which socket.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/stacks.sh"
 plan 36
 
+FUZZ=$PROGS/tracefuzz
 TO=
 command -v timeout > /dev/null 2>&1 && TO="timeout 30"
 
-poke() {	# poke FILE OFFSET HEXBYTE...
-	local f=$1 off=$2 s= b
-	shift 2
-	for b in "$@"; do s="$s\\x$b"; done
-	printf "$s" | dd of="$f" bs=1 seek="$off" conv=notrunc 2> /dev/null
-}
-u64() { od -An -t u8 -j "$2" -N 8 "$1" | tr -d ' '; }
-u32() { od -An -t u4 -j "$2" -N 4 "$1" | tr -d ' '; }
+set_field() { "$FUZZ" "$1" set "$2" "$3"; }
 noise() {	# noise FILE OFFSET COUNT: random bytes
 	head -c "$3" /dev/urandom | dd of="$1" bs=1 seek="$2" conv=notrunc 2> /dev/null
 }
@@ -32,23 +25,17 @@ noise() {	# noise FILE OFFSET COUNT: random bytes
 SOCKTRACE_STACKS=all traced "$WORK/tr" "$PROGS/leaks" closing > /dev/null
 ok $? "leaks closing runs under the shim (the good trace)"
 GOOD=$(ls "$WORK"/tr/*.socktrace)
-# The directory entries of the stack table and the module map.
-for i in 0 1 2 3 4 5 6 7; do
-	case $(u32 "$GOOD" $((2688 + 32 * i))) in
-	1) SDIR=$((2688 + 32 * i)) ;;
-	2) MDIR=$((2688 + 32 * i)) ;;
-	esac
-done
-SOFF=$(u64 "$GOOD" $((SDIR + 8))) SSIZE=$(u64 "$GOOD" $((SDIR + 16)))
-MOFF=$(u64 "$GOOD" $((MDIR + 8)))
-# The first socket() record: its stack id.
-for ((p = 0; p < 64; p++)); do
-	[ "$(od -An -t u2 -j $((4096 + 256 * p + 88)) -N 2 "$GOOD" | tr -d ' ')" = 1 ] && { REC=$((4096 + 256 * p)); break; }
-done
-SID=$(u32 "$GOOD" $((REC + 96)))
-ESIZE=$(u32 "$GOOD" $((SDIR + 4)))
-[ -n "$SDIR" ] && [ -n "$MDIR" ] && [ "$SID" -gt 0 ]
-ok $? "the good trace has a stack table, a module map, and a socket() record with a stack ($SID)"
+"$SI" "$GOOD" > "$WORK/good.info"
+# The stack table's and the module map's first chunks: offset and entries.
+chunk() { sed -n "s/^chunk region=$1 k=0 offset=\([0-9]*\) first=0 count=\([0-9]*\)$/\\$2/p" "$WORK/good.info"; }
+SOFF=$(chunk stacks 1) SCOUNT=$(chunk stacks 2) MOFF=$(chunk modules 1) MCOUNT=$(chunk modules 2)
+ESIZE=$(sed -n 's/^region name=stacks entry_size=\([0-9]*\) .*/\1/p' "$WORK/good.info")
+# The first socket() record: its fd, and the stack the fd's entry names (the
+# reference's creation stack, what leaks shows).
+SFD=$(sed -n 's/^rec .* op=1 .* ret=\([0-9]*\) .* stack=[1-9][0-9]*$/\1/p' "$WORK/good.info" | head -n 1)
+SID=$(sed -n "s/^fd fd=$SFD slot=.* stack=\([0-9]*\) .*/\1/p" "$WORK/good.info")
+[ -n "$SOFF" ] && [ -n "$MOFF" ] && [ "${SID:-0}" -gt 0 ] && [ "${ESIZE:-0}" -gt 0 ]
+ok $? "the good trace has a stack table, a module map, and a socket on fd ${SFD:-?} made at a stack (${SID:-none})"
 
 "$ST" leaks --json "$GOOD" > "$WORK/good.json"
 WANT=$(jq -r '[.summary.sockets, ([.leaks[].connections[].fd] | sort | join(","))] | join(" ")' "$WORK/good.json")
@@ -77,29 +64,30 @@ check() {
 mk() { F=$WORK/$1.socktrace; cp "$GOOD" "$F"; }
 
 mk good; check "the good trace" ""
-mk depth; poke "$F" "$SOFF" ff ff ff ff
-check "stack table depth 0xffffffff" "creation stack not recorded \(stack [0-9]+: stack table corrupt"
-mk esize; poke "$F" $((SDIR + 4)) 08 00 00 00
+# The stack depth is the header's now; a bad one spoils the stack table only.
+mk depth; set_field "$F" header.stack_depth 0xffffffff
+check "stack depth 0xffffffff" "creation stack not recorded \(stack [0-9]+: stack table corrupt"
+mk esize; set_field "$F" region.stacks.entry_size 8
 check "stack table entry size 8 in the directory" "stack table corrupt"
-mk soff; poke "$F" $((SDIR + 8)) 00 00 00 00 00 00 00 7f
-check "stack table offset past the end of the file" "stack table unreadable: extension kind 1 out of bounds"
-mk scount; poke "$F" $((SDIR + 24)) ff ff ff ff ff ff ff 00
-check "stack table count beyond its size" "extension kind 1 out of bounds"
-mk sent; noise "$F" $((SOFF + 32)) $((SSIZE - 32))
+mk soff; set_field "$F" region.stacks.chunk.0.offset 0x7f00000000000000
+check "stack table chunk past the end of the file" "stack table (unreadable|corrupt)"
+mk scount; set_field "$F" region.stacks.chunk.0.count 0x00ffffff
+check "stack table chunk with more entries than the file holds" "stack table (unreadable|corrupt)"
+mk sent; noise "$F" "$SOFF" $((SCOUNT * ESIZE))
 check "stack entries overwritten with random bytes" ""
-mk sdepth; poke "$F" $((SOFF + 32 + (SID - 1) * ESIZE + 12)) ff ff
+mk sdepth; set_field "$F" "stacks.$SID.depth" 0xffff
 check "a used stack entry's depth 0xffff" "impossible depth"
-mk sstate; poke "$F" $((SOFF + 32 + (SID - 1) * ESIZE + 8)) 00 00 00 00
+mk sstate; set_field "$F" "stacks.$SID.state" 0
 check "a used stack entry not ready" "not complete"
-mk sid; poke "$F" $((REC + 96)) ff ff ff ff
-check "a record's stack id 0xffffffff" "outside the stack table"
-mk mesize; poke "$F" $((MDIR + 4)) 07 00 00 00
+mk sid; set_field "$F" "fds.$SFD.stack_id" 0xffffffff
+check "a socket's fd entry naming stack 0xffffffff" "outside the stack table"
+mk mesize; set_field "$F" region.modules.entry_size 7
 check "module entry size 7" "module map corrupt"
-mk ment; noise "$F" $((MOFF + 32)) $((512 * 8))
+mk ment; noise "$F" "$MOFF" $((512 * MCOUNT))
 check "module entries overwritten with random bytes" ""
-mk mready; noise "$F" $((MOFF + 32)) $((512 * 8))
-for i in 0 1 2 3 4 5 6 7; do poke "$F" $((MOFF + 32 + 512 * i)) 01 00 00 00; done
+mk mready; noise "$F" "$MOFF" $((512 * MCOUNT))
+for ((i = 0; i < MCOUNT; i++)); do set_field "$F" "modules.$i.state" 1; done
 check "random module entries marked ready (paths without NUL, random ranges)" ""
-mk mused; poke "$F" "$MOFF" ff ff ff ff ff ff ff ff
-check "module map used count 2^64-1" ""
+mk mcount; set_field "$F" region.modules.chunk.0.count 0xffffffff
+check "module map chunk of 2^32-1 entries" ""
 done_testing

@@ -45,7 +45,7 @@ void history_notice(FILE *out, const struct model *m, const char *dim, const cha
 
 int proc_state_complete(const struct proc *p)
 {
-	return !(p->tf->hdr.flags & (ST_HDR_STATE_FULL | ST_HDR_FDS_FULL));
+	return !(p->tf->hdr.flags & (ST_HDR_STATE_FULL | ST_HDR_FDS_FULL | ST_HDR_GROW_STALLED));
 }
 
 /* Why p's file stopped growing ("ENOSPC"), NULL when it did not. */
@@ -78,6 +78,10 @@ void state_notice(FILE *out, const struct model *m, const char *dim, const char 
 		if (h->flags & ST_HDR_FDS_FULL)
 			fprintf(out, "%sstate: pid %d used fd numbers beyond its fd table: sockets on them were "
 				"not tracked.%s\n", dim, p->pid, off);
+		if (h->flags & ST_HDR_GROW_STALLED)
+			fprintf(out, "%sstate: in pid %d, a thread growing the trace file's tables was stopped "
+				"half-way (in a signal handler) long enough that another gave up waiting: a "
+				"socket made meanwhile was not tracked.%s\n", dim, p->pid, off);
 		if (why)
 			fprintf(out, "%sstate: pid %d's trace file could not grow (%s): its history wraps at "
 				"the size it had%s.%s\n", dim, p->pid, why,

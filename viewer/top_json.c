@@ -87,7 +87,7 @@ static void proc_json(struct json *j, const struct top_proc *p)
 	json_uint(j, "events_lost", p->overwritten + p->dropped);
 	json_uint(j, "events_overwritten", p->overwritten);
 	json_uint(j, "events_dropped", p->dropped);
-	json_bool(j, "state_complete", !(h->flags & (ST_HDR_STATE_FULL | ST_HDR_FDS_FULL)));
+	json_bool(j, "state_complete", !(h->flags & (ST_HDR_STATE_FULL | ST_HDR_FDS_FULL | ST_HDR_GROW_STALLED)));
 	json_end_obj(j);
 }
 

@@ -9,8 +9,9 @@
  *                                 results; closefrom: closefrom(3); close_range:
  *                                 close_range(3, ~0U, 0); then sockets from
  *                                 after_a() and after_b()
- *        stk_fds dup2top          socket from before_dup2(), dup2 of it onto soft-1,
- *                                 close(soft-1), socket from after_dup2()
+ *        stk_fds dup2top [K]      socket from before_dup2(), dup2 of it onto soft-K
+ *                                 (K 1..8, default 1), close(soft-K), socket from
+ *                                 after_dup2()
  *        stk_fds dup2bad          dup2 of a closed fd onto soft-1 (fails), then
  *                                 close(soft-1), close(soft-2), socket from after_a()
  *        stk_fds exec             a socket, its own fds ("parent fds ..."), then
@@ -146,16 +147,19 @@ static int closeall(const char *how)
 	return 0;
 }
 
-static int dup2top(void)
+static int dup2top(int k)
 {
 	long top = soft();
 	int s = before_dup2(), r;
+	char at[16], what[32];
 
+	snprintf(at, sizeof(at), "soft-%d", k);
 	printf("before_dup2 fd=%d\n", s);
-	r = dup2(s, (int)top - 1);
-	printf("dup2 ret=%s errno=%s\n", r == top - 1 ? "soft-1" : "other", ename(r, errno));
-	r = close((int)top - 1);
-	say("close soft-1", r, errno);
+	r = dup2(s, (int)top - k);
+	printf("dup2 ret=%s errno=%s\n", r == top - k ? at : "other", ename(r, errno));
+	r = close((int)top - k);
+	snprintf(what, sizeof(what), "close %s", at);
+	say(what, r, errno);
 	printf("after_dup2 fd=%d\n", after_dup2());
 	return 0;
 }
@@ -259,8 +263,15 @@ int main(int argc, char **argv)
 		return numbers();
 	if (!strcmp(cmd, "closeall") && argc > 2)
 		return closeall(argv[2]);
-	if (!strcmp(cmd, "dup2top"))
-		return dup2top();
+	if (!strcmp(cmd, "dup2top")) {
+		long k = argc > 2 ? strtol(argv[2], NULL, 10) : 1;
+
+		if (k < 1 || k > 8) {
+			fprintf(stderr, "stk_fds: dup2top K: 1..8\n");
+			return 64;
+		}
+		return dup2top((int)k);
+	}
 	if (!strcmp(cmd, "dup2bad"))
 		return dup2bad();
 	if (!strcmp(cmd, "exec"))
@@ -271,6 +282,6 @@ int main(int argc, char **argv)
 		return fill();
 	if (!strcmp(cmd, "dupfd_top"))
 		return dupfd_top();
-	fprintf(stderr, "usage: stk_fds numbers|closeall HOW|dup2top|dup2bad|exec|listfds|fill|dupfd_top\n");
+	fprintf(stderr, "usage: stk_fds numbers|closeall HOW|dup2top [K]|dup2bad|exec|listfds|fill|dupfd_top\n");
 	return 64;
 }

@@ -4,8 +4,9 @@
  * function, so addr2line on a stored return address names it.
  *
  * usage: stk_sites site       main -> call_a -> make_a -> socket()
- *        stk_sites maps       print libunwind=0|1 (is it in /proc/self/maps),
- *                             then the same as site
+ *        stk_sites maps       the same as site, then print libunwind=0|1 (is it
+ *                             in /proc/self/maps): after the socket, since the
+ *                             shim loads libunwind at its first capture
  *        stk_sites life       socket, socketpair, accept, accept4, dup, dup2,
  *                             fcntl(F_DUPFD), shutdown, close: one function each
  *        stk_sites deep N     N nested calls of recurse() (N <= 200), then socket()
@@ -222,8 +223,8 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "site")) {
 		printf("make_a fd=%d\n", call_a());
 	} else if (!strcmp(cmd, "maps")) {
-		printf("libunwind=%d\n", maps_has("libunwind"));
 		printf("make_a fd=%d\n", call_a());
+		printf("libunwind=%d\n", maps_has("libunwind"));
 	} else if (!strcmp(cmd, "life")) {
 		return life();
 	} else if (!strcmp(cmd, "deep") && n >= 0 && n <= 200) {
