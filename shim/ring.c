@@ -69,48 +69,79 @@ void ring_reset(uint64_t cap, uint64_t first_slots)
 	ring.alloc = first_slots;
 	ring.populated = 0;
 	ring.grow_at = grow_point(first_slots, cap);
+	ring.busy = 0;
 	populate(first_slots);
 	shim.ring_event_at = next_event(0);
 }
 
+/* Yields a claim past what is mapped waits for the thread growing the ring (a few system calls). */
+#define GROW_WAIT_YIELDS	100000
+
+/* Grow the ring (as far as slot needs) and make the pages ahead of slot; one thread at a time. */
+static void act_at(struct st_file_header *h, uint64_t slot)
+{
+	uint64_t cap = shim.ring_mask + 1;
+
+	while (slot >= ring.grow_at) {
+		uint64_t alloc = ring.alloc;
+		int rc = region_grow(shim.fd, ST_REG_RING, alloc * 2);
+
+		if (rc == 0) {
+			__atomic_store_n(&ring.alloc, alloc * 2, __ATOMIC_RELEASE);
+			ring.grow_at = grow_point(alloc * 2, cap);
+			continue;
+		}
+		/*
+		 * No room on disk: the ring wraps at what it has.  Positions
+		 * already claimed past it find their slot unmapped and drop
+		 * their event.
+		 */
+		__atomic_store_n(&h->ring_cap, alloc, __ATOMIC_RELEASE);
+		__atomic_store_n(&shim.ring_mask, alloc - 1, __ATOMIC_RELEASE);
+		ring.grow_at = UINT64_MAX;
+		shim_log("note: the trace file cannot grow: history now wraps at what it has", "ring", -rc);
+	}
+	populate(slot + 2 * POP_SLOTS);
+	/* Published after alloc: a claim below event_at is always mapped. */
+	__atomic_store_n(&shim.ring_event_at, next_event(slot), __ATOMIC_RELEASE);
+}
+
 /*
- * The rare cases of a claim: slot at or past event_at.  Grows the ring, or
- * makes the pages ahead, when slot is the one that must (one position, so
- * one claimer does it); returns 1 when slot is mapped (usable), 0 when not
- * (the event is dropped and counted).
+ * The rare cases of a claim: slot at or past event_at.  The first claim
+ * there acts (grows the ring, makes the pages ahead), whichever slot it
+ * has: a claimer that reached the event slot exactly may have been
+ * preempted before it looked, and the growth must not wait for the ring's
+ * next lap.  While it acts, the others go on below what is mapped and
+ * wait past it (bounded, never for themselves: a signal handler
+ * interrupting the grower drops its event).  Returns 1 when slot is mapped
+ * (usable), 0 when not (the event is dropped and counted).
  */
 static int ring_slow(uint64_t slot)
 {
-	uint64_t alloc = __atomic_load_n(&ring.alloc, __ATOMIC_ACQUIRE);
-	uint64_t cap = shim.ring_mask + 1;
 	struct st_file_header *h = shim_hdr();
-	int rc;
+	int me = shim_tid();
 
-	if (slot != __atomic_load_n(&shim.ring_event_at, __ATOMIC_ACQUIRE) || !h)
-		return slot < alloc;
-	/* This claim is the one that acts at this slot: only it is here. */
-	if (slot == ring.grow_at) {
-		rc = region_grow(shim.fd, ST_REG_RING, alloc * 2);
-		if (rc == 0) {
-			alloc *= 2;
-			__atomic_store_n(&ring.alloc, alloc, __ATOMIC_RELEASE);
-			ring.grow_at = grow_point(alloc, cap);
-		} else {
-			/*
-			 * No room on disk: the ring wraps at what it has.  Positions
-			 * already claimed past it find their slot unmapped and drop
-			 * their event.
-			 */
-			__atomic_store_n(&h->ring_cap, alloc, __ATOMIC_RELEASE);
-			__atomic_store_n(&shim.ring_mask, alloc - 1, __ATOMIC_RELEASE);
-			ring.grow_at = UINT64_MAX;
-			shim_log("note: the trace file cannot grow: history now wraps at what it has",
-				 "ring", -rc);
+	if (!h)
+		return slot < __atomic_load_n(&ring.alloc, __ATOMIC_ACQUIRE);
+	for (unsigned waited = 0;; waited++) {
+		int owner = 0;
+
+		if (slot < __atomic_load_n(&shim.ring_event_at, __ATOMIC_ACQUIRE))
+			return slot < __atomic_load_n(&ring.alloc, __ATOMIC_ACQUIRE);
+		if (__atomic_compare_exchange_n(&ring.busy, &owner, me, 0, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED)) {
+			/* Another may have acted between the load and the lock. */
+			if (slot >= __atomic_load_n(&shim.ring_event_at, __ATOMIC_ACQUIRE))
+				act_at(h, slot);
+			__atomic_store_n(&ring.busy, 0, __ATOMIC_RELEASE);
+			return slot < __atomic_load_n(&ring.alloc, __ATOMIC_ACQUIRE);
 		}
+		if (slot < __atomic_load_n(&ring.alloc, __ATOMIC_ACQUIRE))
+			return 1;
+		if (owner == me || waited == GROW_WAIT_YIELDS)
+			return 0;
+		sys_raw(SYS_sched_yield, 0, 0, 0);
 	}
-	populate(slot + 2 * POP_SLOTS);
-	__atomic_store_n(&shim.ring_event_at, next_event(slot), __ATOMIC_RELEASE);
-	return slot < alloc;
 }
 
 /* The claim of pos found no free slot: the event is lost, and counted. */

@@ -2,9 +2,10 @@
  * ring.h - the lock-free ring of records in the trace file (ST_REG_RING).
  *
  * The ring's slots are mapped from the file as they are first needed: it
- * starts at one small chunk and doubles, each growth made by the claimer
- * that reaches the middle of what is mapped (one position, so one
- * grower), long before anyone needs the new half.
+ * starts at one small chunk and doubles, each growth made by the first
+ * claimer that reaches the middle of what is mapped (one at a time: the
+ * others go on below, or wait for it past what is mapped), long before
+ * most writers need the new half.
  */
 #ifndef SOCKTRACE_RING_H
 #define SOCKTRACE_RING_H
@@ -25,6 +26,7 @@ struct ring {
 	uint64_t alloc;		/* slots mapped */
 	uint64_t populated;	/* slots [0, populated) have their pages made (MADV_POPULATE_WRITE) */
 	uint64_t grow_at;	/* the slot whose claimer grows the ring; UINT64_MAX: no more */
+	int busy;		/* the tid acting at an event slot now (growing, making pages), or 0 */
 };
 
 extern struct ring ring;

@@ -83,21 +83,33 @@ uint64_t socks_capacity(void)
 	return n < SOCKS_MAX ? n : SOCKS_MAX;
 }
 
-/* ensure_mapped's rare case: i is in the region's last quarter, or beyond it (m mapped). */
+/*
+ * ensure_mapped's rare case: i is in the region's last quarter, or beyond
+ * it (m mapped).  A growth that failed because another thread's stayed
+ * stuck past the wait (-EBUSY: that thread stopped half-way, in a signal
+ * handler) is said in the header: the table is not full, but what
+ * needed the entry goes untracked.
+ */
 static __attribute__((noinline, cold)) int grow_for(enum st_region r, uint64_t i, uint64_t m)
 {
+	int rc;
+
 	if (i < m) {
 		if (m < regions[r].capacity)
 			region_grow(shim.fd, r, m + 1);
 		return 0;
 	}
-	return region_grow(shim.fd, r, i + 1) == 0 ? 0 : -1;
+	rc = region_grow(shim.fd, r, i + 1);
+	if (rc == -EBUSY && shim_hdr())
+		__atomic_fetch_or(&shim_hdr()->flags, ST_HDR_GROW_STALLED, __ATOMIC_RELAXED);
+	return rc;
 }
 
 /*
  * Entry i of region r is about to be used: map it (growing the file), and
  * when the region is three quarters used, grow it ahead, so that a racing
- * thread rarely finds the grower busy.  0, or -1 when i cannot be had.
+ * thread rarely finds the grower busy.  0, or negative errno when i cannot
+ * be had (-EBUSY: another thread's growth stalled).
  */
 static inline int ensure_mapped(enum st_region r, uint64_t i)
 {
@@ -127,15 +139,20 @@ static __attribute__((noinline, cold)) void hwm_raise(unsigned want)
  */
 static __attribute__((noinline, cold)) int fd_room(int fd)
 {
-	if (fd < 0 || ensure_mapped(ST_REG_FDS, (unsigned)fd))
-		return -1;
-	return (unsigned)fd < __atomic_load_n(&shim.nfds, __ATOMIC_ACQUIRE) ? 0 : -1;
+	int rc = fd < 0 ? -EINVAL : ensure_mapped(ST_REG_FDS, (unsigned)fd);
+
+	if (rc)
+		return rc;
+	return (unsigned)fd < __atomic_load_n(&shim.nfds, __ATOMIC_ACQUIRE) ? 0 : -ENOSPC;
 }
 
-/* The fd table cannot reach an fd (it could not grow): said in the header; -1. */
-static __attribute__((noinline, cold)) int64_t fds_full(void)
+/*
+ * The fd table cannot reach an fd (rc: why, from fd_room); -1.  Said in the
+ * header unless another thread's stalled growth was why (grow_for said that).
+ */
+static __attribute__((noinline, cold)) int64_t fds_full(int rc)
 {
-	if (shim_hdr())
+	if (rc != -EBUSY && shim_hdr())
 		__atomic_fetch_or(&shim_hdr()->flags, ST_HDR_FDS_FULL, __ATOMIC_RELAXED);
 	return -1;
 }
@@ -156,8 +173,12 @@ static inline __attribute__((always_inline)) int64_t fdtab_install(int fd, uint3
 	struct st_fd *e;
 
 	/* shim.nfds: the table's mapped entries (regions.c keeps it with the region's count). */
-	if (unlikely((unsigned)fd >= n - n / 4) && fd_room(fd))
-		return fds_full();
+	if (unlikely((unsigned)fd >= n - n / 4)) {
+		int rc = fd_room(fd);
+
+		if (rc)
+			return fds_full(rc);
+	}
 	e = shim.fds + (unsigned)fd;
 	if (unlikely((unsigned)fd >= __atomic_load_n(&fdtab_hwm, __ATOMIC_RELAXED)))
 		hwm_raise((unsigned)fd + 1);
@@ -186,7 +207,10 @@ void fdtab_set_cloexec(int fd, int on)
 
 /* ------------------------------------------------------------------ slots */
 
-/* Pop a free slot (Treiber stack; the tag defeats ABA), or take a new one; -1 if none. */
+/*
+ * Pop a free slot (Treiber stack; the tag defeats ABA), or take a new one;
+ * -1 when the table is full, -2 when its growth stalled in another thread.
+ */
 static inline __attribute__((always_inline)) int64_t slot_alloc(void)
 {
 	uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE), next;
@@ -205,12 +229,15 @@ static inline __attribute__((always_inline)) int64_t slot_alloc(void)
 	/*
 	 * A slot that cannot be mapped stays counted, never handed out: giving
 	 * the index back would race with the threads that took the next ones
-	 * (two sockets, one slot).  It fails only when the region can grow no
-	 * more, so every later index fails too.
+	 * (two sockets, one slot).  It fails when the region can grow no more
+	 * (every later index fails too), or, rarely, when another thread's
+	 * growth stalled past the wait (this index is lost, the next may do).
 	 */
 	n = __atomic_fetch_add(&used, 1, __ATOMIC_RELAXED);
-	if (n >= regions[ST_REG_SOCKS].capacity || ensure_mapped(ST_REG_SOCKS, n))
+	if (n >= regions[ST_REG_SOCKS].capacity)
 		return -1;
+	if (ensure_mapped(ST_REG_SOCKS, n))
+		return -2;
 	return n;
 }
 
@@ -279,7 +306,8 @@ __attribute__((always_inline)) inline int64_t socks_born(int fd, const struct so
 		return -1;
 	idx = slot_alloc();
 	if (idx < 0) {
-		__atomic_fetch_or(&h->flags, ST_HDR_STATE_FULL, __ATOMIC_RELAXED);
+		if (idx == -1)
+			__atomic_fetch_or(&h->flags, ST_HDR_STATE_FULL, __ATOMIC_RELAXED);
 		return -1;
 	}
 	s = sock_at((uint32_t)idx);
