@@ -10,15 +10,17 @@
 #   running:  hold keeps 2 sockets and outlives the sh that started it
 #             (socktrace run reaps sh; the trace ends then)
 . "$(dirname "$0")/lib.sh"
-plan 16
+plan 17
 
-# same DIR: "summary findings leaks" counts, and whether the three sets of inodes agree.
+# same DIR: "summary findings leaks" counts of the sockets held to their
+# process's end (open-at-exit info, leaked-at-exit and shutdown-without-close
+# findings; leaks --all), and whether the three sets of inodes agree.
 same() {
 	"$ST" report --json "$1" > "$1.json"
-	"$ST" leaks --json "$1" > "$1.leaks"
+	"$ST" leaks --all --json "$1" > "$1.leaks"
 	local s f l
 	s=$(jq -c '[.connections[] | select(.open_at_exit) | .inode] | sort' "$1.json")
-	f=$(jq -c '[.findings[] | select(.kind == "leaked-at-exit" or .kind == "shutdown-without-close") | .inode] | sort' "$1.json")
+	f=$(jq -c '[.findings[] | select(.kind == "leaked-at-exit" or .kind == "shutdown-without-close" or .kind == "open-at-exit") | .inode] | sort' "$1.json")
 	l=$(jq -c '[.leaks[].connections[] | select(.end != null) | .inode] | sort' "$1.leaks")
 	echo "$(jq .summary.open_at_exit "$1.json") $(echo "$f" | jq length) $(echo "$l" | jq length) $([ "$s" = "$f" ] && [ "$f" = "$l" ] && echo same || echo differ)"
 }
@@ -51,9 +53,13 @@ is "$(grep -c 'STILL OPEN (its process still running)' "$WORK/run.txt") $(grep -
 	"two connection headers say STILL OPEN, none OPEN AT EXIT"
 like "$(grep "^process $HOLD " "$WORK/run.txt")" "still running when the trace ends \(no exit seen\)" \
 	"hold's block: still running when the trace ends"
-"$ST" leaks "$WORK/run" > "$WORK/run.lk"
+"$ST" leaks --all "$WORK/run" > "$WORK/run.lk"
 is "$(grep -c "^  pid $HOLD fd .*still open when the trace ends at .*: its process still running" "$WORK/run.lk")" 2 \
-	"leaks lists hold's two sockets as still open in a running process"
+	"leaks --all lists hold's two sockets as still open in a running process"
+# The leak rule: the listener is still accepting (not a leak), the UDP socket was never used (a leak).
+"$ST" leaks --json "$WORK/run" > "$WORK/run.rule"
+is "$(jq -r '[.leaks[].connections[] | "\(.role) \(.verdict) \(.leak)"] | join(",")' "$WORK/run.rule")" "udp never_used true" \
+	"leaks without --all lists only the never-used UDP socket, not the listener"
 is "$(jq '[.leaks[].connections[] | select(.pid == '"${HOLD:-0}"') | select(.age_ns > 0 and .end == null)] | length' "$WORK/run.leaks")" 2 \
 	"... each aged to the trace's end (age above 0, no end)"
 # The trace's end: socktrace run's reap of sh, its latest moment (after every event).
@@ -61,7 +67,7 @@ reaped=$(sed -n 's/^reaped_t_ns //p' "$WORK/run/socktrace.run")
 last=$(jq -r '[.processes[].events[], .connections[].events[] | .t_ns] | max' "$WORK/run.json")
 is "$(jq -r '[.leaks[].connections[] | .end_t_ns] | unique | join(",")' "$WORK/run.leaks") $(( ${reaped:-0} > ${last:-0} ))" \
 	"$reaped 1" "... to the trace's end: when socktrace run reaped sh, after the last event"
-like "$(tail -n 1 "$WORK/run.lk")" "^leaks: 0 sockets left open by their process, 2 still open in their processes still running, from" \
+like "$(tail -n 1 "$WORK/run.lk")" "^leaks: 0 sockets held to the end by their process, 2 still open in their processes still running, from" \
 	"leaks' closing count tells the two apart"
 kill -KILL "$HOLD" 2> /dev/null
 exec 3>&-

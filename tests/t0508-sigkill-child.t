@@ -49,8 +49,9 @@ is "$(q "[($CONN.holders | max_by(.to_t_ns) | .pid), $CONN.released_t_ns, ($CONN
 is "$(q "[$CONN.released_t_ns, $PC.t_ns] | .[0] > .[1]")" true "the release comes after the parent's close"
 like "$(q '.findings[] | select(.kind=="close-not-final" and .pid==$P and .fd==$F) | .message')" \
 	"pid $child fd $cfd.*SIGKILL" "the parent's close-not-final finding names the child and the kill"
-is "$(q '[.findings[] | select(.severity!="info") | "\(.kind) \(.severity) \(.pid==$C) \(.fd==$F)"] | join(",")')" \
-	"leaked-at-exit warning true true" "the one finding above info: the child's conn_fd leaked at its (killed) end"
+# The leak rule: a copy the child got by fork and never used is not its leak, however it ended.
+is "$(q '[.findings[] | select(.pid==$C and .fd==$F) | "\(.kind) \(.severity)"] | join(",")')" \
+	"open-at-exit info" "the child's conn_fd, held to its (killed) end: open-at-exit, info (a fork copy it never used)"
 "$ST" audit --fail-on=warning "$TR" > /dev/null
-is $? 1 "audit --fail-on=warning exits 1"
+is $? 0 "audit --fail-on=warning exits 0: nothing above info"
 done_testing

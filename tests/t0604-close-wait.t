@@ -24,8 +24,8 @@ is "$(jq -r "$S | [.events[] | .tcp_state // empty] | join(\",\")" "$WORK/r.json
 	"the server's states: ESTABLISHED, then CLOSE_WAIT at the peer's FIN"
 is "$(jq -r --argjson f "${afd:-0}" '[.findings[] | select(.kind == "close-wait") | "\(.severity):\(.fd == $f)"] | join(",")' "$WORK/r.json")" \
 	"warning:true" "one close-wait finding, a warning, on the accepted fd"
-like "$(jq -r '.findings[] | select(.kind == "close-wait") | .message' "$WORK/r.json")" "never closed.*until its process ended" \
-	"its message says it lasted until the process ended"
+like "$(jq -r '.findings[] | select(.kind == "close-wait") | .message' "$WORK/r.json")" "CLOSE_WAIT .*, until its process ended with it open at .* pid [0-9]+ held the last reference" \
+	"its message says it lasted until the process ended, and who held the last reference"
 traced "$WORK/tr2" "$EX/echo" > /dev/null
 is "$("$ST" report --json "$WORK/tr2" | jq '[.findings[] | select(.kind == "close-wait")] | length')" 0 \
 	"echo closes once it reads EOF: no close-wait"

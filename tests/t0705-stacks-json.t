@@ -45,6 +45,6 @@ is "$(jq -r '[.leaks[] | (.stack | type) + " " + (.count | type) + " " + (.conne
 is "$(jq -r '[.leaks[] | .count == (.connections | length)] | all' "$WORK/l.json"):$(jq -r '[.leaks[].count] | add == $s' --argjson s "$(jq .summary.sockets "$WORK/l.json")" "$WORK/l.json")" \
 	"true:true" "count is the number of connections, the summary their total"
 is "$(jq -r '.leaks[0] | "\(.count) \(.stack[0].function):\(.stack[0].line) \(.connections[0] | keys | sort | join(" "))"' "$WORK/l.json")" \
-	"3 leak_from_here:$L1 age_ns bytes_received bytes_sent created_t_ns end end_t_ns family fd id inode last_activity last_activity_t_ns local peer pid references role type" \
+	"3 leak_from_here:$L1 age_ns bytes_received bytes_sent created_t_ns end end_t_ns family fd id inode last_activity last_activity_t_ns leak local peer pid references role type verdict" \
 	"the first group: 3 from leak_from_here, each connection with its pid, fd, role, addresses, times"
 done_testing

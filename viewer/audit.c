@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "ends.h"
+#include "leak_rule.h"
 #include "model.h"
 #include "names.h"
 #include "report.h"
@@ -111,12 +112,38 @@ int released_by_call(const struct conn *c)
 	return x && x->closed_by_call;
 }
 
+/* The reference of c that pid held on fd at t, or NULL. */
+static const struct ref *ref_at(const struct conn *c, int pid, int fd, uint64_t t)
+{
+	for (size_t i = 0; i < c->nrefs; i++) {
+		const struct ref *x = c->refs[i];
+
+		if (x->p->pid == pid && x->fd == fd && x->from_ns <= t && (!x->to_ns || x->to_ns >= t))
+			return x;
+	}
+	return NULL;
+}
+
+/*
+ * Is holder h (pid, fd) of c at t a dup its process kept open to its end:
+ * not stdio (dup2 onto 0-2 before exec is how a program is handed a
+ * socket), never closed by a call, not carried into an exec'd program?
+ * Exit and a kill count alike, so the answer does not depend on how the
+ * process happened to end.
+ */
+static int dup_kept(const struct conn *c, const struct holder *h, uint64_t t)
+{
+	const struct ref *x = h->fd > 2 ? ref_at(c, h->pid, h->fd, t) : NULL;
+
+	return x && !x->closed_by_call && !(x->end && !strncmp(x->end, "exec", 4));
+}
+
 /*
  * How much a close that left references behind matters.  Routine: closing
  * a listener (workers share it), a parent's copy after fork, a socket handed
  * on.  The bug: a fork child's close of an accepted connection while the
  * process that accepted it still holds it (the classic fork-per-connection
- * bug), or a dup in the same process kept open until exit.
+ * bug), or a dup in the same process kept open to its end.
  */
 static enum severity not_final_severity(const struct conn *c, const struct ev *e)
 {
@@ -130,10 +157,65 @@ static enum severity not_final_severity(const struct conn *c, const struct ev *e
 	for (size_t i = 0; i < e->nheld; i++) {
 		if (c->role == ROLE_SERVER && e->held_by[i].pid == acceptor && e->r->pid != acceptor)
 			return SEV_WARNING;
-		if (e->held_by[i].pid == e->r->pid && !released_by_call(c))
+		if (e->held_by[i].pid == e->r->pid && dup_kept(c, &e->held_by[i], e->r->t_ns))
 			return SEV_WARNING;
 	}
 	return SEV_INFO;
+}
+
+/*
+ * Could anyone notice that c's final close at r dropped unread data?  The
+ * peer notices at its next call on its end; there is nobody when that end
+ * (in the trace) was closed already, or was closed later with no call on
+ * it in between.  An end outside the trace may notice.  Says why not in why.
+ */
+static int unread_noticed(const struct model *m, const struct conn *c, const struct trace_rec *r,
+			  char *why, size_t n)
+{
+	const struct conn *o = conn_peer(m, c);
+	char at[TF_MAX];
+
+	if (!o || !o->released_ns || o->released_unknown)
+		return 1;
+	if (o->released_ns <= r->t_ns) {
+		snprintf(why, n, "its other end had been closed already, at %s", tf_at_s(m, o->released_ns, at));
+		return 0;
+	}
+	if (o->last_ns > r->t_ns)
+		return 1;
+	for (size_t k = 0; k < o->nevs; k++) {
+		const struct trace_rec *q = o->evs[k].r;
+
+		if (q->t_ns > r->t_ns && q->t_ns < o->released_ns && st_op_class(q->op) != ST_CLASS_DROP &&
+		    st_op_class(q->op) != ST_CLASS_SYNTH)
+			return 1;
+	}
+	snprintf(why, n, "its other end (pid %d fd %d) was closed at %s with no call on it in between",
+		 o->released_pid, o->released_fd, tf_at_s(m, o->released_ns, at));
+	return 0;
+}
+
+/* close-with-unread-data: what the family does with the bytes, and whether anyone can notice. */
+static int unread_finding(struct model *m, const struct conn *c, const struct trace_rec *r,
+			  const char *op, int fd, const char *desc)
+{
+	char why[256];
+	int noticed = unread_noticed(m, c, r, why, sizeof(why));
+	const char *effect = c->domain == AF_UNIX ?
+		"the kernel drops them, and the peer's next call on its end fails with ECONNRESET "
+		"(a unix socket has no RST or FIN)" :
+		"the kernel answers with RST, not FIN, and the peer's next read or write fails with "
+		"ECONNRESET";
+
+	if (noticed)
+		return add_finding(m, "close-with-unread-data", SEV_WARNING, r->pid, fd, c->inode, r->t_ns,
+			"%s of fd %d in pid %d was the last reference to %s and %lld byte%s the peer sent "
+			"were still unread: %s.", op, fd, r->pid, desc, (long long)r->arg[1],
+			r->arg[1] == 1 ? "" : "s", effect);
+	return add_finding(m, "close-with-unread-data", SEV_INFO, r->pid, fd, c->inode, r->t_ns,
+		"%s of fd %d in pid %d was the last reference to %s and %lld byte%s the peer sent were "
+		"still unread: %s; but nobody could notice: %s.", op, fd, r->pid, desc,
+		(long long)r->arg[1], r->arg[1] == 1 ? "" : "s", effect, why);
 }
 
 static int close_findings(struct model *m, struct conn *c, const char *desc)
@@ -164,11 +246,7 @@ static int close_findings(struct model *m, struct conn *c, const char *desc)
 				return -1;
 		}
 		if (e->released == 1 && (r->flags & ST_REC_UNREAD) && r->arg[1] > 0 &&
-		    add_finding(m, "close-with-unread-data", SEV_WARNING, r->pid, drop_fd, c->inode, r->t_ns,
-			"%s of fd %d in pid %d was the last reference to %s and %lld byte%s the peer sent "
-			"were still unread: the kernel answers with RST, not FIN, and the peer's next "
-			"read or write fails with ECONNRESET.", op, drop_fd, r->pid, desc,
-			(long long)r->arg[1], r->arg[1] == 1 ? "" : "s"))
+		    unread_finding(m, c, r, op, drop_fd, desc))
 			return -1;
 		if (e->released == 1 && c->linger0 && c->type == SOCK_STREAM &&
 		    c->role != ROLE_LISTENER && c->role != ROLE_UNCONNECTED && c->role != ROLE_UNKNOWN &&
@@ -188,25 +266,37 @@ static int close_findings(struct model *m, struct conn *c, const char *desc)
 	return 0;
 }
 
-/* A socket open at exit (ends.h): its last reference went with its process. */
+/*
+ * A socket open at exit (ends.h), judged by the leak rule (leak_rule.h):
+ * a leak is a warning; a socket still served to the end is info, so
+ * nothing held to the end is hidden.
+ */
 static int exit_findings(struct model *m, struct conn *c, const char *desc)
 {
 	char from[TF_MAX], to[TF_MAX], age[TF_MAX];
 	const struct ref *x;
+	int leak = leak_verdict_is_leak(c->leak);
 
 	if (conn_fate(c, &x) != FATE_OPEN_AT_EXIT)
 		return 0;
 	tf_at_s(m, x->to_ns, to);
 	if (x->shut)
-		return add_finding(m, "shutdown-without-close", SEV_WARNING, x->p->pid, x->fd, c->inode,
-			   x->to_ns, "pid %d shut down fd %d (%s) but never closed it: the fd stayed "
-			   "open, with the socket's memory, until the process ended at %s (%s).",
-			   x->p->pid, x->fd, desc, to, x->end);
+		return add_finding(m, "shutdown-without-close", leak ? SEV_WARNING : SEV_INFO, x->p->pid,
+			   x->fd, c->inode, x->to_ns, "pid %d shut down fd %d (%s) but never closed it: the "
+			   "fd stayed open, with the socket's memory, until the process ended at %s (%s)%s.",
+			   x->p->pid, x->fd, desc, to, x->end, leak ? ", and it went on meanwhile" :
+			   "; it ended soon after, so nothing piled up");
+	if (!leak)
+		return add_finding(m, "open-at-exit", SEV_INFO, x->p->pid, x->fd, c->inode, x->to_ns,
+			   "fd %d (%s), made by %s at %s, was still open when pid %d ended at %s (%s), "
+			   "%s later; the kernel closed it with the process. Not a leak: %s.",
+			   x->fd, desc, x->how, tf_at_s(m, x->from_ns, from), x->p->pid, to, x->end,
+			   tf_dur(x->to_ns - x->from_ns, age), leak_verdict_text(c->leak));
 	return add_finding(m, "leaked-at-exit", SEV_WARNING, x->p->pid, x->fd, c->inode, x->to_ns,
 		   "fd %d (%s), made by %s at %s, was still open when pid %d ended at %s "
-		   "(%s), %s later: no close; the kernel closed it with the process.",
+		   "(%s), %s later: no close; the kernel closed it with the process. A leak: %s.",
 		   x->fd, desc, x->how, tf_at_s(m, x->from_ns, from), x->p->pid, to, x->end,
-		   tf_dur(x->to_ns - x->from_ns, age));
+		   tf_dur(x->to_ns - x->from_ns, age), leak_verdict_text(c->leak));
 }
 
 /* A socket that survived exec (no close-on-exec) into an image that never used it. */
@@ -216,15 +306,16 @@ static int exec_findings(struct model *m, struct conn *c, const char *desc)
 		const struct ref *x = c->refs[i];
 		const char *exe = proc_name(x->p);
 
-		if (x->used || x->fd <= 2 || (strcmp(x->how, "exec") && strcmp(x->how, "inherited")))
+		/* Used, or closed by a call of its own: the new program knew of it. */
+		if (x->used || x->moved || x->closed_by_call || x->fd <= 2 ||
+		    (strcmp(x->how, "exec") && strcmp(x->how, "inherited")))
 			continue;
 		if (add_finding(m, "inherited-across-exec", SEV_WARNING, x->p->pid, x->fd, c->inode,
 			x->from_ns, "fd %d (%s) had no close-on-exec and survived into %s (pid %d), "
 			"which never used it%s: while it holds the socket the kernel keeps it open "
 			"(no FIN for a connection, the port still bound for a listener). Open it "
 			"with SOCK_CLOEXEC / accept4(SOCK_CLOEXEC).", x->fd, desc, exe, x->p->pid,
-			x->to_ns ? (x->closed_by_call ? " but closed it" : " until it ended") :
-			" while the trace ran"))
+			x->to_ns ? " until it ended" : " while the trace ran"))
 			return -1;
 	}
 	return 0;

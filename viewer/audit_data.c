@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include "ends.h"
 #include "model.h"
 #include "names.h"
 #include "timefmt.h"
@@ -15,31 +17,89 @@
 /* A close this long after the peer's FIN is no longer "right away". */
 #define CLOSE_WAIT_SLACK_NS	1000000000ull
 
+/* The first successful shutdown of c that sent our FIN (SHUT_WR, SHUT_RDWR); NULL when none. */
+static const struct trace_rec *fin_shutdown(const struct conn *c)
+{
+	for (size_t k = 0; k < c->nevs; k++) {
+		const struct trace_rec *r = c->evs[k].r;
+
+		if (r->op == ST_OP_SHUTDOWN && r->ret == 0 && (r->arg[0] == SHUT_WR || r->arg[0] == SHUT_RDWR))
+			return r;
+	}
+	return NULL;
+}
+
+/*
+ * Who kept c in CLOSE_WAIT from eof to end: the reference open latest in
+ * that span (the last one held), and from when its process held it alone
+ * (*alone: the last moment another process let go, or eof).
+ */
+static const struct ref *cw_holder(const struct conn *c, uint64_t eof, uint64_t end, uint64_t *alone)
+{
+	const struct ref *best = NULL;
+
+	for (size_t i = 0; i < c->nrefs; i++) {
+		const struct ref *x = c->refs[i];
+
+		if (x->from_ns > end || (x->to_ns && x->to_ns < eof))
+			continue;
+		if (!best || (best->to_ns && (!x->to_ns || x->to_ns > best->to_ns)))
+			best = x;
+	}
+	*alone = eof;
+	for (size_t i = 0; best && i < c->nrefs; i++) {
+		const struct ref *x = c->refs[i];
+
+		if (x->p->pid != best->p->pid && x->to_ns > *alone && x->to_ns <= end)
+			*alone = x->to_ns;
+	}
+	return best;
+}
+
+/*
+ * close-wait: the peer's FIN was read and this side kept the socket in
+ * CLOSE_WAIT: for CLOSE_WAIT_SLACK_NS or more, or to an end the leak rule
+ * calls abandoned (peer gone).  CLOSE_WAIT ends at our own FIN: a
+ * shutdown(SHUT_WR or SHUT_RDWR) or the last close; a shutdown before
+ * the peer's FIN means no CLOSE_WAIT at all (FIN_WAIT, then TIME_WAIT).
+ * Blamed on the process that held the last reference, for as long as it
+ * held it alone.
+ */
 static int close_wait(struct model *m, const struct conn *c, const char *desc)
 {
-	int fd = c->nfds ? c->fds[0] : -1;
-	char eof[TF_MAX], rel_at[TF_MAX], dur[TF_MAX];
-	uint64_t held;
+	const struct trace_rec *shut = fin_shutdown(c);
+	char eof[TF_MAX], from[TF_MAX], to[TF_MAX], dur[TF_MAX], alone_d[TF_MAX], how[128];
+	const struct ref *x;
+	uint64_t end, alone;
 
 	/* Closed in the history lost: when is not known, so nothing is said. */
 	if (!c->eof_ns || (c->released_ns && c->released_ns < c->eof_ns) || c->released_unknown)
 		return 0;
-	if (c->released_ns && released_by_call(c)) {
-		held = c->released_ns - c->eof_ns;
-		if (held < CLOSE_WAIT_SLACK_NS)
-			return 0;
-		return add_finding(m, "close-wait", SEV_WARNING, c->eof_pid, fd, c->inode, c->eof_ns,
-			"the peer of %s closed its side at %s (pid %d read EOF), but the socket stayed "
-			"open %s more, in CLOSE_WAIT, until %s: the peer cannot finish closing "
-			"and the fd and its buffers are held. Close a socket once read() returns 0.",
-			desc, tf_at_s(m, c->eof_ns, eof), c->eof_pid, tf_dur(held, dur),
-			tf_at_s(m, c->released_ns, rel_at));
+	if (shut && shut->t_ns <= c->eof_ns)
+		return 0;
+	end = c->released_ns ? c->released_ns : trace_end_ns(m);
+	if (shut && shut->t_ns < end) {
+		end = shut->t_ns;
+		snprintf(how, sizeof(how), "pid %d's shutdown(%s) sent its FIN (LAST_ACK)", shut->pid,
+			 shut->arg[0] == SHUT_WR ? "SHUT_WR" : "SHUT_RDWR");
+	} else if (c->released_ns) {
+		snprintf(how, sizeof(how), "%s", released_by_call(c) ? "its last close" :
+			 "its process ended with it open");
+	} else {
+		snprintf(how, sizeof(how), "the end of the trace, still open");
 	}
-	return add_finding(m, "close-wait", SEV_WARNING, c->eof_pid, fd, c->inode, c->eof_ns,
-		"the peer of %s closed its side at %s (pid %d read EOF), but the socket was never "
-		"closed: it stayed in CLOSE_WAIT %s. Close a socket once read() returns 0; CLOSE_WAIT "
-		"sockets piling up are this leak.", desc, tf_at_s(m, c->eof_ns, eof), c->eof_pid,
-		c->released_ns ? "until its process ended" : "to the end of the trace");
+	if (end - c->eof_ns < CLOSE_WAIT_SLACK_NS && c->leak != LEAK_PEER_GONE)
+		return 0;
+	x = cw_holder(c, c->eof_ns, end, &alone);
+	if (!x)
+		return 0;
+	return add_finding(m, "close-wait", SEV_WARNING, x->p->pid, x->fd, c->inode, c->eof_ns,
+		"the peer of %s closed its side at %s (pid %d read EOF), but the socket stayed in "
+		"CLOSE_WAIT %s, until %s at %s. pid %d held the last reference (fd %d), alone from %s: "
+		"%s. The peer cannot finish closing and the fd and its buffers are held. Close a "
+		"socket once read() returns 0.", desc, tf_at_s(m, c->eof_ns, eof), c->eof_pid,
+		tf_dur(end - c->eof_ns, dur), how, tf_at_s(m, end, to), x->p->pid, x->fd,
+		tf_at_s(m, alone, from), tf_dur(end - alone, alone_d));
 }
 
 static int after_peer_close(struct model *m, const struct conn *c, const struct trace_rec *r,

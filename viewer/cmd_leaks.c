@@ -48,6 +48,7 @@ static int parse_code(const char *s, int *out)
 static const struct option leaks_opts[] = {
 	{ "json", no_argument, 0, 'j' },
 	{ "at", required_argument, 0, 'a' },
+	{ "all", no_argument, 0, 'A' },
 	{ "error-exitcode", required_argument, 0, 'e' },
 	{ "wall-clock", no_argument, 0, 'w' },
 	{ "help", no_argument, 0, 'h' },
@@ -56,7 +57,7 @@ static const struct option leaks_opts[] = {
 
 static int cmd_leaks(int argc, char **argv)
 {
-	int json = 0, at = 0, code = EXIT_LEAKS_DEFAULT, opt, rc, data_errors = 0;
+	int json = 0, at = 0, every = 0, code = EXIT_LEAKS_DEFAULT, opt, rc, data_errors = 0;
 	double at_s = 0;
 	uint64_t at_ns;
 	struct leak_report lr;
@@ -66,6 +67,7 @@ static int cmd_leaks(int argc, char **argv)
 		switch (opt) {
 		case 'j': json = 1; break;
 		case 'w': tf_set_wall(1); break;
+		case 'A': every = 1; break;
 		case 'a':
 			if (!strcmp(optarg, "now")) {
 				at = LEAKS_AT_NOW;
@@ -99,7 +101,7 @@ static int cmd_leaks(int argc, char **argv)
 	} else {
 		at_ns = m.t0 + (uint64_t)(at_s * 1e9 + 0.5);
 	}
-	if (leaks_find(&m, at, at_ns, &lr)) {
+	if (leaks_find(&m, at, at_ns, every, &lr)) {
 		fprintf(stderr, "socktrace: out of memory finding leaks\n");
 		model_free(&m);
 		return 1;
@@ -108,7 +110,7 @@ static int cmd_leaks(int argc, char **argv)
 		report_leaks_json(stdout, &m, &lr);
 	else
 		report_leaks(stdout, &m, &lr);
-	rc = lr.total ? code : 0;
+	rc = leaks_count(&lr) ? code : 0;
 	leaks_free(&lr);
 	model_free(&m);
 	if (stdout_written("the leaks"))
@@ -118,12 +120,13 @@ static int cmd_leaks(int argc, char **argv)
 
 const struct command leaks_command = {
 	"leaks", cmd_leaks, leaks_opts, NULL,
-	"socktrace leaks [--json] [--at T|now] [--error-exitcode=N] [--wall-clock] [PATH...]",
+	"socktrace leaks [--json] [--all] [--at T|now] [--error-exitcode=N] [--wall-clock] [PATH...]",
 	"sockets left open when their process ended (or still open), by the stack that made them",
 	"  PATH                trace files, or directories of them (as for report)\n"
+	"  --all               every socket held to its process's end, leak or not (the rule in README)\n"
 	"  --at T              instead, the sockets open T seconds after the trace's first event\n"
 	"  --at now            instead, the sockets open now in processes still running (live files)\n"
-	"  --error-exitcode=N  exit N when sockets were listed (default 1; 0: never)\n"
+	"  --error-exitcode=N  exit N when a leak was listed (default 1; 0: never)\n"
 	"  --json              {leaks, summary} as JSON\n"
 	"  --wall-clock        times as local wall-clock time (ISO 8601, microseconds)\n",
 };

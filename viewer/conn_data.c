@@ -45,6 +45,14 @@ static void add_totals(struct conn *c, const struct vdata *t)
 		c->last_ns = t->last_ns;
 }
 
+/* Process p moved bytes on c: each of its references there is used (leak_rule.h). */
+static void mark_moved(struct conn *c, const struct proc *p)
+{
+	for (size_t i = 0; i < c->nrefs; i++)
+		if (c->refs[i]->p == p)
+			c->refs[i]->moved = 1;
+}
+
 /* The counters of sockets each process still held: its state's slots. */
 static void from_state(struct model *m)
 {
@@ -63,6 +71,8 @@ static void from_state(struct model *m)
 			t.first_ns = s->first_ns;
 			t.last_ns = s->last_ns;
 			add_totals(c, &t);
+			if (t.bytes_sent || t.bytes_received)
+				mark_moved(c, &m->procs[i]);
 		}
 	}
 }
@@ -279,8 +289,11 @@ void conn_data(struct model *m)
 
 			if (c->evs[k].as_listener)
 				continue;
-			if (ev_value_get(r, ST_ADDR_DATA, &t, sizeof(t)))
+			if (ev_value_get(r, ST_ADDR_DATA, &t, sizeof(t))) {
 				add_totals(c, &t);
+				if (t.bytes_sent || t.bytes_received)
+					mark_moved(c, c->evs[k].p);
+			}
 			if (ev_value_get(r, ST_ADDR_TCPINFO, &c->tcp_info, sizeof(c->tcp_info)))
 				c->has_tcp_info = 1;
 			if (r->op == ST_OP_PEER_EOF && (!c->eof_ns || r->t_ns < c->eof_ns)) {

@@ -1,9 +1,10 @@
 /*
  * leaks.c - finding the sockets left open and grouping them.
  *
- * Whether a socket leaked is the one rule of ends.h (open at exit: the
- * reference whose end released it was dropped by exit or a kill, not a
- * close; or still open in a running process when the trace ends); a socket
+ * Whether a socket was held to the end is the one rule of ends.h (open at
+ * exit: the reference whose end released it was dropped by exit or a
+ * kill, not a close; or still open in a running process when the trace
+ * ends), whether that was a leak the one rule of leak_rule.h; a socket
  * still held by another process, or carried into an exec'd image, is not
  * the leak of the image that let it go.  Groups are keyed by
  * the symbolised creation stack, so one call site in several processes is
@@ -19,6 +20,7 @@
 #include <uthash.h>
 
 #include "ends.h"
+#include "leak_rule.h"
 #include "sites.h"
 
 struct group_ix {
@@ -58,11 +60,14 @@ static const struct ref *open_at(const struct conn *c, uint64_t t)
  * whose exit released it (open at exit), or one still open in a running
  * process, aged to the trace's end.  NULL: no leak.
  */
-static const struct ref *leaked_ref(const struct conn *c, uint64_t trace_end, uint64_t *end_ns,
-				    const char **end)
+static const struct ref *leaked_ref(const struct conn *c, uint64_t trace_end, int every,
+				    uint64_t *end_ns, const char **end)
 {
 	const struct ref *x;
 
+	/* The leak rule (leak_rule.h) decides, unless every socket held to the end is asked for. */
+	if (!every && !leak_verdict_is_leak(c->leak))
+		return NULL;
 	switch (conn_fate(c, &x)) {
 	case FATE_OPEN_AT_EXIT:
 		*end_ns = x->to_ns;
@@ -151,7 +156,7 @@ static int by_birth(const void *a, const void *b)
 	return x->born_ns < y->born_ns ? -1 : x->born_ns > y->born_ns;
 }
 
-int leaks_find(const struct model *m, int at, uint64_t at_ns, struct leak_report *out)
+int leaks_find(const struct model *m, int at, uint64_t at_ns, int every, struct leak_report *out)
 {
 	struct group_ix *ix = NULL, *gi, *gt;
 	size_t cap = 0;
@@ -160,6 +165,7 @@ int leaks_find(const struct model *m, int at, uint64_t at_ns, struct leak_report
 	memset(out, 0, sizeof(*out));
 	out->at = at;
 	out->at_ns = at_ns;
+	out->every = every;
 	out->end_ns = trace_end_ns(m);
 	for (size_t i = 0; i < m->nconns && !rc; i++) {
 		const struct conn *c = m->conns[i];
@@ -173,7 +179,7 @@ int leaks_find(const struct model *m, int at, uint64_t at_ns, struct leak_report
 			if (at == LEAKS_AT_NOW && l.x && !l.x->to_ns && !l.x->p->tf->live)
 				l.x = NULL;
 		} else {
-			l.x = leaked_ref(c, out->end_ns, &l.end_ns, &l.end);
+			l.x = leaked_ref(c, out->end_ns, every, &l.end_ns, &l.end);
 		}
 		if (!l.x)
 			continue;
@@ -195,6 +201,18 @@ int leaks_find(const struct model *m, int at, uint64_t at_ns, struct leak_report
 	if (out->n)
 		qsort(out->groups, out->n, sizeof(*out->groups), by_size);
 	return 0;
+}
+
+size_t leaks_count(const struct leak_report *lr)
+{
+	size_t n = 0;
+
+	if (lr->at)
+		return lr->total;
+	for (size_t i = 0; i < lr->n; i++)
+		for (size_t k = 0; k < lr->groups[i].n; k++)
+			n += leak_verdict_is_leak(lr->groups[i].leaks[k].c->leak);
+	return n;
 }
 
 void leaks_free(struct leak_report *lr)

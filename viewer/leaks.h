@@ -34,18 +34,23 @@ struct leak_report {
 	int at;				/* 1: open at at_ns; LEAKS_AT_NOW: open now; 0: left open at exit */
 	uint64_t at_ns;
 	uint64_t end_ns;		/* the trace's end (trace_end_ns) */
+	int every;			/* every socket held to the end, leak or not (leaks --all) */
 };
 
 /*
  * Sockets whose last reference went with its process (exit, kill), or
  * still open when the trace ends, in processes that did not exec them
- * away; with at, every socket open at monotonic time at_ns instead;
+ * away, that the leak rule calls leaks (leak_rule.h; every one of them
+ * when every is set); with at, every socket open at monotonic time at_ns instead;
  * with at LEAKS_AT_NOW (at_ns: now), those open now in images still
  * running (a file read live).  Returns -1 when out of memory.
  */
 #define LEAKS_AT_NOW	2
 
-int leaks_find(const struct model *m, int at, uint64_t at_ns, struct leak_report *out);
+int leaks_find(const struct model *m, int at, uint64_t at_ns, int every, struct leak_report *out);
+
+/* The sockets of lr that are leaks (by the rule; with at, every one listed): what fails the exit status. */
+size_t leaks_count(const struct leak_report *lr);
 
 void leaks_free(struct leak_report *lr);
 

@@ -10,6 +10,7 @@
 #include "callstack.h"
 #include "ends.h"
 #include "history.h"
+#include "leak_rule.h"
 #include "timefmt.h"
 
 #include <fcntl.h>
@@ -485,6 +486,7 @@ int model_build(struct model *m, struct trace_file **files, size_t nfiles,
 			m->conns[i]->role = ROLE_UNKNOWN;
 	conn_fates_count(m);
 	conn_data(m);
+	leak_rule_apply(m);
 	if (audit_run(m))
 		return -1;
 	return 0;

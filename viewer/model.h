@@ -47,6 +47,7 @@ struct ref {
 	int from_state;		/* its birth was not in the history kept: the state had it */
 	int end_lost;		/* it ended in the history lost: when is not known */
 	int confirmed;		/* refs_state's mark */
+	int moved;		/* its process moved bytes on the socket (conn_data.c) */
 	uint32_t stack_id;	/* the call that made it (its fd entry), 0 = none */
 	const struct proc *stack_proc;	/* whose stack table stack_id is in */
 };
@@ -110,6 +111,22 @@ struct flight {
 	const struct proc *from;	/* the sender */
 };
 
+/*
+ * The leak rule's verdict on a socket held to its process's end
+ * (leak_rule.h); LEAK_NONE for every other socket.
+ */
+enum leak_verdict {
+	LEAK_NONE = 0,		/* not held to its process's end: closed, or handed on */
+	LEAK_NOT_LISTENER,	/* not a leak: a listener, still accepting to the end */
+	LEAK_NOT_INHERITED,	/* not a leak: a copy got by fork or exec, never used here */
+	LEAK_NOT_SERVED,	/* not a leak: still served to the end */
+	LEAK_NEVER_USED,	/* leak: made here and never used */
+	LEAK_PEER_GONE,		/* leak: its peer had gone, and the process went on */
+	LEAK_SHUT_DOWN,		/* leak: shut down here, and the process went on */
+	LEAK_IDLE,		/* leak: idle a long stretch before the end */
+	LEAK_SITE_GROWS,	/* leak: its call site's open sockets only grew */
+};
+
 /* A finding of the audit. */
 enum severity { SEV_INFO = 0, SEV_WARNING, SEV_ERROR };
 
@@ -164,6 +181,11 @@ struct conn {
 	uint32_t made_stack;		/* its creation stack in made_proc's table (0: none) */
 	const struct proc *made_proc;
 	unsigned made_by;		/* enum st_op of its birth, when only the state says */
+	/* The leak rule (leak_rule.c), for a socket held to its process's end. */
+	enum leak_verdict leak;
+	const struct ref *leak_ref;	/* the reference held to the end */
+	uint64_t leak_end_ns;		/* that end: its process's, or the trace's */
+	uint64_t leak_since_ns;		/* peer gone, shut down, idle: since when */
 };
 
 struct model {

@@ -8,6 +8,7 @@
 
 #include "history.h"
 #include "json.h"
+#include "leak_rule.h"
 #include "names.h"
 #include "report.h"
 #include "sites.h"
@@ -40,12 +41,15 @@ static void leak_text(FILE *out, const struct model *m, const struct leak_report
 			c->bytes_received);
 	if (l->last)
 		fprintf(out, "  last activity %s (%s)", tf_at_s(m, l->last->r->t_ns, at), op ? op : "?");
+	if (!lr->at)
+		fprintf(out, "  %s: %s", leak_verdict_is_leak(c->leak) ? "leak" : "not a leak",
+			leak_verdict_text(c->leak));
 	fputc('\n', out);
 }
 
 void report_leaks(FILE *out, const struct model *m, const struct leak_report *lr)
 {
-	const char *what = lr->at ? "open" : "leaked";
+	const char *what = lr->at ? "open" : lr->every ? "held to the end" : "leaked";
 	char at[TF_MAX];
 
 	history_notice(out, m, "", "");
@@ -77,14 +81,15 @@ void report_leaks(FILE *out, const struct model *m, const struct leak_report *lr
 			for (size_t k = 0; k < lr->groups[i].n; k++)
 				running += !lr->groups[i].leaks[k].end;
 		left = lr->total - running;
-		fprintf(out, "leaks: %zu socket%s left open by %s process", left, left == 1 ? "" : "s",
-			left == 1 ? "its" : "their");
+		fprintf(out, "leaks: %zu socket%s %s by %s process", left, left == 1 ? "" : "s",
+			lr->every ? "held to the end" : "left open", left == 1 ? "its" : "their");
 		if (running)
 			fprintf(out, ", %zu still open in %s process%s still running", running,
 				running == 1 ? "a" : "their", running == 1 ? "" : "es");
 		fprintf(out, ", from %zu call site%s\n", lr->n, lr->n == 1 ? "" : "s");
 	} else
-		fprintf(out, "leaks: none: every socket was closed before its process ended\n");
+		fprintf(out, "leaks: none: every socket was closed before its process ended%s\n",
+			lr->every ? "" : ", or still served to the end (--all lists those too)");
 }
 
 /*
@@ -132,6 +137,8 @@ static void leak_json(struct json *j, const struct model *m, const struct leak *
 	json_uint(j, "bytes_received", c->bytes_received);
 	json_uint_or_null(j, "last_activity_t_ns", l->last != NULL, l->last ? l->last->r->t_ns : 0);
 	json_str(j, "last_activity", l->last ? op_name(l->last->r->op) : NULL);
+	json_str(j, "verdict", leak_verdict_json(c->leak));
+	json_bool(j, "leak", leak_verdict_is_leak(c->leak));
 	leak_refs_json(j, m, l);
 	json_end_obj(j);
 }
