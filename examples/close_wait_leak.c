@@ -9,7 +9,9 @@
  * shows them) until they run out of fds.  In the report: the accepted
  * connection's timeline shows the peer's FIN (peer-eof) and the state
  * CLOSE_WAIT, and the audit's close-wait finding says how long it lasted
- * (here: until the process exited).
+ * (here: until the process exited; it served the next client meanwhile,
+ * as a leaking server does, so the socket was abandoned, not just held
+ * to a prompt exit).
  *
  * The program checks the kernel's own view: TCP_INFO on the accepted
  * socket must say CLOSE_WAIT after the EOF.  It prints "accept fd=N" and
@@ -62,7 +64,7 @@ int main(void)
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(sa);
 	struct tcp_info ti;
-	int l, c, a;
+	int l, c, a, b;
 
 	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(l, 4) < 0 ||
@@ -86,6 +88,16 @@ int main(void)
 	if (getsockopt(a, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
 		die("TCP_INFO");
 	printf("tcp_state=%s\n", ti.tcpi_state == TCP_CLOSE_WAIT ? "CLOSE_WAIT" : "other");
+	/* The server goes on: the next client, served and closed properly. */
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die("connect");
+	b = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	if (b < 0)
+		die("accept");
+	close(c);
+	printf("# next client: read %zu bytes, then EOF; closed\n", read_to_eof(b));
+	close(b);
 	close(l);
 	fflush(stdout);
 	return ti.tcpi_state == TCP_CLOSE_WAIT ? 0 : 1;

@@ -281,6 +281,44 @@ srv_stop() {
 	return 1
 }
 
+# run_bg DIR CMD...: CMD under `socktrace run -q -o DIR` in the background
+# (DIR fresh; its stdout in DIR.out, socktrace run's notes in DIR.err), as
+# a user gating CI would trace a server; the run's pid in RUN_PID.  It is
+# killed when the test ends, if still running.
+run_bg() {
+	local dir=$1; shift
+	rm -rf "$dir" "$dir.out" "$dir.err"
+	( exec "$ST" run -q -o "$dir" -- "$@" ) > "$dir.out" 2> "$dir.err" &
+	RUN_PID=$!
+	at_exit "kill $RUN_PID 2> /dev/null"
+}
+
+# gate DIR LABEL: the two CI gates on DIR, 2 test points: `audit
+# --fail-on=warning` exits 0 and `leaks` exits 0 (what they found goes to
+# diag when not).
+gate() {
+	local rc
+	"$ST" audit --fail-on=warning "$1" > "$1.audit" 2>&1
+	rc=$?
+	ok $rc "$2: audit --fail-on=warning exits 0"
+	[ "$rc" -eq 0 ] || diag "$(grep -E -A2 '^(warning|error) ' "$1.audit" | head -n 24)" "$(tail -n 2 "$1.audit")"
+	"$ST" leaks "$1" > "$1.leaks" 2>&1
+	rc=$?
+	ok $rc "$2: leaks exits 0"
+	[ "$rc" -eq 0 ] || diag "$(head -n 24 "$1.leaks")"
+}
+
+# verdicts DIR: DIR's findings as "severity kind" lines, unique, sorted:
+# what must not change between two runs of the same program.
+verdicts() {
+	"$ST" audit --json "$1" | jq -r '.findings[] | "\(.severity) \(.kind)"' | sort -u
+}
+
+# served DIR PORT: how many accepted TCP connections on 127.0.0.1:PORT DIR's trace has.
+served() {
+	"$ST" report --json "$1" | jq --arg l "127.0.0.1:$2" '[.connections[] | select(.role == "server" and .local == $l)] | length'
+}
+
 done_testing() {
 	[ "$T_FAIL" -eq 0 ]
 	exit $?

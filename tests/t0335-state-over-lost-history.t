@@ -31,7 +31,7 @@ F=$WORK/lost.socktrace
 cp "$GOOD" "$F"
 for p in $LOSE; do "$FUZZ" "$F" set "ring.$p.seq" 0; done
 is "$(state "$F")" "0 4 true exit" "the closes and the exit lost: nothing open at exit, 4 events lost, the process exited"
-"$ST" leaks "$F" > "$WORK/l.txt"
+"$ST" leaks --all "$F" > "$WORK/l.txt"
 is "$?" 0 "... and leaks finds none (exit 0)"
 like "$(tail -n 1 "$WORK/l.txt")" "^leaks: none" "... and says so"
 
@@ -44,7 +44,7 @@ F=$WORK/late.socktrace
 is "$(jq -r '[.connections[].events[] | select(.op == "socket")] | max_by(.t_ns) | .t_ns' "$WORK/late.json")" $((LAST_T + 1000)) \
 	"a socket record now carries the latest time of all"
 is "$(state "$F")" "0 4 true exit" "still nothing open at exit, and the process exited"
-"$ST" leaks "$F" > "$WORK/l2.txt"
+"$ST" leaks --all "$F" > "$WORK/l2.txt"
 is "$?" 0 "... and leaks finds none (exit 0)"
 like "$(tail -n 1 "$WORK/l2.txt")" "^leaks: none" "... and says so"
 done_testing

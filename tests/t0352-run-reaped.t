@@ -21,7 +21,7 @@ is "$(jq -r '.processes[0] | "\(.end) \(.reaped_by) \(.killed_by_signal) \(.exit
 	"reaped socktrace run 9 false" "JSON: end reaped, reaped_by socktrace run, killed_by_signal 9"
 is "$(jq -r '"\(.summary.open_at_exit) \(.summary.still_open)"' "$WORK/r.json")" "2 0" \
 	"its two connected sockets went with it: open at exit, not still running"
-like "$("$ST" leaks "$WORK/k" | grep -c 'killed by SIGKILL at')" '^2$' "leaks: both, ended by the kill"
+like "$("$ST" leaks --all "$WORK/k" | grep -c 'killed by SIGKILL at')" '^2$' "leaks: both, ended by the kill"
 like "$(grep '^summary:' "$WORK/err")" " 2 left open at exit, " "run's own summary agrees"
 
 # A sidecar that is not one: named with the line, ignored, exit 65 (some input unreadable).

@@ -19,7 +19,7 @@ is "$(jq -r '[.leaks[].connections[] | "\(.role) \(.bytes_sent) \(.bytes_receive
 	"leaks: the CLOSE_WAIT socket left open, with the bytes the report counts for it"
 like "$(jq -r '[.leaks[].connections[] | "\(.role) \(.bytes_sent) \(.bytes_received)"] | join(",")' "$WORK/l.json")" \
 	"^accepted 0 [1-9][0-9]*\$" "leaks: one accepted socket, which received bytes and sent none"
-S='(.connections[] | select(.role == "server"))'
+S='(.connections[] | select(.role == "server" and .open_at_exit))'
 is "$(jq -r "$S | [.events[] | .tcp_state // empty] | join(\",\")" "$WORK/r.json")" "ESTABLISHED,CLOSE_WAIT" \
 	"the server's states: ESTABLISHED, then CLOSE_WAIT at the peer's FIN"
 is "$(jq -r --argjson f "${afd:-0}" '[.findings[] | select(.kind == "close-wait") | "\(.severity):\(.fd == $f)"] | join(",")' "$WORK/r.json")" \

@@ -22,7 +22,7 @@ PID=$(sed -n 's/^pid=//p' "$WORK/sites.out")
 
 # leaks ARGS...: RC, $WORK/l.out, $WORK/l.err.
 leaks() {
-	"$ST" leaks "$@" > "$WORK/l.out" 2> "$WORK/l.err"
+	"$ST" leaks --all "$@" > "$WORK/l.out" 2> "$WORK/l.err"
 	RC=$?
 }
 

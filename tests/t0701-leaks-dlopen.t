@@ -19,11 +19,11 @@ for mode in open close; do
 	[ "$mode" = close ] && arg=close
 	traced "$WORK/$mode" "$PROGS/leaks" plug "$LIB" $arg > "$WORK/$mode.out"
 	ok $? "leaks plug ($mode) runs under the shim"
-	"$ST" leaks "$WORK/$mode" > "$WORK/$mode.txt"
+	"$ST" leaks --all "$WORK/$mode" > "$WORK/$mode.txt"
 	is "$?" 1 "$mode: leaks found, exit 1"
 	is "$(grep -c "^    at 0x[0-9a-f]*: plug_leak (leakplug.c:$LP)$" "$WORK/$mode.txt")" 2 \
 		"$mode: both groups start at plug_leak (leakplug.c:$LP), from the library"
-	"$ST" leaks --json "$WORK/$mode" > "$WORK/$mode.json"
+	"$ST" leaks --all --json "$WORK/$mode" > "$WORK/$mode.json"
 	is "$(jq -r '[.leaks[].stack[0].module] | unique | join(",")' "$WORK/$mode.json")" "$LIB" \
 		"$mode: JSON: the innermost frame's module is the library"
 	is "$(jq -r '[.leaks[].stack[1].function] | unique | join(",")' "$WORK/$mode.json" | grep -Ec '^(plug|main)')" 1 \

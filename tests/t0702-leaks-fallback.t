@@ -24,19 +24,19 @@ rm -f "$WORK/gone"
 
 # Reference: the unchanged binary's offsets for the same stacks.
 traced "$WORK/t-ref" "$PROGS/leaks" sites > /dev/null
-"$ST" leaks --json "$WORK/t-ref" > "$WORK/ref.json"
+"$ST" leaks --all --json "$WORK/t-ref" > "$WORK/ref.json"
 ref_off=$(jq -r '.leaks[0].stack[0].offset' "$WORK/ref.json")
 
 for row in "stripped:no symbols: stripped, and no debug info found by build id" \
 	   "changed:build id differs: binary changed since the trace" "gone:file missing"; do
 	b=${row%%:*} why=${row#*:}
-	"$ST" leaks "$WORK/t-$b" > "$WORK/$b.txt"
+	"$ST" leaks --all "$WORK/t-$b" > "$WORK/$b.txt"
 	is "$?" 1 "$b: leaks still found, exit 1"
 	like "$(grep -m 1 '^    at ' "$WORK/$b.txt")" "^    at 0x[0-9a-f]+: \?\?\? \(in $WORK/$b\+0x[0-9a-f]+\)$" \
 		"$b: the innermost frame is module+offset"
 	grep -qF "    ($WORK/$b: $why)" "$WORK/$b.txt"
 	ok $? "$b: the text says why: $why"
-	"$ST" leaks --json "$WORK/t-$b" > "$WORK/$b.json"
+	"$ST" leaks --all --json "$WORK/t-$b" > "$WORK/$b.json"
 	is "$(jq -r --arg m "$WORK/$b" '.leaks[0].stack[0] | "\(.function) \(.module == $m) \(.offset) \(.note)"' "$WORK/$b.json")" \
 		"null true $ref_off $why" "$b: JSON frame {function null, module, offset as the intact binary's, note}"
 done

@@ -8,7 +8,7 @@ plan 6
 LT=$(grep -n 'THREAD-SITE' "$TOP/tests/progs/leaks.c" | cut -d: -f1)
 traced "$WORK/tr" "$PROGS/leaks" threads > /dev/null
 ok $? "leaks threads runs under the shim"
-"$ST" leaks --json "$WORK/tr" > "$WORK/l.json"
+"$ST" leaks --all --json "$WORK/tr" > "$WORK/l.json"
 is "$?" 1 "leaks found: exit 1"
 is "$(jq -r '.summary.sockets' "$WORK/l.json")" 80 "80 sockets leaked"
 is "$(jq -r '[.leaks[].connections[].fd] | unique | length' "$WORK/l.json")" 80 "80 distinct fds"

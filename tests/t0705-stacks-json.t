@@ -39,7 +39,7 @@ ok $? "text: 'made by socket' then the creation frame under the connection heade
 grep -A1 ' close(' "$WORK/r.txt" | grep -q "^ *at 0x[0-9a-f]*: tidy (leaks.c:$LC)$"
 ok $? "text: the close's call site under its line"
 
-"$ST" leaks --json "$WORK/tr" > "$WORK/l.json"
+"$ST" leaks --all --json "$WORK/tr" > "$WORK/l.json"
 is "$(jq -r '[.leaks[] | (.stack | type) + " " + (.count | type) + " " + (.connections | type)] | unique | join(",")' "$WORK/l.json")" \
 	"array number array" "leaks --json: each group has stack[], count, connections[]"
 is "$(jq -r '[.leaks[] | .count == (.connections | length)] | all' "$WORK/l.json"):$(jq -r '[.leaks[].count] | add == $s' --argjson s "$(jq .summary.sockets "$WORK/l.json")" "$WORK/l.json")" \

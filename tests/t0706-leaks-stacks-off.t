@@ -7,13 +7,13 @@ plan 6
 
 SOCKTRACE_STACKS=0 traced "$WORK/tr" "$PROGS/leaks" sites > /dev/null
 ok $? "leaks sites runs under the shim with SOCKTRACE_STACKS=0"
-"$ST" leaks "$WORK/tr" > "$WORK/l.txt"
+"$ST" leaks --all "$WORK/tr" > "$WORK/l.txt"
 is "$?" 1 "leaks found: exit 1"
 like "$(head -n 1 "$WORK/l.txt")" "^4 sockets leaked: creation stack not recorded \(stacks were off" \
 	"one group of 4: creation stack not recorded, because stacks were off"
 ! grep -q '^    at ' "$WORK/l.txt"
 ok $? "no frames printed"
-"$ST" leaks --json "$WORK/tr" > "$WORK/l.json"
+"$ST" leaks --all --json "$WORK/tr" > "$WORK/l.json"
 is "$(jq -r '.leaks | length as $n | .[0] | "\($n) \(.stack) \(.count) \(.stack_note | test("stacks were off"))"' "$WORK/l.json")" \
 	"1 null 4 true" "JSON: one group, stack null, count 4, stack_note says why"
 "$ST" report "$WORK/tr" | grep -q '^  made by'

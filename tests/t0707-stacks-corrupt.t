@@ -37,7 +37,7 @@ SID=$(sed -n "s/^fd fd=$SFD slot=.* stack=\([0-9]*\) .*/\1/p" "$WORK/good.info")
 [ -n "$SOFF" ] && [ -n "$MOFF" ] && [ "${SID:-0}" -gt 0 ] && [ "${ESIZE:-0}" -gt 0 ]
 ok $? "the good trace has a stack table, a module map, and a socket on fd ${SFD:-?} made at a stack (${SID:-none})"
 
-"$ST" leaks --json "$GOOD" > "$WORK/good.json"
+"$ST" leaks --all --json "$GOOD" > "$WORK/good.json"
 WANT=$(jq -r '[.summary.sockets, ([.leaks[].connections[].fd] | sort | join(","))] | join(" ")' "$WORK/good.json")
 "$ST" report --json "$GOOD" > "$WORK/good-r.json"
 NCONN=$(jq '.connections | length' "$WORK/good-r.json")
@@ -46,9 +46,9 @@ NCONN=$(jq '.connections | length' "$WORK/good-r.json")
 # connections, and (when NOTE-REGEX is set) the text says it.
 check() {
 	local rc
-	$TO "$ST" leaks "$F" > "$WORK/l.txt" 2> "$WORK/l.err"
+	$TO "$ST" leaks --all --all "$F" > "$WORK/l.txt" 2> "$WORK/l.err"
 	rc=$?
-	$TO "$ST" leaks --json "$F" > "$WORK/l.json" 2>> "$WORK/l.err"
+	$TO "$ST" leaks --all --all --json "$F" > "$WORK/l.json" 2>> "$WORK/l.err"
 	$TO "$ST" report --json "$F" > "$WORK/r.json" 2>> "$WORK/l.err"
 	$TO "$ST" report "$F" > /dev/null 2>> "$WORK/l.err"
 	[ "$rc" = 1 ] && ! grep -Eq 'Segmentation|AddressSanitizer|LeakSanitizer|runtime error|Aborted' "$WORK/l.err"

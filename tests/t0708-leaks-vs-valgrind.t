@@ -22,7 +22,7 @@ is "$(wc -l < "$WORK/vg.funcs")" 7 "valgrind reports 7 socket fds open at exit (
 
 traced "$WORK/tr" "$PROGS/vgleaks"
 ok $? "vgleaks runs under the shim"
-"$ST" leaks --json "$WORK/tr" > "$WORK/l.json"
+"$ST" leaks --all --json "$WORK/tr" > "$WORK/l.json"
 is "$?" 1 "socktrace leaks exits 1: leaks found"
 jq -r '.leaks[].connections[].references[] | .stack[0].function' "$WORK/l.json" | sort > "$WORK/st.funcs"
 is "$(paste -sd, "$WORK/st.funcs")" "$(paste -sd, "$WORK/vg.funcs")" \

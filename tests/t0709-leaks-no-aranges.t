@@ -14,6 +14,6 @@ readelf -S "$WORK/leaks" | grep -q debug_aranges
 is "$?" 1 "... the copy has no .debug_aranges (and still has .debug_info: $(readelf -S "$WORK/leaks" | grep -c debug_info))"
 traced "$WORK/tr" "$WORK/leaks" sites > /dev/null
 ok $? "it runs under the shim"
-like "$("$ST" leaks "$WORK/tr" | grep -m 1 '^    at ')" "^    at 0x[0-9a-f]+: leak_from_here \(leaks\.c:$L1\)$" \
+like "$("$ST" leaks --all "$WORK/tr" | grep -m 1 '^    at ')" "^    at 0x[0-9a-f]+: leak_from_here \(leaks\.c:$L1\)$" \
 	"the first group's frame has its file and line (leaks.c:$L1)"
 done_testing

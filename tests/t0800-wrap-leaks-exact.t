@@ -35,7 +35,7 @@ ok $? "the ring wrapped several times ($head events claimed, $cap slots)"
 
 # The leaks, by (pid, fd), against the program's own fds.
 want_fds() { tr ',' '\n' <<< "$(kv "$1" early_fds),$(kv "$1" late_fds)" | sed "s/^/$(kv "$1" pid) /" | sort; }
-"$ST" leaks --json "$WORK/tr" > "$WORK/leaks.json"
+"$ST" leaks --all --json "$WORK/tr" > "$WORK/leaks.json"
 is "$?" 1 "leaks exits 1: something leaked"
 lk() { jq -r "$1" "$WORK/leaks.json"; }
 is "$(lk '.leaks[].connections[] | "\(.pid) \(.fd)"' | sort)" "$(want_fds "$WORK/out")" \
@@ -68,7 +68,7 @@ is "$open" 12 "summary.open_at_exit: the 12"
 # The notice: once per process that lost history, in each command.
 "$ST" report "$WORK/tr" > "$WORK/r.txt"
 "$ST" audit "$WORK/tr" > "$WORK/a.txt"
-"$ST" leaks "$WORK/tr" > "$WORK/l.txt"
+"$ST" leaks --all "$WORK/tr" > "$WORK/l.txt"
 for c in report audit leaks; do
 	f=$WORK/${c:0:1}.txt
 	is "$(grep -c "^history: pid $P " "$f")" 1 "$c (text): the history notice once for pid $P"
@@ -87,10 +87,10 @@ traced "$WORK/tr0" "$PROGS/wrapleak" 10 > "$WORK/out0"
 ok $? "wrapleak 10 runs under the shim (no wrap)"
 "$ST" report --json "$WORK/tr0" > "$WORK/r0.json"
 "$ST" audit --json "$WORK/tr0" > "$WORK/a0.json"
-"$ST" leaks --json "$WORK/tr0" > "$WORK/l0.json"
+"$ST" leaks --all --json "$WORK/tr0" > "$WORK/l0.json"
 is "$(jq -s '[.[].processes[].history_lost_before_t_ns | select(. != null)] | length' \
 	"$WORK/r0.json" "$WORK/a0.json" "$WORK/l0.json")" 0 "no wrap: history_lost_before_t_ns null everywhere"
-{ "$ST" report "$WORK/tr0"; "$ST" audit "$WORK/tr0"; "$ST" leaks "$WORK/tr0"; } > "$WORK/all0.txt"
+{ "$ST" report "$WORK/tr0"; "$ST" audit "$WORK/tr0"; "$ST" leaks --all "$WORK/tr0"; } > "$WORK/all0.txt"
 is "$(grep -c '^history:' "$WORK/all0.txt")" 0 "no wrap: no history notice in report, audit or leaks"
 is "$(jq -r '.leaks[].connections[] | "\(.pid) \(.fd)"' "$WORK/l0.json" | sort)" "$(want_fds "$WORK/out0")" \
 	"no wrap: the same 12 leaks"

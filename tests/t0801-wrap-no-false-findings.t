@@ -91,7 +91,7 @@ is "$(kv "$WORK/facts.c" listener_complete)" true "control: the listener's timel
 block() {  # block ID: the text report's connection whose header names socket ID
 	awk -v id="$1" '/^connection /{ on = ($0 ~ ("socket " id "( |$)")) } on' "$WORK/r.txt"
 }
-"$ST" leaks --json "$WORK/tr.w" > "$WORK/leaks.json"
+"$ST" leaks --all --json "$WORK/tr.w" > "$WORK/leaks.json"
 P=$(kv "$WORK/out.w" pid)
 marked() {  # marked FDS: how many of pid P's leaks on those fds have the birth marker
 	local id n=0

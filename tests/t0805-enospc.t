@@ -47,7 +47,7 @@ is "$(h file_size)" "$(stat -c %s "$F")" "the header's file_size is the size on 
 [ "$(h head)" -gt "$(h ring_cap)" ]
 ok $? "the ring wrapped at what it had ($(h ring_cap) slots, $(h head) events)"
 like "$(cat "$WORK/tr.log")" 'cannot grow.*ENOSPC' "the log says the file cannot grow, and why"
-"$ST" leaks --json "$MNT/tr" > "$WORK/l.json"
+"$ST" leaks --all --json "$MNT/tr" > "$WORK/l.json"
 is "$?" 1 "leaks reads it (exit 1: leaks found)"
 is "$(jq -r '.leaks[].connections[].fd' "$WORK/l.json" | sort -n | paste -sd, -)" \
 	"$(sed -n 's/^kept fds=//p' "$WORK/plain")" "leaks lists exactly the 5 sockets sockloop kept"

@@ -64,7 +64,7 @@ for run in $(seq "$RUNS"); do
 	missing=$(awk 'NR == FNR { s[$1] = 1; next } !($1 in s)' "$WORK/state" "$WORK/truth" | wc -l)
 	[ "$missing" -le $((2 * THREADS)) ]
 	ok $? "run $run: at most $((2 * THREADS)) kernel sockets not yet in the state (calls in flight): $missing"
-	"$ST" leaks --json "$d" > "$WORK/l.json" 2> "$WORK/l.err"
+	"$ST" leaks --all --json "$d" > "$WORK/l.json" 2> "$WORK/l.err"
 	[ $? -le 1 ] && [ ! -s "$WORK/l.err" ]
 	ok $? "run $run: the viewer reads it"
 	is "$(jq -r '.leaks[].connections[].references[].fd' "$WORK/l.json" | sort | paste -sd' ')" \

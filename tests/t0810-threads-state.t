@@ -36,7 +36,7 @@ for mode in "" first; do
 		is "$(grep '^totals' "$WORK/dump" | word made)" "$made" "$what: totals.sockets_made is $made"
 		is "$(( $(grep '^header' "$WORK/dump" | word flags) & 0x18 ))" 0 \
 			"$what: no table said full (ST_HDR_STATE_FULL, ST_HDR_FDS_FULL)"
-		is "$("$ST" leaks --json "$WORK/tr" | jq '.summary.sockets')" "$made" "$what: leaks lists $made sockets"
+		is "$("$ST" leaks --all --json "$WORK/tr" | jq '.summary.sockets')" "$made" "$what: leaks lists $made sockets"
 	done
 done
 done_testing

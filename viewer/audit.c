@@ -299,23 +299,41 @@ static int exit_findings(struct model *m, struct conn *c, const char *desc)
 		   tf_dur(x->to_ns - x->from_ns, age), leak_verdict_text(c->leak));
 }
 
-/* A socket that survived exec (no close-on-exec) into an image that never used it. */
+/* Does image p hold the other end of socketpair c as well (so no one else waits on the pair)? */
+static int pair_both_here(const struct model *m, const struct conn *c, const struct proc *p)
+{
+	const struct conn *o = c->role == ROLE_PAIR ? conn_peer(m, c) : NULL;
+
+	for (size_t i = 0; o && i < o->nrefs; i++)
+		if (o->refs[i]->p == p)
+			return 1;
+	return 0;
+}
+
+/*
+ * A socket that survived exec (no close-on-exec) into an image that never
+ * used it: a warning, or info when that image holds both ends of the
+ * socketpair (no one else can be waiting on it).
+ */
 static int exec_findings(struct model *m, struct conn *c, const char *desc)
 {
 	for (size_t i = 0; i < c->nrefs; i++) {
 		const struct ref *x = c->refs[i];
 		const char *exe = proc_name(x->p);
+		int pair = 0;
 
 		/* Used, or closed by a call of its own: the new program knew of it. */
 		if (x->used || x->moved || x->closed_by_call || x->fd <= 2 ||
 		    (strcmp(x->how, "exec") && strcmp(x->how, "inherited")))
 			continue;
-		if (add_finding(m, "inherited-across-exec", SEV_WARNING, x->p->pid, x->fd, c->inode,
-			x->from_ns, "fd %d (%s) had no close-on-exec and survived into %s (pid %d), "
+		pair = pair_both_here(m, c, x->p);
+		if (add_finding(m, "inherited-across-exec", pair ? SEV_INFO : SEV_WARNING, x->p->pid, x->fd,
+			c->inode, x->from_ns, "fd %d (%s) had no close-on-exec and survived into %s (pid %d), "
 			"which never used it%s: while it holds the socket the kernel keeps it open "
-			"(no FIN for a connection, the port still bound for a listener). Open it "
+			"(no FIN for a connection, the port still bound for a listener)%s. Open it "
 			"with SOCK_CLOEXEC / accept4(SOCK_CLOEXEC).", x->fd, desc, exe, x->p->pid,
-			x->to_ns ? " until it ended" : " while the trace ran"))
+			x->to_ns ? " until it ended" : " while the trace ran", pair ? "; it holds the "
+			"pair's other end too, so no one else can be waiting on it" : ""))
 			return -1;
 	}
 	return 0;

@@ -72,6 +72,9 @@ static int close_wait(struct model *m, const struct conn *c, const char *desc)
 	const struct ref *x;
 	uint64_t end, alone;
 
+	/* CLOSE_WAIT is TCP's: a unix socket's peer is not kept waiting by it. */
+	if (c->type != SOCK_STREAM || (c->domain != AF_INET && c->domain != AF_INET6))
+		return 0;
 	/* Closed in the history lost: when is not known, so nothing is said. */
 	if (!c->eof_ns || (c->released_ns && c->released_ns < c->eof_ns) || c->released_unknown)
 		return 0;

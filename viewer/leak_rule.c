@@ -16,11 +16,12 @@ struct held {
 	struct conn *c;
 	const struct ref *x;
 	uint64_t end_ns;
+	uint64_t site;		/* the call site: the return address into the caller of socket(), accept...; 0 = none */
 };
 
 int leak_verdict_is_leak(enum leak_verdict v)
 {
-	return v >= LEAK_NEVER_USED;
+	return v >= LEAK_PEER_GONE;
 }
 
 const char *leak_verdict_text(enum leak_verdict v)
@@ -28,8 +29,8 @@ const char *leak_verdict_text(enum leak_verdict v)
 	switch (v) {
 	case LEAK_NOT_LISTENER: return "a listener, still accepting to the end";
 	case LEAK_NOT_INHERITED: return "a copy this process got by fork or exec and never used";
-	case LEAK_NOT_SERVED: return "still in use to the end";
-	case LEAK_NEVER_USED: return "never used after it was made, while the process went on";
+	case LEAK_NOT_SERVED: return "held to its process's end without a sign of abandon (not idle "
+				      "120 s, its peer not gone, its call site not growing)";
 	case LEAK_PEER_GONE: return "its peer had closed, and the process went on without closing it";
 	case LEAK_SHUT_DOWN: return "shut down here, and the process went on without closing it";
 	case LEAK_IDLE: return "idle for a long stretch before the end";
@@ -43,8 +44,7 @@ const char *leak_verdict_json(enum leak_verdict v)
 	switch (v) {
 	case LEAK_NOT_LISTENER: return "listener";
 	case LEAK_NOT_INHERITED: return "inherited_unused";
-	case LEAK_NOT_SERVED: return "served_to_the_end";
-	case LEAK_NEVER_USED: return "never_used";
+	case LEAK_NOT_SERVED: return "held_to_the_end";
 	case LEAK_PEER_GONE: return "peer_gone";
 	case LEAK_SHUT_DOWN: return "shut_down";
 	case LEAK_IDLE: return "idle";
@@ -102,16 +102,16 @@ static size_t first_at(const struct model *m, uint64_t t)
 }
 
 int proc_busy_after(const struct model *m, int pid, const struct conn *c, uint64_t t,
-		    uint64_t until)
+		    uint64_t until, int new_only)
 {
 	for (size_t i = first_at(m, t + 1); i < m->nall && m->all[i].r->t_ns < until; i++) {
 		const struct trace_rec *r = m->all[i].r;
 		enum st_op_class cls = st_op_class(r->op);
 
-		if (r->pid != pid || !r->inode || r->inode == c->inode)
+		if (r->pid != pid || !r->inode || r->inode == c->inode || r->ret < 0)
 			continue;
-		/* A call the program made on another socket, not our own marks. */
-		if (cls != ST_CLASS_OTHER && cls != ST_CLASS_PROC && cls != ST_CLASS_SYNTH &&
+		if (new_only ? cls == ST_CLASS_CREATE :
+		    cls != ST_CLASS_OTHER && cls != ST_CLASS_PROC && cls != ST_CLASS_SYNTH &&
 		    cls != ST_CLASS_LOOKUP)
 			return 1;
 	}
@@ -171,11 +171,14 @@ static uint64_t last_activity(const struct conn *c, const struct ref *x)
 	return t;
 }
 
-/* Went on after since: lived LEAK_GONE_NS more, or made calls on other sockets. */
-static int went_on(const struct model *m, const struct held *h, uint64_t since)
+/*
+ * Went on after since: lived LEAK_GONE_NS more, or made calls on other
+ * sockets (new_only: made new sockets; closing others is winding down).
+ */
+static int went_on(const struct model *m, const struct held *h, uint64_t since, int new_only)
 {
 	return h->end_ns - since >= LEAK_GONE_NS ||
-	       proc_busy_after(m, h->x->p->pid, h->c, since, h->end_ns);
+	       proc_busy_after(m, h->x->p->pid, h->c, since, h->end_ns, new_only);
 }
 
 /* The verdict on h, all but the growing-site rule (which needs every socket judged). */
@@ -190,16 +193,15 @@ static enum leak_verdict judge(const struct model *m, const struct held *h, uint
 		return LEAK_NOT_LISTENER;
 	if (!used_here(c, x) && got_from_elsewhere(x))
 		return LEAK_NOT_INHERITED;
-	if (!used_here(c, x))
-		return LEAK_NEVER_USED;
-	if ((t = shut_at(c, x)) && t < h->end_ns && went_on(m, h, t)) {
+	/* Shut down, then left alone while the process went on (a half-close still reads on). */
+	if ((t = shut_at(c, x)) && t < h->end_ns && last_activity(c, x) <= t && went_on(m, h, t, 0)) {
 		*since = t;
 		return LEAK_SHUT_DOWN;
 	}
 	t = peer_gone_at(m, c);
 	if (t && t < x->from_ns)
 		t = x->from_ns;
-	if (t && t < h->end_ns && !shut_at(c, x) && went_on(m, h, t)) {
+	if (t && t < h->end_ns && !shut_at(c, x) && went_on(m, h, t, 1)) {
 		*since = t;
 		return LEAK_PEER_GONE;
 	}
@@ -211,16 +213,33 @@ static enum leak_verdict judge(const struct model *m, const struct held *h, uint
 	return LEAK_NOT_SERVED;
 }
 
-/* Sockets made by stack id of image p, as its stack table counts them; 0 when not known. */
-static uint64_t site_made(const struct proc *p, uint32_t id)
+/* Stack entry id of image p (its header and innermost ip), or 0 when it cannot be read. */
+static int stack_entry(const struct proc *p, uint64_t id, struct st_stack *s, uint64_t *ip0)
 {
 	const struct trace_file *tf = p->tf;
+	const char *e;
+
+	if (!id || !tf->stacks || id > tf->nstacks || tf->stack_entry_size < sizeof(*s) + sizeof(*ip0))
+		return 0;
+	e = tf->stacks + (size_t)(id - 1) * tf->stack_entry_size;
+	memcpy(s, e, sizeof(*s));
+	memcpy(ip0, e + sizeof(*s), sizeof(*ip0));
+	return s->state == ST_STACK_READY && s->depth > 0;
+}
+
+/*
+ * Sockets image p made at call site ip0, over every stack that starts
+ * there (one site reached along several paths is one site).
+ */
+static uint64_t site_made(const struct proc *p, uint64_t ip0)
+{
+	uint64_t made = 0, ip;
 	struct st_stack s;
 
-	if (!id || !tf->stacks || id > tf->nstacks || tf->stack_entry_size < sizeof(s))
-		return 0;
-	memcpy(&s, tf->stacks + (size_t)(id - 1) * tf->stack_entry_size, sizeof(s));
-	return s.made;
+	for (uint64_t id = 1; id <= p->tf->nstacks; id++)
+		if (stack_entry(p, id, &s, &ip) && ip == ip0)
+			made += s.made;
+	return made;
 }
 
 static int by_site(const void *a, const void *b)
@@ -229,13 +248,19 @@ static int by_site(const void *a, const void *b)
 
 	if (x->x->p != y->x->p)
 		return x->x->p < y->x->p ? -1 : 1;
-	return x->x->stack_id < y->x->stack_id ? -1 : x->x->stack_id > y->x->stack_id;
+	return x->site < y->site ? -1 : x->site > y->site;
 }
 
-/* Is h's creation site one of its image's own, recorded (a site the growing rule can count)? */
-static int own_site(const struct held *h)
+/* h's call site, when it is one of its image's own, recorded: what the growing rule counts. */
+static uint64_t own_site(const struct held *h)
 {
-	return h->x->stack_id && h->x->stack_proc == h->x->p && h->c->role != ROLE_LISTENER;
+	struct st_stack s;
+	uint64_t ip0;
+
+	if (!h->x->stack_id || h->x->stack_proc != h->x->p || h->c->role == ROLE_LISTENER ||
+	    !stack_entry(h->x->p, h->x->stack_id, &s, &ip0))
+		return 0;
+	return ip0;
 }
 
 /*
@@ -250,9 +275,9 @@ static void growing_sites(struct held *hs, size_t n)
 
 		for (j = i + 1; j < n && !by_site(&hs[i], &hs[j]); j++)
 			;
-		if (!own_site(&hs[i]) || j - i < LEAK_SITE_MIN)
+		if (!hs[i].site || j - i < LEAK_SITE_MIN)
 			continue;
-		made = site_made(hs[i].x->p, hs[i].x->stack_id);
+		made = site_made(hs[i].x->p, hs[i].site);
 		if (!made || made > j - i)
 			continue;
 		for (size_t k = i; k < j; k++)
@@ -278,9 +303,12 @@ void leak_rule_apply(struct model *m)
 			continue;
 		c->leak_ref = x;
 		c->leak_end_ns = f == FATE_OPEN_AT_EXIT ? x->to_ns : end;
-		if (hs)
-			hs[n++] = (struct held){ c, x, c->leak_end_ns };
-		c->leak = judge(m, &(struct held){ c, x, c->leak_end_ns }, &c->leak_since_ns);
+		c->leak = judge(m, &(struct held){ c, x, c->leak_end_ns, 0 }, &c->leak_since_ns);
+		if (hs) {
+			hs[n] = (struct held){ c, x, c->leak_end_ns, 0 };
+			hs[n].site = own_site(&hs[n]);
+			n++;
+		}
 	}
 	if (!hs)
 		return;		/* out of memory: the growing-site rule is skipped, the rest holds */

@@ -6,10 +6,13 @@
  * A socket its process held to the end while still serving it (a postgres
  * backend's client, a daemon's listeners at SIGTERM) is not a leak.  A
  * leak is a socket abandoned while its process lived on:
- *   - never used: made (or accepted) here and never touched again;
  *   - its peer gone: the peer's FIN was read, or the peer in the trace had
- *     let go of it, and the process went on with other sockets, or lived
- *     LEAK_GONE_NS more;
+ *     let go of it, and the process went on to new work (made or accepted
+ *     another socket), or lived LEAK_GONE_NS more (closing its other
+ *     sockets on the way out is not going on);
+ *   - shut down here and never touched again, while the process made
+ *     calls on other sockets or lived LEAK_GONE_NS more
+ *     (shutdown-without-close);
  *   - idle: nothing moved on it for LEAK_IDLE_NS before the end;
  *   - its call site only grows: LEAK_SITE_MIN or more sockets from one
  *     creation stack open at the end, and every socket that stack made in
@@ -55,8 +58,11 @@ const char *leak_verdict_json(enum leak_verdict v);
  */
 const struct conn *conn_peer(const struct model *m, const struct conn *c);
 
-/* Did pid make a call on a socket other than c after t (before until)? */
+/*
+ * Did pid make a successful call on a socket other than c after t (before
+ * until)?  new_only: only one that made a socket (socket, socketpair, accept).
+ */
 int proc_busy_after(const struct model *m, int pid, const struct conn *c, uint64_t t,
-		    uint64_t until);
+		    uint64_t until, int new_only);
 
 #endif

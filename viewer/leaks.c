@@ -207,7 +207,7 @@ size_t leaks_count(const struct leak_report *lr)
 {
 	size_t n = 0;
 
-	if (lr->at)
+	if (lr->at || lr->every)
 		return lr->total;
 	for (size_t i = 0; i < lr->n; i++)
 		for (size_t k = 0; k < lr->groups[i].n; k++)

@@ -49,7 +49,7 @@ struct leak_report {
 
 int leaks_find(const struct model *m, int at, uint64_t at_ns, int every, struct leak_report *out);
 
-/* The sockets of lr that are leaks (by the rule; with at, every one listed): what fails the exit status. */
+/* The sockets of lr that are leaks (by the rule; with at or every, each one listed): what fails the exit status. */
 size_t leaks_count(const struct leak_report *lr);
 
 void leaks_free(struct leak_report *lr);

@@ -120,7 +120,6 @@ enum leak_verdict {
 	LEAK_NOT_LISTENER,	/* not a leak: a listener, still accepting to the end */
 	LEAK_NOT_INHERITED,	/* not a leak: a copy got by fork or exec, never used here */
 	LEAK_NOT_SERVED,	/* not a leak: still served to the end */
-	LEAK_NEVER_USED,	/* leak: made here and never used */
 	LEAK_PEER_GONE,		/* leak: its peer had gone, and the process went on */
 	LEAK_SHUT_DOWN,		/* leak: shut down here, and the process went on */
 	LEAK_IDLE,		/* leak: idle a long stretch before the end */

@@ -49,7 +49,7 @@ static void leak_text(FILE *out, const struct model *m, const struct leak_report
 
 void report_leaks(FILE *out, const struct model *m, const struct leak_report *lr)
 {
-	const char *what = lr->at ? "open" : lr->every ? "held to the end" : "leaked";
+	const char *what = lr->at ? "open" : "leaked";
 	char at[TF_MAX];
 
 	history_notice(out, m, "", "");
@@ -81,8 +81,8 @@ void report_leaks(FILE *out, const struct model *m, const struct leak_report *lr
 			for (size_t k = 0; k < lr->groups[i].n; k++)
 				running += !lr->groups[i].leaks[k].end;
 		left = lr->total - running;
-		fprintf(out, "leaks: %zu socket%s %s by %s process", left, left == 1 ? "" : "s",
-			lr->every ? "held to the end" : "left open", left == 1 ? "its" : "their");
+		fprintf(out, "leaks: %zu socket%s left open by %s process", left, left == 1 ? "" : "s",
+			left == 1 ? "its" : "their");
 		if (running)
 			fprintf(out, ", %zu still open in %s process%s still running", running,
 				running == 1 ? "a" : "their", running == 1 ? "" : "es");
