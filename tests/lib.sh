@@ -319,6 +319,24 @@ served() {
 	"$ST" report --json "$1" | jq --arg l "127.0.0.1:$2" '[.connections[] | select(.role == "server" and .local == $l)] | length'
 }
 
+# gate_twice LABEL MIN PORTVAR: 8 test points for a server test that
+# defines one DIR (one traced run of the server into DIR, setting the
+# variable named PORTVAR to its port; status 0 when it ran and stopped as
+# it should): two runs, each with at least MIN connections served on that
+# port and both CI gates passed, and the same findings in both.
+gate_twice() {
+	local r n
+	for r in 1 2; do
+		one "$WORK/r$r"
+		ok $? "$1, run $r: it ran, served and stopped as it should, traced"
+		n=$(served "$WORK/r$r" "${!3}")
+		[ "${n:-0}" -ge "$2" ] 2> /dev/null
+		ok $? "$1, run $r: the trace has the connections it served (${n:-none}; $2 at least)"
+		gate "$WORK/r$r" "$1, run $r"
+	done
+	is "$(verdicts "$WORK/r2")" "$(verdicts "$WORK/r1")" "$1: the second run gives the same findings (kinds and severities)"
+}
+
 done_testing() {
 	[ "$T_FAIL" -eq 0 ]
 	exit $?

@@ -12,7 +12,7 @@
 [ "$(id -u)" -eq 0 ] || skip_all "nginx's master must start as root to drop to www-data"
 skip_missing nginx curl
 id www-data > /dev/null 2>&1 || skip_all "no user www-data"
-plan 8
+plan 9
 
 # one DIR: one run of nginx traced into DIR (not in a subshell: at_exit); its port in PORT.
 one() {
@@ -57,14 +57,5 @@ CONF
 	wait "$RUN_PID" || return 1
 	PORT=$port
 }
-one "$WORK/r1"
-ok $? "nginx ran, served, reloaded and stopped gracefully (SIGQUIT), traced"
-n=$(served "$WORK/r1" "$PORT")
-[ "${n:-0}" -ge 7 ] 2> /dev/null
-ok $? "the trace has the connections served (${n:-none}; 7 at least: 3 + 1 keep-alive + 3)"
-gate "$WORK/r1" "nginx"
-one "$WORK/r2"
-ok $? "a second run"
-is "$(verdicts "$WORK/r2")" "$(verdicts "$WORK/r1")" "the second run gives the same findings (kinds and severities)"
-gate "$WORK/r2" "nginx, again"
+gate_twice nginx 7 PORT
 done_testing
