@@ -293,6 +293,13 @@ run_bg() {
 	at_exit "kill $RUN_PID 2> /dev/null"
 }
 
+# run_child: the pid of the program run_bg started under timeout (timeout's
+# one child), to signal it as its service manager would.
+run_child() {
+	local t
+	t=$(pgrep -P "$RUN_PID" -x timeout) && pgrep -P "$t"
+}
+
 # gate DIR LABEL: the two CI gates on DIR, 2 test points: `audit
 # --fail-on=warning` exits 0 and `leaks` exits 0 (what they found goes to
 # diag when not).

@@ -30,7 +30,7 @@ one() {
 		[ -z "$(ss -Htan "( sport = :$port or dport = :$port )" | grep -v LISTEN | grep -v TIME-WAIT)" ] && break
 		sleep 0.05
 	done
-	kill -TERM "$(pgrep -P "$(pgrep -P "$RUN_PID" -x timeout)" -x socat)" 2> /dev/null
+	kill -TERM "$(run_child)" 2> /dev/null
 	wait "$RUN_PID"
 	rc=$?
 	[ "$rc" -eq 0 ] || [ "$rc" -eq 143 ] || return 1	# 128 + SIGTERM: socat's own answer to it
