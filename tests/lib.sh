@@ -284,10 +284,13 @@ srv_stop() {
 # run_bg DIR CMD...: CMD under `socktrace run -q -o DIR` in the background
 # (DIR fresh; its stdout in DIR.out, socktrace run's notes in DIR.err), as
 # a user gating CI would trace a server; the run's pid in RUN_PID.  It is
-# killed when the test ends, if still running.
+# killed when the test ends, if still running.  RUN_OWNER=USER makes DIR
+# first, owned by USER (for a server that drops to USER before its first
+# socket).
 run_bg() {
 	local dir=$1; shift
 	rm -rf "$dir" "$dir.out" "$dir.err"
+	[ -z "${RUN_OWNER:-}" ] || { mkdir -p "$dir" && chown "$RUN_OWNER" "$dir"; }
 	( exec "$ST" run -q -o "$dir" -- "$@" ) > "$dir.out" 2> "$dir.err" &
 	RUN_PID=$!
 	at_exit "kill $RUN_PID 2> /dev/null"
