@@ -13,6 +13,10 @@ names() {
 }
 # recs FILE OP: "ret:stack" for each record of op OP
 recs() { "$SI" "$1" | sed -n "s/^rec .* op=$2 .* ret=\([-0-9]*\) .* stack=\([0-9]*\)$/\1:\2/p"; }
+# unstacked FILE OP: "Z of N": of FILE's N records of op OP, Z have no stack.
+# Tests assert "0 of" a count above 0: with no record parsed at all the
+# assertion must fail, not pass.
+unstacked() { echo "$(recs "$1" "$2" | grep -c ':0$') of $(recs "$1" "$2" | wc -l)"; }
 # sfield FILE WORD KEY: KEY's value on stackinfo's WORD line
 sfield() { "$SI" "$1" | sed -n "s/^$2 .*\<$3=\([^ ]*\).*/\1/p" | head -n 1; }
 # mklib TAG: build $WORK/libstk_TAG.so, whose lib_make() -> lib_inner() makes a socket

@@ -13,7 +13,7 @@ SOCKTRACE_STACKS=all traced "$WORK/t" "$PROGS/stk_fds" numbers > "$WORK/t.out"
 ok $? "stk_fds numbers runs traced"
 diff -u "$WORK/u" "$WORK/t.out" >&2
 ok $? "the same fd numbers traced and untraced"
-is "$(recs "$(tfile "$WORK/t" stk_fds)" 1 | grep -c ':0$')" 0 "traced: its sockets have stacks (libunwind was initialised)"
+like "$(unstacked "$(tfile "$WORK/t" stk_fds)" 1)" '^0 of [1-9][0-9]*$' "traced: its sockets have stacks (libunwind was initialised)"
 untraced "$PROGS/stk_sites" life > "$WORK/u2"
 traced "$WORK/t2" "$PROGS/stk_sites" life > "$WORK/t2.out"
 diff -u "$WORK/u2" "$WORK/t2.out" >&2
