@@ -6,6 +6,13 @@
 # sanitizer runtime that must precede the shim in LD_PRELOAD.
 
 set -u
+# Every test has a time limit (ST_TEST_LIMIT seconds, default 300): a hang
+# fails the test (timeout's status, 124, and a missing plan) instead of the
+# suite.  The test runs again from its start, under timeout.
+if [ -z "${ST_TEST_LIMITED:-}" ]; then
+	export ST_TEST_LIMITED=1
+	exec timeout -k 10 "${ST_TEST_LIMIT:-300}" bash "$0" "$@"
+fi
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 B=${B:-build}
 case $B in /*) ;; *) B=$TOP/$B ;; esac
