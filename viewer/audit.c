@@ -138,14 +138,47 @@ static int dup_kept(const struct conn *c, const struct holder *h, uint64_t t)
 	return x && !x->closed_by_call && !(x->end && !strncmp(x->end, "exec", 4));
 }
 
+/* Did pid make a call of its own (any record but the shim's marks) after t1 and before t2? */
+static int pid_acted_between(const struct model *m, int pid, uint64_t t1, uint64_t t2)
+{
+	for (size_t i = model_first_at(m, t1 + 1); i < m->nall; i++) {
+		const struct trace_rec *r = m->all[i].r;
+
+		if (r->t_ns >= t2)
+			break;
+		if (r->t_ns > t1 && r->pid == pid && st_op_class(r->op) != ST_CLASS_SYNTH && r->op < 100)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Did the acceptor (holder h of c) forget its copy when the fork child
+ * closed at t: it went on with other calls (a waitpid, the next accept)
+ * still holding it, or never closed it?  A parent that closes its copy as
+ * its very next call merely lost a race with the child: that is the
+ * correct fork-per-connection server, whichever close came first.
+ */
+static int acceptor_forgot(const struct model *m, const struct conn *c, const struct holder *h,
+			   uint64_t t)
+{
+	const struct ref *x = ref_at(c, h->pid, h->fd, t);
+
+	if (!x || !x->to_ns || !x->closed_by_call)
+		return 1;
+	return pid_acted_between(m, h->pid, t, x->to_ns);
+}
+
 /*
  * How much a close that left references behind matters.  Routine: closing
  * a listener (workers share it), a parent's copy after fork, a socket handed
  * on.  The bug: a fork child's close of an accepted connection while the
- * process that accepted it still holds it (the classic fork-per-connection
- * bug), or a dup in the same process kept open to its end.
+ * process that accepted it still holds it and went on (the classic
+ * fork-per-connection bug), or a dup in the same process kept open to its
+ * end.
  */
-static enum severity not_final_severity(const struct conn *c, const struct ev *e)
+static enum severity not_final_severity(const struct model *m, const struct conn *c,
+					const struct ev *e)
 {
 	int acceptor = -1;
 
@@ -155,7 +188,8 @@ static enum severity not_final_severity(const struct conn *c, const struct ev *e
 		if (!strcmp(c->refs[i]->how, "accept") || !strcmp(c->refs[i]->how, "accept4"))
 			acceptor = c->refs[i]->p->pid;
 	for (size_t i = 0; i < e->nheld; i++) {
-		if (c->role == ROLE_SERVER && e->held_by[i].pid == acceptor && e->r->pid != acceptor)
+		if (c->role == ROLE_SERVER && e->held_by[i].pid == acceptor && e->r->pid != acceptor &&
+		    acceptor_forgot(m, c, &e->held_by[i], e->r->t_ns))
 			return SEV_WARNING;
 		if (e->held_by[i].pid == e->r->pid && dup_kept(c, &e->held_by[i], e->r->t_ns))
 			return SEV_WARNING;
@@ -229,7 +263,7 @@ static int close_findings(struct model *m, struct conn *c, const char *desc)
 		int drop_fd = r->flags & ST_REC_IMPLICIT_CLOSE ? r->fd2 : r->fd;
 
 		if (e->released == 0 && r->op != ST_OP_MISSED_CLOSE && r->op != ST_OP_EXEC_FD) {
-			enum severity sev = not_final_severity(c, e);
+			enum severity sev = not_final_severity(m, c, e);
 
 			holders_str(e, held, sizeof(held));
 			released_str(m, c, rel_s, sizeof(rel_s));

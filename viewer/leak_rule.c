@@ -85,26 +85,10 @@ const struct conn *conn_peer(const struct model *m, const struct conn *c)
 	return NULL;
 }
 
-/* The index of the first record of m->all at or after t. */
-static size_t first_at(const struct model *m, uint64_t t)
-{
-	size_t lo = 0, hi = m->nall;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->all[mid].r->t_ns < t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 int proc_busy_after(const struct model *m, int pid, const struct conn *c, uint64_t t,
 		    uint64_t until, int new_only)
 {
-	for (size_t i = first_at(m, t + 1); i < m->nall && m->all[i].r->t_ns < until; i++) {
+	for (size_t i = model_first_at(m, t + 1); i < m->nall && m->all[i].r->t_ns < until; i++) {
 		const struct trace_rec *r = m->all[i].r;
 		enum st_op_class cls = st_op_class(r->op);
 

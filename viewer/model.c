@@ -151,6 +151,21 @@ struct conn *model_conn(const struct model *m, uint64_t inode)
 	return c;
 }
 
+size_t model_first_at(const struct model *m, uint64_t t)
+{
+	size_t lo = 0, hi = m->nall;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->all[mid].r->t_ns < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 int model_grow(void **arr, size_t n, size_t *cap, size_t elem)
 {
 	void *p;

@@ -267,6 +267,9 @@ const char *role_name(enum role role);
 
 const char *severity_name(enum severity s);
 
+/* The index in m->all (in time order) of the first record at or after t (nall: none). */
+size_t model_first_at(const struct model *m, uint64_t t);
+
 /* Grow *arr (of elem bytes) to hold one more; -1 when out of memory. */
 int model_grow(void **arr, size_t n, size_t *cap, size_t elem);
 

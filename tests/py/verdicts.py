@@ -12,6 +12,9 @@ for an event (the sleeps are the durations the verdicts are about).
   unix-quiet  socketpair; a sends to b, b closes unread, a closes at once:
               nobody notices
   unix-heard  the same, but a reads after: ECONNRESET
+  forkrace    fork-per-connection done right, the child's close first:
+              the child closes the accepted socket and tells the parent
+              (a pipe), whose very next call closes its copy
   stdio-exit  fork; the child dup2s a socket onto 0 and 1, closes it,
               execs `true`; stdio-kill: execs `sleep 30`, killed by SIGTERM
 """
@@ -95,6 +98,25 @@ def unix(heard):
     return 0
 
 
+def forkrace():
+    l, c, a = pair_tcp()
+    r, w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        a.close()
+        os.write(w, b"x")
+        os._exit(0)
+    kv(pid=os.getpid(), child=child, fd=a.fileno())
+    os.read(r, 1)                  # the child's close came first
+    a.close()
+    os.waitpid(child, 0)
+    if c.recv(1) != b"":           # both copies gone: FIN
+        return 1
+    c.close()
+    l.close()
+    return 0
+
+
 def stdio(kill):
     l, c, a = pair_tcp()
     child = os.fork()
@@ -121,6 +143,7 @@ SCENARIOS = {
     "forkhold": forkhold,
     "unix-quiet": lambda: unix(False),
     "unix-heard": lambda: unix(True),
+    "forkrace": forkrace,
     "stdio-exit": lambda: stdio(False),
     "stdio-kill": lambda: stdio(True),
 }
