@@ -325,10 +325,13 @@ gate() {
 	[ "$rc" -eq 0 ] || diag "$(head -n 24 "$1.leaks")"
 }
 
-# verdicts DIR: DIR's findings as "severity kind" lines, unique, sorted:
-# what must not change between two runs of the same program.
+# verdicts DIR: DIR's findings of warning or error severity as "severity
+# kind" lines, unique, sorted: what must not change between two runs of
+# the same program.  Info findings follow what the program did in that run
+# (haproxy resets a backend connection with SO_LINGER {1, 0} in some runs
+# only), so they are not compared.
 verdicts() {
-	"$ST" audit --json "$1" | jq -r '.findings[] | "\(.severity) \(.kind)"' | sort -u
+	"$ST" audit --json "$1" | jq -r '.findings[] | select(.severity != "info") | "\(.severity) \(.kind)"' | sort -u
 }
 
 # served DIR PORT: how many accepted TCP connections on 127.0.0.1:PORT DIR's trace has.
@@ -351,7 +354,7 @@ gate_twice() {
 		ok $? "$1, run $r: the trace has the connections it served (${n:-none}; $2 at least)"
 		gate "$WORK/r$r" "$1, run $r"
 	done
-	is "$(verdicts "$WORK/r2")" "$(verdicts "$WORK/r1")" "$1: the second run gives the same findings (kinds and severities)"
+	is "$(verdicts "$WORK/r2")" "$(verdicts "$WORK/r1")" "$1: the second run gives the same warnings and errors (kinds)"
 }
 
 done_testing() {

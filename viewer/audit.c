@@ -135,7 +135,7 @@ static int dup_kept(const struct conn *c, const struct holder *h, uint64_t t)
 {
 	const struct ref *x = h->fd > 2 ? ref_at(c, h->pid, h->fd, t) : NULL;
 
-	return x && !x->closed_by_call && !(x->end && !strncmp(x->end, "exec", 4));
+	return x && x->end_kind != REF_END_CALL && x->end_kind != REF_END_EXEC;
 }
 
 /* Did pid make a call of its own (any record but the shim's marks) after t1 and before t2? */
@@ -185,7 +185,7 @@ static enum severity not_final_severity(const struct model *m, const struct conn
 	if (c->role == ROLE_LISTENER)
 		return SEV_INFO;
 	for (size_t i = 0; i < c->nrefs; i++)
-		if (!strcmp(c->refs[i]->how, "accept") || !strcmp(c->refs[i]->how, "accept4"))
+		if (c->refs[i]->made_op == ST_OP_ACCEPT || c->refs[i]->made_op == ST_OP_ACCEPT4)
 			acceptor = c->refs[i]->p->pid;
 	for (size_t i = 0; i < e->nheld; i++) {
 		if (c->role == ROLE_SERVER && e->held_by[i].pid == acceptor && e->r->pid != acceptor &&
@@ -358,7 +358,7 @@ static int exec_findings(struct model *m, struct conn *c, const char *desc)
 
 		/* Used, or closed by a call of its own: the new program knew of it. */
 		if (x->used || x->moved || x->closed_by_call || x->fd <= 2 ||
-		    (strcmp(x->how, "exec") && strcmp(x->how, "inherited")))
+		    (x->origin != REF_FROM_EXEC && x->origin != REF_FROM_INHERITED))
 			continue;
 		pair = pair_both_here(m, c, x->p);
 		if (add_finding(m, "inherited-across-exec", pair ? SEV_INFO : SEV_WARNING, x->p->pid, x->fd,

@@ -117,7 +117,7 @@ static int used_here(const struct conn *c, const struct ref *x)
 /* Did x come from another image (fork, exec, an untraced parent), not a call of its own? */
 static int got_from_elsewhere(const struct ref *x)
 {
-	return !strcmp(x->how, "fork") || !strcmp(x->how, "exec") || !strcmp(x->how, "inherited");
+	return x->origin == REF_FROM_FORK || x->origin == REF_FROM_EXEC || x->origin == REF_FROM_INHERITED;
 }
 
 /* The first successful shutdown of c by x's image while it held x; 0 when none. */

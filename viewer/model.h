@@ -27,6 +27,24 @@ struct conn;
 struct proc;
 struct stacks;
 
+/* Where a reference came from: the replay's word, so no verdict reads ref.how. */
+enum ref_origin {
+	REF_FROM_CALL = 0,	/* a call of this image: socket, accept, dup, recvmsg... (made_op) */
+	REF_FROM_FORK,		/* copied from the parent at fork */
+	REF_FROM_EXEC,		/* this pid's own, kept across its exec */
+	REF_FROM_INHERITED,	/* open when the image started, made outside the trace */
+	REF_FROM_LOST,		/* begun in the history lost (the state, or a later call, says so) */
+};
+
+/* How a reference ended. */
+enum ref_end_kind {
+	REF_END_OPEN = 0,	/* it did not, in the trace */
+	REF_END_CALL,		/* a close-family call, dup2 over it, close-on-exec, a close not seen */
+	REF_END_EXIT,		/* its process exited (exit, _exit, a marked exit) */
+	REF_END_REAPED,		/* its process was reaped: killed, or ended unmarked */
+	REF_END_EXEC,		/* carried into the image that replaced it (a new reference there) */
+};
+
 /*
  * One reference to a socket: an fd of one process image, from the call
  * that made it to the one that dropped it.  The viewer replays these from
@@ -39,11 +57,14 @@ struct ref {
 	struct conn *c;
 	int cloexec;
 	uint64_t from_ns, to_ns;	/* to_ns: 0 while open */
-	const char *how;	/* "socket", "accept", "dup", "fork", "exec", "inherited", ... */
-	const char *end;	/* NULL while open: "close", "exit", "exec (close-on-exec)", ... */
+	const char *how;	/* "socket", "accept", "dup", "fork", "exec", "inherited", ...: words */
+	const char *end;	/* NULL while open: "close", "exit", "exec (close-on-exec)", ...: words */
+	enum ref_origin origin;	/* what the verdicts read, not how */
+	unsigned made_op;	/* REF_FROM_CALL: the st_op that made it (0: not known) */
+	enum ref_end_kind end_kind;	/* what the verdicts read, not end */
 	int used;		/* an event on it after it was inherited */
 	int shut;		/* this process shut the connection down */
-	int closed_by_call;	/* ended by a close-family call (not exit, exec, kill) */
+	int closed_by_call;	/* end_kind == REF_END_CALL */
 	int from_state;		/* its birth was not in the history kept: the state had it */
 	int end_lost;		/* it ended in the history lost: when is not known */
 	int confirmed;		/* refs_state's mark */

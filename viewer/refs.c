@@ -73,14 +73,15 @@ static struct ref *ref_find(struct proc *p, int fd)
 }
 
 /* A reference left: the connection is released when none is left anywhere. */
-static void ref_end(struct ref *x, const char *end, uint64_t t, int by_call)
+static void ref_end(struct ref *x, const char *end, uint64_t t, enum ref_end_kind kind)
 {
 	struct conn *c = x->c;
 
 	HASH_DEL(x->p->fds, x);
 	x->to_ns = t;
 	x->end = end;
-	x->closed_by_call = by_call;
+	x->end_kind = kind;
+	x->closed_by_call = kind == REF_END_CALL;
 	c->live--;
 	if (c->live + c->in_flight <= 0 && !c->released_ns) {
 		c->released_ns = t;
@@ -97,7 +98,7 @@ static void ref_attach(struct ref *x)
 	struct ref *old = ref_find(x->p, x->fd);
 
 	if (old)
-		ref_end(old, "replaced (close not seen)", x->from_ns, 1);
+		ref_end(old, "replaced (close not seen)", x->from_ns, REF_END_CALL);
 	HASH_ADD_INT(x->p->fds, fd, x);
 	x->c->live++;
 	x->c->released_ns = 0;
@@ -107,7 +108,7 @@ static void ref_attach(struct ref *x)
 static void ref_end_lost(struct ref *x, const char *end, uint64_t t)
 {
 	x->end_lost = 1;
-	ref_end(x, end, t, 1);
+	ref_end(x, end, t, REF_END_CALL);
 }
 
 /*
@@ -186,8 +187,8 @@ static int flights_unknown_at(const struct model *m, const struct conn *c, uint6
 	return any;
 }
 
-static struct ref *ref_open(struct proc *p, struct conn *c, int fd, const char *how, int cloexec,
-			    uint64_t t)
+static struct ref *ref_open(struct proc *p, struct conn *c, int fd, const char *how,
+			    enum ref_origin origin, int cloexec, uint64_t t)
 {
 	struct ref *x;
 
@@ -204,6 +205,7 @@ static struct ref *ref_open(struct proc *p, struct conn *c, int fd, const char *
 	x->cloexec = cloexec;
 	x->from_ns = t;
 	x->how = how;
+	x->origin = origin;
 	c->refs[c->nrefs++] = x;
 	ref_attach(x);
 	return x;
@@ -219,20 +221,20 @@ static void ref_through_exec(struct ref *x, struct proc *next, uint64_t t)
 	int live = c->live;
 	uint64_t released = c->released_ns;
 
-	ref_end(x, "exec (kept: no close-on-exec)", t, 0);
+	ref_end(x, "exec (kept: no close-on-exec)", t, REF_END_EXEC);
 	c->live = live - 1;
 	c->released_ns = released;
-	if (ref_open(next, c, x->fd, "exec", 0, t))
+	if (ref_open(next, c, x->fd, "exec", REF_FROM_EXEC, 0, t))
 		c->live = live;
 }
 
-/* Every reference of p ends (exit, kill): how, at t. */
-static void end_all(struct proc *p, const char *end, uint64_t t)
+/* Every reference of p ends (exit, kill): how (in words and kind), at t. */
+static void end_all(struct proc *p, const char *end, enum ref_end_kind kind, uint64_t t)
 {
 	struct ref *x, *tmp;
 
 	HASH_ITER(hh, p->fds, x, tmp)
-		ref_end(x, end, t, 0);
+		ref_end(x, end, t, kind);
 }
 
 /* A fork child starts with a copy of each of its parent's references. */
@@ -262,7 +264,7 @@ static struct ref *unseen_ref(struct model *m, struct proc *p, struct conn *c, i
 		if (!y || y->c != c) {
 			if (y)
 				ref_end_lost(y, "closed (its close is in the history lost)", from);
-			y = ref_open(q, c, fd, "before the history kept", 0, from);
+			y = ref_open(q, c, fd, "before the history kept", REF_FROM_LOST, 0, from);
 			if (y)
 				y->from_state = 1;
 		}
@@ -271,7 +273,8 @@ static struct ref *unseen_ref(struct model *m, struct proc *p, struct conn *c, i
 	}
 	if (x)
 		ref_end_lost(x, "closed (its close is in the history lost)", from);
-	x = ref_open(p, c, fd, p->tf->lost_last_pos ? "before the history kept" : "fork", 0, from);
+	x = ref_open(p, c, fd, p->tf->lost_last_pos ? "before the history kept" : "fork",
+		     p->tf->lost_last_pos ? REF_FROM_LOST : REF_FROM_FORK, 0, from);
 	if (x)
 		x->from_state = 1;
 	return x;
@@ -285,7 +288,7 @@ static void fork_copy(struct proc *parent, struct proc *child, uint64_t t)
 		return;
 	child->inherited = 1;
 	HASH_ITER(hh, parent->fds, x, tmp)
-		ref_open(child, x->c, x->fd, "fork", x->cloexec, t);
+		ref_open(child, x->c, x->fd, "fork", REF_FROM_FORK, x->cloexec, t);
 }
 
 /* The traced fork child pid of parent, if its file is here. */
@@ -346,7 +349,7 @@ static struct proc *reap(struct model *m, int ppid, int pid, int status, uint64_
 	child->reap_end = reap_end(status);
 	end = child->reap_end ? child->reap_end : "reaped";
 	for (struct proc *q = child; q; q = q->exec_prev)
-		end_all(q, end, t);
+		end_all(q, end, REF_END_REAPED, t);
 	child->end = END_REAPED;
 	child->end_ns = t;
 	child->end_status = status;
@@ -377,7 +380,7 @@ static void image_started(struct proc *p, uint64_t t)
 		return;
 	HASH_ITER(hh, q->fds, x, tmp)
 		if (x->cloexec)
-			ref_end(x, "exec (close-on-exec)", t, 1);
+			ref_end(x, "exec (close-on-exec)", t, REF_END_CALL);
 }
 
 static int is_drop(const struct trace_rec *r)
@@ -425,7 +428,7 @@ static void inherited(struct proc *p, struct conn *c, const struct trace_rec *r)
 		ref_through_exec(old, p, r->t_ns);
 		return;
 	}
-	ref_open(p, c, r->fd, "inherited", !!(r->flags & ST_REC_CLOEXEC), r->t_ns);
+	ref_open(p, c, r->fd, "inherited", REF_FROM_INHERITED, !!(r->flags & ST_REC_CLOEXEC), r->t_ns);
 }
 
 /* At the successful exec: the kernel's word on each fd, close-on-exec or kept. */
@@ -439,7 +442,7 @@ static void exec_fd(struct proc *p, struct conn *c, const struct trace_rec *r)
 	if (!p->exec_ok_pos || r->pos + 1 <= p->exec_ok_pos)
 		return;		/* an exec that failed later */
 	if (x->cloexec)
-		ref_end(x, "exec (close-on-exec)", r->t_ns, 1);
+		ref_end(x, "exec (close-on-exec)", r->t_ns, REF_END_CALL);
 	else if (p->exec_next)
 		ref_through_exec(x, p->exec_next, r->t_ns);
 }
@@ -481,8 +484,9 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 	case ST_OP_SOCKET:
 	case ST_OP_ACCEPT:
 	case ST_OP_ACCEPT4:
-		if (r->ret >= 0)
-			ref_open(p, c, (int)r->ret, op_name(r->op), cloexec, r->t_ns);
+		if (r->ret >= 0 && (x = ref_open(p, c, (int)r->ret, op_name(r->op), REF_FROM_CALL, cloexec,
+						  r->t_ns)))
+			x->made_op = r->op;
 		if (r->ret >= 0 && c && r->inode2) {
 			struct conn *l = model_conn(m, r->inode2);
 
@@ -492,11 +496,11 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 		break;
 	case ST_OP_SOCKETPAIR:
 		if (r->ret == 0)
-			ref_open(p, c, r->fd, "socketpair", cloexec, r->t_ns);
+			ref_open(p, c, r->fd, "socketpair", REF_FROM_CALL, cloexec, r->t_ns);
 		break;
 	case ST_OP_DUP:
 		if (r->ret >= 0)
-			ref_open(p, c, (int)r->ret, "dup", cloexec, r->t_ns);
+			ref_open(p, c, (int)r->ret, "dup", REF_FROM_CALL, cloexec, r->t_ns);
 		break;
 	case ST_OP_FCNTL:
 	case ST_OP_FCNTL64:
@@ -504,7 +508,7 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 			if (r->ret == 0 && (x = ref_find(p, r->fd)))
 				x->cloexec = cloexec;
 		} else if (r->ret >= 0) {
-			ref_open(p, c, (int)r->ret, op_name(r->op), cloexec, r->t_ns);
+			ref_open(p, c, (int)r->ret, op_name(r->op), REF_FROM_CALL, cloexec, r->t_ns);
 		}
 		break;
 	case ST_OP_DUP2:
@@ -512,9 +516,9 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 		if (r->flags & ST_REC_IMPLICIT_CLOSE) {
 			if ((x = ref_find(p, r->fd2)) && x->c == c)
 				ref_end(x, r->op == ST_OP_DUP2 ? "dup2 over it" : "dup3 over it",
-					r->t_ns, 1);
+					r->t_ns, REF_END_CALL);
 		} else if (r->ret >= 0 && r->ret != r->fd) {
-			ref_open(p, c, (int)r->ret, op_name(r->op), cloexec, r->t_ns);
+			ref_open(p, c, (int)r->ret, op_name(r->op), REF_FROM_CALL, cloexec, r->t_ns);
 		}
 		break;
 	case ST_OP_CLOSE:
@@ -530,10 +534,10 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 				x->cloexec = 1;
 		} else if ((x = ref_find(p, r->fd)) && x->c == c) {
 			ref_end(x, r->op == ST_OP_MISSED_CLOSE ? "missed close" : op_name(r->op),
-				r->t_ns, 1);
+				r->t_ns, REF_END_CALL);
 		} else if (r->ret == 0 && (x = unseen_ref(m, p, c, r->fd, r->t_ns))) {
 			/* Made where the history was lost: it ends by this close like any other. */
-			ref_end(x, op_name(r->op), r->t_ns, 1);
+			ref_end(x, op_name(r->op), r->t_ns, REF_END_CALL);
 		}
 		break;
 	case ST_OP_SHUTDOWN:
@@ -574,7 +578,7 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 				c->in_flight--;
 				break;
 			}
-		ref_open(p, c, r->fd, "recvmsg (SCM_RIGHTS)", cloexec, r->t_ns);
+		ref_open(p, c, r->fd, "recvmsg (SCM_RIGHTS)", REF_FROM_CALL, cloexec, r->t_ns);
 		break;
 	case ST_OP_INHERITED:
 		if (c)
@@ -586,7 +590,7 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 		break;
 	case ST_OP_EXIT:
 	case ST_OP__EXIT:
-		end_all(p, "exit", r->t_ns);
+		end_all(p, "exit", REF_END_EXIT, r->t_ns);
 		p->end = END_EXIT;
 		p->end_ns = r->t_ns;
 		break;
@@ -645,7 +649,7 @@ int refs_apply(struct model *m, struct ev *e, struct conn *c)
 	e->in_flight = c->in_flight;
 	/* An exec'd image's scan found a socket this pid made before its exec. */
 	e->exec_kept = r->op == ST_OP_INHERITED && (x = ref_find(p, r->fd)) && x->c == c &&
-		       !strcmp(x->how, "exec");
+		       x->origin == REF_FROM_EXEC;
 	if (is_drop(r) || (r->op == ST_OP_EXEC_FD && (r->flags & ST_REC_CLOEXEC) && p->exec_ok_pos &&
 			   r->pos + 1 > p->exec_ok_pos)) {
 		e->released = e->refs_total == 0;
@@ -712,6 +716,20 @@ static void learn_slot(const struct proc *p, struct conn *c, const struct vsock 
 	}
 }
 
+/*
+ * Where a reference only the state knows came from: up the fork line (its
+ * fd entry came through forks), from outside the trace (no op: inherited,
+ * first seen), or a call of this image.
+ */
+static enum ref_origin state_origin(const struct vfd *d)
+{
+	if (d->forks)
+		return REF_FROM_FORK;
+	if (d->op == ST_OP_NONE || d->op == ST_OP_INHERITED)
+		return REF_FROM_INHERITED;
+	return REF_FROM_CALL;
+}
+
 int refs_state_open(struct model *m, struct ev *e)
 {
 	struct proc *p = e->p;
@@ -730,9 +748,10 @@ int refs_state_open(struct model *m, struct ev *e)
 	if (x)
 		ref_end_lost(x, "closed (its close is in the history lost)", e->r->t_ns);
 	x = ref_open(p, c, d->fd, op_name(d->op) ? op_name(d->op) : "before the history kept",
-		     d->cloexec, e->r->t_ns);
+		     state_origin(d), d->cloexec, e->r->t_ns);
 	if (!x)
 		return -1;
+	x->made_op = d->forks ? 0 : d->op;
 	x->from_state = 1;
 	x->stack_id = d->stack_id;
 	return 0;
@@ -768,9 +787,10 @@ int refs_state(struct model *m, struct ev *e)
 			uint64_t from = !v->s.forks && v->s.made_ns && v->s.made_ns <= t ? v->s.made_ns : t;
 
 			x = ref_open(p, c, d->fd, op_name(d->op) ? op_name(d->op) : "before the history kept",
-				     d->cloexec, from);
+				     state_origin(d), d->cloexec, from);
 			if (!x)
 				return -1;
+			x->made_op = d->forks ? 0 : d->op;
 			x->from_state = 1;
 		}
 		x->cloexec = d->cloexec;
@@ -826,7 +846,7 @@ int refs_finish(struct model *m)
 		struct proc *q = &m->procs[i];
 
 		if (q->exited && q->end == END_UNKNOWN && q->tf->hdr.end_mono_ns) {
-			end_all(q, "exit", q->tf->hdr.end_mono_ns);
+			end_all(q, "exit", REF_END_EXIT, q->tf->hdr.end_mono_ns);
 			q->end = END_EXIT;
 			q->end_ns = q->tf->hdr.end_mono_ns;
 		}
