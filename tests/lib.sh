@@ -310,6 +310,18 @@ run_child() {
 	t=$(pgrep -P "$RUN_PID" -x timeout) && pgrep -P "$t"
 }
 
+# run_stop [SIG]: send SIG (default TERM) to the program run_bg started, as
+# its service manager would, and wait for the run; status 0 when it ended
+# with status 0 or 128 + SIG (its own answer to the signal).
+run_stop() {
+	local pid rc sig=${1:-TERM}
+	pid=$(run_child) || return 1
+	kill -"$sig" "$pid" || return 1
+	wait "$RUN_PID"
+	rc=$?
+	[ "$rc" -eq 0 ] || [ "$rc" -eq $((128 + $(kill -l "$sig"))) ]
+}
+
 # gate DIR LABEL: the two CI gates on DIR, 2 test points: `audit
 # --fail-on=warning` exits 0 and `leaks` exits 0 (what they found goes to
 # diag when not).

@@ -13,7 +13,7 @@ plan 9
 
 # one DIR: one run traced into DIR; the relay's port in PORT.
 one() {
-	local port eport i rc
+	local port eport i
 	PORT=
 	port=$(free_port) && eport=$(free_port) || return 1
 	( exec timeout 60 socat TCP-LISTEN:"$eport",bind=127.0.0.1,reuseaddr,fork PIPE ) &
@@ -30,10 +30,7 @@ one() {
 		[ -z "$(ss -Htan "( sport = :$port or dport = :$port )" | grep -v LISTEN | grep -v TIME-WAIT)" ] && break
 		sleep 0.05
 	done
-	kill -TERM "$(run_child)" 2> /dev/null
-	wait "$RUN_PID"
-	rc=$?
-	[ "$rc" -eq 0 ] || [ "$rc" -eq 143 ] || return 1	# 128 + SIGTERM: socat's own answer to it
+	run_stop TERM || return 1	# socat answers it with 128 + SIGTERM
 	kill "$echo_pid" 2> /dev/null
 	PORT=$port
 }

@@ -33,7 +33,7 @@ PY
 
 # one DIR: one run traced into DIR; its port in PORT.
 one() {
-	local port i pid
+	local port i
 	PORT=
 	port=$(free_port) || return 1
 	run_bg "$1" timeout 60 python3 "$WORK/echo.py" "$port"
@@ -41,9 +41,7 @@ one() {
 	for i in 1 2 3; do
 		[ "$(echo "line $i" | timeout 10 nc -q 5 127.0.0.1 "$port")" = "line $i" ] || return 1
 	done
-	pid=$(run_child) || return 1
-	kill -TERM "$pid"
-	wait "$RUN_PID" || return 1
+	run_stop TERM || return 1
 	PORT=$port
 }
 gate_twice "python asyncio" 3 PORT

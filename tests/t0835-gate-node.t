@@ -20,7 +20,7 @@ JS
 
 # one DIR: one run traced into DIR; its port in PORT.
 one() {
-	local port i pid
+	local port i
 	PORT=
 	port=$(free_port) || return 1
 	run_bg "$1" timeout 60 node "$WORK/http.js" "$port"
@@ -28,9 +28,7 @@ one() {
 	for i in 1 2 3; do timeout 10 curl -s --max-time 5 "http://127.0.0.1:$port/" > /dev/null || return 1; done
 	timeout 10 curl -s --max-time 5 "http://127.0.0.1:$port/a" "http://127.0.0.1:$port/b" \
 		"http://127.0.0.1:$port/c" > /dev/null || return 1
-	pid=$(run_child) || return 1
-	kill -TERM "$pid"
-	wait "$RUN_PID" || return 1
+	run_stop TERM || return 1
 	PORT=$port
 }
 gate_twice "node http" 4 PORT

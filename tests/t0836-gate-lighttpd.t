@@ -9,7 +9,7 @@ plan 9
 
 # one DIR: one run traced into DIR; its port in PORT.
 one() {
-	local port i pid l=$WORK/lighttpd
+	local port i l=$WORK/lighttpd
 	PORT=
 	port=$(free_port) || return 1
 	rm -rf "$l" && mkdir -p "$l/www" && echo hello > "$l/www/index.html"
@@ -27,9 +27,7 @@ CONF
 	done
 	timeout 10 curl -s --max-time 5 "http://127.0.0.1:$port/" "http://127.0.0.1:$port/" \
 		"http://127.0.0.1:$port/" > /dev/null || return 1
-	pid=$(run_child) || return 1
-	kill -TERM "$pid"
-	wait "$RUN_PID" || return 1
+	run_stop TERM || return 1
 	PORT=$port
 }
 gate_twice lighttpd 4 PORT

@@ -20,7 +20,7 @@ wait_listen "$BPORT" || skip_all "the backend (python3 -m http.server) did not s
 
 # one DIR: one run traced into DIR, haproxy in mode $MODE; its port in PORT.
 one() {
-	local port i pid
+	local port i
 	PORT=
 	port=$(free_port) || return 1
 	cat > "$WORK/haproxy.cfg" <<CONF
@@ -42,11 +42,7 @@ CONF
 	for i in 1 2 3; do
 		[ "$(timeout 10 curl -s --max-time 5 "http://127.0.0.1:$port/")" = hello ] || return 1
 	done
-	pid=$(run_child) || return 1
-	kill -TERM "$pid"
-	wait "$RUN_PID"
-	i=$?
-	[ "$i" -eq 0 ] || [ "$i" -eq 143 ] || return 1	# -W's master exits 128 + SIGTERM
+	run_stop TERM || return 1	# -W's master exits 128 + SIGTERM
 	PORT=$port
 }
 MODE=-db gate_twice "haproxy -db" 3 PORT
