@@ -322,6 +322,43 @@ run_stop() {
 	[ "$rc" -eq 0 ] || [ "$rc" -eq $((128 + $(kill -l "$sig"))) ]
 }
 
+# nginx_conf DIR PORT: DIR/nginx.conf for a foreground nginx, master and 2
+# workers as www-data, on 127.0.0.1:PORT, answering each request with
+# "$pid $remote_port" (the worker that served it, the client's port), its
+# files in DIR.
+nginx_conf() {
+	mkdir -p "$1"
+	cat > "$1/nginx.conf" <<CONF
+worker_processes 2;
+user www-data;
+pid $1/nginx.pid;
+error_log $1/error.log;
+daemon off;
+events { worker_connections 64; }
+http {
+	access_log off;
+	keepalive_timeout 30;
+	client_body_temp_path $1/body; proxy_temp_path $1/proxy; fastcgi_temp_path $1/fastcgi;
+	uwsgi_temp_path $1/uwsgi; scgi_temp_path $1/scgi;
+	server {
+		listen 127.0.0.1:$2;
+		location / { return 200 "\$pid \$remote_port\n"; }
+	}
+}
+CONF
+}
+
+# pg_require: PGBIN, the newest postgresql's bin directory, or skip the
+# whole test naming what is missing (postgres runs as its own user: root needed).
+pg_require() {
+	[ "$(id -u)" -eq 0 ] || skip_all "running postgres as its own user needs root"
+	[ -z "${ST_PRELOAD_FIRST:-}" ] || skip_all "sanitizer build: postgres hangs with libasan preloaded (even postgres --version)"
+	PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -n 1)
+	[ -n "$PGBIN" ] && [ -x "$PGBIN/postgres" ] || skip_all "postgresql not installed (tools/install-deps installs it)"
+	skip_missing psql runuser
+	id postgres > /dev/null 2>&1 || skip_all "no user postgres"
+}
+
 # gate DIR LABEL: the two CI gates on DIR, 2 test points: `audit
 # --fail-on=warning` exits 0 and `leaks` exits 0 (what they found goes to
 # diag when not).

@@ -24,24 +24,7 @@ plan $((6 + 4 * REQS))
 T=$(defaults_tmp)
 PORT=$(free_port) || skip_all "no free port found"
 N=$WORK/nginx
-mkdir -p "$N"
-cat > "$N/nginx.conf" <<EOF
-worker_processes 2;
-user www-data;
-pid $N/nginx.pid;
-error_log $N/error.log;
-daemon off;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $N/body; proxy_temp_path $N/proxy; fastcgi_temp_path $N/fastcgi;
-	uwsgi_temp_path $N/uwsgi; scgi_temp_path $N/scgi;
-	server {
-		listen 127.0.0.1:$PORT;
-		location / { return 200 "\$pid \$remote_port\n"; }
-	}
-}
-EOF
+nginx_conf "$N" "$PORT"
 server_start "$T" timeout 60 nginx -c "$N/nginx.conf" -p "$N"
 wait_listen "$PORT"
 ok $? "nginx listens on 127.0.0.1:$PORT (traced with the defaults)"

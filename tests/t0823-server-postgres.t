@@ -13,12 +13,7 @@
 # of main 914e0de), and with no file made at fork the backends' holders
 # are missing (seen with a shim built so).
 . "$(dirname "$0")/lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "running postgres as its own user needs root"
-[ -z "${ST_PRELOAD_FIRST:-}" ] || skip_all "sanitizer build: postgres hangs with libasan preloaded (even postgres --version)"
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -n 1)
-[ -n "$PGBIN" ] && [ -x "$PGBIN/postgres" ] || skip_all "postgresql not installed (tools/install-deps installs it)"
-skip_missing psql runuser
-id postgres > /dev/null 2>&1 || skip_all "no user postgres"
+pg_require
 REQS=3
 plan $((5 + 4 * REQS))
 

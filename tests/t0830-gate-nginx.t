@@ -20,35 +20,18 @@ one() {
 	PORT=
 	port=$(free_port) || return 1
 	rm -f "$1.pids"
-	rm -rf "$n" && mkdir -p "$n"
-	cat > "$n/nginx.conf" <<CONF
-worker_processes 2;
-user www-data;
-pid $n/nginx.pid;
-error_log $n/error.log;
-daemon off;
-events { worker_connections 64; }
-http {
-	access_log off;
-	keepalive_timeout 30;
-	client_body_temp_path $n/body; proxy_temp_path $n/proxy; fastcgi_temp_path $n/fastcgi;
-	uwsgi_temp_path $n/uwsgi; scgi_temp_path $n/scgi;
-	server {
-		listen 127.0.0.1:$port;
-		location / { return 200 "\$pid\n"; }
-	}
-}
-CONF
+	rm -rf "$n"
+	nginx_conf "$n" "$port"
 	run_bg "$1" timeout 60 nginx -c "$n/nginx.conf" -p "$n"
 	wait_listen "$port" || return 1
-	for i in 1 2 3; do timeout 10 curl -s --max-time 5 "http://127.0.0.1:$port/" >> "$1.pids"; done
+	for i in 1 2 3; do timeout 10 curl -s --max-time 5 "http://127.0.0.1:$port/" | cut -d' ' -f1 >> "$1.pids"; done
 	# keep-alive: three requests on one connection
 	timeout 10 curl -s --max-time 5 "http://127.0.0.1:$port/a" "http://127.0.0.1:$port/b" "http://127.0.0.1:$port/c" > /dev/null
 	master=$(cat "$n/nginx.pid")
 	kill -HUP "$master"
 	# the reload is done when a new worker answers (the old ones may still finish)
 	for i in $(seq 100); do
-		w=$(timeout 10 curl -s --max-time 5 "http://127.0.0.1:$port/")
+		w=$(timeout 10 curl -s --max-time 5 "http://127.0.0.1:$port/" | cut -d' ' -f1)
 		[ -n "$w" ] && ! grep -qx "$w" "$1.pids" && break
 		sleep 0.05
 	done

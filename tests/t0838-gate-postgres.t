@@ -7,12 +7,7 @@
 # twice, with the same findings.  Before the leak rule: leaked-at-exit for
 # every backend's client socket.
 . "$(dirname "$0")/lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "running postgres as its own user needs root"
-[ -z "${ST_PRELOAD_FIRST:-}" ] || skip_all "sanitizer build: postgres hangs with libasan preloaded"
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -n 1)
-[ -n "$PGBIN" ] && [ -x "$PGBIN/postgres" ] || skip_all "postgresql not installed (tools/install-deps installs it)"
-skip_missing psql runuser
-id postgres > /dev/null 2>&1 || skip_all "no user postgres"
+pg_require
 plan 9
 
 D=$WORK/pg
