@@ -70,11 +70,12 @@ int cmd_help(int argc, char **argv);
 
 /*
  * Load the trace files and directories in paths (none: the default trace
- * directory) and build the model.  Returns 0, or the exit code to give:
- * EXIT_NOINPUT (nothing to read), EXIT_DATA (no readable file), 1 (out of
- * memory).  *data_errors counts files that could not be read.
+ * directory) and build the model, and with with_audit run the audit on it
+ * (m->findings).  Returns 0, or the exit code to give: EXIT_NOINPUT
+ * (nothing to read), EXIT_DATA (no readable file), 1 (out of memory).
+ * *data_errors counts files that could not be read.
  */
-int model_from_paths(struct model *m, char **paths, int n, int *data_errors);
+int model_from_paths(struct model *m, char **paths, int n, int *data_errors, int with_audit);
 
 /* Check a --color argument into *color: 0, or a usage error (EXIT_USAGE) naming it. */
 int color_arg(const struct command *c, const char *arg, const char **color);

@@ -75,7 +75,7 @@ static int cmd_audit(int argc, char **argv)
 			return usage_bad_option(&audit_command, opt, argv);
 		}
 	}
-	rc = model_from_paths(&m, argv + optind, argc - optind, &data_errors);
+	rc = model_from_paths(&m, argv + optind, argc - optind, &data_errors, 1);
 	if (rc)
 		return rc;
 	if (json) {

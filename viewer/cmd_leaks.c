@@ -90,7 +90,8 @@ static int cmd_leaks(int argc, char **argv)
 			return usage_bad_option(&leaks_command, opt, argv);
 		}
 	}
-	rc = model_from_paths(&m, argv + optind, argc - optind, &data_errors);
+	/* leaks reads the leak rule's verdicts (model_build's), not the audit's findings. */
+	rc = model_from_paths(&m, argv + optind, argc - optind, &data_errors, 0);
 	if (rc)
 		return rc;
 	if (at == LEAKS_AT_NOW) {

@@ -63,7 +63,7 @@ static char *default_dir(void)
 	return dir;
 }
 
-int model_from_paths(struct model *m, char **paths, int n, int *data_errors)
+int model_from_paths(struct model *m, char **paths, int n, int *data_errors, int with_audit)
 {
 	struct loaded l = { 0 };
 	char *dflt = NULL;
@@ -86,6 +86,10 @@ int model_from_paths(struct model *m, char **paths, int n, int *data_errors)
 	rc = model_build(m, l.files, l.n, l.reaps, l.nreaps);
 	l.n = 0;	/* the model took the files */
 	load_free(&l);
+	if (!rc && with_audit && audit_run(m)) {
+		model_free(m);
+		rc = -1;
+	}
 	if (rc) {
 		fprintf(stderr, "socktrace: out of memory building the report\n");
 		return 1;
@@ -127,7 +131,7 @@ static int cmd_report(int argc, char **argv)
 			return usage_bad_option(&report_command, opt, argv);
 		}
 	}
-	rc = model_from_paths(&m, argv + optind, argc - optind, &data_errors);
+	rc = model_from_paths(&m, argv + optind, argc - optind, &data_errors, 1);
 	if (rc)
 		return rc;
 	if (json)

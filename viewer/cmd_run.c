@@ -346,6 +346,8 @@ static int cmd_run(int argc, char **argv)
 		goto done;
 	}
 	if (model_build(&m, l.files, l.n, l.reaps, l.nreaps) == 0) {
+		if (audit_run(&m))
+			fprintf(stderr, "socktrace: out of memory in the audit; its counts below are partial\n");
 		if (mode == 'r')
 			report_text(stderr, &m, want_color("auto", 2));
 		else
