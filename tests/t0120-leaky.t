@@ -16,7 +16,6 @@ grep '^connect ' "$WORK/out" > "$WORK/connects"
 is "$(wc -l < "$WORK/accepts")" 3 "the program printed three accept lines"
 is "$(wc -l < "$WORK/connects")" 3 "the program printed three connect lines"
 
-q() { jq -r "$@" "$WORK/r.json"; }
 
 # Each accept line: the connection born by that accept has the printed fd,
 # role server, local/peer as printed, and is open at exit.

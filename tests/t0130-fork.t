@@ -17,7 +17,6 @@ afd=$(printed "$WORK/out" accept fd)
 apeer=$(printed "$WORK/out" accept peer)
 like "$lfd $cfd $afd" '^[0-9]+ [0-9]+ [0-9]+$' "the program printed listen, connect and accept fds"
 
-q() { jq -r "$@" "$WORK/r.json"; }
 
 is "$(q '.processes | length')" 2 "two processes"
 parent=$(q '.processes[] | select(.origin=="root") | .pid')

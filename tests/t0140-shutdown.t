@@ -20,7 +20,6 @@ dfd=$(printf '%s' "$dupline" | sed -n 's/^# dup fd=\([0-9]*\) -> \([0-9]*\)$/\2/
 like "$cfd $dold $dfd" '^[0-9]+ [0-9]+ [0-9]+$' "the program printed its connect and dup lines"
 is "$dold" "$cfd" "the program dup'ed its client fd"
 
-q() { jq -r "$@" "$WORK/r.json"; }
 C='[.connections[] | select(.role=="client")][0]'
 
 is "$(q "[.connections[] | select(.role==\"client\")] | length")" 1 "one client connection"

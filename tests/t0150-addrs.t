@@ -14,7 +14,6 @@ ok $? "addrs runs under the shim"
 report_json "$WORK/tr" > "$WORK/r.json"
 ok $? "report --json succeeds"
 
-q() { jq -r "$@" "$WORK/r.json"; }
 has_inet6=1
 grep -q '^inet6-unavailable' "$WORK/out" && has_inet6=0
 [ $has_inet6 -eq 1 ] || diag "no IPv6 loopback here: $(grep '^inet6-unavailable' "$WORK/out")"

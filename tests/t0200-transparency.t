@@ -22,7 +22,6 @@ like "$(grep -c ' errno=E' "$WORK/t.out")" '^1[0-9]$' "the script made its faili
 
 report_json "$WORK/tr" > "$WORK/r.json"
 ok $? "report --json succeeds"
-q() { jq -r "$@" "$WORK/r.json"; }
 
 # r LABEL OP KEY: KEY= of the stdout line "LABEL OP ...".
 r() {

@@ -15,7 +15,6 @@ SOCKTRACE_INODES=1 traced "$WORK/tr" "$PROGS/calls2" "$WORK/d" > "$WORK/out" 2> 
 ok $? "calls2 runs under the shim"
 report_json "$WORK/tr" > "$WORK/r.json"
 ok $? "report --json succeeds"
-q() { jq -r "$@" "$WORK/r.json"; }
 # note LABEL KEY: KEY= of the stderr line "# LABEL ...".
 note() { sed -n "s/^# $1 \(.* \)*$2=\([^ ]*\).*/\2/p" "$WORK/err" | head -n 1; }
 # evs LABEL: the events of the socket calls2 noted as LABEL, one word each.

@@ -13,7 +13,6 @@ SOCKTRACE_INODES=1 traced "$WORK/tr" "$PROGS/calls2" "$WORK/d" > "$WORK/out" 2> 
 ok $? "calls2 runs under the shim"
 report_json "$WORK/tr" > "$WORK/r.json"
 ok $? "report --json succeeds"
-q() { jq -r "$@" "$WORK/r.json"; }
 note() { sed -n "s/^# $1 \(.* \)*$2=\([^ ]*\).*/\2/p" "$WORK/err" | head -n 1; }
 # evs LABEL: the events of the socket noted as LABEL: op:fd:ret:errno:refs:released[:via][:cloexec][=newfd]
 J='def ev: "\(.op):\(.fd):\(.ret):\(.errno // "-"):\(.refs):\(if .released == null then "-" else .released end)\(if .via_syscall then ":via" else "" end)\(if .cloexec then ":cloexec" else "" end)\(if .newfd then "=\(.newfd)" else "" end)";'

@@ -17,7 +17,6 @@ SOCKTRACE_INODES=1 traced "$WORK/tr" "$PROGS/calls2" "$WORK/d" > "$WORK/out" 2> 
 ok $? "calls2 runs under the shim"
 report_json "$WORK/tr" > "$WORK/r.json"
 ok $? "report --json succeeds"
-q() { jq -r "$@" "$WORK/r.json"; }
 note() { sed -n "s/^# $1 \(.* \)*$2=\([^ ]*\).*/\2/p" "$WORK/err" | head -n 1; }
 J='def rel: if .released == null then "-" else .released end;
    def ev: "\(.op):\(.fd):\(.ret):\(.refs)/\(.refs_total):\(rel)\(if .carrier_fd then ":c\(.carrier_fd)" else "" end)\(if .in_flight then ":inflight\(.in_flight)" else "" end)\(if .cloexec then ":cloexec" else "" end)";'

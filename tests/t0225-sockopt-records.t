@@ -14,7 +14,6 @@ SOCKTRACE_INODES=1 traced "$WORK/tr" "$PROGS/calls2" "$WORK/d" > "$WORK/out" 2> 
 ok $? "calls2 runs under the shim"
 report_json "$WORK/tr" > "$WORK/r.json"
 ok $? "report --json succeeds"
-q() { jq -r "$@" "$WORK/r.json"; }
 note() { sed -n "s/^# $1 \(.* \)*$2=\([^ ]*\).*/\2/p" "$WORK/err" | head -n 1; }
 ROOT=$(top_pid "$WORK/r.json" calls2)
 so() {

@@ -22,7 +22,6 @@ ok $? "timeout -> forkexec -> its child -> sh -> fork_server -> its child runs u
 "$ST" report "$WORK/tr" > "$WORK/r.txt"
 ok $? "text report"
 report_json "$WORK/tr" > "$WORK/r.json"
-q() { jq -r "$@" "$WORK/r.json"; }
 R=$(q '.processes[] | select(.origin=="root") | .pid')
 C=$(q '.processes[] | select(.origin=="fork" and .ppid=='"${R:-0}"') | .pid')
 G=$(q '.processes[] | select(.origin=="fork" and .ppid=='"${C:-0}"') | .pid')

@@ -11,7 +11,6 @@ plan 9
 
 traced "$WORK/tr" "$PROGS/execkeep" > "$WORK/out"
 ok $? "execkeep runs under the shim"
-v() { sed -n "s/^$1=//p" "$WORK/out" | head -n 1; }
 PID=$(v pid) A=$(v a) D=$(v dup)
 like "$PID $A $D $(v closed)" "^[0-9]+ [0-9]+ 7 7,$A,$((A + 1))$" "it made the pair, dup'd onto 7, exec'd, and the new image closed them"
 "$ST" report "$WORK/tr" > "$WORK/r.txt"

@@ -12,7 +12,6 @@ SC=fork-noclose
 TR=$WORK/tr
 traced "$TR" "$PROGS/refs" "$SC" > "$WORK/out"
 ok $? "refs $SC runs under the shim"
-v() { sed -n "s/^$1=//p" "$WORK/out" | head -n 1; }
 parent=$(v parent_pid) child=$(v child_pid) cfd=$(v conn_fd)
 like "$parent $child $cfd" '^[0-9]+ [0-9]+ [0-9]+$' "the program printed the parent and child pids and conn_fd"
 
@@ -25,7 +24,6 @@ is "$(grep '^peer_' "$WORK/plain" | tr '\n' ' ')" "peer_after_child_close=alive 
 report_json "$TR" > "$WORK/r.json"
 ok $? "report --json succeeds"
 A="--argjson P ${parent:-0} --argjson C ${child:-0} --argjson F ${cfd:-0}"
-q() { jq -r $A "$@" "$WORK/r.json"; }
 CONN='(.connections[] | select(any(.events[]; .op=="accept4" and .listener_side==false and .pid==$P and .ret==$F)))'
 PC="($CONN.events[] | select(.op==\"close\" and .pid==\$P and .fd==\$F))"
 CC="($CONN.events[] | select(.op==\"close\" and .pid==\$C and .fd==\$F))"

@@ -11,7 +11,6 @@ SC=prefork
 TR=$WORK/tr
 traced "$TR" "$PROGS/refs" "$SC" > "$WORK/out"
 ok $? "refs $SC runs under the shim"
-v() { sed -n "s/^$1=//p" "$WORK/out" | head -n 1; }
 parent=$(v parent_pid) lfd=$(v listen_fd)
 w1=$(v worker_pid_1) w2=$(v worker_pid_2) w3=$(v worker_pid_3)
 like "$parent $lfd $w1 $w2 $w3" '^[0-9]+ [0-9]+ [0-9]+ [0-9]+ [0-9]+$' "the program printed the parent, listen_fd and three worker pids"
@@ -27,7 +26,6 @@ is "$(grep -E '^(peer_|connections_served|replies)' "$WORK/plain" | tr '\n' ' ')
 report_json "$TR" > "$WORK/r.json"
 ok $? "report --json succeeds"
 A="--argjson P ${parent:-0} --argjson L ${lfd:-0}"
-q() { jq -r $A "$@" "$WORK/r.json"; }
 LST='(.connections[] | select(.role=="listener" and any(.events[]; .op=="socket" and .pid==$P and .ret==$L)))'
 PC="($LST.events[] | select(.op==\"close\" and .pid==\$P and .fd==\$L))"
 

@@ -10,7 +10,6 @@ SC=close-range
 TR=$WORK/tr
 traced "$TR" "$PROGS/refs" "$SC" > "$WORK/out"
 ok $? "refs $SC runs under the shim"
-v() { sed -n "s/^$1=//p" "$WORK/out" | head -n 1; }
 pid=$(v pid) a=$(v conn_a_fd) b=$(v conn_b_fd)
 like "$pid $a $b" '^[0-9]+ [0-9]+ [0-9]+$' "the program printed its pid, conn_a_fd and conn_b_fd"
 
@@ -23,7 +22,6 @@ is "$(grep '^peer_' "$WORK/plain" | tr '\n' ' ')" "peer_a_after_close_range=eof 
 report_json "$TR" > "$WORK/r.json"
 ok $? "report --json succeeds"
 A="--argjson P ${pid:-0} --argjson A ${a:-0} --argjson B ${b:-0}"
-q() { jq -r $A "$@" "$WORK/r.json"; }
 CA='(.connections[] | select(any(.events[]; .op=="accept4" and .listener_side==false and .pid==$P and .ret==$A)))'
 CB='(.connections[] | select(any(.events[]; .op=="accept4" and .listener_side==false and .pid==$P and .ret==$B)))'
 RA="($CA.events[] | select(.op==\"close_range\"))"

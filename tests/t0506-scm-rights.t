@@ -13,7 +13,6 @@ SC=scm-rights
 TR=$WORK/tr
 traced "$TR" "$PROGS/refs" "$SC" > "$WORK/out"
 ok $? "refs $SC runs under the shim"
-v() { sed -n "s/^$1=//p" "$WORK/out" | head -n 1; }
 snd=$(v sender_pid) rcv=$(v receiver_pid) cfd=$(v conn_fd) rfd=$(v received_fd)
 like "$snd $rcv $cfd $rfd" '^[0-9]+ [0-9]+ [0-9]+ [0-9]+$' "the program printed both pids, conn_fd and received_fd"
 
@@ -26,7 +25,6 @@ is "$(grep '^peer_' "$WORK/plain" | tr '\n' ' ')" "peer_after_sender_close=alive
 report_json "$TR" > "$WORK/r.json"
 ok $? "report --json succeeds"
 A="--argjson S ${snd:-0} --argjson R ${rcv:-0} --argjson F ${cfd:-0} --argjson G ${rfd:-0}"
-q() { jq -r $A "$@" "$WORK/r.json"; }
 CONN='(.connections[] | select(any(.events[]; .op=="accept4" and .listener_side==false and .pid==$S and .ret==$F)))'
 SND="($CONN.events[] | select(.op==\"sendmsg\"))"
 RCV="($CONN.events[] | select(.op==\"recvmsg\"))"

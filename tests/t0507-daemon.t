@@ -11,7 +11,6 @@ SC=daemon
 TR=$WORK/tr
 traced "$TR" "$PROGS/refs" "$SC" > "$WORK/out"
 ok $? "refs $SC runs under the shim"
-v() { sed -n "s/^$1=//p" "$WORK/out" | head -n 1; }
 pid=$(v pid) lfd=$(v listen_fd) kfd=$(v client_fd) cfd=$(v conn_fd)
 like "$pid $lfd $kfd $cfd" '^[0-9]+ [0-9]+ [0-9]+ [0-9]+$' "the program printed its pid and three fds"
 
@@ -23,7 +22,6 @@ is "$(grep -E '^(closed_by_loop|exchange)' "$WORK/plain" | tr '\n' ' ')" "closed
 report_json "$TR" > "$WORK/r.json"
 ok $? "report --json succeeds"
 A="--argjson P ${pid:-0} --argjson L ${lfd:-0} --argjson K ${kfd:-0} --argjson F ${cfd:-0}"
-q() { jq -r $A "$@" "$WORK/r.json"; }
 OPS='[.events[] | select(.pid==$P) | .op] | join(",")'
 
 is "$(q '[.processes[] | "\(.pid==$P) \(.origin) \(.end) \(.events_lost)"] | join(",")')" "true root exit 0" \

@@ -11,7 +11,6 @@ SC=unread
 TR=$WORK/tr
 traced "$TR" "$PROGS/refs" "$SC" > "$WORK/out"
 ok $? "refs $SC runs under the shim"
-v() { sed -n "s/^$1=//p" "$WORK/out" | head -n 1; }
 pid=$(v pid) cfd=$(v conn_fd) unread=$(v unread_bytes)
 like "$pid $cfd" '^[0-9]+ [0-9]+$' "the program printed its pid and conn_fd"
 
@@ -24,7 +23,6 @@ is "$(grep -E '^(unread_bytes|peer_)' "$WORK/plain" | tr '\n' ' ')" "unread_byte
 report_json "$TR" > "$WORK/r.json"
 ok $? "report --json succeeds"
 A="--argjson P ${pid:-0} --argjson F ${cfd:-0}"
-q() { jq -r $A "$@" "$WORK/r.json"; }
 CONN='(.connections[] | select(any(.events[]; .op=="accept4" and .listener_side==false and .pid==$P and .ret==$F)))'
 CL="($CONN.events[] | select(.op==\"close\" and .pid==\$P and .fd==\$F))"
 FD='(.findings[] | select(.kind=="close-with-unread-data" and .pid==$P and .fd==$F))'

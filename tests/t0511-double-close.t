@@ -10,7 +10,6 @@ SC=double-close
 TR=$WORK/tr
 traced "$TR" "$PROGS/refs" "$SC" > "$WORK/out"
 ok $? "refs $SC runs under the shim"
-v() { sed -n "s/^$1=//p" "$WORK/out" | head -n 1; }
 pid=$(v pid) sfd=$(v socket_fd)
 like "$pid $sfd" '^[0-9]+ [0-9]+$' "the program printed its pid and socket_fd"
 
@@ -22,7 +21,6 @@ is "$(grep -E '_close=' "$WORK/plain" | tr '\n' ' ')" "first_close=0 second_clos
 report_json "$TR" > "$WORK/r.json"
 ok $? "report --json succeeds"
 A="--argjson P ${pid:-0} --argjson F ${sfd:-0}"
-q() { jq -r $A "$@" "$WORK/r.json"; }
 CONN='(.connections[] | select(any(.events[]; .op=="socket" and .pid==$P and .ret==$F)))'
 DC='(.findings[] | select(.kind=="double-close"))'
 

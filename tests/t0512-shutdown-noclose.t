@@ -11,7 +11,6 @@ SC=shutdown-noclose
 TR=$WORK/tr
 traced "$TR" "$PROGS/refs" "$SC" > "$WORK/out"
 ok $? "refs $SC runs under the shim"
-v() { sed -n "s/^$1=//p" "$WORK/out" | head -n 1; }
 pid=$(v pid) cfd=$(v conn_fd)
 like "$pid $cfd" '^[0-9]+ [0-9]+$' "the program printed its pid and conn_fd"
 
@@ -22,7 +21,6 @@ is "$(grep '^peer_' "$WORK/plain")" "peer_after_shutdown=eof" "kernel: the same 
 report_json "$TR" > "$WORK/r.json"
 ok $? "report --json succeeds"
 A="--argjson P ${pid:-0} --argjson F ${cfd:-0}"
-q() { jq -r $A "$@" "$WORK/r.json"; }
 CONN='(.connections[] | select(any(.events[]; .op=="accept4" and .listener_side==false and .pid==$P and .ret==$F)))'
 
 is "$(q "$CONN | [.events[] | .op] | join(\",\")")" "accept4,shutdown" "the socket's timeline: accept4, shutdown (no close)"

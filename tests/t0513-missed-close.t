@@ -12,7 +12,6 @@ SC=missed-close
 TR=$WORK/tr
 traced "$TR" "$PROGS/refs" "$SC" > "$WORK/out"
 ok $? "refs $SC runs under the shim"
-v() { sed -n "s/^$1=//p" "$WORK/out" | head -n 1; }
 pid=$(v pid) old=$(v old_fd) new=$(v new_fd)
 like "$pid $old" '^[0-9]+ [0-9]+$' "the program printed its pid and old_fd"
 
@@ -23,7 +22,6 @@ is "$(sed -n 's/^\(old\|new\)_fd=//p' "$WORK/plain" | uniq | wc -l)" 1 "kernel: 
 report_json "$TR" > "$WORK/r.json"
 ok $? "report --json succeeds"
 A="--argjson P ${pid:-0} --argjson F ${old:-0}"
-q() { jq -r $A "$@" "$WORK/r.json"; }
 ON='[.connections[] | select(any(.events[]; .op=="socket" and .pid==$P and .ret==$F))] | sort_by(.events[0].t_ns)'
 OLD="($ON | .[0])"
 NEW="($ON | .[1])"

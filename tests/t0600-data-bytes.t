@@ -16,7 +16,6 @@ SOCKTRACE_INODES=1 traced "$WORK/tr" "$PROGS/data" bytes "$WORK/d" > "$WORK/out"
 ok $? "data bytes runs under the shim"
 untraced "$PROGS/data" bytes "$WORK/d" > "$WORK/plain"
 is "$(grep -v inode "$WORK/out")" "$(grep -v inode "$WORK/plain")" "the same output without the shim (inodes aside)"
-v() { sed -n "s/^$1=//p" "$WORK/out" | head -n 1; }
 report_json "$WORK/tr" > "$WORK/r.json"
 ok $? "report --json succeeds"
 c() { jq -r --argjson i "$(v "$1")" ".connections[] | select(.inode == \$i) | $2" "$WORK/r.json"; }

@@ -11,7 +11,6 @@ plan 12
 # data names its sockets by inode (fstat): the trace carries every one's.
 SOCKTRACE_INODES=1 traced "$WORK/tr" "$PROGS/data" eof-reset > "$WORK/out"
 ok $? "data eof-reset runs under the shim"
-v() { sed -n "s/^$1=//p" "$WORK/out" | head -n 1; }
 untraced "$PROGS/data" eof-reset > "$WORK/plain"
 is "$(grep -v inode "$WORK/out" | tr '\n' ' ')" \
 	"eof_read=0 write_after_close=EPIPE read_after_reset=ECONNRESET child_signal=13 " \

@@ -9,7 +9,6 @@ plan 11
 # data names its sockets by inode (fstat): the trace carries every one's.
 SOCKTRACE_INODES=1 traced "$WORK/tr" "$PROGS/data" nonblock > "$WORK/out"
 ok $? "data nonblock runs under the shim"
-v() { sed -n "s/^$1=//p" "$WORK/out" | head -n 1; }
 is "$(v ok_so_error) $(v refused_so_error)" "0 ECONNREFUSED" "kernel: SO_ERROR 0 to the listener, ECONNREFUSED to the closed port"
 [ "$(v ok_connect)" = EINPROGRESS ] && [ "$(v refused_connect)" = EINPROGRESS ] && [ "$(v send_connect)" = EINPROGRESS ] ||
 	skip_all "a loopback non-blocking connect completed at once here (no EINPROGRESS)"

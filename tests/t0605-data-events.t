@@ -9,7 +9,6 @@ mkdir -p "$WORK/d"
 # data names its sockets by inode (fstat): the trace carries every one's.
 SOCKTRACE_INODES=1 SOCKTRACE_DATA=events traced "$WORK/tr" "$PROGS/data" bytes "$WORK/d" > "$WORK/out"
 ok $? "data bytes runs under the shim with SOCKTRACE_DATA=events"
-v() { sed -n "s/^$1=//p" "$WORK/out" | head -n 1; }
 report_json "$WORK/tr" > "$WORK/r.json"
 ok $? "report --json succeeds"
 c() { jq -r --argjson i "$(v "$1")" ".connections[] | select(.inode == \$i) | $2" "$WORK/r.json"; }

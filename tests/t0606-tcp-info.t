@@ -13,7 +13,6 @@ mkdir -p "$WORK/d"
 # data names its sockets by inode (fstat): the trace carries every one's.
 SOCKTRACE_INODES=1 SOCKTRACE_TCP_INFO=1 traced "$WORK/tr" "$PROGS/data" bytes "$WORK/d" > "$WORK/out"
 ok $? "data bytes runs under the shim, SOCKTRACE_TCP_INFO=1"
-v() { sed -n "s/^$1=//p" "$WORK/out" | head -n 1; }
 report_json "$WORK/tr" > "$WORK/r.json"
 c() { jq -r --argjson i "$(v "$1")" ".connections[] | select(.inode == \$i) | $2" "$WORK/r.json"; }
 is "$(c client_inode '.tcp_info.bytes_received == .bytes_received')" true \

@@ -9,7 +9,6 @@ plan 6
 # data names its sockets by inode (fstat): the trace carries every one's.
 { SOCKTRACE_INODES=1 traced "$WORK/tr" "$PROGS/data" killed > "$WORK/out"; } 2>/dev/null
 is "$?" 137 "data killed dies of SIGKILL"
-v() { sed -n "s/^$1=//p" "$WORK/out" | head -n 1; }
 report_json "$WORK/tr" > "$WORK/r.json"
 ok $? "report --json succeeds"
 c() { jq -r --argjson i "$(v "$1")" ".connections[] | select(.inode == \$i) | $2" "$WORK/r.json"; }

@@ -17,7 +17,6 @@ SOCKTRACE_STACKS=all traced "$WORK/tr" "$PROGS/leaks" closing > /dev/null
 ok $? "leaks closing runs under the shim with SOCKTRACE_STACKS=all"
 "$ST" report --json "$WORK/tr" > "$WORK/r.json"
 ok $? "report --json succeeds"
-q() { jq -r "$@" "$WORK/r.json"; }
 # The connection tidy() made: the one with a shutdown.
 T='.connections[] | select(any(.events[]; .op == "shutdown"))'
 is "$(q "[$T] | length")" 1 "one connection was shut down (tidy's)"
