@@ -23,6 +23,18 @@ const char *origin_name(unsigned origin)
 	}
 }
 
+const char *proc_origin_name(const struct proc *p)
+{
+	/*
+	 * A fork child that held no socket when forked is the root of its
+	 * file (nothing was inherited), yet its header names the forks that
+	 * made it: to a reader it began as a fork.
+	 */
+	if (p->origin == ST_ORIGIN_ROOT && p->tf->hdr.nancestors)
+		return origin_name(ST_ORIGIN_FORK);
+	return origin_name(p->origin);
+}
+
 const char *proc_name(const struct proc *p)
 {
 	const struct st_file_header *h = &p->tf->hdr;

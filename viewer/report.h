@@ -41,6 +41,8 @@ void history_procs_json(struct json *j, const struct model *m);
 
 /* "root", "fork", "exec". */
 const char *origin_name(unsigned origin);
+/* How p began, as the reader means it: "fork" also for a fork child that held no socket then. */
+const char *proc_origin_name(const struct proc *p);
 
 /*
  * The name the user gave p: its argv[0] ("redis-server"), not the file a

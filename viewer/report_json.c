@@ -368,7 +368,7 @@ static void proc_json(struct json *j, const struct model *m, const struct proc *
 	json_int(j, "pid", p->pid);
 	json_int(j, "ppid", p->ppid);
 	json_str(j, "name", proc_name(p));
-	json_str(j, "origin", origin_name(p->origin));
+	json_str(j, "origin", proc_origin_name(p));
 	json_str(j, "forked_by", forker ? forker->tf->path : NULL);
 	json_int(j, "depth", depth);
 	json_str(j, "exec_from", p->exec_prev ? p->exec_prev->tf->path : NULL);
