@@ -281,6 +281,18 @@ srv_stop() {
 	return 1
 }
 
+# todo COND NAME: a known bug: "not ok ... # TODO" while COND (a status) fails
+# (not a failure of this file), "ok ... # TODO" once fixed (then make it a
+# plain test point).
+todo() {
+	T_NUM=$((T_NUM + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $T_NUM - $2 # TODO known bug, now passing"
+	else
+		echo "not ok $T_NUM - $2 # TODO known bug"
+	fi
+}
+
 done_testing() {
 	[ "$T_FAIL" -eq 0 ]
 	exit $?

@@ -316,17 +316,18 @@ static void add_state_record(struct trace_file *tf)
 	}
 	if (tf->nrecs) {
 		/*
-		 * The state is the one after every completed call: it applies
-		 * after each kept record, the latest stamped too (a thread
-		 * claims its position before it reads the clock, so times need
-		 * not follow positions).
+		 * The state is the one at the image's end (its exit or exec
+		 * record: the exec's fd records follow it), or, that record
+		 * lost, after every kept record, the latest stamped too (a
+		 * thread claims its position before it reads the clock, so
+		 * times need not follow positions).
 		 */
 		uint64_t tmax = 0;
 
-		for (size_t k = 0; k < tf->nrecs; k++)
+		for (size_t k = 0; k < tf->nrecs && !at; k++)
 			if (tf->recs[k].t_ns > tmax)
 				tmax = tf->recs[k].t_ns;
-		s->t_ns = at && at->t_ns >= tmax ? at->t_ns : tmax;
+		s->t_ns = at ? at->t_ns : tmax;
 		s->pos = at ? at->pos : tf->recs[tf->nrecs - 1].pos + 1;
 	} else {
 		s->t_ns = tf->hdr.end_mono_ns ? tf->hdr.end_mono_ns : tf->hdr.mono_anchor_ns;
