@@ -124,10 +124,12 @@ kv() {
 
 # rawdump FILE [WHAT...]: the trace file's raw contents, one line per item
 # ("header ...", "totals ...", "region ...", "fd ...", "sock ...", "rec ...",
-# "lost ...", with key=value words; see tests/progs/tracedump.c): what the
-# file says, without the viewer.  The one place the raw reader is named.
+# "lost ...", with key=value words; see tests/progs/stackinfo.c): what the
+# file says, without the viewer.  WHAT (header, fds, socks...) names what
+# the caller reads; every line is printed, and callers pick theirs by
+# prefix.  The one place the raw reader is named.
 rawdump() {
-	"$PROGS/tracedump" "$@"
+	"$PROGS/stackinfo" "$1"
 }
 
 # word KEY: the value of KEY=... in each line of stdin ("rawdump F header | word head").
