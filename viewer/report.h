@@ -71,8 +71,9 @@ char *ev_call_str(const struct ev *e, char *out, size_t n);
 
 /*
  * The host and service of a lookup record (its ST_ADDR_NAME entry) into
- * host and serv (cap bytes each); returns the ST_NAME_* flags, -1 if none.
+ * host (hcap bytes) and serv (scap bytes), cut to fit; returns the
+ * ST_NAME_* flags, -1 if none.
  */
-int ev_names(const struct trace_rec *r, char *host, char *serv, size_t cap);
+int ev_names(const struct trace_rec *r, char *host, size_t hcap, char *serv, size_t scap);
 
 #endif

@@ -84,7 +84,7 @@ static void data_json(struct json *j, const struct trace_rec *r)
 static void lookup_json(struct json *j, const struct trace_rec *r)
 {
 	char host[128], serv[64], a[ADDR_STR_MAX];
-	int given = ev_names(r, host, serv, sizeof(host));
+	int given = ev_names(r, host, sizeof(host), serv, sizeof(serv));
 	struct sockaddr_storage ss;
 	size_t off = 0, len;
 

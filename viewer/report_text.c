@@ -94,7 +94,7 @@ static void notes(const struct ev *e, char *out, size_t n, const struct style *s
 		size_t off = 0, k = 0, len;
 
 		ADD("%sin %.3f ms", o ? "  " : "", (double)r->arg[0] / 1e6);
-		if (r->op == ST_OP_GETNAMEINFO && r->ret == 0 && ev_names(r, h, sv, sizeof(h)) >= 0)
+		if (r->op == ST_OP_GETNAMEINFO && r->ret == 0 && ev_names(r, h, sizeof(h), sv, sizeof(sv)) >= 0)
 			ADD(" -> \"%s\", \"%s\"", h, sv);
 		while ((len = ev_next_addr(r, ST_ADDR_RESULT, &off, &ss)))
 			ADD("%s%s", k++ ? ", " : " -> ", addr_format((const struct sockaddr *)&ss, len, ad));
