@@ -8,7 +8,7 @@
 need memcached redis-server redis-cli runuser jq ss
 id redis >/dev/null 2>&1 || skip_all "no redis user"
 PM=$(free_port) && PR=$(free_port) || skip_all "no free TCP port"
-plan 10
+plan 11
 
 chmod 755 "$WORK"
 command -v nc >/dev/null || skip_all "nc is not installed"
@@ -37,12 +37,16 @@ is "$("$ST" report --json "$T/socktrace-$uid" | jq '[.connections[] | select(.ro
 	"it shows the two redis-cli connections"
 
 # the same under socktrace run -o DIR (DIR made by socktrace run, owned by root)
-serve run "$WORK/rd" "${rs[@]}"
+TMPDIR=$T serve run "$WORK/rd" "${rs[@]}"
 wait_listen $PR 10 && timeout 5 redis-cli -p $PR ping > "$WORK/rd2.client" && timeout 5 redis-cli -p $PR shutdown nosave
 finish
 is "$SRV_RC" 0 "redis-server (runuser -u redis) under socktrace run -o DIR exits 0"
 ls "$WORK/rd"/redis-*.socktrace >/dev/null 2>&1
 todo $? "run -o DIR: the image runuser exec'd as redis is traced (now: no file, EACCES in a root-owned DIR)"
-grep -q 'EACCES\|Permission denied' "$WORK/rd.err"
-todo $? "run -o DIR: why redis was not traced is said (now: the note is lost, run blames LD_PRELOAD)"
+# The shim's note goes to redis's own default log ($TMPDIR/socktrace-UID.log),
+# naming the log it could not write; run finds it there and shows it.
+grep -q "^socktrace: note (uid $uid could not write $WORK/rd/socktrace.log; from $T/socktrace-$uid.log): .*redis-server: tracing off: .*EACCES" "$WORK/rd.err"
+ok $? "run -o DIR: why redis was not traced is said (its note, from redis's own default log)"
+grep -q "the shim's notes above may say why" "$WORK/rd.err"
+ok $? "... and run points at it instead of blaming LD_PRELOAD"
 done_testing
