@@ -32,7 +32,7 @@ enum html_mark {
 };
 
 /* The bytes of text (the report's own blocks) the file embeds at most, past the picture's data. */
-#define HTML_DETAIL_BUDGET	(8u << 20)
+#define HTML_DETAIL_BUDGET	(4u << 20)
 /* One connection's block at most (a listener's thousands of accepts are cut there). */
 #define HTML_BLOCK_MAX		(48u << 10)
 /* Creation sites named in the picture; the rest are one group. */
@@ -40,6 +40,32 @@ enum html_mark {
 
 /* How c ended, from its fate, its TCP states and its marks. */
 enum html_ending html_ending(const struct conn *c);
+
+struct json;
+struct html_site;
+
+/* html_detail.c: when every process's timelines are complete (m->t0 when none lost history). */
+uint64_t html_history_from(const struct model *m);
+
+/* html_detail.c: "notice" (the lost-history lines) and "summary" members; -1 when out of memory. */
+int html_text_json(struct json *j, const struct model *m);
+
+/* html_detail.c: site st's "stack" member (its text, or null past the first ranks); -1: no memory. */
+int html_site_stack_json(struct json *j, const struct model *m, const struct html_site *st, size_t rank);
+
+/*
+ * html_detail.c: "detail" (the report's block of each connection there
+ * is room for: [index, text, [event times], [event line offsets]]) and
+ * "desc" (per connection: null when its block is there, else its role and
+ * addresses).  -1 when out of memory.
+ */
+int html_detail_json(struct json *j, const struct model *m);
+
+/*
+ * html_page.c: the whole page (the template, its style and script, the
+ * data) on out.  Returns 0, or -1 when out of memory.
+ */
+int html_page_write(FILE *out, const struct model *m);
 
 /*
  * The picture's data as one JSON document (safe inside an HTML

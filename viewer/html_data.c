@@ -1,0 +1,383 @@
+/*
+ * html_data.c - the HTML report's data: one JSON document the page's
+ * script draws from.  Connections are columns (one array per field, one
+ * entry per connection) rather than objects, so 100,000 of them stay a
+ * few MB; times are nanoseconds since the trace's first event (m->t0).
+ * The text (the report's own blocks, stacks, notices) is html_detail.c's.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr_fmt.h"
+#include "ends.h"
+#include "html_data.h"
+#include "html_sites.h"
+#include "json.h"
+#include "names.h"
+#include "report.h"
+#include "sites.h"
+#include "stack_fmt.h"
+#include "timefmt.h"
+
+/* t relative to the trace's first event; a time before it (a state's birth) stays negative. */
+static int64_t rel(const struct model *m, uint64_t t)
+{
+	return (int64_t)(t - m->t0);
+}
+
+/* The process lane c is drawn in: the image that made it, else the first that showed it. */
+static size_t conn_lane(const struct model *m, const struct conn *c)
+{
+	const struct ev *e = conn_birth(c);
+	const struct proc *p = e ? e->p : c->made_proc ? c->made_proc : c->nevs ? c->evs[0].p : NULL;
+
+	if (!p) {
+		for (size_t i = 0; i < m->nprocs; i++)
+			if (m->procs[i].pid == c->pid)
+				return i;
+		return 0;
+	}
+	return (size_t)(p - m->procs);
+}
+
+/* Each process's first event (ns), 0 when it has none: when its lane and its fork link begin. */
+static uint64_t *proc_starts(const struct model *m)
+{
+	uint64_t *s = calloc(m->nprocs ? m->nprocs : 1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	for (size_t i = m->nall; i-- > 0;)
+		s[m->all[i].p - m->procs] = m->all[i].r->t_ns;
+	return s;
+}
+
+static void procs_json(struct json *j, const struct model *m, const uint64_t *start)
+{
+	char end[256];
+
+	json_arr(j, "procs");
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct proc *p = &m->procs[i];
+
+		json_obj(j, NULL);
+		json_int(j, "pid", p->pid);
+		json_str(j, "name", proc_name(p));
+		json_str(j, "origin", origin_name(p->origin));
+		json_int(j, "t", start[i] ? rel(m, start[i]) : 0);
+		json_int(j, "te", p->end_ns ? rel(m, p->end_ns) : -1);
+		json_str(j, "end", proc_end_str(m, p, end, sizeof(end)));
+		json_end_obj(j);
+	}
+	json_end_arr(j);
+}
+
+/* Column key of the connections: one value per connection, by get. */
+static void column(struct json *j, const char *key, const struct model *m,
+		   int64_t (*get)(const struct model *, size_t, const void *), const void *arg)
+{
+	json_arr(j, key);
+	for (size_t i = 0; i < m->nconns; i++)
+		json_int(j, NULL, get(m, i, arg));
+	json_end_arr(j);
+}
+
+static int64_t col_lane(const struct model *m, size_t i, const void *arg)
+{
+	(void)arg;
+	return (int64_t)conn_lane(m, m->conns[i]);
+}
+
+static int64_t col_born(const struct model *m, size_t i, const void *arg)
+{
+	return rel(m, ((const uint64_t *)arg)[i]);
+}
+
+/* The end of a life: the last reference's release; -1 never released (open to the trace's end). */
+static int64_t col_end(const struct model *m, size_t i, const void *arg)
+{
+	(void)arg;
+	return m->conns[i]->released_ns ? rel(m, m->conns[i]->released_ns) : -1;
+}
+
+static int64_t col_ending(const struct model *m, size_t i, const void *arg)
+{
+	(void)arg;
+	return html_ending(m->conns[i]);
+}
+
+/* A connection's site: its place in the ranking (hs->rank order), which "sites" lists. */
+static int64_t col_site(const struct model *m, size_t i, const void *arg)
+{
+	(void)m;
+	return (int64_t)((const size_t *)arg)[i];
+}
+
+static int64_t col_role(const struct model *m, size_t i, const void *arg)
+{
+	(void)arg;
+	return m->conns[i]->role;
+}
+
+/* Push one mark: connection ci, time t, kind, and the event (or finding) index it is. */
+static void mark(struct json *j, size_t ci, int64_t t, enum html_mark kind, size_t k)
+{
+	json_int(j, NULL, (int64_t)ci);
+	json_int(j, NULL, t);
+	json_int(j, NULL, kind);
+	json_int(j, NULL, (int64_t)k);
+}
+
+/* The marks along each bar: shutdown, the peer's EOF, a close that was not the last reference. */
+static void marks_json(struct json *j, const struct model *m)
+{
+	json_arr(j, "marks");
+	for (size_t i = 0; i < m->nconns; i++) {
+		const struct conn *c = m->conns[i];
+
+		for (size_t k = 0; k < c->nevs; k++) {
+			const struct ev *e = &c->evs[k];
+			const struct trace_rec *r = e->r;
+
+			if (e->as_listener)
+				continue;
+			if (r->op == ST_OP_SHUTDOWN && r->ret == 0)
+				mark(j, i, rel(m, r->t_ns), HM_SHUTDOWN, k);
+			else if (r->op == ST_OP_PEER_EOF)
+				mark(j, i, rel(m, r->t_ns), HM_PEER_EOF, k);
+			else if (e->released == 0)
+				mark(j, i, rel(m, r->t_ns), HM_CLOSE_NOT_LAST, k);
+		}
+	}
+	json_end_arr(j);
+}
+
+/* One link between lanes: kind 0 fork, 1 exec, 2 a socket passed with SCM_RIGHTS (ci: which). */
+static void link(struct json *j, size_t from, size_t to, int64_t t, int kind, int64_t ci)
+{
+	json_int(j, NULL, (int64_t)from);
+	json_int(j, NULL, (int64_t)to);
+	json_int(j, NULL, t);
+	json_int(j, NULL, kind);
+	json_int(j, NULL, ci);
+}
+
+/* The index of c in m->conns, by the sorted pointers in sorted (n of them); -1 if absent. */
+static int64_t conn_index(const struct conn *const *sorted, const size_t *idx, size_t n, const struct conn *c)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sorted[mid] == c)
+			return (int64_t)idx[mid];
+		if ((const void *)sorted[mid] < (const void *)c)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+struct ptr_ix {
+	const struct conn *c;
+	size_t i;
+};
+
+static int by_ptr(const void *a, const void *b)
+{
+	const struct ptr_ix *x = a, *y = b;
+
+	return (const void *)x->c < (const void *)y->c ? -1 : (const void *)x->c > (const void *)y->c;
+}
+
+/*
+ * Fork and exec links (a child's lane from its parent's, at the child's
+ * first event), and SCM_RIGHTS hand-offs: each reference received, from
+ * the latest sender of that socket before it.  -1 when out of memory.
+ */
+static int links_json(struct json *j, const struct model *m, const uint64_t *start)
+{
+	struct ptr_ix *pi = malloc((m->nconns ? m->nconns : 1) * sizeof(*pi));
+	const struct conn **sorted = malloc((m->nconns ? m->nconns : 1) * sizeof(*sorted));
+	size_t *idx = malloc((m->nconns ? m->nconns : 1) * sizeof(*idx));
+
+	if (!pi || !sorted || !idx) {
+		free(pi);
+		free(sorted);
+		free(idx);
+		return -1;
+	}
+	for (size_t i = 0; i < m->nconns; i++)
+		pi[i] = (struct ptr_ix){ m->conns[i], i };
+	qsort(pi, m->nconns, sizeof(*pi), by_ptr);
+	for (size_t i = 0; i < m->nconns; i++) {
+		sorted[i] = pi[i].c;
+		idx[i] = pi[i].i;
+	}
+	free(pi);
+	json_arr(j, "links");
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct proc *p = &m->procs[i];
+
+		if (p->fork_parent)
+			link(j, (size_t)(p->fork_parent - m->procs), i, rel(m, start[i]), 0, -1);
+		if (p->exec_prev)
+			link(j, (size_t)(p->exec_prev - m->procs), i, rel(m, start[i]), 1, -1);
+	}
+	for (size_t i = 0; i < m->nflights; i++) {
+		const struct flight *f = &m->flights[i];
+		const struct ref *to = NULL;
+
+		for (size_t k = 0; k < f->c->nrefs && !to; k++) {
+			const struct ref *x = f->c->refs[k];
+
+			if (x->from_ns >= f->sent_ns && x->how && !strcmp(x->how, "recvmsg (SCM_RIGHTS)"))
+				to = x;
+		}
+		if (to && f->from)
+			link(j, (size_t)(f->from - m->procs), (size_t)(to->p - m->procs), rel(m, f->sent_ns), 2,
+			     conn_index(sorted, idx, m->nconns, f->c));
+	}
+	json_end_arr(j);
+	free(sorted);
+	free(idx);
+	return 0;
+}
+
+/* The findings, each with its connection's id (PID:SERIAL, as the conns' "id"): the page links them. */
+static void findings_json(struct json *j, const struct model *m)
+{
+	char at[TF_MAX], id[48];
+
+	json_arr(j, "findings");
+	for (size_t i = 0; i < m->nfindings; i++) {
+		const struct finding *f = &m->findings[i];
+
+		json_obj(j, NULL);
+		json_str(j, "severity", severity_name(f->severity));
+		json_str(j, "kind", f->kind);
+		json_int(j, "pid", f->pid);
+		json_int(j, "fd", f->fd);
+		json_int(j, "t", rel(m, f->t_ns));
+		json_str(j, "at", tf_at(m, f->t_ns, at));
+		json_str(j, "id", f->inode && model_conn(m, f->inode) ? model_key_name(m, f->inode, id, sizeof(id))
+									: NULL);
+		json_str(j, "message", f->message);
+		json_end_obj(j);
+	}
+	json_end_arr(j);
+}
+
+static void ids_json(struct json *j, const struct model *m)
+{
+	char id[48];
+
+	json_arr(j, "id");
+	for (size_t i = 0; i < m->nconns; i++)
+		json_str(j, NULL, model_key_name(m, m->conns[i]->inode, id, sizeof(id)));
+	json_end_arr(j);
+}
+
+/* Each connection's life: born[i] (its start, or its first event) and end[i] (0: never released). */
+static int lives(const struct model *m, uint64_t **born, uint64_t **end)
+{
+	*born = malloc((m->nconns ? m->nconns : 1) * sizeof(**born));
+	*end = malloc((m->nconns ? m->nconns : 1) * sizeof(**end));
+	if (!*born || !*end) {
+		free(*born);
+		free(*end);
+		return -1;
+	}
+	for (size_t i = 0; i < m->nconns; i++) {
+		const struct conn *c = m->conns[i];
+		uint64_t s = conn_start_ns(c);
+
+		(*born)[i] = s ? s : m->t0;
+		(*end)[i] = c->released_ns;
+	}
+	return 0;
+}
+
+static void sites_json(struct json *j, const struct model *m, const struct html_sites *hs)
+{
+	json_int(j, "named", (int64_t)hs->named);
+	json_arr(j, "sites");
+	for (size_t r = 0; r < hs->n; r++) {
+		const struct html_site *st = &hs->sites[hs->rank[r]];
+		char label[256];
+
+		json_obj(j, NULL);
+		json_str(j, "label", r < hs->named ? st->label :
+			 callstack_label(st->cs, 1, label, sizeof(label)));
+		json_uint(j, "n", st->n);
+		json_uint(j, "peak", st->peak);
+		html_site_stack_json(j, m, st, r);
+		json_end_obj(j);
+	}
+	json_end_arr(j);
+}
+
+int html_data_write(FILE *out, const struct model *m)
+{
+	struct html_sites hs;
+	struct json j;
+	uint64_t *born, *end, *start;
+	size_t *place;
+	char wall[TF_MAX];
+	int rc = -1;
+
+	if (lives(m, &born, &end))
+		return -1;
+	start = proc_starts(m);
+	place = malloc((m->nconns ? m->nconns : 1) * sizeof(*place));
+	if (!start || !place || html_sites_build(&hs, m, born, end)) {
+		free(born);
+		free(end);
+		free(start);
+		free(place);
+		return -1;
+	}
+	for (size_t r = 0; r < hs.n; r++)
+		hs.sites[hs.rank[r]].slot = r;	/* the rank, for each connection's "s" */
+	for (size_t i = 0; i < m->nconns; i++)
+		place[i] = hs.sites[hs.conn_site[i]].slot;
+	json_init(&j, out, 0);
+	j.html_safe = 1;
+	json_obj(&j, NULL);
+	json_int(&j, "format", 1);
+	json_str(&j, "first_event", m->nall ? tf_wall(m, m->t0, wall) : NULL);
+	json_bool(&j, "wall_clock", tf_is_wall());
+	json_int(&j, "end", m->nall ? rel(m, trace_end_ns(m)) : 0);
+	json_int(&j, "history_from", rel(m, html_history_from(m)));
+	if (html_text_json(&j, m))
+		goto out;
+	procs_json(&j, m, start);
+	sites_json(&j, m, &hs);
+	json_obj(&j, "conns");
+	ids_json(&j, m);
+	column(&j, "p", m, col_lane, NULL);
+	column(&j, "b", m, col_born, born);
+	column(&j, "e", m, col_end, NULL);
+	column(&j, "k", m, col_ending, NULL);
+	column(&j, "s", m, col_site, place);
+	column(&j, "r", m, col_role, NULL);
+	json_end_obj(&j);
+	marks_json(&j, m);
+	if (links_json(&j, m, start))
+		goto out;
+	findings_json(&j, m);
+	if (html_detail_json(&j, m))
+		goto out;
+	json_end_obj(&j);
+	rc = 0;
+out:
+	html_sites_free(&hs);
+	free(born);
+	free(end);
+	free(start);
+	free(place);
+	return rc;
+}

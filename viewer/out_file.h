@@ -1,0 +1,32 @@
+/*
+ * out_file.h - an output file written whole or not at all: a fresh
+ * temporary beside it (O_EXCL, never following a link), renamed over the
+ * name at the end, removed on any failure.
+ */
+#ifndef SOCKTRACE_OUT_FILE_H
+#define SOCKTRACE_OUT_FILE_H
+
+#include <stdio.h>
+
+struct out_file {
+	FILE *f;
+	char *tmp;		/* the temporary's path; owned */
+	const char *path;	/* the name it gets */
+};
+
+/*
+ * Open a temporary in path's directory for writing.  Returns 0, or -1
+ * after saying why on stderr ("socktrace: PATH: ...").
+ */
+int out_open(struct out_file *o, const char *path);
+
+/*
+ * Flush, sync and close the temporary, then rename it to the path.
+ * Returns 0, or -1 after saying why; the temporary is gone either way.
+ */
+int out_commit(struct out_file *o);
+
+/* Give up: close and remove the temporary (nothing is left at the path). */
+void out_abort(struct out_file *o);
+
+#endif
