@@ -2,7 +2,8 @@
  * html_data.c - the HTML report's data: one JSON document the page's
  * script draws from.  Connections are columns (one array per field, one
  * entry per connection) rather than objects, so 100,000 of them stay a
- * few MB; times are nanoseconds since the trace's first event (m->t0).
+ * few MB; times are microseconds since the trace's first event (m->t0),
+ * the text report's own resolution (and 3 digits fewer per time than ns).
  * The text (the report's own blocks, stacks, notices) is html_detail.c's.
  */
 #define _GNU_SOURCE
@@ -20,10 +21,10 @@
 #include "stack_fmt.h"
 #include "timefmt.h"
 
-/* t relative to the trace's first event; a time before it (a state's birth) stays negative. */
+/* t in us since the trace's first event; a time before it (a state's birth) stays negative. */
 static int64_t rel(const struct model *m, uint64_t t)
 {
-	return (int64_t)(t - m->t0);
+	return (int64_t)(t - m->t0) / 1000;
 }
 
 /* The process lane c is drawn in: the image that made it, else the first that showed it. */
@@ -120,13 +121,12 @@ static int64_t col_role(const struct model *m, size_t i, const void *arg)
 	return m->conns[i]->role;
 }
 
-/* Push one mark: connection ci, time t, kind, and the event (or finding) index it is. */
-static void mark(struct json *j, size_t ci, int64_t t, enum html_mark kind, size_t k)
+/* Push one mark: connection ci, time t, kind (the findings' marks the page makes from "findings"). */
+static void mark(struct json *j, size_t ci, int64_t t, enum html_mark kind)
 {
 	json_int(j, NULL, (int64_t)ci);
 	json_int(j, NULL, t);
 	json_int(j, NULL, kind);
-	json_int(j, NULL, (int64_t)k);
 }
 
 /* The marks along each bar: shutdown, the peer's EOF, a close that was not the last reference. */
@@ -143,11 +143,11 @@ static void marks_json(struct json *j, const struct model *m)
 			if (e->as_listener)
 				continue;
 			if (r->op == ST_OP_SHUTDOWN && r->ret == 0)
-				mark(j, i, rel(m, r->t_ns), HM_SHUTDOWN, k);
+				mark(j, i, rel(m, r->t_ns), HM_SHUTDOWN);
 			else if (r->op == ST_OP_PEER_EOF)
-				mark(j, i, rel(m, r->t_ns), HM_PEER_EOF, k);
+				mark(j, i, rel(m, r->t_ns), HM_PEER_EOF);
 			else if (e->released == 0)
-				mark(j, i, rel(m, r->t_ns), HM_CLOSE_NOT_LAST, k);
+				mark(j, i, rel(m, r->t_ns), HM_CLOSE_NOT_LAST);
 		}
 	}
 	json_end_arr(j);
@@ -163,23 +163,12 @@ static void link(struct json *j, size_t from, size_t to, int64_t t, int kind, in
 	json_int(j, NULL, ci);
 }
 
-/* The index of c in m->conns, by the sorted pointers in sorted (n of them); -1 if absent. */
-static int64_t conn_index(const struct conn *const *sorted, const size_t *idx, size_t n, const struct conn *c)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (sorted[mid] == c)
-			return (int64_t)idx[mid];
-		if ((const void *)sorted[mid] < (const void *)c)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
+/* A connection's index in m->conns from its pointer (findings and flights name the connection). */
+struct conn_ix {
+	const struct conn **sorted;	/* the pointers, sorted */
+	size_t *idx;			/* each one's index */
+	size_t n;
+};
 
 struct ptr_ix {
 	const struct conn *c;
@@ -193,31 +182,63 @@ static int by_ptr(const void *a, const void *b)
 	return (const void *)x->c < (const void *)y->c ? -1 : (const void *)x->c > (const void *)y->c;
 }
 
-/*
- * Fork and exec links (a child's lane from its parent's, at the child's
- * first event), and SCM_RIGHTS hand-offs: each reference received, from
- * the latest sender of that socket before it.  -1 when out of memory.
- */
-static int links_json(struct json *j, const struct model *m, const uint64_t *start)
+/* Build ix for m's connections; -1 when out of memory (ix then empty). */
+static int conn_ix_build(struct conn_ix *ix, const struct model *m)
 {
 	struct ptr_ix *pi = malloc((m->nconns ? m->nconns : 1) * sizeof(*pi));
-	const struct conn **sorted = malloc((m->nconns ? m->nconns : 1) * sizeof(*sorted));
-	size_t *idx = malloc((m->nconns ? m->nconns : 1) * sizeof(*idx));
 
-	if (!pi || !sorted || !idx) {
+	ix->sorted = malloc((m->nconns ? m->nconns : 1) * sizeof(*ix->sorted));
+	ix->idx = malloc((m->nconns ? m->nconns : 1) * sizeof(*ix->idx));
+	ix->n = m->nconns;
+	if (!pi || !ix->sorted || !ix->idx) {
 		free(pi);
-		free(sorted);
-		free(idx);
+		free(ix->sorted);
+		free(ix->idx);
+		memset(ix, 0, sizeof(*ix));
 		return -1;
 	}
 	for (size_t i = 0; i < m->nconns; i++)
 		pi[i] = (struct ptr_ix){ m->conns[i], i };
 	qsort(pi, m->nconns, sizeof(*pi), by_ptr);
 	for (size_t i = 0; i < m->nconns; i++) {
-		sorted[i] = pi[i].c;
-		idx[i] = pi[i].i;
+		ix->sorted[i] = pi[i].c;
+		ix->idx[i] = pi[i].i;
 	}
 	free(pi);
+	return 0;
+}
+
+static void conn_ix_free(struct conn_ix *ix)
+{
+	free(ix->sorted);
+	free(ix->idx);
+}
+
+/* The index of c in m->conns; -1 if it is not there. */
+static int64_t conn_index(const struct conn_ix *ix, const struct conn *c)
+{
+	size_t lo = 0, hi = ix->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ix->sorted[mid] == c)
+			return (int64_t)ix->idx[mid];
+		if ((const void *)ix->sorted[mid] < (const void *)c)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/*
+ * Fork and exec links (a child's lane from its parent's, at the child's
+ * first event), and SCM_RIGHTS hand-offs: each reference received, from
+ * the latest sender of that socket before it.
+ */
+static void links_json(struct json *j, const struct model *m, const uint64_t *start, const struct conn_ix *ix)
+{
 	json_arr(j, "links");
 	for (size_t i = 0; i < m->nprocs; i++) {
 		const struct proc *p = &m->procs[i];
@@ -239,22 +260,20 @@ static int links_json(struct json *j, const struct model *m, const uint64_t *sta
 		}
 		if (to && f->from)
 			link(j, (size_t)(f->from - m->procs), (size_t)(to->p - m->procs), rel(m, f->sent_ns), 2,
-			     conn_index(sorted, idx, m->nconns, f->c));
+			     conn_index(ix, f->c));
 	}
 	json_end_arr(j);
-	free(sorted);
-	free(idx);
-	return 0;
 }
 
 /* The findings, each with its connection's id (PID:SERIAL, as the conns' "id"): the page links them. */
-static void findings_json(struct json *j, const struct model *m)
+static void findings_json(struct json *j, const struct model *m, const struct conn_ix *ix)
 {
 	char at[TF_MAX], id[48];
 
 	json_arr(j, "findings");
 	for (size_t i = 0; i < m->nfindings; i++) {
 		const struct finding *f = &m->findings[i];
+		const struct conn *c = f->inode ? model_conn(m, f->inode) : NULL;
 
 		json_obj(j, NULL);
 		json_str(j, "severity", severity_name(f->severity));
@@ -263,9 +282,9 @@ static void findings_json(struct json *j, const struct model *m)
 		json_int(j, "fd", f->fd);
 		json_int(j, "t", rel(m, f->t_ns));
 		json_str(j, "at", tf_at(m, f->t_ns, at));
-		json_str(j, "id", f->inode && model_conn(m, f->inode) ? model_key_name(m, f->inode, id, sizeof(id))
-									: NULL);
-		json_str(j, "message", f->message);
+		json_str(j, "id", c ? model_key_name(m, f->inode, id, sizeof(id)) : NULL);
+		json_int(j, "ci", c ? conn_index(ix, c) : -1);
+		json_str(j, "message", i < HTML_MESSAGES_MAX ? f->message : NULL);
 		json_end_obj(j);
 	}
 	json_end_arr(j);
@@ -322,7 +341,8 @@ static void sites_json(struct json *j, const struct model *m, const struct html_
 
 int html_data_write(FILE *out, const struct model *m)
 {
-	struct html_sites hs;
+	struct html_sites hs = { 0 };
+	struct conn_ix ix = { 0 };
 	struct json j;
 	uint64_t *born, *end, *start;
 	size_t *place;
@@ -333,13 +353,8 @@ int html_data_write(FILE *out, const struct model *m)
 		return -1;
 	start = proc_starts(m);
 	place = malloc((m->nconns ? m->nconns : 1) * sizeof(*place));
-	if (!start || !place || html_sites_build(&hs, m, born, end)) {
-		free(born);
-		free(end);
-		free(start);
-		free(place);
-		return -1;
-	}
+	if (!start || !place || conn_ix_build(&ix, m) || html_sites_build(&hs, m, born, end))
+		goto out;
 	for (size_t r = 0; r < hs.n; r++)
 		hs.sites[hs.rank[r]].slot = r;	/* the rank, for each connection's "s" */
 	for (size_t i = 0; i < m->nconns; i++)
@@ -366,15 +381,15 @@ int html_data_write(FILE *out, const struct model *m)
 	column(&j, "r", m, col_role, NULL);
 	json_end_obj(&j);
 	marks_json(&j, m);
-	if (links_json(&j, m, start))
-		goto out;
-	findings_json(&j, m);
+	links_json(&j, m, start, &ix);
+	findings_json(&j, m, &ix);
 	if (html_detail_json(&j, m))
 		goto out;
 	json_end_obj(&j);
 	rc = 0;
 out:
 	html_sites_free(&hs);
+	conn_ix_free(&ix);
 	free(born);
 	free(end);
 	free(start);

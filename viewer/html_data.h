@@ -32,7 +32,9 @@ enum html_mark {
 };
 
 /* The bytes of text (the report's own blocks) the file embeds at most, past the picture's data. */
-#define HTML_DETAIL_BUDGET	(4u << 20)
+#define HTML_DETAIL_BUDGET	(3u << 19)
+/* Findings whose message the page embeds (the first, in time order); the rest keep kind, place and id. */
+#define HTML_MESSAGES_MAX	1000
 /* One connection's block at most (a listener's thousands of accepts are cut there). */
 #define HTML_BLOCK_MAX		(48u << 10)
 /* Creation sites named in the picture; the rest are one group. */

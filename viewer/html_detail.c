@@ -162,7 +162,7 @@ static long block_json(struct json *j, const struct model *m, size_t i, uint64_t
 	}
 	json_arr(j, NULL);
 	for (size_t k = 0; k < nk; k++)
-		json_int(j, NULL, (int64_t)(c->evs[k].r->t_ns - m->t0));
+		json_int(j, NULL, (int64_t)(c->evs[k].r->t_ns - m->t0) / 1000);	/* us, as html_data.c */
 	json_end_arr(j);
 	json_arr(j, NULL);
 	for (size_t k = 0; k < nk; k++)
@@ -174,17 +174,20 @@ static long block_json(struct json *j, const struct model *m, size_t i, uint64_t
 	return (long)keep;
 }
 
-/* The header's words for a connection without its block: "client 1.2.3.4:5 -> 6.7.8.9:10". */
+/* The header's words for a connection without its block: "client 1.2.3.4:5 -> 6.7.8.9:10"; null without addresses. */
 static void desc_json(struct json *j, const struct conn *c)
 {
 	char d[2 * ADDR_STR_MAX + 32];
 
-	if (c->role == ROLE_LISTENER)
+	if (!c->local[0] && !c->peer[0])
+		json_null(j, NULL);	/* the page says the role alone */
+	else if (c->role == ROLE_LISTENER)
 		snprintf(d, sizeof(d), "%s %s", role_name(c->role), c->local[0] ? c->local : "?");
 	else
 		snprintf(d, sizeof(d), "%s %s -> %s", role_name(c->role), c->local[0] ? c->local : "?",
 			 c->peer[0] ? c->peer : "?");
-	json_str(j, NULL, d);
+	if (c->local[0] || c->peer[0])
+		json_str(j, NULL, d);
 }
 
 int html_detail_json(struct json *j, const struct model *m)

@@ -48,7 +48,11 @@ async function main() {
 				return { w: r.width, h: r.height, ink: ink, data: Object.assign({}, cv.dataset) };
 			}
 			return {
-				ready_at_ms: +ds.readyAt, render_ms: +ds.renderMs, conns: D.conns.id.length,
+				ready_at_ms: +ds.readyAt, render_ms: +ds.renderMs, phases: S.phases,
+				nav: (function () {
+					const n = performance.getEntriesByType('navigation')[0] || {};
+					return { response_end: n.responseEnd, dom_interactive: n.domInteractive };
+				})(), conns: D.conns.id.length,
 				findings: D.findings.length, detail: D.detail.length,
 				findings_rows: document.querySelectorAll('#findings tbody tr.linked').length,
 				open: canvas('open'), rate: canvas('rate'), lanes: canvas('lanes'),
@@ -63,7 +67,14 @@ async function main() {
 				const ci = D.detail[k][0], b = C.b[ci], e = C.e[ci] >= 0 ? C.e[ci] : D.end;
 				const x = (S.xOf(Math.max(b, 0), w) + S.xOf(e, w)) / 2, y = S.barY(ci) + 1;
 				if (S.connAt(x, y, w) === ci)
-					return { ci: ci, id: C.id[ci], x: x, y: y };
+					return { ci: ci, id: C.id[ci], x: x, y: y, exact: true };
+			}
+			/* Rows thinner than a pixel overlap: any bar under the pointer will do. */
+			for (let ci = 0; ci < C.id.length; ci++) {
+				const b = C.b[ci], e = C.e[ci] >= 0 ? C.e[ci] : D.end;
+				const x = (S.xOf(Math.max(b, 0), w) + S.xOf(e, w)) / 2, y = S.barY(ci) + 0.5, got = S.connAt(x, y, w);
+				if (got >= 0)
+					return { ci: got, id: C.id[got], x: x, y: y, exact: false };
 			}
 			return null;
 		});
@@ -105,7 +116,10 @@ async function main() {
 		out.zoomed = await page.evaluate((b) => (window.socktrace.view.t1 - window.socktrace.view.t0) / b, before);
 		await page.evaluate(() => document.getElementById('zoom-reset').click());
 		await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
-		await page.screenshot({ path: arg('shot'), fullPage: true });
+		/* The whole page, up to 6000 px tall (a page of thousands of findings would be a huge image). */
+		const height = await page.evaluate(() => document.documentElement.scrollHeight);
+		await page.screenshot({ path: arg('shot'), fullPage: height <= 6000,
+			clip: height <= 6000 ? undefined : { x: 0, y: 0, width: 1400, height: 6000 } });
 		out.screenshot = arg('shot');
 	} finally {
 		await browser.close();

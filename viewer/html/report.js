@@ -13,16 +13,33 @@
 (function () {
 	'use strict';
 
-	var t_start = performance.now();
+	var t_start = performance.now(), phases = {};
+	function phase(name) { phases[name] = +(performance.now() - t_start).toFixed(1); }
 	var D = JSON.parse(document.getElementById('st-data').textContent);
 	var C = D.conns, N = C.id.length;
+	phase('parsed');
 	var END = Math.max(D.end, 1);
 
 	/* Lookups: a connection by its id (PID:SERIAL, as findings name it), its block, its findings. */
 	var detailOf = {};
 	for (var di = 0; di < D.detail.length; di++) detailOf[D.detail[di][0]] = D.detail[di];
-	var connById = {};
-	for (var ii = 0; ii < N; ii++) connById[C.id[ii]] = ii;
+	/*
+	 * A finding's connection: the one whose id (PID:SERIAL) it names; the
+	 * viewer gives its index too (ci), checked against the id, so no map of
+	 * 100,000 ids is built.
+	 */
+	var connById = {
+		get: function (id) {
+			for (var f = 0; f < D.findings.length; f++)
+				if (D.findings[f].id === id && D.findings[f].ci >= 0 && C.id[D.findings[f].ci] === id)
+					return D.findings[f].ci;
+			return undefined;
+		},
+		has: function (id) { return this.get(id) !== undefined; }
+	};
+	function findingConn(F) {
+		return F.id !== null && F.ci >= 0 && C.id[F.ci] === F.id ? F.ci : undefined;
+	}
 	var findingsOf = {};
 	for (var fi = 0; fi < D.findings.length; fi++)
 		if (D.findings[fi].id)
@@ -43,6 +60,7 @@
 		{ name: 'a finding', color: '#c8102e' }
 	];
 	var LINKS = ['fork', 'exec', 'SCM_RIGHTS hand-off'];
+	var MESSAGES_KEPT = 1000;	/* HTML_MESSAGES_MAX in html_data.h */
 	var ROLES = ['unconnected', 'client', 'server', 'listener', 'pair', 'unknown'];
 	var SITE_COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948',
 		'#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
@@ -51,12 +69,12 @@
 
 	function el(id) { return document.getElementById(id); }
 
-	function secs(t) {	/* a moment as the text report shows it: seconds since the first event */
-		return (t < 0 ? '-' : '+') + (Math.abs(t) / 1e9).toFixed(6);
+	function secs(t) {	/* a moment (us since the first event) as the text report shows it */
+		return (t < 0 ? '-' : '+') + (Math.abs(t) / 1e6).toFixed(6);
 	}
 
-	function dur(ns) {
-		return (ns / 1e9).toFixed(6) + ' s';
+	function dur(us) {	/* a duration (us) as the text report shows it */
+		return (us / 1e6).toFixed(6) + ' s';
 	}
 
 	function slotOf(rank) { return rank < D.named ? rank : D.named; }
@@ -84,7 +102,7 @@
 	var view = { t0: 0, t1: END };
 
 	function setView(t0, t1) {
-		var span = Math.max(t1 - t0, 1000);	/* no closer than a microsecond across */
+		var span = Math.max(t1 - t0, 20);	/* no closer than 20 us across: the times are in us */
 		if (span > END * 1.05) span = END * 1.05;
 		if (t0 < -END * 0.025) t0 = -END * 0.025;
 		if (t0 + span > END * 1.025) t0 = END * 1.025 - span;
@@ -141,6 +159,7 @@
 		births.sort();
 		ends.sort();
 	})();
+	phase('steps');
 
 	function stepT(v) { return Math.floor(v / 16); }
 	function stepS(v) { return v - Math.floor(v / 16) * 16; }
@@ -252,7 +271,7 @@
 			mk[Math.floor(c / bin)] += cols.made[c];
 			gn[Math.floor(c / bin)] += cols.gone[c];
 		}
-		var secsPerBin = cols.dt * bin / 1e9, ymax = 1;
+		var secsPerBin = cols.dt * bin / 1e6, ymax = 1;
 		for (var i = 0; i < nb; i++) ymax = Math.max(ymax, mk[i], gn[i]);
 		for (var j = 0; j < nb; j++) {
 			var up = mk[j] / ymax * (mid - 12), dn = gn[j] / ymax * (mid - 12);
@@ -315,6 +334,7 @@
 		}
 		totalH = Math.max(y, 20);
 	})();
+	phase('rows');
 
 	function swap(a, i, j) { var t = a[i]; a[i] = a[j]; a[j] = t; }
 	function up(T, R, i) {
@@ -340,24 +360,58 @@
 	}
 
 	/* The marks, by connection: [t, kind, k] triples. */
-	var marksOf = {};
+	/*
+	 * The marks: typed columns (the viewer writes them by connection), each
+	 * connection's first in markFrom; the findings' own marks apart (few).
+	 */
+	var NM = (D.marks.length / 3) | 0, mC = new Int32Array(NM), mT = new Float64Array(NM), mK = new Uint8Array(NM),
+		mI = new Int32Array(NM), markFrom = new Int32Array(N + 1);
 	(function () {
 		var M = D.marks;
-		for (var i = 0; i + 3 < M.length + 0.5; i += 4) {
-			(marksOf[M[i]] = marksOf[M[i]] || []).push([M[i + 1], M[i + 2], M[i + 3]]);
+		for (var i = 0; i < NM; i++) {
+			mC[i] = M[3 * i]; mT[i] = M[3 * i + 1]; mK[i] = M[3 * i + 2]; mI[i] = -1;
+			markFrom[mC[i] + 1]++;
 		}
-		for (var f = 0; f < D.findings.length; f++) {
-			var ci = connById[D.findings[f].id];
-			if (ci !== undefined)
-				(marksOf[ci] = marksOf[ci] || []).push([D.findings[f].t, 3, f]);
+		for (var c = 0; c < N; c++) markFrom[c + 1] += markFrom[c];
+	})();
+
+	/* Connection ci's marks as [t, kind, k] (its findings' included). */
+	function marksOf(ci) {
+		var out = [];
+		for (var i = markFrom[ci]; i < markFrom[ci + 1]; i++) out.push([mT[i], mK[i], mI[i]]);
+		var fs = findingsOf[C.id[ci]] || [];
+		for (var f = 0; f < fs.length; f++) out.push([D.findings[fs[f]].t, 3, fs[f]]);
+		return out;
+	}
+
+	/*
+	 * The bars in drawing order, by ending (one fill colour each), then
+	 * lane, row and birth: what lets drawLanes merge the bars that fall
+	 * on one pixel row into runs.
+	 */
+	var barYs = new Float32Array(N), drawOrder = new Int32Array(N), kindFrom = new Int32Array(ENDINGS.length + 1);
+	(function () {
+		for (var i = 0; i < N; i++) {
+			barYs[i] = barY(i);
+			kindFrom[C.k[i] + 1]++;
+		}
+		for (var k = 0; k < ENDINGS.length; k++) kindFrom[k + 1] += kindFrom[k];
+		var at = kindFrom.slice(0, ENDINGS.length);
+		for (var q = 0; q < laneOrder.length; q++) {
+			var L = lanes[laneOrder[q]];
+			for (var r = 0; r < L.rows; r++)
+				for (var j = 0; j < L.byRow[r].length; j++) {
+					var ci = L.byRow[r][j];
+					drawOrder[at[C.k[ci]]++] = ci;
+				}
 		}
 	})();
+	phase('marks');
 
 	var selected = -1, drawnBars = 0;
 
 	function drawLanes() {
 		var f = fit(el('lanes'), totalH), g = f.g, w = f.w;
-		var byKind = [[], [], [], [], [], []];
 		drawnBars = 0;
 		g.font = '11px sans-serif';
 		for (var oi = 0; oi < laneOrder.length; oi++) {
@@ -369,21 +423,36 @@
 				(L.n === 1 ? '' : 's') + (L.rows * L.rowH < L.rows ? ', ' + L.rows + ' rows overlap: zoom in' : '') +
 				')  ' + pr.end, 4, L.top + 12);
 		}
-		for (var i = 0; i < N; i++) {
-			var b = C.b[i], e = lifeEnd(i);
-			if (e < view.t0 || b > view.t1) continue;
-			byKind[C.k[i]].push(i);
-		}
-		for (var k = 0; k < byKind.length; k++) {
+		/*
+		 * Bars merged per pixel row into runs: at 100,000 bars most share a
+		 * pixel with another, and one fillRect per run is what keeps a
+		 * redraw fast.  runA/runB: the pending run's ends on each pixel row.
+		 */
+		var runA = new Float64Array(totalH + 2), runB = new Float64Array(totalH + 2), hOf = new Float32Array(totalH + 2);
+		var scale = w / (view.t1 - view.t0), t0 = view.t0, t1 = view.t1;
+		for (var k = 0; k < ENDINGS.length; k++) {
 			g.fillStyle = ENDINGS[k].color;
-			var list = byKind[k];
-			for (var j = 0; j < list.length; j++) {
-				var ci = list[j], L2 = lanes[laneOf[ci]];
-				var x0 = Math.max(xOf(C.b[ci], w), -1), x1 = Math.min(xOf(lifeEnd(ci), w), w + 1);
-				var hh = L2.rowH > 2 ? L2.rowH - 1 : Math.max(L2.rowH, 1);
-				g.fillRect(x0, barY(ci), Math.max(x1 - x0, 1), hh);
+			runB.fill(-1e9);
+			runA.fill(-1e9);
+			for (var j = kindFrom[k]; j < kindFrom[k + 1]; j++) {
+				var ci = drawOrder[j], b = C.b[ci], e = C.e[ci] >= 0 ? C.e[ci] : END;
+				if (e < t0 || b > t1) continue;
 				drawnBars++;
+				var x0 = Math.floor(Math.max((b - t0) * scale, -1)), x1 = Math.ceil(Math.min((e - t0) * scale, w + 1));
+				if (x1 <= x0) x1 = x0 + 1;
+				var py = barYs[ci] | 0;
+				if (x0 >= runA[py] && x0 <= runB[py]) {
+					if (x1 > runB[py]) runB[py] = x1;
+					continue;
+				}
+				if (runB[py] > runA[py]) g.fillRect(runA[py], py, runB[py] - runA[py], hOf[py]);
+				var L2 = lanes[laneOf[ci]];
+				hOf[py] = L2.rowH > 2 ? L2.rowH - 1 : 1;
+				runA[py] = x0;
+				runB[py] = x1;
 			}
+			for (var y = 0; y < totalH + 2; y++)
+				if (runB[y] > runA[y]) g.fillRect(runA[y], y, runB[y] - runA[y], hOf[y]);
 		}
 		drawMarks(g, w);
 		drawLinks(g, w);
@@ -397,17 +466,31 @@
 		el('lanes').dataset.bars = drawnBars;
 	}
 
+	/* The marks, one fillRect per pixel they fall on (per kind: a mark hides its like beneath it). */
 	function drawMarks(g, w) {
-		var n = 0;
-		for (var key in marksOf) {
-			var ci = +key, L = lanes[laneOf[ci]], y = barY(ci), list = marksOf[key];
-			for (var i = 0; i < list.length; i++) {
-				var t = list[i][0];
+		var n = 0, scale = w / (view.t1 - view.t0), seen = new Map();
+		for (var kind = 0; kind < 3; kind++) {
+			g.fillStyle = MARKS[kind].color;
+			seen.clear();
+			for (var i = 0; i < NM; i++) {
+				if (mK[i] !== kind) continue;
+				var t = mT[i];
 				if (t < view.t0 || t > view.t1) continue;
-				g.fillStyle = MARKS[list[i][1]].color;
-				g.fillRect(xOf(t, w) - 1, y - (L.rowH > 3 ? 1 : 0), 2, Math.max(L.rowH + (L.rowH > 3 ? 1 : 0), 2));
+				var ci = mC[i], py = barYs[ci] | 0, x = ((t - view.t0) * scale) | 0, key = py * 65536 + x;
 				n++;
+				if (seen.has(key)) continue;
+				seen.set(key, 1);
+				var rh = lanes[laneOf[ci]].rowH;
+				g.fillRect(x - 1, py - (rh > 3 ? 1 : 0), 2, Math.max(rh + (rh > 3 ? 1 : 0), 2));
 			}
+		}
+		g.fillStyle = MARKS[3].color;
+		for (var f = 0; f < D.findings.length; f++) {
+			var cf = findingConn(D.findings[f]), tf = D.findings[f].t;
+			if (cf === undefined || tf < view.t0 || tf > view.t1) continue;
+			var rf = lanes[laneOf[cf]].rowH;
+			g.fillRect(((tf - view.t0) * scale | 0) - 1, (barYs[cf] | 0) - 2, 3, Math.max(rf + 3, 4));
+			n++;
 		}
 		el('lanes').dataset.marks = n;
 	}
@@ -488,7 +571,7 @@
 			s += header(ci) + '\n';
 			s += '  (its events are not embedded: the page keeps ' + D.detail.length +
 				' connections\' timelines; socktrace report prints every one)\n';
-			var ms = marksOf[ci] || [];
+			var ms = marksOf(ci);
 			for (var i = 0; i < ms.length; i++)
 				s += '  ' + secs(ms[i][0]) + '  ' + MARKS[ms[i][1]].name + '\n';
 			s += '  creation stack:\n' + (site && site.stack ? site.stack : '  (not recorded, or not embedded)\n');
@@ -496,7 +579,8 @@
 		var fs = findingsOf[C.id[ci]] || [];
 		for (var f = 0; f < fs.length; f++) {
 			var F = D.findings[fs[f]];
-			s += '\n' + F.severity + ' ' + F.kind + '  pid ' + F.pid + ' fd ' + F.fd + '  ' + F.at + '\n    ' + F.message + '\n';
+			s += '\n' + F.severity + ' ' + F.kind + '  pid ' + F.pid + ' fd ' + F.fd + '  ' + F.at + '\n    ' +
+				(F.message === null ? '(its message: socktrace audit; the page keeps the first ' + MESSAGES_KEPT + ')' : F.message) + '\n';
 		}
 		return s;
 	}
@@ -585,7 +669,7 @@
 		var cv = el('lanes'), w = cv.clientWidth, ci = connAt(ev.offsetX, ev.offsetY, w);
 		if (ci < 0) return showTip(ev, null);
 		var t = tOf(ev.offsetX, w), text = header(ci) + '\n' + lifeWords(ci);
-		var line = eventLine(ci, t), ms = marksOf[ci] || [], slack = 4 * (view.t1 - view.t0) / w;
+		var line = eventLine(ci, t), ms = marksOf(ci), slack = 4 * (view.t1 - view.t0) / w;
 		if (line) text += '\n' + line;
 		for (var i = 0; i < ms.length; i++)
 			if (Math.abs(ms[i][0] - t) <= slack)
@@ -620,45 +704,64 @@
 		}
 	}
 
-	function findingsTable() {
-		var tb = document.querySelector('#findings tbody');
-		var MAXROWS = 5000;	/* a table row per finding costs layout: the rest are counted */
-		for (var i = 0; i < D.findings.length && i < MAXROWS; i++) {
-			var F = D.findings[i], tr = document.createElement('tr');
-			[F.severity, F.kind, F.pid, F.fd, F.at, F.id || '-', F.message].forEach(function (v) {
-				var td = document.createElement('td');
-				td.textContent = v;
-				tr.appendChild(td);
-			});
-			tr.className = 'sev-' + F.severity;
-			if (F.id !== null && connById[F.id] !== undefined) {
-				tr.dataset.id = F.id;
-				tr.classList.add('linked');
-				tr.addEventListener('click', function () { select(connById[this.dataset.id], true); });
-			}
-			tb.appendChild(tr);
+	/*
+	 * The findings table, 200 rows at a time (each row costs layout; a
+	 * button adds the next 200).  A row that names a connection selects it.
+	 */
+	var tableShown = 0, PAGE_ROWS = 200;
+
+	function findingRow(F) {
+		var tr = document.createElement('tr');
+		[F.severity, F.kind, F.pid, F.fd, F.at, F.id || '-',
+			F.message === null ? '(not embedded: socktrace audit has it)' : F.message].forEach(function (v) {
+			var td = document.createElement('td');
+			td.textContent = v;
+			tr.appendChild(td);
+		});
+		tr.className = 'sev-' + F.severity;
+		if (findingConn(F) !== undefined) {
+			tr.dataset.id = F.id;
+			tr.dataset.ci = F.ci;
+			tr.classList.add('linked');
+			tr.addEventListener('click', function () { select(+this.dataset.ci, true); });
 		}
-		if (D.findings.length > MAXROWS) {
-			var tr2 = document.createElement('tr'), td2 = document.createElement('td');
-			td2.colSpan = 7;
-			td2.textContent = (D.findings.length - MAXROWS) + ' more findings: socktrace audit lists them all';
-			tr2.appendChild(td2);
-			tb.appendChild(tr2);
-		}
+		return tr;
+	}
+
+	function findingsMore() {
+		var tb = document.querySelector('#findings tbody'), frag = document.createDocumentFragment();
+		var old = el('findings-more');
+		if (old) old.parentNode.removeChild(old);
+		for (var n = 0; tableShown < D.findings.length && n < PAGE_ROWS; n++)
+			frag.appendChild(findingRow(D.findings[tableShown++]));
 		if (!D.findings.length) {
 			var tr3 = document.createElement('tr'), td3 = document.createElement('td');
 			td3.colSpan = 7;
 			td3.textContent = 'no findings';
 			tr3.appendChild(td3);
-			tb.appendChild(tr3);
+			frag.appendChild(tr3);
+		} else if (tableShown < D.findings.length) {
+			var tr2 = document.createElement('tr'), td2 = document.createElement('td'), bt = document.createElement('button');
+			tr2.id = 'findings-more';
+			td2.colSpan = 7;
+			bt.textContent = 'show ' + Math.min(PAGE_ROWS, D.findings.length - tableShown) + ' more of ' +
+				(D.findings.length - tableShown) + ' (every finding is marked on its bar)';
+			bt.onclick = findingsMore;
+			td2.appendChild(bt);
+			tr2.appendChild(td2);
+			frag.appendChild(tr2);
 		}
+		tb.appendChild(frag);
 	}
 
 	function drawAll() {
 		var t = performance.now();
 		drawOpen();
+		var t2 = performance.now();
 		drawRate();
 		drawLanes();
+		phases.draw_open = +(t2 - t).toFixed(1);
+		phases.draw_lanes = +(performance.now() - t2).toFixed(1);
 		el('range').textContent = secs(view.t0) + ' to ' + secs(view.t1) + ' (' + dur(view.t1 - view.t0) + ')';
 		document.documentElement.dataset.drawMs = (performance.now() - t).toFixed(1);
 	}
@@ -672,7 +775,8 @@
 	}
 	el('summary').textContent = D.summary;
 	legend();
-	findingsTable();
+	findingsMore();
+	phase('tables');
 	['open', 'rate', 'lanes'].forEach(function (id) {
 		wheelZoom(el(id));
 		dragPan(el(id), id === 'lanes' ? function (ev) {
@@ -688,10 +792,11 @@
 	el('zoom-reset').onclick = function () { setView(0, END); };
 	window.addEventListener('resize', schedule);
 	drawAll();
+	phase('drawn');
 
 	/* For tests and for the curious: what was drawn, and how long the first render took. */
 	window.socktrace = {
-		data: D, view: view, select: select, connAt: connAt, barY: barY, xOf: xOf, setView: setView,
+		phases: phases, data: D, view: view, select: select, connAt: connAt, barY: barY, xOf: xOf, setView: setView,
 		connById: connById
 	};
 	document.documentElement.dataset.renderMs = (performance.now() - t_start).toFixed(1);
