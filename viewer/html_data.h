@@ -57,9 +57,9 @@ int html_site_stack_json(struct json *j, const struct model *m, const struct htm
 
 /*
  * html_detail.c: "detail" (the report's block of each connection there
- * is room for: [index, text, [event times], [event line offsets]]) and
- * "desc" (per connection: null when its block is there, else its role and
- * addresses).  -1 when out of memory.
+ * is room for: [index, text, [event times], [event line offsets]]),
+ * "desc" (per connection: -1 when its block is there, else an index in
+ * "descs", the distinct role-and-addresses words).  -1 when out of memory.
  */
 int html_detail_json(struct json *j, const struct model *m);
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uthash.h>
 
 #include "ends.h"
 #include "history.h"
@@ -174,20 +175,69 @@ static long block_json(struct json *j, const struct model *m, size_t i, uint64_t
 	return (long)keep;
 }
 
-/* The header's words for a connection without its block: "client 1.2.3.4:5 -> 6.7.8.9:10"; null without addresses. */
-static void desc_json(struct json *j, const struct conn *c)
+/* The header's words for a connection without its block: "client 1.2.3.4:5 -> 6.7.8.9:10" into d. */
+static void desc_of(const struct conn *c, char *d, size_t n)
 {
-	char d[2 * ADDR_STR_MAX + 32];
-
-	if (!c->local[0] && !c->peer[0])
-		json_null(j, NULL);	/* the page says the role alone */
-	else if (c->role == ROLE_LISTENER)
-		snprintf(d, sizeof(d), "%s %s", role_name(c->role), c->local[0] ? c->local : "?");
+	if (c->role == ROLE_LISTENER)
+		snprintf(d, n, "%s %s", role_name(c->role), c->local[0] ? c->local : "?");
 	else
-		snprintf(d, sizeof(d), "%s %s -> %s", role_name(c->role), c->local[0] ? c->local : "?",
+		snprintf(d, n, "%s %s -> %s", role_name(c->role), c->local[0] ? c->local : "?",
 			 c->peer[0] ? c->peer : "?");
-	if (c->local[0] || c->peer[0])
-		json_str(j, NULL, d);
+}
+
+struct desc_ix {
+	char *s;		/* owned */
+	size_t i;
+	UT_hash_handle hh;
+};
+
+/*
+ * "descs" (each distinct header's words once: 100,000 unix pairs share
+ * "pair * -> *") and "desc" (per connection, its index there; -1 when
+ * its block is embedded).  -1 when out of memory.
+ */
+static int descs_json(struct json *j, const struct model *m, const unsigned char *done)
+{
+	struct desc_ix *set = NULL, *d, *tmp, **order = NULL;
+	size_t n = 0, cap = 0;
+	int rc = -1;
+
+	json_arr(j, "desc");
+	for (size_t i = 0; i < m->nconns; i++) {
+		char words[2 * ADDR_STR_MAX + 32];
+
+		if (done[i]) {
+			json_int(j, NULL, -1);
+			continue;
+		}
+		desc_of(m->conns[i], words, sizeof(words));
+		HASH_FIND_STR(set, words, d);
+		if (!d) {
+			if (model_grow((void **)&order, n, &cap, sizeof(*order)) || !(d = calloc(1, sizeof(*d))) ||
+			    !(d->s = strdup(words))) {
+				free(d);
+				goto out;
+			}
+			d->i = n;
+			order[n++] = d;
+			HASH_ADD_KEYPTR(hh, set, d->s, strlen(d->s), d);
+		}
+		json_int(j, NULL, (int64_t)d->i);
+	}
+	json_end_arr(j);
+	json_arr(j, "descs");
+	for (size_t i = 0; i < n; i++)
+		json_str(j, NULL, order[i]->s);
+	rc = 0;
+out:
+	json_end_arr(j);
+	HASH_ITER(hh, set, d, tmp) {
+		HASH_DEL(set, d);
+		free(d->s);
+		free(d);
+	}
+	free(order);
+	return rc;
 }
 
 int html_detail_json(struct json *j, const struct model *m)
@@ -214,13 +264,8 @@ int html_detail_json(struct json *j, const struct model *m)
 			done[i] = 1;
 		}
 	json_end_arr(j);
-	json_arr(j, "desc");
-	for (size_t i = 0; i < m->nconns; i++)
-		if (done[i])
-			json_null(j, NULL);
-		else
-			desc_json(j, m->conns[i]);
-	json_end_arr(j);
+	if (descs_json(j, m, done))
+		goto out;
 	rc = 0;
 out:
 	free(fk);

@@ -542,7 +542,7 @@
 		var d = detailOf[ci];
 		if (d) return d[1].slice(0, d[1].indexOf('\n'));
 		var pr = D.procs[C.p[ci]] || { pid: '?' };
-		return 'connection ' + (ci + 1) + '  pid ' + pr.pid + '  ' + (D.desc[ci] || ROLES[C.r[ci]]) +
+		return 'connection ' + (ci + 1) + '  pid ' + pr.pid + '  ' + (D.desc[ci] >= 0 ? D.descs[D.desc[ci]] : ROLES[C.r[ci]]) +
 			'  socket ' + C.id[ci];
 	}
 
