@@ -22,7 +22,7 @@ command -v node >/dev/null 2>&1 || skip_all "node is not installed (tools/instal
 (cd "$BROWSER_DIR" && node -e "require('playwright-core')" 2>/dev/null) ||
 	skip_all "playwright-core missing in tests/browser (tools/install-deps runs npm ci there)"
 
-plan $((7 * 11 + 16))
+plan $((7 * 11 + 19))
 mkdir -p "$SHOTS"
 
 # browse HTML PNG: check_report.js's one JSON line about the page, into $WORK/b.json.
@@ -104,6 +104,20 @@ if browse "$WORK/big.html" "$SHOTS/manyconns.png"; then
 else
 	diag "$(head -n 20 "$WORK/b.err")"
 	skip 5 "big: the browser did not load the page"
+fi
+
+# Lost history: a 1 MiB ring wraps.  The page says so, shades what came
+# before the timelines are complete, and the open count there starts from
+# the state: the 100 sockets made before it and never closed are counted.
+rm -rf "$WORK/lost"
+SOCKTRACE_RING_MB=1 traced "$WORK/lost" timeout 120 "$PROGS/manyconns" 30000 > /dev/null
+"$ST" report --html -o "$WORK/lost.html" "$WORK/lost" 2> "$WORK/rep.err"
+if browse "$WORK/lost.html" "$SHOTS/lost-history.png"; then
+	like "$(q '.notice')" 'events lost .* its timelines are complete from' "lost history: the page shows the report's notice"
+	is "$(q '.history_from > 0')" true "... and where the timelines become complete"
+	is "$(q '.level_at_history >= 100')" true "... the open count there includes the 100 sockets only the state knew made"
+else
+	skip 3 "lost history: the browser did not load the page"
 fi
 
 # Failure modes: nothing left behind, a clear error.

@@ -56,7 +56,11 @@ async function main() {
 				findings: D.findings.length, detail: D.detail.length,
 				findings_rows: document.querySelectorAll('#findings tbody tr.linked').length,
 				open: canvas('open'), rate: canvas('rate'), lanes: canvas('lanes'),
-				legend: document.querySelectorAll('#legend li').length
+				legend: document.querySelectorAll('#legend li').length,
+				notice: document.getElementById('notice').hidden ? null : document.getElementById('notice').textContent,
+				level_at_history: S.levelAt(Math.max(0, Math.floor(S.xOf(D.history_from,
+					document.getElementById('open').clientWidth)))),
+				history_from: D.history_from
 			};
 		}));
 		/* Hover the middle of a connection that has its block (its event line shows). */

@@ -796,7 +796,12 @@
 
 	/* For tests and for the curious: what was drawn, and how long the first render took. */
 	window.socktrace = {
-		phases: phases, data: D, view: view, select: select, connAt: connAt, barY: barY, xOf: xOf, setView: setView,
+		phases: phases, data: D, view: view,
+		levelAt: function (c) {	/* the open sockets at the end of pixel column c, over every site */
+			var t = 0;
+			for (var s = 0; s < cols.S; s++) t += cols.at[c * cols.S + s];
+			return t;
+		}, select: select, connAt: connAt, barY: barY, xOf: xOf, setView: setView,
 		connById: connById
 	};
 	document.documentElement.dataset.renderMs = (performance.now() - t_start).toFixed(1);
