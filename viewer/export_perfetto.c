@@ -21,6 +21,7 @@
 #include "export_perfetto.h"
 #include "json.h"
 #include "names.h"
+#include "picture.h"
 #include "report.h"
 #include "sites.h"
 
@@ -244,12 +245,8 @@ static int flows(struct exp *x, const uint64_t *start)
 	}
 	for (size_t i = 0; i < m->nflights; i++) {
 		const struct flight *f = &m->flights[i];
-		const struct ref *to = NULL;
+		const struct ref *to = flight_receipt(f);
 
-		for (size_t k = 0; k < f->c->nrefs && !to; k++)
-			if (f->c->refs[k]->from_ns >= f->sent_ns && f->c->refs[k]->how &&
-			    !strcmp(f->c->refs[k]->how, "recvmsg (SCM_RIGHTS)"))
-				to = f->c->refs[k];
 		if (!to || !f->from)
 			continue;
 		if (add_flow(x, (struct flow){ FL_SCM, f->from->pid, f->from->pid, to->p->pid, to->p->pid, f->sent_ns,
@@ -343,15 +340,13 @@ static void write_item(struct exp *x, const struct item *it)
 int export_perfetto(FILE *out, const struct model *m)
 {
 	struct exp x = { .m = m };
-	uint64_t *start = calloc(m->nprocs ? m->nprocs : 1, sizeof(*start));
+	uint64_t *start = proc_first_events(m);
 	size_t k = 0;
 	int rc = -1;
 
 	if (!start)
 		return -1;
 	x.end = m->nall ? trace_end_ns(m) : m->t0;
-	for (size_t i = m->nall; i-- > 0;)
-		start[m->all[i].p - m->procs] = m->all[i].r->t_ns;
 	for (size_t i = 0; i < m->nconns; i++) {
 		uint64_t b = conn_start_ns(m->conns[i]);
 

@@ -16,6 +16,7 @@
 #include "html_sites.h"
 #include "json.h"
 #include "names.h"
+#include "picture.h"
 #include "report.h"
 #include "sites.h"
 #include "stack_fmt.h"
@@ -40,18 +41,6 @@ static size_t conn_lane(const struct model *m, const struct conn *c)
 		return 0;
 	}
 	return (size_t)(p - m->procs);
-}
-
-/* Each process's first event (ns), 0 when it has none: when its lane and its fork link begin. */
-static uint64_t *proc_starts(const struct model *m)
-{
-	uint64_t *s = calloc(m->nprocs ? m->nprocs : 1, sizeof(*s));
-
-	if (!s)
-		return NULL;
-	for (size_t i = m->nall; i-- > 0;)
-		s[m->all[i].p - m->procs] = m->all[i].r->t_ns;
-	return s;
 }
 
 static void procs_json(struct json *j, const struct model *m, const uint64_t *start)
@@ -250,14 +239,8 @@ static void links_json(struct json *j, const struct model *m, const uint64_t *st
 	}
 	for (size_t i = 0; i < m->nflights; i++) {
 		const struct flight *f = &m->flights[i];
-		const struct ref *to = NULL;
+		const struct ref *to = flight_receipt(f);
 
-		for (size_t k = 0; k < f->c->nrefs && !to; k++) {
-			const struct ref *x = f->c->refs[k];
-
-			if (x->from_ns >= f->sent_ns && x->how && !strcmp(x->how, "recvmsg (SCM_RIGHTS)"))
-				to = x;
-		}
 		if (to && f->from)
 			link(j, (size_t)(f->from - m->procs), (size_t)(to->p - m->procs), rel(m, f->sent_ns), 2,
 			     conn_index(ix, f->c));
@@ -351,7 +334,7 @@ int html_data_write(FILE *out, const struct model *m)
 
 	if (lives(m, &born, &end))
 		return -1;
-	start = proc_starts(m);
+	start = proc_first_events(m);
 	place = malloc((m->nconns ? m->nconns : 1) * sizeof(*place));
 	if (!start || !place || conn_ix_build(&ix, m) || html_sites_build(&hs, m, born, end))
 		goto out;
