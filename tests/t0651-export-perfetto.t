@@ -8,7 +8,7 @@
 # checker itself is shown to reject files that break each rule.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed (the checker is a Python script)"
-plan 24
+plan 36
 CHECK="python3 $TOP/tests/tools/check_trace_events.py"
 
 # export DIR OUT: the export of DIR into OUT, then the checker's verdict.
@@ -67,6 +67,29 @@ reject "a timestamp going back on a track" \
 reject "a tid in two pids" '.traceEvents += [{ph: "i", s: "t", name: "x", pid: 1, tid: (.traceEvents[] | select(.ph == "i") | .tid)} | .ts = 1] | .traceEvents |= unique_by(.pid, .tid, .ph, .name, .ts)'
 reject "a flow with no slice to bind to" 'del(.traceEvents[] | select(.ph == "X"))'
 reject "an E with no B" '.traceEvents += [{ph: "E", name: "x", pid: .traceEvents[0].pid, tid: .traceEvents[0].pid, ts: 1e9}]'
+
+# Damaged traces: neither picture crashes or hangs; each reads the file or
+# refuses it naming it (65), as the text report does (t0400).
+make_bad() {	# make_bad NAME FIELD VALUE: a copy of the echo trace with one field set
+	rm -rf "$WORK/bad"; mkdir -p "$WORK/bad"
+	cp "$GOOD" "$WORK/bad/$1.socktrace"
+	[ -n "$2" ] && "$PROGS/tracefuzz" "$WORK/bad/$1.socktrace" set "$2" "$3" > /dev/null
+}
+traced "$WORK/echo" "$EX/echo" > /dev/null 2>&1
+GOOD=$(ls "$WORK/echo"/*.socktrace | head -n 1)
+apos=$("$PROGS/stackinfo" "$GOOD" 2>/dev/null | sed -n 's/^rec pos=\([0-9]*\) op=5 .*/\1/p' | head -n 1)
+for bad in "version header.version 99" "ringcap header.ring_cap 4097" "count region.ring.chunk.0.count 100000" \
+	"socks region.socks.chunk.0.offset 100" "refs ring.${apos:-0}.refs 2147483647" "ret ring.${apos:-0}.ret -1"; do
+	set -- $bad
+	make_bad "$1" "$2" "$3"
+	for how in "report --html -o $WORK/bad.html" "export --format=perfetto -o $WORK/bad.json"; do
+		timeout 30 "$ST" $how "$WORK/bad/$1.socktrace" > /dev/null 2> "$WORK/err"
+		rc=$?
+		! grep -Eq 'Segmentation|AddressSanitizer|runtime error|core dumped' "$WORK/err" &&
+			{ [ "$rc" = 0 ] || { [ "$rc" = 65 ] && grep -qF "$1.socktrace" "$WORK/err"; }; }
+		ok $? "damaged ($2 = $3): ${how%% -o*} reads it or refuses it naming the file (status $rc)"
+	done
+done
 
 # Usage and bad input.
 "$ST" export -o "$WORK/x.json" "$WORK/fa" 2> "$WORK/err"

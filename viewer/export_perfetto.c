@@ -358,7 +358,8 @@ int export_perfetto(FILE *out, const struct model *m)
 	}
 	if (flows(&x, start))
 		goto out;
-	qsort(x.items, x.nitems, sizeof(*x.items), by_time);
+	if (x.nitems)	/* qsort wants a non-null array even for none */
+		qsort(x.items, x.nitems, sizeof(*x.items), by_time);
 	json_init(&x.j, out, 0);
 	json_obj(&x.j, NULL);
 	json_str(&x.j, "displayTimeUnit", "ms");
