@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <uthash.h>
 
 #include "addr_fmt.h"
 #include "ends.h"
@@ -273,14 +274,72 @@ static void findings_json(struct json *j, const struct model *m, const struct co
 	json_end_arr(j);
 }
 
-static void ids_json(struct json *j, const struct model *m)
-{
-	char id[48];
+struct prefix_ix {
+	char *s;		/* "PID:" or "PID/K:"; owned */
+	size_t i;
+	UT_hash_handle hh;
+};
 
-	json_arr(j, "id");
-	for (size_t i = 0; i < m->nconns; i++)
-		json_str(j, NULL, model_key_name(m, m->conns[i]->inode, id, sizeof(id)));
+/*
+ * Each connection's id (PID:SERIAL, as findings name it) in three parts,
+ * 40% smaller than the strings: "idp", the distinct "PID:" prefixes, and
+ * per connection "iq", its prefix's index, and "in", its serial.  -1 when
+ * out of memory.
+ */
+static int ids_json(struct json *j, const struct model *m)
+{
+	struct prefix_ix *set = NULL, *x, *tmp, **order = NULL;
+	size_t n = 0, cap = 0;
+	long long *serial = malloc((m->nconns ? m->nconns : 1) * sizeof(*serial));
+	size_t *which = malloc((m->nconns ? m->nconns : 1) * sizeof(*which));
+	int rc = -1;
+
+	if (!serial || !which)
+		goto out;
+	for (size_t i = 0; i < m->nconns; i++) {
+		char id[48], *colon;
+
+		model_key_name(m, m->conns[i]->inode, id, sizeof(id));
+		colon = strrchr(id, ':');
+		serial[i] = colon ? atoll(colon + 1) : 0;
+		if (colon)
+			colon[1] = 0;
+		HASH_FIND_STR(set, id, x);
+		if (!x) {
+			if (model_grow((void **)&order, n, &cap, sizeof(*order)) || !(x = calloc(1, sizeof(*x))) ||
+			    !(x->s = strdup(id))) {
+				free(x);
+				goto out;
+			}
+			x->i = n;
+			order[n++] = x;
+			HASH_ADD_KEYPTR(hh, set, x->s, strlen(x->s), x);
+		}
+		which[i] = x->i;
+	}
+	json_arr(j, "idp");
+	for (size_t i = 0; i < n; i++)
+		json_str(j, NULL, order[i]->s);
 	json_end_arr(j);
+	json_arr(j, "iq");
+	for (size_t i = 0; i < m->nconns; i++)
+		json_uint(j, NULL, which[i]);
+	json_end_arr(j);
+	json_arr(j, "in");
+	for (size_t i = 0; i < m->nconns; i++)
+		json_int(j, NULL, serial[i]);
+	json_end_arr(j);
+	rc = 0;
+out:
+	HASH_ITER(hh, set, x, tmp) {
+		HASH_DEL(set, x);
+		free(x->s);
+		free(x);
+	}
+	free(order);
+	free(serial);
+	free(which);
+	return rc;
 }
 
 /* Each connection's life: born[i] (its start, or its first event) and end[i] (0: never released). */
@@ -355,7 +414,8 @@ int html_data_write(FILE *out, const struct model *m)
 	procs_json(&j, m, start);
 	sites_json(&j, m, &hs);
 	json_obj(&j, "conns");
-	ids_json(&j, m);
+	if (ids_json(&j, m))
+		goto out;
 	column(&j, "p", m, col_lane, NULL);
 	column(&j, "b", m, col_born, born);
 	column(&j, "e", m, col_end, NULL);

@@ -32,7 +32,7 @@ enum html_mark {
 };
 
 /* The bytes of text (the report's own blocks) the file embeds at most, past the picture's data. */
-#define HTML_DETAIL_BUDGET	(3u << 19)
+#define HTML_DETAIL_BUDGET	(1u << 20)
 /* Findings whose message the page embeds (the first, in time order); the rest keep kind, place and id. */
 #define HTML_MESSAGES_MAX	1000
 /* One connection's block at most (a listener's thousands of accepts are cut there). */

@@ -52,7 +52,7 @@ async function main() {
 				nav: (function () {
 					const n = performance.getEntriesByType('navigation')[0] || {};
 					return { response_end: n.responseEnd, dom_interactive: n.domInteractive };
-				})(), conns: D.conns.id.length,
+				})(), conns: D.conns.b.length,
 				findings: D.findings.length, detail: D.detail.length,
 				findings_rows: document.querySelectorAll('#findings tbody tr.linked').length,
 				open: canvas('open'), rate: canvas('rate'), lanes: canvas('lanes'),
@@ -71,14 +71,14 @@ async function main() {
 				const ci = D.detail[k][0], b = C.b[ci], e = C.e[ci] >= 0 ? C.e[ci] : D.end;
 				const x = (S.xOf(Math.max(b, 0), w) + S.xOf(e, w)) / 2, y = S.barY(ci) + 1;
 				if (S.connAt(x, y, w) === ci)
-					return { ci: ci, id: C.id[ci], x: x, y: y, exact: true };
+					return { ci: ci, id: S.idOf(ci), x: x, y: y, exact: true };
 			}
 			/* Rows thinner than a pixel overlap: any bar under the pointer will do. */
-			for (let ci = 0; ci < C.id.length; ci++) {
+			for (let ci = 0; ci < C.b.length; ci++) {
 				const b = C.b[ci], e = C.e[ci] >= 0 ? C.e[ci] : D.end;
 				const x = (S.xOf(Math.max(b, 0), w) + S.xOf(e, w)) / 2, y = S.barY(ci) + 0.5, got = S.connAt(x, y, w);
 				if (got >= 0)
-					return { ci: got, id: C.id[got], x: x, y: y, exact: false };
+					return { ci: got, id: S.idOf(got), x: x, y: y, exact: false };
 			}
 			return null;
 		});

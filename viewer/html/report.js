@@ -16,7 +16,9 @@
 	var t_start = performance.now(), phases = {};
 	function phase(name) { phases[name] = +(performance.now() - t_start).toFixed(1); }
 	var D = JSON.parse(document.getElementById('st-data').textContent);
-	var C = D.conns, N = C.id.length;
+	var C = D.conns, N = C.b.length;
+	/* A connection's id, PID:SERIAL (the viewer sends it in parts: see ids_json). */
+	function idOf(ci) { return C.idp[C.iq[ci]] + C['in'][ci]; }
 	phase('parsed');
 	var END = Math.max(D.end, 1);
 
@@ -31,14 +33,14 @@
 	var connById = {
 		get: function (id) {
 			for (var f = 0; f < D.findings.length; f++)
-				if (D.findings[f].id === id && D.findings[f].ci >= 0 && C.id[D.findings[f].ci] === id)
+				if (D.findings[f].id === id && D.findings[f].ci >= 0 && idOf(D.findings[f].ci) === id)
 					return D.findings[f].ci;
 			return undefined;
 		},
 		has: function (id) { return this.get(id) !== undefined; }
 	};
 	function findingConn(F) {
-		return F.id !== null && F.ci >= 0 && C.id[F.ci] === F.id ? F.ci : undefined;
+		return F.id !== null && F.ci >= 0 && idOf(F.ci) === F.id ? F.ci : undefined;
 	}
 	var findingsOf = {};
 	for (var fi = 0; fi < D.findings.length; fi++)
@@ -379,7 +381,7 @@
 	function marksOf(ci) {
 		var out = [];
 		for (var i = markFrom[ci]; i < markFrom[ci + 1]; i++) out.push([mT[i], mK[i], mI[i]]);
-		var fs = findingsOf[C.id[ci]] || [];
+		var fs = findingsOf[idOf(ci)] || [];
 		for (var f = 0; f < fs.length; f++) out.push([D.findings[fs[f]].t, 3, fs[f]]);
 		return out;
 	}
@@ -558,7 +560,7 @@
 		if (d) return d[1].slice(0, d[1].indexOf('\n'));
 		var pr = D.procs[C.p[ci]] || { pid: '?' };
 		return 'connection ' + (ci + 1) + '  pid ' + pr.pid + '  ' + (D.desc[ci] >= 0 ? D.descs[D.desc[ci]] : ROLES[C.r[ci]]) +
-			'  socket ' + C.id[ci];
+			'  socket ' + idOf(ci);
 	}
 
 	/* The event line (as the text report words it) of ci at or before t, or null. */
@@ -591,7 +593,7 @@
 				s += '  ' + secs(ms[i][0]) + '  ' + MARKS[ms[i][1]].name + '\n';
 			s += '  creation stack:\n' + (site && site.stack ? site.stack : '  (not recorded, or not embedded)\n');
 		}
-		var fs = findingsOf[C.id[ci]] || [];
+		var fs = findingsOf[idOf(ci)] || [];
 		for (var f = 0; f < fs.length; f++) {
 			var F = D.findings[fs[f]];
 			s += '\n' + F.severity + ' ' + F.kind + '  pid ' + F.pid + ' fd ' + F.fd + '  ' + F.at + '\n    ' +
@@ -620,7 +622,7 @@
 		if (ci < 0 || ci >= N) return;
 		selected = ci;
 		el('detail').textContent = detailText(ci);
-		el('detail').dataset.conn = C.id[ci];
+		el('detail').dataset.conn = idOf(ci);
 		if (reveal) {
 			var b = C.b[ci], e = lifeEnd(ci), span = view.t1 - view.t0;
 			if (b < view.t0 || e > view.t1) {
@@ -632,7 +634,7 @@
 		}
 		var rows = document.querySelectorAll('#findings tbody tr');
 		for (var i = 0; i < rows.length; i++)
-			rows[i].classList.toggle('selected', rows[i].dataset.id === C.id[ci]);
+			rows[i].classList.toggle('selected', rows[i].dataset.id === idOf(ci));
 		schedule();
 	}
 
@@ -811,7 +813,7 @@
 
 	/* For tests and for the curious: what was drawn, and how long the first render took. */
 	window.socktrace = {
-		phases: phases, data: D, view: view,
+		phases: phases, data: D, view: view, idOf: idOf,
 		levelAt: function (c) {	/* the open sockets at the end of pixel column c, over every site */
 			var t = 0;
 			for (var s = 0; s < cols.S; s++) t += cols.at[c * cols.S + s];
