@@ -291,7 +291,11 @@
 
 	/* ------------------------------------------------------ connection lanes */
 
-	var LABEL_H = 16, LANE_MAX = 240, ROW_H = 6;
+	/*
+	 * Thousands of lanes are scaled down to fit 8,000 px: a canvas past about
+	 * 32,000 px is not drawn at all, and each redraw costs its area.
+	 */
+	var LABEL_H = 16, LANE_MAX = 240, ROW_H = 6, CANVAS_MAX = 8000;
 	var lanes = [];		/* per process: {top, h, rows, rowH, byRow: [[ci sorted by birth]]} */
 	var laneOrder = [];	/* the process indices, top to bottom */
 	var laneOf = new Int32Array(N), rowOf = new Int32Array(N), totalH = 0;
@@ -330,9 +334,17 @@
 			}
 			var rows = byRow.length, rowH = rows * ROW_H <= LANE_MAX ? ROW_H : LANE_MAX / rows;
 			var h = LABEL_H + Math.max(rows * rowH, 2) + 4;
-			lanes[p2] = { top: y, h: h, rows: rows, rowH: rowH, byRow: byRow, n: list.length };
+			lanes[p2] = { top: y, h: h, rows: rows, rowH: rowH, byRow: byRow, n: list.length, labelH: LABEL_H };
 			laneOrder.push(p2);
 			y += h;
+		}
+		if (y > CANVAS_MAX) {
+			var f = CANVAS_MAX / y;
+			for (var q = 0; q < laneOrder.length; q++) {
+				var Lq = lanes[laneOrder[q]];
+				Lq.top *= f; Lq.h *= f; Lq.rowH *= f; Lq.labelH *= f;
+			}
+			y = CANVAS_MAX;
 		}
 		totalH = Math.max(y, 20);
 	})();
@@ -358,7 +370,7 @@
 
 	function barY(ci) {
 		var L = lanes[laneOf[ci]];
-		return L.top + LABEL_H + rowOf[ci] * L.rowH;
+		return L.top + L.labelH + rowOf[ci] * L.rowH;
 	}
 
 	/* The marks, by connection: [t, kind, k] triples. */
@@ -422,7 +434,8 @@
 			g.fillStyle = oi % 2 ? '#f6f6f6' : '#fff';
 			g.fillRect(0, L.top, w, L.h);
 			g.fillStyle = '#333';
-			g.fillText('pid ' + pr.pid + '  ' + pr.name + '  (' + pr.origin + ', ' + L.n + ' connection' +
+			if (L.labelH >= 12)	/* lanes scaled down to fit go unlabelled: hover names them */
+				g.fillText('pid ' + pr.pid + '  ' + pr.name + '  (' + pr.origin + ', ' + L.n + ' connection' +
 				(L.n === 1 ? '' : 's') + (L.rows * L.rowH < L.rows ? ', ' + L.rows + ' rows overlap: zoom in' : '') +
 				')  ' + pr.end, 4, L.top + 12);
 		}
@@ -475,13 +488,33 @@
 		return (0xff000000 | (v & 0xff) << 16 | (v & 0xff00) | (v >> 16 & 0xff)) >>> 0;
 	}
 
+	/* A few marks: a fillRect each (cheaper than an image of the whole canvas). */
+	function drawMarksRects(g, w, scale) {
+		var n = 0;
+		for (var kind = 0; kind < 3; kind++) {
+			g.fillStyle = MARKS[kind].color;
+			for (var i = 0; i < NM; i++) {
+				var t = mT[i];
+				if (mK[i] !== kind || t < view.t0 || t > view.t1) continue;
+				var ci = mC[i], rh = lanes[laneOf[ci]].rowH;
+				g.fillRect(((t - view.t0) * scale | 0) - 1, barYs[ci] - (rh > 3 ? 1 : 0), 2, Math.max(rh + (rh > 3 ? 1 : 0), 2));
+				n++;
+			}
+		}
+		drawFindingMarks(g, w, scale, n);
+	}
+
 	/*
 	 * The marks: tens of thousands of them are set as pixels of one image,
 	 * drawn over the bars at once (a fillRect each took 0.2 s at 60,000).
 	 */
 	var markLayer = document.createElement('canvas');
 	function drawMarks(g, w) {
-		var n = 0, scale = w / (view.t1 - view.t0), dpr = window.devicePixelRatio || 1;
+		var n = 0, scale = w / (view.t1 - view.t0), dpr = window.devicePixelRatio || 1, shown = 0;
+		for (var v = 0; v < NM; v++)
+			if (mT[v] >= view.t0 && mT[v] <= view.t1) shown++;
+		if (shown < 4000)
+			return drawMarksRects(g, w, scale);
 		var W = Math.round(w * dpr), H = Math.round(totalH * dpr), img = g.createImageData(W, H);
 		var px = new Uint32Array(img.data.buffer), colors = MARKS.map(function (m) { return pixel(m.color); });
 		for (var i = 0; i < NM; i++) {
@@ -501,6 +534,11 @@
 		g.setTransform(1, 0, 0, 1, 0, 0);
 		g.drawImage(markLayer, 0, 0);
 		g.restore();
+		drawFindingMarks(g, w, scale, n);
+	}
+
+	/* The findings' marks (over the others: a finding is what to look at first); n: marks so far. */
+	function drawFindingMarks(g, w, scale, n) {
 		g.fillStyle = MARKS[3].color;
 		for (var f = 0; f < D.findings.length; f++) {
 			var cf = findingConn(D.findings[f]), tf = D.findings[f].t;
@@ -542,7 +580,7 @@
 	function connAt(x, y, w) {
 		var q0 = lastAtOrBefore(laneOrder.length, function (i) { return lanes[laneOrder[i]].top; }, y);
 		if (q0 < 0) return -1;
-		var L = lanes[laneOrder[q0]], r = Math.floor((y - L.top - LABEL_H) / L.rowH);
+		var L = lanes[laneOrder[q0]], r = Math.floor((y - L.top - L.labelH) / L.rowH);
 		if (r < 0 || r >= L.rows) return -1;
 		var row = L.byRow[r], t = tOf(x, w), slack = 3 * (view.t1 - view.t0) / w;
 		var j = lastAtOrBefore(row.length, function (i) { return C.b[row[i]]; }, t + slack);
@@ -784,7 +822,8 @@
 	}
 
 	el('clock').textContent = (D.first_event ? 'first event at ' + D.first_event +
-		'; times are seconds since then. ' : 'no events recorded. ') + N + ' connections, ' +
+		(D.wall_clock ? '; the charts show seconds since then, the timelines wall-clock times. ' :
+			'; times are seconds since then. ') : 'no events recorded. ') + N + ' connections, ' +
 		D.procs.length + ' processes, ' + D.findings.length + ' findings.';
 	if (D.notice) {
 		el('notice').textContent = D.notice;
