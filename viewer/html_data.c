@@ -387,7 +387,7 @@ int html_data_write(FILE *out, const struct model *m)
 	struct conn_ix ix = { 0 };
 	struct json j;
 	uint64_t *born, *end, *start;
-	size_t *place;
+	size_t *place, *rank_of = NULL;
 	char wall[TF_MAX];
 	int rc = -1;
 
@@ -397,10 +397,13 @@ int html_data_write(FILE *out, const struct model *m)
 	place = malloc((m->nconns ? m->nconns : 1) * sizeof(*place));
 	if (!start || !place || conn_ix_build(&ix, m) || html_sites_build(&hs, m, born, end))
 		goto out;
+	/* Each connection's "s": its site's rank, the index in "sites" (hs.rank's inverse). */
+	if (!(rank_of = malloc((hs.n ? hs.n : 1) * sizeof(*rank_of))))
+		goto out;
 	for (size_t r = 0; r < hs.n; r++)
-		hs.sites[hs.rank[r]].slot = r;	/* the rank, for each connection's "s" */
+		rank_of[hs.rank[r]] = r;
 	for (size_t i = 0; i < m->nconns; i++)
-		place[i] = hs.sites[hs.conn_site[i]].slot;
+		place[i] = rank_of[hs.conn_site[i]];
 	json_init(&j, out, 0);
 	j.html_safe = 1;
 	json_obj(&j, NULL);
@@ -409,6 +412,7 @@ int html_data_write(FILE *out, const struct model *m)
 	json_bool(&j, "wall_clock", tf_is_wall());
 	json_int(&j, "end", m->nall ? rel(m, trace_end_ns(m)) : 0);
 	json_int(&j, "history_from", rel(m, html_history_from(m)));
+	json_int(&j, "messages_kept", HTML_MESSAGES_MAX);
 	if (html_text_json(&j, m))
 		goto out;
 	procs_json(&j, m, start);
@@ -433,6 +437,7 @@ int html_data_write(FILE *out, const struct model *m)
 out:
 	html_sites_free(&hs);
 	conn_ix_free(&ix);
+	free(rank_of);
 	free(born);
 	free(end);
 	free(start);

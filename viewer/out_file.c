@@ -18,7 +18,7 @@ int out_open(struct out_file *o, const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	int dlen = slash ? (int)(slash - path) + 1 : 0, fd;
-	mode_t mask = umask(0);
+	mode_t mask = umask(0);	/* read it back at once: the viewer has one thread */
 
 	umask(mask);
 	memset(o, 0, sizeof(*o));

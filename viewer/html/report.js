@@ -62,7 +62,6 @@
 		{ name: 'a finding', color: '#c8102e' }
 	];
 	var LINKS = ['fork', 'exec', 'SCM_RIGHTS hand-off'];
-	var MESSAGES_KEPT = 1000;	/* HTML_MESSAGES_MAX in html_data.h */
 	var ROLES = ['unconnected', 'client', 'server', 'listener', 'pair', 'unknown'];
 	var SITE_COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948',
 		'#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
@@ -635,7 +634,7 @@
 		for (var f = 0; f < fs.length; f++) {
 			var F = D.findings[fs[f]];
 			s += '\n' + F.severity + ' ' + F.kind + '  pid ' + F.pid + ' fd ' + F.fd + '  ' + F.at + '\n    ' +
-				(F.message === null ? '(its message: socktrace audit; the page keeps the first ' + MESSAGES_KEPT + ')' : F.message) + '\n';
+				(F.message === null ? '(its message: socktrace audit; the page keeps the first ' + D.messages_kept + ')' : F.message) + '\n';
 		}
 		return s;
 	}
