@@ -9,7 +9,6 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
-#include <uthash.h>
 
 #include "addr_fmt.h"
 #include "ends.h"
@@ -21,6 +20,7 @@
 #include "report.h"
 #include "sites.h"
 #include "stack_fmt.h"
+#include "strtab.h"
 #include "timefmt.h"
 
 /* t in us since the trace's first event; a time before it (a state's birth) stays negative. */
@@ -274,12 +274,6 @@ static void findings_json(struct json *j, const struct model *m, const struct co
 	json_end_arr(j);
 }
 
-struct prefix_ix {
-	char *s;		/* "PID:" or "PID/K:"; owned */
-	size_t i;
-	UT_hash_handle hh;
-};
-
 /*
  * Each connection's id (PID:SERIAL, as findings name it) in three parts,
  * 40% smaller than the strings: "idp", the distinct "PID:" prefixes, and
@@ -288,10 +282,9 @@ struct prefix_ix {
  */
 static int ids_json(struct json *j, const struct model *m)
 {
-	struct prefix_ix *set = NULL, *x, *tmp, **order = NULL;
-	size_t n = 0, cap = 0;
+	struct strtab prefixes = { 0 };
 	long long *serial = malloc((m->nconns ? m->nconns : 1) * sizeof(*serial));
-	size_t *which = malloc((m->nconns ? m->nconns : 1) * sizeof(*which));
+	long *which = malloc((m->nconns ? m->nconns : 1) * sizeof(*which));
 	int rc = -1;
 
 	if (!serial || !which)
@@ -304,26 +297,13 @@ static int ids_json(struct json *j, const struct model *m)
 		serial[i] = colon ? atoll(colon + 1) : 0;
 		if (colon)
 			colon[1] = 0;
-		HASH_FIND_STR(set, id, x);
-		if (!x) {
-			if (model_grow((void **)&order, n, &cap, sizeof(*order)) || !(x = calloc(1, sizeof(*x))) ||
-			    !(x->s = strdup(id))) {
-				free(x);
-				goto out;
-			}
-			x->i = n;
-			order[n++] = x;
-			HASH_ADD_KEYPTR(hh, set, x->s, strlen(x->s), x);
-		}
-		which[i] = x->i;
+		if ((which[i] = strtab_index(&prefixes, id)) < 0)
+			goto out;
 	}
-	json_arr(j, "idp");
-	for (size_t i = 0; i < n; i++)
-		json_str(j, NULL, order[i]->s);
-	json_end_arr(j);
+	strtab_json(j, "idp", &prefixes);
 	json_arr(j, "iq");
 	for (size_t i = 0; i < m->nconns; i++)
-		json_uint(j, NULL, which[i]);
+		json_int(j, NULL, which[i]);
 	json_end_arr(j);
 	json_arr(j, "in");
 	for (size_t i = 0; i < m->nconns; i++)
@@ -331,12 +311,7 @@ static int ids_json(struct json *j, const struct model *m)
 	json_end_arr(j);
 	rc = 0;
 out:
-	HASH_ITER(hh, set, x, tmp) {
-		HASH_DEL(set, x);
-		free(x->s);
-		free(x);
-	}
-	free(order);
+	strtab_free(&prefixes);
 	free(serial);
 	free(which);
 	return rc;

@@ -11,7 +11,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uthash.h>
 
 #include "ends.h"
 #include "history.h"
@@ -21,6 +20,7 @@
 #include "report.h"
 #include "report_text.h"
 #include "stack_fmt.h"
+#include "strtab.h"
 
 /* Sites whose creation stack the page embeds (by rank); the rest name their first frame only. */
 #define HTML_STACKS_MAX	2000
@@ -185,12 +185,6 @@ static void desc_of(const struct conn *c, char *d, size_t n)
 			 c->peer[0] ? c->peer : "?");
 }
 
-struct desc_ix {
-	char *s;		/* owned */
-	size_t i;
-	UT_hash_handle hh;
-};
-
 /*
  * "descs" (each distinct header's words once: 100,000 unix pairs share
  * "pair * -> *") and "desc" (per connection, its index there; -1 when
@@ -198,45 +192,31 @@ struct desc_ix {
  */
 static int descs_json(struct json *j, const struct model *m, const unsigned char *done)
 {
-	struct desc_ix *set = NULL, *d, *tmp, **order = NULL;
-	size_t n = 0, cap = 0;
+	struct strtab descs = { 0 };
+	long *which = malloc((m->nconns ? m->nconns : 1) * sizeof(*which));
 	int rc = -1;
 
-	json_arr(j, "desc");
+	if (!which)
+		return -1;
 	for (size_t i = 0; i < m->nconns; i++) {
 		char words[2 * ADDR_STR_MAX + 32];
 
-		if (done[i]) {
-			json_int(j, NULL, -1);
+		which[i] = -1;
+		if (done[i])
 			continue;
-		}
 		desc_of(m->conns[i], words, sizeof(words));
-		HASH_FIND_STR(set, words, d);
-		if (!d) {
-			if (model_grow((void **)&order, n, &cap, sizeof(*order)) || !(d = calloc(1, sizeof(*d))) ||
-			    !(d->s = strdup(words))) {
-				free(d);
-				goto out;
-			}
-			d->i = n;
-			order[n++] = d;
-			HASH_ADD_KEYPTR(hh, set, d->s, strlen(d->s), d);
-		}
-		json_int(j, NULL, (int64_t)d->i);
+		if ((which[i] = strtab_index(&descs, words)) < 0)
+			goto out;
 	}
+	json_arr(j, "desc");
+	for (size_t i = 0; i < m->nconns; i++)
+		json_int(j, NULL, which[i]);
 	json_end_arr(j);
-	json_arr(j, "descs");
-	for (size_t i = 0; i < n; i++)
-		json_str(j, NULL, order[i]->s);
+	strtab_json(j, "descs", &descs);
 	rc = 0;
 out:
-	json_end_arr(j);
-	HASH_ITER(hh, set, d, tmp) {
-		HASH_DEL(set, d);
-		free(d->s);
-		free(d);
-	}
-	free(order);
+	strtab_free(&descs);
+	free(which);
 	return rc;
 }
 
