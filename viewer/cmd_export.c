@@ -26,26 +26,13 @@ static const char *format_value(int i)
 
 static const struct choice export_choices[] = { { "format", format_value }, { NULL, NULL } };
 
-/* Write the export on stdout, or whole (or not at all) to output.  0, or 1 after saying why. */
-static int write_export(const struct model *m, const char *output)
+/* out_write's writer: the export of the model arg on f; 1 (said) when out of memory. */
+static int write_export(FILE *f, void *arg)
 {
-	struct out_file of;
-
-	if (!output) {
-		if (export_perfetto(stdout, m)) {
-			fprintf(stderr, "socktrace: out of memory writing the export\n");
-			return 1;
-		}
-		return stdout_written("the export");
-	}
-	if (out_open(&of, output))
-		return 1;
-	if (export_perfetto(of.f, m)) {
-		fprintf(stderr, "socktrace: out of memory writing the export\n");
-		out_abort(&of);
-		return 1;
-	}
-	return out_commit(&of) ? 1 : 0;
+	if (!export_perfetto(f, arg))
+		return 0;
+	fprintf(stderr, "socktrace: out of memory writing the export\n");
+	return 1;
 }
 
 static int cmd_export(int argc, char **argv)
@@ -76,7 +63,7 @@ static int cmd_export(int argc, char **argv)
 	rc = model_from_paths(&m, argv + optind, argc - optind, &data_errors);
 	if (rc)
 		return rc;
-	rc = write_export(&m, output);
+	rc = out_write(output, "the export", write_export, &m);
 	model_free(&m);
 	if (rc)
 		return rc;

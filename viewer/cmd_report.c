@@ -110,21 +110,26 @@ static const struct choice report_choices[] = {
 	{ "color", color_value }, { "colour", color_value }, { NULL, NULL },
 };
 
-/*
- * The report in the form asked for on out.  Returns 0, or 1 when out of
- * memory (the HTML's data is built whole first; the text and JSON stream).
- */
-static int write_report(FILE *out, const struct model *m, int json, int html, int color)
+/* What out_write writes: the report in the form asked for. */
+struct report_job {
+	const struct model *m;
+	int json, html, color;
+};
+
+/* out_write's writer: 0, or 1 when out of memory (the HTML's data is built whole first; the rest streams). */
+static int write_report(FILE *out, void *arg)
 {
-	if (html) {
-		if (html_page_write(out, m)) {
+	const struct report_job *r = arg;
+
+	if (r->html) {
+		if (html_page_write(out, r->m)) {
 			fprintf(stderr, "socktrace: out of memory writing the HTML report\n");
 			return 1;
 		}
-	} else if (json) {
-		report_json(out, m);
+	} else if (r->json) {
+		report_json(out, r->m);
 	} else {
-		report_text(out, m, color);
+		report_text(out, r->m, r->color);
 	}
 	return 0;
 }
@@ -132,7 +137,6 @@ static int write_report(FILE *out, const struct model *m, int json, int html, in
 static int cmd_report(int argc, char **argv)
 {
 	const char *color = "auto", *output = NULL;
-	struct out_file of;
 	struct model m;
 	int json = 0, html = 0, opt, rc, data_errors;
 
@@ -160,24 +164,10 @@ static int cmd_report(int argc, char **argv)
 	rc = model_from_paths(&m, argv + optind, argc - optind, &data_errors);
 	if (rc)
 		return rc;
-	if (!output) {
-		rc = write_report(stdout, &m, json, html, want_color(color, 1));
-		model_free(&m);
-		if (!rc && stdout_written("the report"))
-			rc = 1;
-	} else {
-		/* A file is written whole or not at all: into a temporary beside it, renamed at the end. */
-		if (out_open(&of, output)) {
-			model_free(&m);
-			return 1;
-		}
-		rc = write_report(of.f, &m, json, html, !strcmp(color, "always"));
-		model_free(&m);
-		if (rc)
-			out_abort(&of);
-		else if (out_commit(&of))
-			rc = 1;
-	}
+	/* Colour on a terminal only: a file gets it when asked for (always). */
+	rc = out_write(output, "the report", write_report,
+		       &(struct report_job){ &m, json, html, output ? !strcmp(color, "always") : want_color(color, 1) });
+	model_free(&m);
 	if (rc)
 		return rc;
 	return data_errors ? EXIT_DATA : 0;

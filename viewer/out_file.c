@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
+
 int out_open(struct out_file *o, const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -78,4 +80,19 @@ void out_abort(struct out_file *o)
 		unlink(o->tmp);
 	free(o->tmp);
 	memset(o, 0, sizeof(*o));
+}
+
+int out_write(const char *path, const char *what, int (*write)(FILE *f, void *arg), void *arg)
+{
+	struct out_file o;
+
+	if (!path)
+		return write(stdout, arg) ? 1 : stdout_written(what);
+	if (out_open(&o, path))
+		return 1;
+	if (write(o.f, arg)) {
+		out_abort(&o);
+		return 1;
+	}
+	return out_commit(&o) ? 1 : 0;
 }

@@ -29,4 +29,12 @@ int out_commit(struct out_file *o);
 /* Give up: close and remove the temporary (nothing is left at the path). */
 void out_abort(struct out_file *o);
 
+/*
+ * What the commands do with their output: write(f, arg) on stdout (path
+ * NULL; then flushed, what naming it in an error) or into path whole or
+ * not at all.  write returns 0, or 1 after saying why.  Returns 0, or 1
+ * after saying why.
+ */
+int out_write(const char *path, const char *what, int (*write)(FILE *f, void *arg), void *arg);
+
 #endif
