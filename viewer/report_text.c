@@ -295,8 +295,8 @@ static void print_conn_data(FILE *out, const struct model *m, const struct conn 
 	}
 }
 
-static void print_conn(FILE *out, const struct model *m, const struct conn *c, size_t i,
-		       const struct style *st, uint64_t trace_end)
+void text_conn(FILE *out, const struct model *m, const struct conn *c, size_t i,
+	       const struct style *st, uint64_t trace_end, long *ev_off)
 {
 	const char *fam = family_name(c->domain), *type = socktype_name(c->type);
 	enum conn_fate fate = conn_fate(c, NULL);
@@ -327,6 +327,8 @@ static void print_conn(FILE *out, const struct model *m, const struct conn *c, s
 		if (c->lookup && c->evs[k].r->op == ST_OP_CONNECT &&
 		    (k == 0 || c->evs[k - 1].r->op != ST_OP_CONNECT))
 			text_event(out, m, c->lookup, st);
+		if (ev_off)
+			ev_off[k] = ftell(out);
 		text_event(out, m, &c->evs[k], st);
 		print_site(out, m, &c->evs[k], st);
 	}
@@ -408,7 +410,7 @@ void report_text(FILE *out, const struct model *m, int color)
 	if (text_processes(out, m, st))
 		fprintf(out, "(processes not shown: out of memory)\n\n");
 	for (size_t i = 0; i < m->nconns; i++)
-		print_conn(out, m, m->conns[i], i, st, end);
+		text_conn(out, m, m->conns[i], i, st, end, NULL);
 	report_findings(out, m, color);
 	report_summary(out, m, color);
 }
