@@ -58,7 +58,9 @@ VIEW_CFLAGS += $(call pkg_cflags,ncursesw)
 VIEW_LIBS += $(call pkg_libs,ncursesw,-lncursesw -ltinfo)
 
 SHIM_SRC = $(wildcard shim/*.c shim/*.S)
-VIEW_SRC = $(wildcard viewer/*.c)
+VIEW_SRC = $(wildcard viewer/*.c viewer/*.S)
+# The HTML report's page, style and script, embedded by viewer/html_assets.S.
+VIEW_ASSETS = $(wildcard viewer/html/*)
 VIEW_LIB_SRC = $(filter-out viewer/main.c,$(VIEW_SRC))
 EXAMPLES = $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 TPROGS	 = $(patsubst tests/progs/%.c,$(B)/tests/progs/%,$(wildcard tests/progs/*.c))
@@ -81,7 +83,7 @@ $(B)/libsocktrace.so: $(SHIM_SRC) $(HDRS) shim/exports.map
 	$(CC) $(LIBCFLAGS) $(CPPFLAGS) $(NOFORTIFY) $(SHIM_OPT) $(CFLAGS) $(SHIM_SRC) -o $@ \
 		$(LIBLDFLAGS) $(LDFLAGS) -ldl -lpthread
 
-$(B)/socktrace: $(VIEW_SRC) $(HDRS)
+$(B)/socktrace: $(VIEW_SRC) $(VIEW_ASSETS) $(HDRS)
 	@mkdir -p $(@D)
 	$(CCLD) $(VIEW_CFLAGS) -DST_LIBDIR='"$(LIBDIR)"' -DST_VERSION='"$(VERSION)"' $(VIEW_SRC) -o $@ \
 		$(LDFLAGS) $(VIEW_LIBS)
@@ -114,7 +116,7 @@ $(B)/tests/progs/lib%.so: tests/progs/libs/%.c $(PROG_HDRS)
 # shim's are all but the wrappers, which would take libc's names in the test
 # itself; its constructor and set-up run as in a traced program.
 SHIM_CORE_SRC = $(filter-out shim/wrap_%.c shim/%.S,$(SHIM_SRC))
-$(B)/tests/unit/%.t: tests/unit/%.c $(SHIM_SRC) $(VIEW_LIB_SRC) $(HDRS)
+$(B)/tests/unit/%.t: tests/unit/%.c $(SHIM_SRC) $(VIEW_LIB_SRC) $(VIEW_ASSETS) $(HDRS)
 	@mkdir -p $(@D)
 	$(CCLD) $(VIEW_CFLAGS) -pthread -Ishim -Iviewer $< \
 		$(if $(filter viewer_%,$*),$(VIEW_LIB_SRC) $(LDFLAGS) $(VIEW_LIBS),-fno-strict-aliasing $(SHIM_CORE_SRC) $(LDFLAGS) -ldl) -o $@

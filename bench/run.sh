@@ -40,7 +40,8 @@
 #   SYM_N          sockets with distinct stacks for the viewer's symbolisation figure
 #                  (bench/symbolize.sh; default 131072)
 #   TOP_SOCKS, TOP_SITES, TOP_PAIRS  bench/top.sh: the refresh's server and the pairs
-#   SKIP_WALL, SKIP_STRACE, SKIP_CALLGRIND, SKIP_STACKS, SKIP_SYMBOLIZE, SKIP_TOP
+#   HTML_CONNS, HTML_ROUNDS  bench/html.sh: the HTML report's connections and loads
+#   SKIP_WALL, SKIP_STRACE, SKIP_CALLGRIND, SKIP_STACKS, SKIP_SYMBOLIZE, SKIP_TOP, SKIP_HTML
 #                  set to 1 to skip a section
 
 set -euo pipefail
@@ -719,6 +720,29 @@ if [[ ${SKIP_TOP:-0} != 1 ]] && ((HAVE_SHIM)); then
 	else
 		sed 's/^/  /' "$WORK/top.out"
 		result top_refresh "top: one refresh, 10000 sockets / 200 sites, CPU" "error" "< ${TARGET_TOP_REFRESH_MS} ms" ERROR
+	fi
+	say
+fi
+
+# The HTML report: 100,000 connections, the page's render time in headless
+# chromium and its size (bench/html.sh has the method).
+TARGET_HTML_MS=2000
+TARGET_HTML_MB=20
+if [[ ${SKIP_HTML:-0} != 1 ]] && ((HAVE_SHIM)); then
+	say "== socktrace report --html: 100,000 connections in headless chromium (bench/html.sh) =="
+	if SHIM=$SHIM BUILD=$BUILD BENCH_CC=$BENCH_CC BENCH_CFLAGS=$BENCH_CFLAGS VIEWER=$VIEWER \
+		"$HERE/html.sh" >"$WORK/html.out" 2>&1; then
+		grep -v '^html: load ' "$WORK/html.out" | sed 's/^/  /'
+		ms=$(sed -En 's/^html: render median ready ([0-9.]+) ms.*/\1/p' "$WORK/html.out")
+		verdict=$(calc "v = ($ms < $TARGET_HTML_MS) ? \"PASS\" : \"FAIL\"; print v")
+		result html_render "report --html: 100,000 connections, load to drawn" "${ms} ms" "< ${TARGET_HTML_MS} ms" "$verdict"
+		bytes=$(sed -En 's/^html: file size ([0-9]+) bytes.*/\1/p' "$WORK/html.out")
+		mb=$(calc "printf \"%.1f\", $bytes / 1048576")
+		verdict=$(calc "v = ($bytes < $TARGET_HTML_MB * 1048576) ? \"PASS\" : \"FAIL\"; print v")
+		result html_size "report --html: 100,000 connections, file size" "${mb} MiB" "< ${TARGET_HTML_MB} MiB" "$verdict"
+	else
+		sed 's/^/  /' "$WORK/html.out"
+		result html_render "report --html: 100,000 connections, load to drawn" "error" "< ${TARGET_HTML_MS} ms" ERROR
 	fi
 	say
 fi

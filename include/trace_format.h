@@ -314,7 +314,9 @@ struct st_totals {
 	uint64_t modules_dropped;	/* objects not recorded: module map full */
 	uint64_t loader_adds;		/* the loader's load/unload counters at the last module scan */
 	uint64_t loader_subs;
-	uint64_t reserved[4];
+	uint64_t sockets_missed;	/* sockets made while this image's file was being made, by a
+					   signal handler interrupting its maker: not traced (atomic) */
+	uint64_t reserved[3];
 };
 
 /* A reading of the tick clock and CLOCK_MONOTONIC taken together. */

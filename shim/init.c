@@ -98,6 +98,19 @@ void shim_ensure_init(void)
 
 /* The thread making the file while mode is STARTING (0: none yet known). */
 static int starter;
+/* Sockets missed while the file was being made (see st_totals.sockets_missed), not yet in it. */
+static uint64_t missed;
+
+/* Move the sockets missed so far into the file's totals, once it is there. */
+static void flush_missed(void)
+{
+	struct st_file_header *h = shim_hdr();
+	uint64_t n;
+
+	if (h && __atomic_load_n(&missed, __ATOMIC_RELAXED) &&
+	    (n = __atomic_exchange_n(&missed, 0, __ATOMIC_ACQ_REL)))
+		__atomic_fetch_add(&h->totals.sockets_missed, n, __ATOMIC_RELAXED);
+}
 
 /* Yields while another thread makes the file: a few dozen system calls. */
 #define START_WAIT_YIELDS	100000
@@ -105,8 +118,9 @@ static int starter;
 /*
  * Another thread is making the file: wait for it, so that this thread's
  * socket is traced too.  Not when the maker is this very thread, inside
- * a signal handler that interrupted it (it cannot finish while we wait).
- * 1 when tracing is on now.
+ * a signal handler that interrupted it (it cannot finish while we wait):
+ * that socket goes untraced, counted for the file's totals (as is one
+ * whose wait ran out).  1 when tracing is on now.
  */
 static int wait_for_start(void)
 {
@@ -118,9 +132,13 @@ static int wait_for_start(void)
 		if (mode != TRACE_STARTING)
 			return mode == TRACE_ON;
 		if (__atomic_load_n(&starter, __ATOMIC_ACQUIRE) == me)
-			return 0;
+			break;
 		sys_raw(SYS_sched_yield, 0, 0, 0);
 	}
+	__atomic_fetch_add(&missed, 1, __ATOMIC_RELAXED);
+	/* The maker may have finished meanwhile (another thread's wait ran out). */
+	if (__atomic_load_n(&shim.mode, __ATOMIC_ACQUIRE) == TRACE_ON)
+		flush_missed();
 	return 0;
 }
 
@@ -151,6 +169,7 @@ int shim_start_slow(void)
 		shim_log(why, detail, -rc);
 		return 0;
 	}
+	flush_missed();
 	return 1;
 }
 

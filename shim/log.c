@@ -24,6 +24,7 @@
 #include "sys.h"
 
 static char log_path[4096];
+static char fallback_path[4096];	/* the default log, for a SOCKTRACE_LOG we may not write */
 static int log_to_stderr;
 static int log_is_default;
 
@@ -46,38 +47,49 @@ void shim_log_setup(void)
 	}
 	if (sb.overflow || sb.len > sizeof(log_path) - 32)
 		log_path[0] = 0;
+	sb_init(&sb, fallback_path, sizeof(fallback_path));
+	sb_str(&sb, tmp && *tmp == '/' ? tmp : "/tmp");
+	sb_str(&sb, "/socktrace-");
+	if (sb.overflow || sb.len > sizeof(fallback_path) - 32)
+		fallback_path[0] = 0;
+}
+
+/* Append the uid and ".log" to a default log's prefix in path. */
+static void name_default(char *path, size_t cap)
+{
+	struct sbuf sb = { .buf = path, .cap = cap, .len = strlen(path) };
+
+	sb_u64(&sb, getuid());
+	sb_str(&sb, ".log");
 }
 
 /* The default log's name gets its uid the first time a line is written. */
 static void log_name_done(void)
 {
 	static int named;
-	struct sbuf sb;
 
 	if (!log_is_default || named || !log_path[0])
 		return;
-	sb = (struct sbuf){ .buf = log_path, .cap = sizeof(log_path), .len = strlen(log_path) };
-	sb_u64(&sb, getuid());
-	sb_str(&sb, ".log");
+	name_default(log_path, sizeof(log_path));
 	named = 1;
 }
 
 /*
- * The log's fd, or a negative errno; *unsafe names what is wrong with a
- * default log that must not be written.
+ * The log at path's fd, or a negative errno; *unsafe names what is wrong
+ * with a default log (is_default) that must not be written.
  */
-static long open_log(const char **unsafe)
+static long open_log(const char *path, int is_default, const char **unsafe)
 {
-	int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (log_is_default ? O_NOFOLLOW : 0);
-	long fd = sys_raw(SYS_open, log_path, flags, 0600);
+	int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (is_default ? O_NOFOLLOW : 0);
+	long fd = sys_raw(SYS_open, path, flags, 0600);
 	struct stat st;
 
 	*unsafe = NULL;
-	if (fd == -ELOOP && log_is_default) {
+	if (fd == -ELOOP && is_default) {
 		*unsafe = "the default log path is a symlink";
 		return fd;
 	}
-	if (fd < 0 || !log_is_default)
+	if (fd < 0 || !is_default)
 		return fd;
 	if (sys_raw(SYS_fstat, fd, &st, 0) != 0 || !S_ISREG(st.st_mode))
 		*unsafe = "the default log path is not a plain file";
@@ -121,8 +133,34 @@ void shim_log(const char *what, const char *detail, int err)
 	}
 	log_name_done();
 	if (!log_to_stderr && log_path[0])
-		fd = open_log(&unsafe);
-	if (unsafe) {
+		fd = open_log(log_path, log_is_default, &unsafe);
+	/*
+	 * A SOCKTRACE_LOG this process may not write (an image that runs as
+	 * another user than the one who chose it): the line goes to this
+	 * user's default log, naming the one it was meant for.
+	 */
+	if (fd < 0 && !unsafe && !log_is_default && !log_to_stderr && fallback_path[0] &&
+	    (fd == -EACCES || fd == -EPERM || fd == -EROFS)) {
+		int err_log = (int)-fd;
+		static int fallback_named;
+
+		/* Named once (a racing thread may then read it half-named: its line is lost). */
+		if (!__atomic_exchange_n(&fallback_named, 1, __ATOMIC_ACQ_REL))
+			name_default(fallback_path, sizeof(fallback_path));
+		sb_str(&sb, " [SOCKTRACE_LOG ");
+		sb_str(&sb, log_path);
+		sb_str(&sb, " not writable: ");
+		sb_str(&sb, strerrorname_np(err_log));
+		sb_str(&sb, "]");
+		fd = open_log(fallback_path, 1, &unsafe);
+		if (unsafe) {
+			sb_str(&sb, " [not written to ");
+			sb_str(&sb, fallback_path);
+			sb_str(&sb, ": ");
+			sb_str(&sb, unsafe);
+			sb_str(&sb, "]");
+		}
+	} else if (unsafe) {
 		sb_str(&sb, " [not written to ");
 		sb_str(&sb, log_path);
 		sb_str(&sb, ": ");

@@ -24,7 +24,7 @@
 #include "sys.h"
 
 #define TOP_CAP		65536u	/* past this, the kernel's fd table would grow for nothing */
-#define TOP_MIN		64u
+#define TOP_MIN		64u	/* the smallest soft limit whose top fds we take */
 #define RESFD_MAX	4
 
 static struct {
@@ -80,11 +80,15 @@ int resfd_adopt(int fd, enum resfd_owner who)
 	long nfd = -1;
 	int rc;
 
-	if (sys_raw(SYS_getrlimit, RLIMIT_NOFILE, &rl, 0) != 0 || rl.rlim_cur < TOP_MIN) {
+	if (sys_raw(SYS_getrlimit, RLIMIT_NOFILE, &rl, 0) != 0) {
 		sys_raw(SYS_close, fd, 0, 0);
 		return -EMFILE;
 	}
-	/* F_DUPFD refuses numbers past the soft limit: raise it for the one call. */
+	/*
+	 * F_DUPFD refuses numbers past the soft limit: raise it for the one
+	 * call.  Past the limit the app can never be given that number, however
+	 * low the limit, so this is tried first.
+	 */
 	if (rl.rlim_cur < TOP_CAP &&
 	    (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= rl.rlim_cur + RESFD_MAX)) {
 		up = rl;
@@ -94,9 +98,12 @@ int resfd_adopt(int fd, enum resfd_owner who)
 			sys_raw(SYS_setrlimit, RLIMIT_NOFILE, &rl, 0);
 		}
 	}
-	if (nfd < 0)
+	/* Else just under it, unless the range is so small that the app would miss those fds. */
+	if (nfd < 0 && rl.rlim_cur >= TOP_MIN)
 		nfd = sys_raw(SYS_fcntl, fd, F_DUPFD_CLOEXEC,
 			      (rl.rlim_cur > TOP_CAP ? TOP_CAP : (long)rl.rlim_cur) - RESFD_MAX);
+	else if (nfd < 0)
+		nfd = -EMFILE;
 	sys_raw(SYS_close, fd, 0, 0);
 	if (nfd < 0)
 		return (int)nfd;

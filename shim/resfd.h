@@ -30,7 +30,8 @@ enum resfd_owner resfd_owner(int fd);
  * Move fd out of the app's way and reserve it for who: the new fd (fd
  * itself is closed), or a negative errno when there is no room (fd is
  * closed then too).  Best is just above the soft RLIMIT_NOFILE, where the
- * app cannot allocate; else just under it.
+ * app cannot allocate (the hard limit must leave room); else just under
+ * it, when the soft limit is at least 64.
  */
 int resfd_adopt(int fd, enum resfd_owner who);
 

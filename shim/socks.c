@@ -236,8 +236,14 @@ static inline __attribute__((always_inline)) int64_t slot_alloc(void)
 	n = __atomic_fetch_add(&used, 1, __ATOMIC_RELAXED);
 	if (n >= regions[ST_REG_SOCKS].capacity)
 		return -1;
-	if (ensure_mapped(ST_REG_SOCKS, n))
+	switch (ensure_mapped(ST_REG_SOCKS, n)) {
+	case 0:
+		break;
+	case -EBUSY:
 		return -2;
+	default:
+		return -1;
+	}
 	return n;
 }
 

@@ -19,11 +19,13 @@
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 #include "log.h"
 #include "modules.h"
 #include "regions.h"
 #include "shim.h"
+#include "sys.h"
 
 #define DEPTH_DEFAULT	16u
 #define DEPTH_MAX	64u
@@ -37,11 +39,13 @@
 #define UNW_CACHE_PER_THREAD_VALUE	2
 
 enum load_state { LOAD_NOT_YET = 0, LOAD_BUSY, LOAD_DONE, LOAD_FAILED };
+#define LOAD_WAIT_YIELDS	100000
 
 int stacks_mode;
 static int stacks_want;
 static int stacks_dead;		/* disabled for good: never turn back on */
 static int load_state;		/* enum load_state (atomic) */
+static int load_owner;		/* the tid loading it while LOAD_BUSY */
 static unsigned depth = DEPTH_DEFAULT;
 static uint64_t table_count = TABLE_DEFAULT;
 static uint32_t entry_size;
@@ -182,8 +186,12 @@ void stacks_resume(int mode)
  * Load libunwind privately (RTLD_LOCAL: its _Unwind_* and backtrace never
  * join the app's symbol scope, where they would replace libgcc's and
  * glibc's for the app; C++ exceptions would unwind through it).  Once per
- * process; a capture that finds another thread loading skips.  Returns 1
- * when captures can be made.
+ * process.  A capture that finds another thread loading waits for it
+ * (a dlopen: a few ms; bounded, as regions.c's growth wait): the threads a
+ * server starts together all make their first socket at once, and all
+ * their first stacks would be lost.  It skips only when the loader is this
+ * very thread (a signal handler interrupting the load).  Returns 1 when
+ * captures can be made.
  */
 static int load(void)
 {
@@ -196,8 +204,16 @@ static int load(void)
 	if (__atomic_load_n(&load_state, __ATOMIC_ACQUIRE) == LOAD_DONE)
 		return 1;
 	if (!__atomic_compare_exchange_n(&load_state, &expected, LOAD_BUSY, 0, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE))
-		return 0;
+					 __ATOMIC_ACQUIRE)) {
+		for (unsigned waited = 0; expected == LOAD_BUSY && waited < LOAD_WAIT_YIELDS; waited++) {
+			if (__atomic_load_n(&load_owner, __ATOMIC_RELAXED) == shim_tid())
+				return 0;
+			sys_raw(SYS_sched_yield, 0, 0, 0);
+			expected = __atomic_load_n(&load_state, __ATOMIC_ACQUIRE);
+		}
+		return expected == LOAD_DONE;
+	}
+	__atomic_store_n(&load_owner, shim_tid(), __ATOMIC_RELAXED);
 	h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		stacks_disable("note: stacks off: cannot load libunwind.so.8 (install libunwind8)");
@@ -233,26 +249,34 @@ failed:
 
 void stacks_forked(void)
 {
+	int busy = LOAD_BUSY;
+
+	/* Forked while another thread was loading libunwind: that thread is not here to finish. */
+	__atomic_compare_exchange_n(&load_state, &busy, LOAD_FAILED, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 	__atomic_store_n(&nlevels, 0, __ATOMIC_RELEASE);
 }
 
-/* Add a hash table twice the size of what there is (region_grow doubles). */
-static void add_level(void)
+/* Add a hash table twice the size of what there is (region_grow doubles): 0, or region_grow's error. */
+static int add_level(void)
 {
 	unsigned n = __atomic_load_n(&nlevels, __ATOMIC_ACQUIRE);
 	uint64_t have = region_mapped(ST_REG_STACKS);
 	struct st_region_dir *d;
+	int rc;
 
-	if (n >= ST_CHUNKS_MAX || region_grow(shim.fd, ST_REG_STACKS, have + 1))
-		return;
+	if (n >= ST_CHUNKS_MAX)
+		return -E2BIG;
+	if ((rc = region_grow(shim.fd, ST_REG_STACKS, have + 1)))
+		return rc;
 	d = &shim_hdr()->region[ST_REG_STACKS];
 	/* region_grow appended exactly one chunk; another adder may have raced us. */
 	if (__atomic_load_n(&d->nchunks, __ATOMIC_ACQUIRE) != n + 1)
-		return;
+		return 0;
 	levels[n].first = d->chunk[n].first;
 	levels[n].count = d->chunk[n].count;
 	levels[n].used = 0;
 	__atomic_store_n(&nlevels, n + 1, __ATOMIC_RELEASE);
+	return 0;
 }
 
 /* A 64-bit hash of a stack (never 0: 0 marks a free slot). */
@@ -330,8 +354,16 @@ static uint32_t stack_store(void *const *ips, unsigned n, unsigned truncated)
 	unsigned nl;
 	uint32_t id;
 
-	if (!__atomic_load_n(&nlevels, __ATOMIC_ACQUIRE))
-		add_level();
+	/*
+	 * The first table: a handler interrupting its making (the growth is
+	 * this thread's, -EBUSY) skips, as a re-entered capture does.
+	 */
+	if (!__atomic_load_n(&nlevels, __ATOMIC_ACQUIRE) && add_level() == -EBUSY &&
+	    !__atomic_load_n(&nlevels, __ATOMIC_ACQUIRE)) {
+		if (shim_hdr())
+			__atomic_fetch_add(&shim_hdr()->totals.stacks_skipped, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
 	nl = __atomic_load_n(&nlevels, __ATOMIC_ACQUIRE);
 	for (unsigned k = nl; k-- > 1;)
 		if ((id = level_probe(&levels[k - 1], hash, ips, n, truncated, 0)))

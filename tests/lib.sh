@@ -139,10 +139,12 @@ q() { jq -r ${A:-} "$@" "$WORK/r.json"; }
 
 # rawdump FILE [WHAT...]: the trace file's raw contents, one line per item
 # ("header ...", "totals ...", "region ...", "fd ...", "sock ...", "rec ...",
-# "lost ...", with key=value words; see tests/progs/tracedump.c): what the
-# file says, without the viewer.  The one place the raw reader is named.
+# "lost ...", with key=value words; see tests/progs/stackinfo.c): what the
+# file says, without the viewer.  WHAT (header, fds, socks...) names what
+# the caller reads; every line is printed, and callers pick theirs by
+# prefix.  The one place the raw reader is named.
 rawdump() {
-	"$PROGS/tracedump" "$@"
+	"$PROGS/stackinfo" "$1"
 }
 
 # word KEY: the value of KEY=... in each line of stdin ("rawdump F header | word head").
@@ -412,6 +414,18 @@ gate_twice() {
 		gate "$WORK/r$r" "$1, run $r"
 	done
 	is "$(verdicts "$WORK/r2")" "$(verdicts "$WORK/r1")" "$1: the second run gives the same warnings and errors (kinds)"
+}
+
+# todo COND NAME: a known bug: "not ok ... # TODO" while COND (a status) fails
+# (not a failure of this file), "ok ... # TODO" once fixed (then make it a
+# plain test point).
+todo() {
+	T_NUM=$((T_NUM + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $T_NUM - $2 # TODO known bug, now passing"
+	else
+		echo "not ok $T_NUM - $2 # TODO known bug"
+	fi
 }
 
 done_testing() {

@@ -52,7 +52,7 @@ comp() {
 	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _socktrace "$0"; printf "%s\n" "${COMPREPLY[@]}"' \
 		"$ST" "$TOP/completion/socktrace.bash" "$@" | sort | paste -sd' '
 }
-is "$(comp socktrace "")" "--help --version audit help leaks report run top" "completion: the commands"
+is "$(comp socktrace "")" "--help --version audit export help leaks report run top" "completion: the commands"
 is "$(comp socktrace rep)" "report" "completion: rep -> report"
 is "$(comp socktrace report --w)" "--wall-clock" "completion: report --w -> --wall-clock"
 is "$(comp socktrace audit --fail-on = w)" "warning" "completion: audit --fail-on=w -> warning"

@@ -54,9 +54,10 @@ for run in $(seq "$RUNS"); do
 	rawdump "$F" socks fds > "$WORK/dump"
 	ok $? "run $run (stopped after $ticks ticks): the raw reader reads the killed trace"
 	# The state: "fd inode closing" for every fd entry that names a slot.
-	awk '/^sock /{ split($2, s, "="); split($4, i, "="); ino[s[2]] = i[2] }
+	# Two passes: the slots' inodes first, whatever order the dump prints them in.
+	awk 'NR == FNR { if (/^sock /) { split($2, s, "="); split($4, i, "="); ino[s[2]] = i[2] }; next }
 	     /^fd .* slot=/{ split($2, f, "="); split($3, s, "="); split($5, c, "=");
-			     print f[2], (s[2] in ino ? ino[s[2]] : "no-slot"), c[2] }' "$WORK/dump" | sort > "$WORK/state"
+			     print f[2], (s[2] in ino ? ino[s[2]] : "no-slot"), c[2] }' "$WORK/dump" "$WORK/dump" | sort > "$WORK/state"
 	bad=$(awk 'NR == FNR { t[$1] = $2; next }
 		   $3 == 0 && t[$1] != $2 { printf "fd %s: state says %s, kernel %s; ", $1, $2, ($1 in t) ? "socket " t[$1] : "nothing" }' \
 		"$WORK/truth" "$WORK/state")

@@ -35,7 +35,8 @@ struct command {
 	const char *details;		/* the options explained, for socktrace help COMMAND */
 };
 
-extern const struct command report_command, audit_command, leaks_command, top_command, run_command;
+extern const struct command report_command, audit_command, leaks_command, top_command, run_command,
+	export_command;
 
 /* The subcommand called name, or NULL. */
 const struct command *command_find(const char *name);

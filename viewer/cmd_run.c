@@ -180,8 +180,9 @@ static size_t kept_across_exec(const struct model *m, const struct proc *p)
  * Traces exist, but parts of the command may have escaped them: the
  * command itself (a static launcher of dynamic children), images that
  * exec'd into a program that left no trace, a Go program's own calls.
+ * notes: how many of the shim's notes were printed above (they may say why).
  */
-static void say_partial(const struct model *m, int child, const struct exe_facts *f)
+static void say_partial(const struct model *m, int child, const struct exe_facts *f, int notes)
 {
 	char why[PATH_MAX * 2 + 256];
 	int seen = 0;
@@ -202,6 +203,10 @@ static void say_partial(const struct model *m, int child, const struct exe_facts
 			fprintf(stderr, "socktrace run: note: pid %d (%s) exec'd a program that left no "
 				"trace though it kept sockets open across the exec: a static, Go or setuid "
 				"program, or one run without LD_PRELOAD\n", p->pid, proc_name(p));
+		else if (notes)
+			fprintf(stderr, "socktrace run: note: pid %d (%s) exec'd a program that left no "
+				"trace: the shim's notes above may say why (a program running as another "
+				"user cannot write the trace directory)\n", p->pid, proc_name(p));
 		else
 			fprintf(stderr, "socktrace run: note: pid %d (%s) exec'd a program that left no "
 				"trace: it held no socket (every socket was close-on-exec and it made none), "
@@ -231,6 +236,7 @@ static int cmd_run(int argc, char **argv)
 	int execpipe[2], exec_err;
 	ssize_t n;
 	pid_t pid;
+	time_t started;
 
 	while ((opt = getopt_long(argc, argv, "+:o:rqh", run_opts, NULL)) != -1) {
 		switch (opt) {
@@ -291,6 +297,8 @@ static int cmd_run(int argc, char **argv)
 	sigaction(SIGINT, &ign, &old_int);
 	sigaction(SIGQUIT, &ign, &old_quit);
 	fflush(NULL);
+	/* A second early: a log changed in the second the command started counts. */
+	started = time(NULL) - 1;
 	pid = fork();
 	if (pid < 0) {
 		perror("socktrace run: fork");
@@ -337,6 +345,8 @@ static int cmd_run(int argc, char **argv)
 		goto done;
 	has_traces = load_dir_has_traces(dir);
 	notes = log ? load_print_notes(log) : 0;
+	/* An image that ran as another user (runuser, su) could not write DIR or its log. */
+	notes += log ? load_print_foreign_notes(log, started) : 0;
 	if (has_traces && load_path(&l, dir))
 		goto done;
 	/* None appeared, or none could be read (a file the shim could not fill). */
@@ -352,7 +362,7 @@ static int cmd_run(int argc, char **argv)
 			report_text(stderr, &m, want_color("auto", 2));
 		else
 			report_summary(stderr, &m, want_color("auto", 2));
-		say_partial(&m, (int)pid, &facts);
+		say_partial(&m, (int)pid, &facts, notes);
 		fprintf(stderr, "socktrace: trace in %s  (socktrace report %s)\n", dir, dir);
 		model_free(&m);
 	}

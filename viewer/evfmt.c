@@ -23,6 +23,18 @@ const char *origin_name(unsigned origin)
 	}
 }
 
+const char *proc_origin_name(const struct proc *p)
+{
+	/*
+	 * A fork child that held no socket when forked is the root of its
+	 * file (nothing was inherited), yet its header names the forks that
+	 * made it: to a reader it began as a fork.
+	 */
+	if (p->origin == ST_ORIGIN_ROOT && p->tf->hdr.nancestors)
+		return origin_name(ST_ORIGIN_FORK);
+	return origin_name(p->origin);
+}
+
 const char *proc_name(const struct proc *p)
 {
 	const struct st_file_header *h = &p->tf->hdr;
@@ -90,7 +102,7 @@ static void status_str(int st, char *out, size_t n)
 		snprintf(out, n, "exited %d", WEXITSTATUS(st));
 }
 
-int ev_names(const struct trace_rec *r, char *host, char *serv, size_t cap)
+int ev_names(const struct trace_rec *r, char *host, size_t hcap, char *serv, size_t scap)
 {
 	size_t off = 0;
 
@@ -105,8 +117,8 @@ int ev_names(const struct trace_rec *r, char *host, char *serv, size_t cap)
 			continue;
 		hl = strnlen(p + 1, h->len - 1u);
 		sl = hl + 2 <= h->len ? strnlen(p + 2 + hl, h->len - 2u - hl) : 0;
-		snprintf(host, cap, "%.*s", (int)hl, p + 1);
-		snprintf(serv, cap, "%.*s", (int)sl, hl + 2 <= h->len ? p + 2 + hl : "");
+		snprintf(host, hcap, "%.*s", (int)hl, p + 1);
+		snprintf(serv, scap, "%.*s", (int)sl, hl + 2 <= h->len ? p + 2 + hl : "");
 		return (unsigned char)p[0];
 	}
 	return -1;
@@ -177,7 +189,7 @@ static int data_call_str(const struct trace_rec *r, const char *name, char *out,
 	}
 	switch (r->op) {
 	case ST_OP_GETADDRINFO:
-		given = ev_names(r, h, sv, sizeof(h));
+		given = ev_names(r, h, sizeof(h), sv, sizeof(sv));
 		quoted(hq, sizeof(hq), h, given > 0 && (given & ST_NAME_HOST));
 		quoted(sq, sizeof(sq), sv, given > 0 && (given & ST_NAME_SERVICE));
 		snprintf(out, n, "getaddrinfo(%s, %s)", hq, sq);

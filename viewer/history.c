@@ -45,7 +45,8 @@ void history_notice(FILE *out, const struct model *m, const char *dim, const cha
 
 int proc_state_complete(const struct proc *p)
 {
-	return !(p->tf->hdr.flags & (ST_HDR_STATE_FULL | ST_HDR_FDS_FULL | ST_HDR_GROW_STALLED));
+	return !(p->tf->hdr.flags & (ST_HDR_STATE_FULL | ST_HDR_FDS_FULL | ST_HDR_GROW_STALLED)) &&
+	       !p->tf->hdr.totals.sockets_missed;
 }
 
 /* Why p's file stopped growing ("ENOSPC"), NULL when it did not. */
@@ -78,6 +79,11 @@ void state_notice(FILE *out, const struct model *m, const char *dim, const char 
 		if (h->flags & ST_HDR_FDS_FULL)
 			fprintf(out, "%sstate: pid %d used fd numbers beyond its fd table: sockets on them were "
 				"not tracked.%s\n", dim, p->pid, off);
+		if (h->totals.sockets_missed)
+			fprintf(out, "%sstate: pid %d made %llu socket%s in a signal handler while its trace "
+				"file was being made: not traced.%s\n", dim, p->pid,
+				(unsigned long long)h->totals.sockets_missed,
+				h->totals.sockets_missed == 1 ? "" : "s", off);
 		if (h->flags & ST_HDR_GROW_STALLED)
 			fprintf(out, "%sstate: in pid %d, a thread growing the trace file's tables was stopped "
 				"half-way (in a signal handler) long enough that another gave up waiting: a "
@@ -96,6 +102,7 @@ void history_json(struct json *j, const struct proc *p)
 
 	json_uint_or_null(j, "history_lost_before_t_ns", proc_history_lost(p), p->tf->history_from_ns);
 	json_bool(j, "state_complete", proc_state_complete(p));
+	json_uint(j, "sockets_not_traced", p->tf->hdr.totals.sockets_missed);
 	if (why)
 		json_str(j, "file_grow_error", why);
 	else
@@ -118,6 +125,8 @@ int history_counts(const struct model *m, size_t *total, size_t *with_timeline)
 
 		if (had > m->procs[i].sids_seen)
 			unseen += had - m->procs[i].sids_seen;
+		/* Had, though never traced: no timeline, no state. */
+		unseen += t->sockets_missed;
 	}
 	/* A receipt lost with its history is a socket the sender's file already counts. */
 	unseen -= m->lost_receipts < unseen ? m->lost_receipts : unseen;

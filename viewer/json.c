@@ -26,10 +26,10 @@ static void newline(struct json *j)
 		fwrite_unlocked(spaces, 1, n < (int)sizeof(spaces) - 1 ? (size_t)n : sizeof(spaces) - 1, j->out);
 }
 
-/* Does c need an escape in a JSON string? */
-static int needs_escape(unsigned char c)
+/* Does c need an escape in a JSON string (and, html_safe, inside an HTML <script>)? */
+static int needs_escape(unsigned char c, int html_safe)
 {
-	return c == '"' || c == '\\' || c < 0x20 || c == 0x7f;
+	return c == '"' || c == '\\' || c < 0x20 || c == 0x7f || (html_safe && c == '<');
 }
 
 /* s as a JSON string: runs of plain bytes written at once (reports are mostly keys and numbers). */
@@ -41,7 +41,7 @@ static void put_escaped(struct json *j, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (!needs_escape(c))
+		if (!needs_escape(c, j->html_safe))
 			continue;
 		fwrite_unlocked(s + run, 1, i - run, j->out);
 		run = i + 1;

@@ -15,6 +15,7 @@ struct json {
 	int depth;
 	int count[JSON_DEPTH];	/* members written at each level */
 	int indent;		/* pretty-print with this many spaces; 0 = compact */
+	int html_safe;		/* escape '<' too (\u003c): the text can sit inside an HTML <script> */
 };
 
 void json_init(struct json *j, FILE *out, int indent);

@@ -6,6 +6,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +164,59 @@ int load_dir_has_traces(const char *dir)
 		found = is_trace_name(e->d_name);
 	closedir(d);
 	return found;
+}
+
+/* A default log of another user, changed since: opened without following a link, or NULL. */
+static FILE *foreign_log(int dfd, const char *name, time_t since, uid_t *uid)
+{
+	struct stat st;
+	int fd;
+	FILE *f;
+
+	if (strncmp(name, "socktrace-", 10) || strlen(name) < 15 ||
+	    strcmp(name + strlen(name) - 4, ".log"))
+		return NULL;
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid == geteuid() || st.st_mtime < since ||
+	    !(f = fdopen(fd, "r"))) {
+		close(fd);
+		return NULL;
+	}
+	*uid = st.st_uid;
+	return f;
+}
+
+int load_print_foreign_notes(const char *log, time_t since)
+{
+	const char *tmp = getenv("TMPDIR");
+	char line[1024], want[PATH_MAX + 32];
+	const char *base = tmp && *tmp == '/' ? tmp : "/tmp";
+	DIR *d = opendir(base);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	snprintf(want, sizeof(want), "[SOCKTRACE_LOG %s not writable", log);
+	while ((e = readdir(d))) {
+		uid_t uid;
+		FILE *f = foreign_log(dirfd(d), e->d_name, since, &uid);
+
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			if (!strstr(line, want))
+				continue;
+			fprintf(stderr, "socktrace: note (uid %u could not write %s; from %s/%s): %s%s",
+				(unsigned)uid, log, base, e->d_name, line, strchr(line, '\n') ? "" : "\n");
+			n++;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return n;
 }
 
 int load_print_notes(const char *log)

@@ -5,6 +5,7 @@
 #define SOCKTRACE_LOAD_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "model.h"
 #include "trace_read.h"
@@ -43,5 +44,14 @@ char *load_default_log(void);
  * naming the file.  Returns how many notes it printed.
  */
 int load_print_notes(const char *log);
+
+/*
+ * Print the notes of processes that ran as another user and could not
+ * write log (the shim then writes to that user's default log,
+ * ${TMPDIR:-/tmp}/socktrace-UID.log, naming log): the lines of such logs
+ * changed at or after since that name it.  Logs that are not plain files
+ * (a symlink, say) are skipped.  Returns how many it printed.
+ */
+int load_print_foreign_notes(const char *log, time_t since);
 
 #endif

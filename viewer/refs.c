@@ -747,6 +747,9 @@ int refs_state_open(struct model *m, struct ev *e)
 		return 0;
 	if (x)
 		ref_end_lost(x, "closed (its close is in the history lost)", e->r->t_ns);
+	/* Received, its recvmsg lost: the flight its sender's record began has landed here. */
+	if (v->s.made_by == ST_OP_RECVMSG)
+		flight_landed(m, c);
 	x = ref_open(p, c, d->fd, op_name(d->op) ? op_name(d->op) : "before the history kept",
 		     state_origin(d), d->cloexec, e->r->t_ns);
 	if (!x)

@@ -41,6 +41,8 @@ void history_procs_json(struct json *j, const struct model *m);
 
 /* "root", "fork", "exec". */
 const char *origin_name(unsigned origin);
+/* How p began, as the reader means it: "fork" also for a fork child that held no socket then. */
+const char *proc_origin_name(const struct proc *p);
 
 /*
  * The name the user gave p: its argv[0] ("redis-server"), not the file a
@@ -69,8 +71,9 @@ char *ev_call_str(const struct ev *e, char *out, size_t n);
 
 /*
  * The host and service of a lookup record (its ST_ADDR_NAME entry) into
- * host and serv (cap bytes each); returns the ST_NAME_* flags, -1 if none.
+ * host (hcap bytes) and serv (scap bytes), cut to fit; returns the
+ * ST_NAME_* flags, -1 if none.
  */
-int ev_names(const struct trace_rec *r, char *host, char *serv, size_t cap);
+int ev_names(const struct trace_rec *r, char *host, size_t hcap, char *serv, size_t scap);
 
 #endif

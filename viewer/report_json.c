@@ -84,7 +84,7 @@ static void data_json(struct json *j, const struct trace_rec *r)
 static void lookup_json(struct json *j, const struct trace_rec *r)
 {
 	char host[128], serv[64], a[ADDR_STR_MAX];
-	int given = ev_names(r, host, serv, sizeof(host));
+	int given = ev_names(r, host, sizeof(host), serv, sizeof(serv));
 	struct sockaddr_storage ss;
 	size_t off = 0, len;
 
@@ -359,16 +359,34 @@ void json_time_base(struct json *j, const struct model *m)
 	json_uint(j, "t0_wall_ns", m->t0_wall_ns);
 }
 
+/*
+ * The bytes p's own data calls moved, from its file: the totals of the
+ * sockets it no longer held, plus its slots' (exact however much history
+ * was lost).
+ */
+static void proc_bytes(const struct proc *p, uint64_t *sent, uint64_t *received)
+{
+	const struct trace_file *tf = p->tf;
+
+	*sent = tf->hdr.totals.bytes_sent;
+	*received = tf->hdr.totals.bytes_received;
+	for (size_t i = 0; i < tf->nsocks; i++) {
+		*sent += tf->socks[i].s.bytes_sent;
+		*received += tf->socks[i].s.bytes_received;
+	}
+}
+
 static void proc_json(struct json *j, const struct model *m, const struct proc *p,
 		      const struct proc *forker, int depth)
 {
+	uint64_t sent, received;
 	const struct st_file_header *h = &p->tf->hdr;
 
 	json_obj(j, NULL);
 	json_int(j, "pid", p->pid);
 	json_int(j, "ppid", p->ppid);
 	json_str(j, "name", proc_name(p));
-	json_str(j, "origin", origin_name(p->origin));
+	json_str(j, "origin", proc_origin_name(p));
 	json_str(j, "forked_by", forker ? forker->tf->path : NULL);
 	json_int(j, "depth", depth);
 	json_str(j, "exec_from", p->exec_prev ? p->exec_prev->tf->path : NULL);
@@ -394,6 +412,9 @@ static void proc_json(struct json *j, const struct model *m, const struct proc *
 	json_end_arr(j);
 	json_bool(j, "argv_truncated", !!(h->flags & ST_HDR_ARGV_TRUNC));
 	json_uint(j, "events_lost", p->lost);
+	proc_bytes(p, &sent, &received);
+	json_uint(j, "bytes_sent", sent);
+	json_uint(j, "bytes_received", received);
 	history_json(j, p);
 	json_bool(j, "exited", p->exited);
 	json_int_or_null(j, "exit_status", h->has_exit_status != 0, h->exit_status);
@@ -482,6 +503,7 @@ static void conn_json(struct json *j, const struct model *m, const struct conn *
 void report_json(FILE *out, const struct model *m)
 {
 	struct json j;
+	uint64_t sent = 0, received = 0;
 
 	struct proc_tree t;
 	int tree = proc_tree_build(m, &t) == 0;
@@ -508,6 +530,13 @@ void report_json(FILE *out, const struct model *m)
 	for (size_t i = 0; i < m->nfindings; i++)
 		finding_json(&j, m, &m->findings[i]);
 	json_end_arr(&j);
+	for (size_t i = 0; i < m->nprocs; i++) {
+		uint64_t s, r;
+
+		proc_bytes(&m->procs[i], &s, &r);
+		sent += s;
+		received += r;
+	}
 	json_obj(&j, "summary");
 	json_uint(&j, "processes", m->nprocs);
 	json_uint(&j, "connections", m->sockets_total);
@@ -517,6 +546,8 @@ void report_json(FILE *out, const struct model *m)
 	json_uint(&j, "failed_calls", m->failed_calls);
 	json_uint(&j, "would_block", m->would_block);
 	json_uint(&j, "events_lost", m->lost);
+	json_uint(&j, "bytes_sent", sent);
+	json_uint(&j, "bytes_received", received);
 	json_obj(&j, "findings");
 	json_uint(&j, "error", m->by_severity[SEV_ERROR]);
 	json_uint(&j, "warning", m->by_severity[SEV_WARNING]);

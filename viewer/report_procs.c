@@ -29,7 +29,7 @@ static void print_tree_line(FILE *out, const struct model *m, const struct proc 
 	char at[TF_MAX];
 
 	fprintf(out, "  %*s%spid %d%s  %s  %s  started %s  ", 2 * depth, "", st->bold, p->pid, st->off,
-		proc_name(p), origin_name(p->origin), tf_at(m, p->tf->hdr.mono_anchor_ns, at));
+		proc_name(p), proc_origin_name(p), tf_at(m, p->tf->hdr.mono_anchor_ns, at));
 	print_end(out, m, p, st);
 	fputc('\n', out);
 }
@@ -73,7 +73,7 @@ static void print_origin(FILE *out, const struct proc *p, const struct proc *for
 	else if (untraced_forks(p))
 		print_untraced_forks(out, p);
 	else
-		fprintf(out, "(%s, parent %d)", origin_name(p->origin), p->ppid);
+		fprintf(out, "(%s, parent %d)", proc_origin_name(p), p->ppid);
 }
 
 static void print_block(FILE *out, const struct model *m, const struct proc *p,

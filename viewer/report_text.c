@@ -94,7 +94,7 @@ static void notes(const struct ev *e, char *out, size_t n, const struct style *s
 		size_t off = 0, k = 0, len;
 
 		ADD("%sin %.3f ms", o ? "  " : "", (double)r->arg[0] / 1e6);
-		if (r->op == ST_OP_GETNAMEINFO && r->ret == 0 && ev_names(r, h, sv, sizeof(h)) >= 0)
+		if (r->op == ST_OP_GETNAMEINFO && r->ret == 0 && ev_names(r, h, sizeof(h), sv, sizeof(sv)) >= 0)
 			ADD(" -> \"%s\", \"%s\"", h, sv);
 		while ((len = ev_next_addr(r, ST_ADDR_RESULT, &off, &ss)))
 			ADD("%s%s", k++ ? ", " : " -> ", addr_format((const struct sockaddr *)&ss, len, ad));
@@ -295,8 +295,8 @@ static void print_conn_data(FILE *out, const struct model *m, const struct conn 
 	}
 }
 
-static void print_conn(FILE *out, const struct model *m, const struct conn *c, size_t i,
-		       const struct style *st, uint64_t trace_end)
+void text_conn(FILE *out, const struct model *m, const struct conn *c, size_t i,
+	       const struct style *st, uint64_t trace_end, long *ev_off)
 {
 	const char *fam = family_name(c->domain), *type = socktype_name(c->type);
 	enum conn_fate fate = conn_fate(c, NULL);
@@ -327,6 +327,8 @@ static void print_conn(FILE *out, const struct model *m, const struct conn *c, s
 		if (c->lookup && c->evs[k].r->op == ST_OP_CONNECT &&
 		    (k == 0 || c->evs[k - 1].r->op != ST_OP_CONNECT))
 			text_event(out, m, c->lookup, st);
+		if (ev_off)
+			ev_off[k] = ftell(out);
 		text_event(out, m, &c->evs[k], st);
 		print_site(out, m, &c->evs[k], st);
 	}
@@ -408,7 +410,7 @@ void report_text(FILE *out, const struct model *m, int color)
 	if (text_processes(out, m, st))
 		fprintf(out, "(processes not shown: out of memory)\n\n");
 	for (size_t i = 0; i < m->nconns; i++)
-		print_conn(out, m, m->conns[i], i, st, end);
+		text_conn(out, m, m->conns[i], i, st, end, NULL);
 	report_findings(out, m, color);
 	report_summary(out, m, color);
 }

@@ -20,6 +20,14 @@ const struct style *text_style(int color);
 void text_event(FILE *out, const struct model *m, const struct ev *e, const struct style *st);
 
 /*
+ * Connection i's block as the report prints it: its header, data, birth
+ * and creation stack, then its events.  ev_off (NULL, or c->nevs longs):
+ * each event's line's offset in out (ftell) before it is written.
+ */
+void text_conn(FILE *out, const struct model *m, const struct conn *c, size_t i,
+	       const struct style *st, uint64_t trace_end, long *ev_off);
+
+/*
  * report_procs.c: the process tree (one line each), then each process's
  * block (header, argv, the events about no socket), in tree order.
  * Returns -1 when out of memory (nothing printed).

@@ -99,3 +99,50 @@ void stack_json(struct json *j, const char *key, const struct callstack *cs)
 	}
 	json_end_arr(j);
 }
+
+/* "function file:line" of source frame s into out (n bytes); 0, or -1 when s names no function. */
+static int frame_label(const struct sym_src *s, char *out, size_t n)
+{
+	const char *file = s->file ? strrchr(s->file, '/') : NULL;
+
+	if (!s->function)
+		return -1;
+	file = file ? file + 1 : s->file;
+	if (file && s->line)
+		snprintf(out, n, "%s %s:%d", s->function, file, s->line);
+	else if (file)
+		snprintf(out, n, "%s %s", s->function, file);
+	else
+		snprintf(out, n, "%s", s->function);
+	return 0;
+}
+
+char *callstack_label(const struct callstack *cs, unsigned depth, char *out, size_t n)
+{
+	size_t o = 0;
+	unsigned got = 0;
+
+	if (!cs || !cs->n) {
+		snprintf(out, n, "(creation stack not recorded)");
+		return out;
+	}
+	out[0] = 0;
+	for (size_t i = 0; i < cs->n && got < depth; i++) {
+		const struct frame *fr = &cs->frames[i];
+
+		for (size_t k = 0; k < fr->nsrc && got < depth; k++) {
+			char one[200];
+
+			if (frame_label(&fr->src[k], one, sizeof(one)))
+				continue;
+			o += (size_t)snprintf(out + o, n - o, "%s%s", got ? " < " : "", one);
+			if (o >= n)
+				return out;
+			got++;
+		}
+	}
+	if (!got)
+		snprintf(out, n, "??? (in %s+0x%llx)", cs->frames[0].module ? cs->frames[0].module : "?",
+			 (unsigned long long)(cs->frames[0].module ? cs->frames[0].offset : cs->frames[0].ip));
+	return out;
+}

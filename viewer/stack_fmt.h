@@ -24,4 +24,13 @@ void stack_text(FILE *out, const struct callstack *cs, const char *indent);
  */
 void stack_json(struct json *j, const char *key, const struct callstack *cs);
 
+/*
+ * A one-line name for cs into out (n bytes): "function file:line" of the
+ * first frame that names a function (the app's call, as leaks shows it
+ * first), then, with depth > 1, its callers' ("< caller file:line");
+ * "??? (in MODULE+0xOFF)" when no frame names one; "(creation stack not
+ * recorded)" for NULL.  Returns out.
+ */
+char *callstack_label(const struct callstack *cs, unsigned depth, char *out, size_t n);
+
 #endif

@@ -30,6 +30,9 @@ static void note(struct stack_table *st, const char *fmt, ...)
 
 static void open_stacks(struct stack_table *st, const struct trace_file *tf)
 {
+	/* A stack table or module map trace_read.c refused (the module map's case still has stacks). */
+	if (tf->note[0])
+		note(st, "%s", tf->note);
 	if (!tf->stacks)
 		return;
 	if (tf->hdr.stack_depth == 0 || tf->hdr.stack_depth > DEPTH_LIMIT ||
@@ -38,6 +41,8 @@ static void open_stacks(struct stack_table *st, const struct trace_file *tf)
 		     tf->hdr.stack_depth, tf->stack_entry_size);
 		return;
 	}
+	/* Frames that no module names cannot be shown: the stacks are as good as lost. */
+	st->modules_bad = tf->modules_bad;
 	st->stacks = tf->stacks;
 	st->count = tf->nstacks;
 	st->entry_size = tf->stack_entry_size;
@@ -94,7 +99,7 @@ int stack_table_get(const struct stack_table *st, uint32_t id, struct raw_stack 
 {
 	const struct st_stack *e;
 
-	if (!st->stacks) {
+	if (!st->stacks || st->modules_bad) {
 		*why = st->note[0] ? st->note : "no stack table in this trace";
 		return -1;
 	}

@@ -30,6 +30,7 @@ struct stack_table {
 	struct vmodule *mods;		/* READY entries, in table order */
 	size_t nmods;
 	char note[200];			/* why stacks or modules are unusable; "" = fine */
+	int modules_bad;		/* the module map is unusable: no stack can be named */
 };
 
 /* One stack: ips innermost first. */

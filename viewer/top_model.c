@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "model.h"
+#include "stack_fmt.h"
 
 static uint64_t clock_ns(clockid_t c)
 {
@@ -132,57 +133,10 @@ uint64_t top_sock_active_ns(const struct top_proc *p, const struct live_sock *ls
 
 /* ------------------------------------------------------------------ sites */
 
-/* "function file:line" of source frame s into out (n bytes); 0, or -1 when s names no function. */
-static int frame_label(const struct sym_src *s, char *out, size_t n)
-{
-	const char *file = s->file ? strrchr(s->file, '/') : NULL;
-
-	if (!s->function)
-		return -1;
-	file = file ? file + 1 : s->file;
-	if (file && s->line)
-		snprintf(out, n, "%s %s:%d", s->function, file, s->line);
-	else if (file)
-		snprintf(out, n, "%s %s", s->function, file);
-	else
-		snprintf(out, n, "%s", s->function);
-	return 0;
-}
-
-/*
- * The site's name: "function file:line" of the first frame that names a
- * function (the app's call, as leaks shows it first), then, with depth
- * > 1, its callers' ("< caller file:line"): two sites whose innermost
- * frames agree are told apart by where they were called from.
- */
+/* The site's name: callstack_label's, "(creation stack not recorded)" without a stack. */
 static void site_label(struct top_site *st, unsigned depth)
 {
-	const struct callstack *cs = st->cs;
-	size_t o = 0;
-	unsigned got = 0;
-
-	if (!cs || !cs->n) {
-		snprintf(st->label, sizeof(st->label), "(creation stack not recorded)");
-		return;
-	}
-	for (size_t i = 0; i < cs->n && got < depth; i++) {
-		const struct frame *fr = &cs->frames[i];
-
-		for (size_t k = 0; k < fr->nsrc && got < depth; k++) {
-			char one[200];
-
-			if (frame_label(&fr->src[k], one, sizeof(one)))
-				continue;
-			o += (size_t)snprintf(st->label + o, sizeof(st->label) - o, "%s%s", got ? " < " : "", one);
-			if (o >= sizeof(st->label))
-				return;
-			got++;
-		}
-	}
-	if (!got)
-		snprintf(st->label, sizeof(st->label), "??? (in %s+0x%llx)",
-			 cs->frames[0].module ? cs->frames[0].module : "?",
-			 (unsigned long long)(cs->frames[0].module ? cs->frames[0].offset : cs->frames[0].ip));
+	callstack_label(st->cs, depth, st->label, sizeof(st->label));
 }
 
 /* Give st a name no other site has: deeper labels for it and any site it would share one with. */

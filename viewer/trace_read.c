@@ -81,22 +81,79 @@ int trace_check_header(const struct st_file_header *h, uint64_t size, char *err,
 			    (unsigned long long)h->ring_cap);
 	if (h->pid <= 0)
 		return fail(err, errlen, "corrupt header: pid %d", h->pid);
-	if (h->stack_depth > DEPTH_LIMIT)
-		return fail(err, errlen, "corrupt header: stack depth %u", h->stack_depth);
+	/*
+	 * The stack table and the module map only name call sites: damage
+	 * there (and in the stack depth) spoils the stacks, not the trace;
+	 * copy_stacks checks them and says so.
+	 */
 	for (unsigned r = 0; r < ST_REG_MAX; r++) {
 		const struct st_region_dir *d = &h->region[r];
 		uint32_t want = region_entry_size(r);
 
-		if (!d->nchunks)
+		uint64_t end = 0;
+
+		if (!d->nchunks || r == ST_REG_STACKS || r == ST_REG_MODULES)
 			continue;
-		if (d->nchunks > ST_CHUNKS_MAX || (want && d->entry_size != want) ||
-		    (!want && (d->entry_size < sizeof(struct st_stack) + (uint64_t)h->stack_depth * 8 ||
-			       d->entry_size % 8)))
+		if (d->nchunks > ST_CHUNKS_MAX || d->entry_size != want || d->capacity > (1ull << 32))
 			return fail(err, errlen, "corrupt header: %s of %u chunks of %u-byte entries",
 				    region_name(r), d->nchunks, d->entry_size);
-		(void)size;
+		/* The chunks the viewer walks: numbered on from each other, in place, within the file. */
+		for (unsigned k = 0; k < d->nchunks; k++) {
+			const struct st_chunk *c = &d->chunk[k];
+
+			if (!c->offset)
+				continue;
+			if (c->offset > size || c->count > (size - c->offset) / d->entry_size)
+				return fail(err, errlen, "truncated: %llu bytes, but the %s's chunk %u ends "
+					    "at %llu", (unsigned long long)size, region_name(r), k,
+					    (unsigned long long)c->offset + (uint64_t)c->count * d->entry_size);
+			if (c->first != end || (uint64_t)c->first + c->count > d->capacity ||
+			    c->offset < ST_HEADER_SIZE || c->offset % 8)
+				return fail(err, errlen, "corrupt header: %s chunk %u (entries %u..%llu at "
+					    "offset %llu)", region_name(r), k, c->first,
+					    (unsigned long long)c->first + c->count,
+					    (unsigned long long)c->offset);
+			end = (uint64_t)c->first + c->count;
+		}
 	}
 	return 0;
+}
+
+/*
+ * Why region r (the stack table or the module map) of v cannot be read, in
+ * buf, or NULL when it can: entries of a sound size, each published chunk
+ * within the file, no more entries than the file has room for.
+ */
+static const char *side_region_bad(const struct view *v, unsigned r, char *buf, size_t n)
+{
+	const struct st_region_dir *d = &v->h->region[r];
+	uint64_t count = st_region_mapped(d);
+	int sound = r == ST_REG_MODULES ? d->entry_size == sizeof(struct st_module) :
+		    v->h->stack_depth && v->h->stack_depth <= DEPTH_LIMIT && d->entry_size % 8 == 0 &&
+		    d->entry_size >= sizeof(struct st_stack) + (uint64_t)v->h->stack_depth * 8;
+
+	if (!d->nchunks)
+		return NULL;
+	if (d->nchunks > ST_CHUNKS_MAX || !sound) {
+		snprintf(buf, n, "%s corrupt (depth %u, entry size %u, %u chunks)", region_name(r),
+			 v->h->stack_depth, d->entry_size, d->nchunks);
+		return buf;
+	}
+	for (unsigned k = 0; k < d->nchunks; k++) {
+		const struct st_chunk *c = &d->chunk[k];
+
+		if (c->offset && (c->offset < ST_HEADER_SIZE || c->offset % 8 || c->offset > v->size ||
+				  c->count > (v->size - c->offset) / d->entry_size)) {
+			snprintf(buf, n, "%s unreadable (chunk %u outside the file)", region_name(r), k);
+			return buf;
+		}
+	}
+	if (count && count > v->size / d->entry_size) {
+		snprintf(buf, n, "%s unreadable (%llu entries of %u bytes: more than the file holds)",
+			 region_name(r), (unsigned long long)count, d->entry_size);
+		return buf;
+	}
+	return NULL;
 }
 
 /* Entry i of region r, or NULL when no published chunk within the file holds it. */
@@ -257,12 +314,21 @@ static void add_state_record(struct trace_file *tf)
 		    (tf->hdr.state == ST_STATE_EXECED && st_op_is_exec(r->op) && (r->flags & ST_REC_PENDING)))
 			at = (struct trace_rec *)r;
 	}
-	if (at) {
-		s->t_ns = at->t_ns;
-		s->pos = at->pos;
-	} else if (tf->nrecs) {
-		s->t_ns = tf->recs[tf->nrecs - 1].t_ns;
-		s->pos = tf->recs[tf->nrecs - 1].pos + 1;
+	if (tf->nrecs) {
+		/*
+		 * The state is the one at the image's end (its exit or exec
+		 * record: the exec's fd records follow it), or, that record
+		 * lost, after every kept record, the latest stamped too (a
+		 * thread claims its position before it reads the clock, so
+		 * times need not follow positions).
+		 */
+		uint64_t tmax = 0;
+
+		for (size_t k = 0; k < tf->nrecs && !at; k++)
+			if (tf->recs[k].t_ns > tmax)
+				tmax = tf->recs[k].t_ns;
+		s->t_ns = at ? at->t_ns : tmax;
+		s->pos = at ? at->pos : tf->recs[tf->nrecs - 1].pos + 1;
 	} else {
 		s->t_ns = tf->hdr.end_mono_ns ? tf->hdr.end_mono_ns : tf->hdr.mono_anchor_ns;
 		s->pos = tf->hdr.head;
@@ -426,12 +492,21 @@ out:
 /* The stack table, one entry per id, and the module map: copied when sound. */
 static int copy_stacks(struct trace_file *tf, const struct view *v)
 {
-	uint64_t n = mapped(v, ST_REG_STACKS), m = mapped(v, ST_REG_MODULES);
+	char why[160];
+	const char *bad_stacks = side_region_bad(v, ST_REG_STACKS, why, sizeof(why));
+	uint64_t n = bad_stacks ? 0 : mapped(v, ST_REG_STACKS), m = mapped(v, ST_REG_MODULES);
 	uint32_t es = v->h->region[ST_REG_STACKS].entry_size;
 	char *stacks = n ? malloc(n * es) : NULL;
 
 	if (n && !stacks)
 		return -1;
+	if (bad_stacks)
+		snprintf(tf->note, sizeof(tf->note), "%s: stacks ignored", bad_stacks);
+	else if (side_region_bad(v, ST_REG_MODULES, why, sizeof(why))) {
+		snprintf(tf->note, sizeof(tf->note), "%s: frames cannot be named", why);
+		tf->modules_bad = 1;
+		m = 0;
+	}
 	for (uint64_t i = 0; i < n; i++) {
 		const struct st_stack *e = entry(v, ST_REG_STACKS, i);
 
@@ -516,7 +591,7 @@ int trace_load(const char *path, struct trace_file **out, char *err, size_t errl
 	struct view v;
 	struct stat st;
 	void *map = MAP_FAILED;
-	int fd, rc = -1;
+	int fd, rc = -1, tries = 0;
 
 	/* O_NONBLOCK: a FIFO named like a trace must not hang the report. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -530,6 +605,7 @@ int trace_load(const char *path, struct trace_file **out, char *err, size_t errl
 		fail(err, errlen, "not a regular file");
 		goto out;
 	}
+again:
 	if ((uint64_t)st.st_size < ST_HEADER_SIZE) {
 		fail(err, errlen, "truncated: %lld bytes, shorter than the %u-byte header",
 		     (long long)st.st_size, ST_HEADER_SIZE);
@@ -547,8 +623,21 @@ int trace_load(const char *path, struct trace_file **out, char *err, size_t errl
 	}
 	memcpy(&tf->hdr, map, sizeof(tf->hdr));
 	tf->hdr.head = __atomic_load_n(&((struct st_file_header *)map)->head, __ATOMIC_ACQUIRE);
-	if (trace_check_header(&tf->hdr, (uint64_t)st.st_size, err, errlen))
+	if ((rc = trace_check_header(&tf->hdr, (uint64_t)st.st_size, err, errlen))) {
+		off_t was = st.st_size;
+
+		rc = -1;
+		/* A live file may have grown (and published a chunk) since the fstat: look again. */
+		if (tries++ < 3 && fstat(fd, &st) == 0 && st.st_size > was) {
+			munmap(map, (size_t)was);
+			map = MAP_FAILED;
+			trace_free(tf);
+			tf = NULL;
+			goto again;
+		}
+		st.st_size = was;
 		goto out;
+	}
 	tf->hdr.exe[sizeof(tf->hdr.exe) - 1] = 0;
 	if (tf->hdr.argv_len > sizeof(tf->hdr.argv))
 		tf->hdr.argv_len = sizeof(tf->hdr.argv);

@@ -98,7 +98,8 @@ struct trace_file {
 	uint32_t stack_entry_size;
 	struct st_module *modules;	/* module entries (state READY or not) */
 	uint64_t nmodules;
-	char note[200];			/* a region refused as corrupt; "" = none */
+	char note[200];			/* the stack table or module map refused as corrupt; "" = none */
+	int modules_bad;		/* ... the module map, when it is that */
 	int live;			/* its image was running when it was read (trace_image_running) */
 };
 
@@ -113,8 +114,11 @@ void trace_free(struct trace_file *tf);
 
 /*
  * Check a copy of a file's header against the file's size: magic,
- * version (ST_FORMAT_VERSION only), sizes, the regions' entry sizes.
- * 0, or -1 with a one-line reason in err.
+ * version (ST_FORMAT_VERSION only), sizes, the regions' entry sizes, and
+ * the fd table's, socket table's and ring's chunks: numbered on from each
+ * other, within the file (the stack table and module map are checked when
+ * read: their damage only spoils the stacks).  0, or -1 with a one-line
+ * reason in err ("truncated: ..." when a chunk ends past size).
  */
 int trace_check_header(const struct st_file_header *h, uint64_t size, char *err, size_t errlen);
 

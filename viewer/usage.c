@@ -11,7 +11,7 @@
 #include "cli.h"
 
 static const struct command *const commands[] = {
-	&report_command, &audit_command, &leaks_command, &top_command, &run_command,
+	&report_command, &audit_command, &leaks_command, &top_command, &export_command, &run_command,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

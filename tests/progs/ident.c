@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "scm_rights.h"
 
 static void die(const char *what)
 {
@@ -78,33 +79,16 @@ static void fill_below(int fd)
 
 static void send_fd(int carrier, int fd)
 {
-	char c = 'S', cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-
-	memset(cbuf, 0, sizeof(cbuf));
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	if (sendmsg(carrier, &m, 0) != 1)
+	if (scm_send_fd(carrier, fd))
 		die("sendmsg");
 }
 
 static int recv_fd(int carrier)
 {
-	char c, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
-	int fd;
+	int fd = scm_recv_fd(carrier);
 
-	if (recvmsg(carrier, &m, 0) != 1 || !(cm = CMSG_FIRSTHDR(&m)) || cm->cmsg_type != SCM_RIGHTS)
+	if (fd < 0)
 		die("recvmsg");
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 	return fd;
 }
 

@@ -48,6 +48,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "scm_rights.h"
 
 #define WAIT_MS		5000	/* poll bound for an event that must come */
 #define EINTR_TRIES	8	/* bound on restarts after a signal */
@@ -792,53 +793,17 @@ static void sc_close_range(void)
 /* Send fd over the unix socket sock as SCM_RIGHTS, with one data byte. */
 static void send_fd(int sock, int fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	char byte = 'f';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *cm;
-
-	memset(&u, 0, sizeof(u));
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	if (sendmsg(sock, &msg, 0) != 1)
+	if (scm_send_fd(sock, fd))
 		die("sendmsg SCM_RIGHTS");
 }
 
 /* In the child: receive one fd sent by send_fd on sock; _exit(1) on failure. */
 static int recv_fd(int sock)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *cm;
-	int fd;
+	int fd = scm_recv_fd(sock);
 
-	if (recvmsg(sock, &msg, 0) != 1)
-		cdie("recvmsg");
-	cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-	    cm->cmsg_len != CMSG_LEN(sizeof(int)) || (msg.msg_flags & MSG_CTRUNC)) {
-		errno = EPROTO;
+	if (fd < 0)
 		cdie("recvmsg: no SCM_RIGHTS fd");
-	}
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 	return fd;
 }
 

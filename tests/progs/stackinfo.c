@@ -16,7 +16,7 @@
  *   region name=NAME entry_size=N chunks=N mapped=N capacity=N
  *   chunk region=NAME k=K offset=N first=N count=N   (one per published chunk)
  *   totals made=N arrived=N forked_in=N bytes_sent=N bytes_received=N ring_dropped=N
- *          stacks_used=N stacks_dropped=N stacks_skipped=N modules_dropped=N
+ *          stacks_used=N stacks_dropped=N stacks_skipped=N modules_dropped=N sockets_missed=N
  *   stacks used=N dropped=N skipped=N depth=N count=N entry_size=N capacity=N
  *          (count: the entries the file holds now; capacity: the most it may grow to)
  *                                                                    ("stacks none")
@@ -232,10 +232,11 @@ static void print_header(void)
 	}
 	printf("totals made=%" PRIu64 " arrived=%" PRIu64 " forked_in=%" PRIu64 " bytes_sent=%" PRIu64
 	       " bytes_received=%" PRIu64 " ring_dropped=%" PRIu64 " stacks_used=%" PRIu64
-	       " stacks_dropped=%" PRIu64 " stacks_skipped=%" PRIu64 " modules_dropped=%" PRIu64 "\n",
+	       " stacks_dropped=%" PRIu64 " stacks_skipped=%" PRIu64 " modules_dropped=%" PRIu64
+	       " sockets_missed=%" PRIu64 "\n",
 	       t->sockets_made, t->sockets_arrived, t->sockets_forked_in, t->bytes_sent,
 	       t->bytes_received, t->ring_dropped, t->stacks_used, t->stacks_dropped,
-	       t->stacks_skipped, t->modules_dropped);
+	       t->stacks_skipped, t->modules_dropped, t->sockets_missed);
 }
 
 static void print_tables(void)

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,8 +71,21 @@ static void torn_slots(void)
 	long accepted = 0, mixed = 0, plain_mixed = 0;
 	struct st_sock c;
 
+	struct timespec t0, now;
+
 	pthread_create(&t, NULL, writer, NULL);
-	for (long i = 0; i < 2000000; i++) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/*
+	 * At least 2,000,000 copies; on a loaded machine (or under a
+	 * sanitizer) the writer may seldom run during one, so go on, up to
+	 * 20 s, until a plain copy has been caught mixing two sockets.
+	 */
+	for (long i = 0;; i++) {
+		if (i >= 2000000 && (i & 0xffff) == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if ((plain_mixed && accepted) || now.tv_sec - t0.tv_sec >= 20)
+				break;
+		}
 		if (st_sock_read(&slot, &c)) {
 			accepted++;
 			mixed += !whole(&c);
