@@ -11,6 +11,8 @@
 #  - a fork child's close of an accepted socket before the parent's,
 #    whose very next call closes its copy, is info (the correct server
 #    lost a race), not the fork-per-connection bug;
+#  - a connection idle to its process's end is open-at-exit info, and a
+#    leak with --idle shorter than its idle stretch;
 #  - dup2 onto stdio, close, exec: the close is info whether the new
 #    program exits or is killed by SIGTERM.
 # On issue10 the half-close and the fork child's hold were close-wait
@@ -18,7 +20,7 @@
 # warnings speaking of RST.
 . "$(dirname "$0")/lib.sh"
 skip_missing python3
-plan 18
+plan 22
 
 # run SCENARIO: traced into $WORK/SCENARIO; its output in $WORK/SCENARIO.out, its findings in .json.
 run() {
@@ -54,6 +56,18 @@ like "$(jq -r '.findings[0].message' "$WORK/unix-heard.json")" "ECONNRESET \(a u
 run forkrace
 is "$(jq -r --argjson c "$(kv_of forkrace child)" '[.findings[] | select(.kind == "close-not-final" and .pid == $c) | .severity] | join(",")' "$WORK/forkrace.json")" \
 	info "fork child's close first, the parent's copy closed by its very next call: info (a race, not the bug)"
+run idle
+P=$(kv_of idle pid) F=$(kv_of idle fd) CF=$(kv_of idle cfd) LF=$(kv_of idle lfd)
+sorted() { printf '%s\n' "$@" | sort | paste -sd, -; }
+is "$(found idle)" "$(sorted "info open-at-exit $P $CF" "info open-at-exit $P $F" "info open-at-exit $P $LF")" \
+	"a connection idle 1.5 s to its process's end: not a leak by the default rule (idle 120 s): open-at-exit info"
+"$ST" audit --idle=1 --json "$WORK/idle" > "$WORK/idle.json"
+is "$(found idle)" "$(sorted "info open-at-exit $P $LF" "warning leaked-at-exit $P $CF" "warning leaked-at-exit $P $F")" \
+	"audit --idle=1: both ends leaked-at-exit (idle), the listener still open-at-exit info"
+"$ST" leaks --idle=1 --json "$WORK/idle" > "$WORK/idle.leaks"
+is "$(jq -r '[.leaks[].connections[] | "\(.fd) \(.verdict)"] | sort | join(",")' "$WORK/idle.leaks")" \
+	"$(sorted "$CF idle" "$F idle")" \
+	"leaks --idle=1 lists the two, verdict idle"
 run stdio-exit
 run stdio-kill
 is "$(jq -r '[.findings[] | select(.kind == "close-not-final") | .severity] | unique | join(",")' "$WORK/stdio-exit.json") $(jq -r '[.findings[] | select(.kind == "close-not-final") | .severity] | unique | join(",")' "$WORK/stdio-kill.json")" \

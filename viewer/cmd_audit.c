@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "history.h"
+#include "leak_rule.h"
 #include "report.h"
 #include "timefmt.h"
 
@@ -36,6 +37,7 @@ static const struct option audit_opts[] = {
 	{ "json", no_argument, 0, 'j' },
 	{ "fail-on", required_argument, 0, 'f' },
 	{ "wall-clock", no_argument, 0, 'w' },
+	{ "idle", required_argument, 0, 'i' },
 	{ "color", required_argument, 0, 'c' },
 	{ "colour", required_argument, 0, 'c' },
 	{ "help", no_argument, 0, 'h' },
@@ -58,6 +60,10 @@ static int cmd_audit(int argc, char **argv)
 		switch (opt) {
 		case 'j': json = 1; break;
 		case 'w': tf_set_wall(1); break;
+		case 'i':
+			if (leak_rule_set_idle(optarg))
+				return usage_error(&audit_command, "--idle=%s: takes seconds above 0", optarg);
+			break;
 		case 'f':
 			if (parse_severity(optarg, &fail_on))
 				return usage_error(&audit_command, "--fail-on=%s: takes error, warning or info",
@@ -96,11 +102,12 @@ static int cmd_audit(int argc, char **argv)
 
 const struct command audit_command = {
 	"audit", cmd_audit, audit_opts, audit_choices,
-	"socktrace audit [--json] [--fail-on=error|warning|info] [--wall-clock] [--color=WHEN] [PATH...]",
+	"socktrace audit [--json] [--fail-on=error|warning|info] [--idle=S] [--wall-clock] [--color=WHEN] [PATH...]",
 	"the findings alone: references left open, leaks, RSTs, CLOSE_WAIT, double closes",
 	"  PATH              trace files, or directories of them (as for report)\n"
 	"  --fail-on=SEV     exit 1 when a finding of SEV or worse exists (error, warning, info)\n"
 	"  --json            {findings, summary} as JSON\n"
+	"  --idle=S          the leak rule's idle stretch, seconds (default 120)\n"
 	"  --wall-clock      times as local wall-clock time (ISO 8601, microseconds)\n"
 	"  --color=WHEN      auto, always or never\n",
 };

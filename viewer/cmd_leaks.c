@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "leak_rule.h"
 #include "leaks.h"
 #include "report.h"
 #include "timefmt.h"
@@ -51,6 +52,7 @@ static const struct option leaks_opts[] = {
 	{ "all", no_argument, 0, 'A' },
 	{ "error-exitcode", required_argument, 0, 'e' },
 	{ "wall-clock", no_argument, 0, 'w' },
+	{ "idle", required_argument, 0, 'i' },
 	{ "help", no_argument, 0, 'h' },
 	{ 0, 0, 0, 0 },
 };
@@ -68,6 +70,10 @@ static int cmd_leaks(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'w': tf_set_wall(1); break;
 		case 'A': every = 1; break;
+		case 'i':
+			if (leak_rule_set_idle(optarg))
+				return usage_error(&leaks_command, "--idle=%s: takes seconds above 0", optarg);
+			break;
 		case 'a':
 			if (!strcmp(optarg, "now")) {
 				at = LEAKS_AT_NOW;
@@ -121,12 +127,13 @@ static int cmd_leaks(int argc, char **argv)
 
 const struct command leaks_command = {
 	"leaks", cmd_leaks, leaks_opts, NULL,
-	"socktrace leaks [--json] [--all] [--at T|now] [--error-exitcode=N] [--wall-clock] [PATH...]",
+	"socktrace leaks [--json] [--all] [--idle=S] [--at T|now] [--error-exitcode=N] [--wall-clock] [PATH...]",
 	"sockets left open when their process ended (or still open), by the stack that made them",
 	"  PATH                trace files, or directories of them (as for report)\n"
 	"  --all               every socket held to its process's end, leak or not (the rule in README)\n"
 	"  --at T              instead, the sockets open T seconds after the trace's first event\n"
 	"  --at now            instead, the sockets open now in processes still running (live files)\n"
+	"  --idle=S            the leak rule's idle stretch, seconds (default 120)\n"
 	"  --error-exitcode=N  exit N when a leak was listed (default 1; 0: never)\n"
 	"  --json              {leaks, summary} as JSON\n"
 	"  --wall-clock        times as local wall-clock time (ISO 8601, microseconds)\n",

@@ -5,11 +5,29 @@
 #define _GNU_SOURCE
 #include "leak_rule.h"
 
+#include <errno.h>
+#include <math.h>	/* isfinite: a macro, no libm */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "ends.h"
+
+/* The idle threshold (--idle), ns. */
+static uint64_t idle_ns = LEAK_IDLE_NS;
+
+int leak_rule_set_idle(const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > 1e9)
+		return -1;
+	idle_ns = (uint64_t)(v * 1e9 + 0.5);
+	return 0;
+}
 
 /* A socket held to its process's end: what the rule judges. */
 struct held {
@@ -30,10 +48,10 @@ const char *leak_verdict_text(enum leak_verdict v)
 	case LEAK_NOT_LISTENER: return "a listener, still accepting to the end";
 	case LEAK_NOT_INHERITED: return "a copy this process got by fork or exec and never used";
 	case LEAK_NOT_SERVED: return "held to its process's end without a sign of abandon (not idle "
-				      "120 s, its peer not gone, its call site not growing)";
+				      "long, its peer not gone, its call site not growing)";
 	case LEAK_PEER_GONE: return "its peer had closed, and the process went on without closing it";
 	case LEAK_SHUT_DOWN: return "shut down here, and the process went on without closing it";
-	case LEAK_IDLE: return "idle for a long stretch before the end";
+	case LEAK_IDLE: return "idle for a long stretch before the end (120 s, or --idle)";
 	case LEAK_SITE_GROWS: return "its call site's open sockets only grew (none of them ever closed)";
 	default: return "closed";
 	}
@@ -190,7 +208,7 @@ static enum leak_verdict judge(const struct model *m, const struct held *h, uint
 		return LEAK_PEER_GONE;
 	}
 	t = last_activity(c, x);
-	if (h->end_ns > t && h->end_ns - t >= LEAK_IDLE_NS) {
+	if (h->end_ns > t && h->end_ns - t >= idle_ns) {
 		*since = t;
 		return LEAK_IDLE;
 	}

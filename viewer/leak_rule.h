@@ -13,7 +13,7 @@
  *   - shut down here and never touched again, while the process made
  *     calls on other sockets or lived LEAK_GONE_NS more
  *     (shutdown-without-close);
- *   - idle: nothing moved on it for LEAK_IDLE_NS before the end;
+ *   - idle: nothing moved on it for LEAK_IDLE_NS (or --idle) before the end;
  *   - its call site only grows: LEAK_SITE_MIN or more sockets from one
  *     creation stack open at the end, and every socket that stack made in
  *     that image still open (its open count never went down).
@@ -29,8 +29,9 @@
 
 /* How long after its peer left a socket held on counts as abandoned. */
 #define LEAK_GONE_NS	1000000000ull
-/* How long without any call or data before the end counts as idle: longer than
- * the usual keep-alive timeouts (nginx 75 s), so an idle keep-alive is not a leak. */
+/* How long without any call or data before the end counts as idle, by default
+ * (--idle): longer than the usual keep-alive timeouts (nginx 75 s), so an idle
+ * keep-alive connection is not a leak. */
 #define LEAK_IDLE_NS	120000000000ull
 /* How many open sockets from one call site, none ever closed, make a growing site. */
 #define LEAK_SITE_MIN	3
@@ -41,6 +42,12 @@
  * c->leak_ref.  After the replay and conn_data.
  */
 void leak_rule_apply(struct model *m);
+
+/*
+ * The idle threshold the next leak_rule_apply uses, from --idle's
+ * argument (seconds, above 0); -1 (and nothing set) when s is not one.
+ */
+int leak_rule_set_idle(const char *s);
 
 /* Is v a leak (a warning), not one of the reasons it is not? */
 int leak_verdict_is_leak(enum leak_verdict v);

@@ -15,6 +15,8 @@ for an event (the sleeps are the durations the verdicts are about).
   forkrace    fork-per-connection done right, the child's close first:
               the child closes the accepted socket and tells the parent
               (a pipe), whose very next call closes its copy
+  idle        a connection used once (one byte each way), then left idle
+              1.5 s and held (both ends) to _exit, its peer still there
   stdio-exit  fork; the child dup2s a socket onto 0 and 1, closes it,
               execs `true`; stdio-kill: execs `sleep 30`, killed by SIGTERM
 """
@@ -117,6 +119,17 @@ def forkrace():
     return 0
 
 
+def idle():
+    l, c, a = pair_tcp()
+    kv(pid=os.getpid(), fd=a.fileno(), cfd=c.fileno(), lfd=l.fileno())
+    c.sendall(b"x")
+    a.recv(1)
+    a.sendall(b"y")
+    c.recv(1)
+    time.sleep(1.5)
+    os._exit(0)                    # with every socket still open
+
+
 def stdio(kill):
     l, c, a = pair_tcp()
     child = os.fork()
@@ -144,6 +157,7 @@ SCENARIOS = {
     "unix-quiet": lambda: unix(False),
     "unix-heard": lambda: unix(True),
     "forkrace": forkrace,
+    "idle": idle,
     "stdio-exit": lambda: stdio(False),
     "stdio-kill": lambda: stdio(True),
 }
