@@ -63,17 +63,25 @@ def halfclose(hold_shut):
     return 0
 
 
-def forkhold():
+def forked(in_child):
+    """A loopback connection and a pipe, then fork: the child runs
+    in_child(accepted, pipe read end, pipe write end) and _exits; the
+    parent gets (listener, client, accepted, read end, write end, child)."""
     l, c, a = pair_tcp()
     r, w = os.pipe()
     child = os.fork()
     if child == 0:
-        os.close(w)
+        in_child(a, r, w)
+        os._exit(0)
+    kv(pid=os.getpid(), child=child, fd=a.fileno())
+    return l, c, a, r, w, child
+
+
+def forkhold():
+    def hold(a, r, w):
         os.read(r, 1)              # the parent has closed its copy
         time.sleep(1.5)
-        os._exit(0)
-    os.close(r)
-    kv(pid=os.getpid(), child=child, fd=a.fileno())
+    l, c, a, r, w, child = forked(hold)
     c.sendall(b"x")
     c.shutdown(socket.SHUT_WR)
     read_to_eof(a)
@@ -101,14 +109,10 @@ def unix(heard):
 
 
 def forkrace():
-    l, c, a = pair_tcp()
-    r, w = os.pipe()
-    child = os.fork()
-    if child == 0:
+    def close_first(a, r, w):
         a.close()
         os.write(w, b"x")
-        os._exit(0)
-    kv(pid=os.getpid(), child=child, fd=a.fileno())
+    l, c, a, r, w, child = forked(close_first)
     os.read(r, 1)                  # the child's close came first
     a.close()
     os.waitpid(child, 0)
