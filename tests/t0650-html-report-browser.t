@@ -52,7 +52,7 @@ page_ok() {
 # page_of EX: trace example EX into $WORK/tr and write its page, $WORK/EX.html; report --html's status.
 page_of() {
 	rm -rf "$WORK/tr"
-	timeout 60 "$ST" run -o "$WORK/tr" -- "$EX/$1" > /dev/null 2> "$WORK/run.err"
+	untraced timeout 60 "$ST" run -o "$WORK/tr" -- "$EX/$1" > /dev/null 2> "$WORK/run.err"
 	"$ST" report --html -o "$WORK/$1.html" "$WORK/tr" 2> "$WORK/rep.err"
 }
 

@@ -58,8 +58,8 @@ is "$(jq "[.connections[] | select(.role == \"server\" and .local == \"127.0.0.1
 # socktrace run -o DIR: DIR is root's (0755), nobody may not write it.
 PORT2=$(free_port) || PORT2=
 if [ -n "$PORT2" ]; then
-	# (A sanitizer build's runtime must come first: run keeps it there.)
-	( LD_PRELOAD=${ST_PRELOAD_FIRST:-} exec "$ST" run -q -o "$WORK/run" -- timeout 60 memcached -u nobody -l 127.0.0.1 -p "$PORT2" -U 0 -t 2 ) \
+	# (untraced: a sanitizer build's runtime first in LD_PRELOAD, which run keeps there)
+	( exec env LD_PRELOAD="${ST_PRELOAD_FIRST:-}" "$ST" run -q -o "$WORK/run" -- timeout 60 memcached -u nobody -l 127.0.0.1 -p "$PORT2" -U 0 -t 2 ) \
 		> /dev/null 2> "$WORK/run.err" &
 	RUN_PID=$!
 	at_exit "kill $RUN_PID 2> /dev/null"

@@ -112,6 +112,7 @@ int main(int argc, char **argv)
 	}
 	for (; count > 0; count--, first = (first + 1) % window)
 		finish(fifo[first], count);
+	free(fifo);
 	printf("conns=%ld\n", pairs * 2 + 22);
 	return 0;
 }
