@@ -112,8 +112,6 @@ static void flush_missed(void)
 		__atomic_fetch_add(&h->totals.sockets_missed, n, __ATOMIC_RELAXED);
 }
 
-/* Yields while another thread makes the file: a few dozen system calls. */
-#define START_WAIT_YIELDS	100000
 
 /*
  * Another thread is making the file: wait for it, so that this thread's
@@ -126,7 +124,7 @@ static int wait_for_start(void)
 {
 	int me = shim_tid();
 
-	for (unsigned n = 0; n < START_WAIT_YIELDS; n++) {
+	for (unsigned n = 0; n < SHIM_WAIT_YIELDS; n++) {
 		int mode = __atomic_load_n(&shim.mode, __ATOMIC_ACQUIRE);
 
 		if (mode != TRACE_STARTING)

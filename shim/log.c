@@ -106,6 +106,16 @@ static long open_log(const char *path, int is_default, const char **unsafe)
 	return fd;
 }
 
+/* Say in the line that it was not written to path, and why. */
+static void not_written(struct sbuf *sb, const char *path, const char *unsafe)
+{
+	sb_str(sb, " [not written to ");
+	sb_str(sb, path);
+	sb_str(sb, ": ");
+	sb_str(sb, unsafe);
+	sb_str(sb, "]");
+}
+
 void shim_log(const char *what, const char *detail, int err)
 {
 	char line[1024];
@@ -153,19 +163,10 @@ void shim_log(const char *what, const char *detail, int err)
 		sb_str(&sb, strerrorname_np(err_log));
 		sb_str(&sb, "]");
 		fd = open_log(fallback_path, 1, &unsafe);
-		if (unsafe) {
-			sb_str(&sb, " [not written to ");
-			sb_str(&sb, fallback_path);
-			sb_str(&sb, ": ");
-			sb_str(&sb, unsafe);
-			sb_str(&sb, "]");
-		}
+		if (unsafe)
+			not_written(&sb, fallback_path, unsafe);
 	} else if (unsafe) {
-		sb_str(&sb, " [not written to ");
-		sb_str(&sb, log_path);
-		sb_str(&sb, ": ");
-		sb_str(&sb, unsafe);
-		sb_str(&sb, "]");
+		not_written(&sb, log_path, unsafe);
 	}
 	if (sb.len + 2 > sizeof(line))
 		sb.len = sizeof(line) - 2;

@@ -254,8 +254,6 @@ fail:
 	return rc;
 }
 
-/* Yields while another thread grows a region: a growth is a few system calls, so this ends soon. */
-#define GROW_WAIT_YIELDS	100000
 
 int region_grow(int fd, enum st_region r, uint64_t want)
 {
@@ -278,7 +276,7 @@ int region_grow(int fd, enum st_region r, uint64_t want)
 		 * a signal handler that interrupted it: it cannot finish while
 		 * we wait.
 		 */
-		if (owner == me || waited == GROW_WAIT_YIELDS)
+		if (owner == me || waited == SHIM_WAIT_YIELDS)
 			return -EBUSY;
 		sys_raw(SYS_sched_yield, 0, 0, 0);
 	}

@@ -74,8 +74,6 @@ void ring_reset(uint64_t cap, uint64_t first_slots)
 	shim.ring_event_at = next_event(0);
 }
 
-/* Yields a claim past what is mapped waits for the thread growing the ring (a few system calls). */
-#define GROW_WAIT_YIELDS	100000
 
 /* Grow the ring (as far as slot needs) and make the pages ahead of slot; one thread at a time. */
 static void act_at(struct st_file_header *h, uint64_t slot)
@@ -138,7 +136,7 @@ static int ring_slow(uint64_t slot)
 		}
 		if (slot < __atomic_load_n(&ring.alloc, __ATOMIC_ACQUIRE))
 			return 1;
-		if (owner == me || waited == GROW_WAIT_YIELDS)
+		if (owner == me || waited == SHIM_WAIT_YIELDS)
 			return 0;
 		sys_raw(SYS_sched_yield, 0, 0, 0);
 	}

@@ -86,6 +86,15 @@ static inline int shim_in_vfork_child(void)
  */
 void shim_ensure_init(void);
 
+/*
+ * The most sched_yield()s a thread spends waiting for another thread's
+ * short job (making the trace file, growing a table or the ring, loading
+ * libunwind): a few system calls, so the wait ends long before this; the
+ * bound is for a thread stopped meanwhile (in a signal handler), which
+ * must not hang the others.
+ */
+#define SHIM_WAIT_YIELDS	100000u
+
 /* The mapped header when tracing, else NULL. */
 static inline struct st_file_header *shim_hdr(void)
 {

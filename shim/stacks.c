@@ -39,7 +39,6 @@
 #define UNW_CACHE_PER_THREAD_VALUE	2
 
 enum load_state { LOAD_NOT_YET = 0, LOAD_BUSY, LOAD_DONE, LOAD_FAILED };
-#define LOAD_WAIT_YIELDS	100000
 
 int stacks_mode;
 static int stacks_want;
@@ -205,7 +204,7 @@ static int load(void)
 		return 1;
 	if (!__atomic_compare_exchange_n(&load_state, &expected, LOAD_BUSY, 0, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE)) {
-		for (unsigned waited = 0; expected == LOAD_BUSY && waited < LOAD_WAIT_YIELDS; waited++) {
+		for (unsigned waited = 0; expected == LOAD_BUSY && waited < SHIM_WAIT_YIELDS; waited++) {
 			if (__atomic_load_n(&load_owner, __ATOMIC_RELAXED) == shim_tid())
 				return 0;
 			sys_raw(SYS_sched_yield, 0, 0, 0);

@@ -62,6 +62,18 @@ static const char *region_name(unsigned r)
 	return r < ST_REG_MAX ? names[r] : "region";
 }
 
+/* A published chunk c of es-byte entries that runs past a file of size bytes. */
+static int chunk_past_end(const struct st_chunk *c, uint32_t es, uint64_t size)
+{
+	return c->offset > size || c->count > (size - c->offset) / es;
+}
+
+/* A published chunk whose entries could not be read in place: in the header, or not 8-aligned. */
+static int chunk_misplaced(const struct st_chunk *c)
+{
+	return c->offset < ST_HEADER_SIZE || c->offset % 8;
+}
+
 int trace_check_header(const struct st_file_header *h, uint64_t size, char *err, size_t errlen)
 {
 	if (memcmp(h->magic, ST_MAGIC, sizeof(h->magic)))
@@ -103,12 +115,12 @@ int trace_check_header(const struct st_file_header *h, uint64_t size, char *err,
 
 			if (!c->offset)
 				continue;
-			if (c->offset > size || c->count > (size - c->offset) / d->entry_size)
+			if (chunk_past_end(c, d->entry_size, size))
 				return fail(err, errlen, "truncated: %llu bytes, but the %s's chunk %u ends "
 					    "at %llu", (unsigned long long)size, region_name(r), k,
 					    (unsigned long long)c->offset + (uint64_t)c->count * d->entry_size);
 			if (c->first != end || (uint64_t)c->first + c->count > d->capacity ||
-			    c->offset < ST_HEADER_SIZE || c->offset % 8)
+			    chunk_misplaced(c))
 				return fail(err, errlen, "corrupt header: %s chunk %u (entries %u..%llu at "
 					    "offset %llu)", region_name(r), k, c->first,
 					    (unsigned long long)c->first + c->count,
@@ -142,8 +154,7 @@ static const char *side_region_bad(const struct view *v, unsigned r, char *buf, 
 	for (unsigned k = 0; k < d->nchunks; k++) {
 		const struct st_chunk *c = &d->chunk[k];
 
-		if (c->offset && (c->offset < ST_HEADER_SIZE || c->offset % 8 || c->offset > v->size ||
-				  c->count > (v->size - c->offset) / d->entry_size)) {
+		if (c->offset && (chunk_misplaced(c) || chunk_past_end(c, d->entry_size, v->size))) {
 			snprintf(buf, n, "%s unreadable (chunk %u outside the file)", region_name(r), k);
 			return buf;
 		}
