@@ -189,8 +189,13 @@ static int open_dir(const char **why)
 		}
 		return (int)fd;
 	}
-	/* A directory the user named: made if missing (mkdir -p), its own rights kept. */
-	fd = sys_raw(SYS_open, c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	/*
+	 * A directory the user named: made if missing (mkdir -p), its own
+	 * rights kept.  O_PATH: making a file needs search and write on it, not
+	 * read, so a drop box (1733, as socktrace run makes one for a program
+	 * that becomes another user) works.
+	 */
+	fd = sys_raw(SYS_open, c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 	if (fd >= 0 || fd != -ENOENT)
 		return (int)fd;
 	{
@@ -211,7 +216,7 @@ static int open_dir(const char **why)
 		}
 	}
 	*why = "tracing off: opening the trace directory";
-	fd = sys_raw(SYS_open, c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	fd = sys_raw(SYS_open, c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 	return (int)fd;
 }
 

@@ -26,8 +26,14 @@ at_exit 'for p in "${REAL_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done'
 # timeout wrapper's); its stdout/stderr go to DIR.out / DIR.err.
 serve() {
 	local mode=$1 dir=$2; shift 2
-	rm -rf "$dir" "$dir.st"; mkdir -p "$dir"
-	[ -n "${DIRMODE:-}" ] && chmod "$DIRMODE" "$dir"
+	rm -rf "$dir" "$dir.st"
+	# socktrace run makes its directory itself (as root, open to the users
+	# the program may become); DIRMODE: one made beforehand, with that mode.
+	if [ -n "${DIRMODE:-}" ]; then
+		mkdir -p "$dir" && chmod "$DIRMODE" "$dir"
+	elif [ "$mode" != run ]; then
+		mkdir -p "$dir"
+	fi
 	case $mode in
 	plain) timeout -s KILL 120 "$@" >"$dir.out" 2>"$dir.err" & ;;
 	run) timeout -s KILL 120 "$ST" run -o "$dir" -- "$@" >"$dir.out" 2>"$dir.err" & ;;

@@ -8,7 +8,7 @@
 need memcached redis-server redis-cli runuser jq ss
 id redis >/dev/null 2>&1 || skip_all "no redis user"
 PM=$(free_port) && PR=$(free_port) || skip_all "no free TCP port"
-plan 11
+plan 14
 
 chmod 755 "$WORK"
 command -v nc >/dev/null || skip_all "nc is not installed"
@@ -36,17 +36,26 @@ ok $? "redis's own file is in $T/socktrace-$uid"
 is "$("$ST" report --json "$T/socktrace-$uid" | jq '[.connections[] | select(.role=="server")] | length')" 2 \
 	"it shows the two redis-cli connections"
 
-# the same under socktrace run -o DIR (DIR made by socktrace run, owned by root)
+# the same under socktrace run -o DIR: run, as root, made DIR and opened it
+# to the users its program may become (1733); redis's file is redis's own
 TMPDIR=$T serve run "$WORK/rd" "${rs[@]}"
 wait_listen $PR 10 && timeout 5 redis-cli -p $PR ping > "$WORK/rd2.client" && timeout 5 redis-cli -p $PR shutdown nosave
 finish
 is "$SRV_RC" 0 "redis-server (runuser -u redis) under socktrace run -o DIR exits 0"
-ls "$WORK/rd"/redis-*.socktrace >/dev/null 2>&1
-todo $? "run -o DIR: the image runuser exec'd as redis is traced (now: no file, EACCES in a root-owned DIR)"
-# The shim's note goes to redis's own default log ($TMPDIR/socktrace-UID.log),
+is "$(stat -c %a "$WORK/rd")" 1733 "run -o DIR (made by run, as root): sticky, writable and not listable by others"
+f=$(ls "$WORK/rd"/redis-*.socktrace 2>/dev/null | head -n 1)
+is "$(stat -c '%U %a' "$f" 2>/dev/null)" "redis 600" "run -o DIR: the image runuser exec'd as redis made its own file there, 0600"
+is "$("$ST" report --json "$WORK/rd" | jq '[.connections[] | select(.role=="server")] | length')" 2 \
+	"... and the report shows its two redis-cli connections (ping, shutdown)"
+# A directory the user made keeps its rights: redis cannot write a root 0755
+# DIR.  Its note goes to redis's own default log ($TMPDIR/socktrace-UID.log),
 # naming the log it could not write; run finds it there and shows it.
-grep -q "^socktrace: note (uid $uid could not write $WORK/rd/socktrace.log; from $T/socktrace-$uid.log): .*redis-server: tracing off: .*EACCES" "$WORK/rd.err"
+DIRMODE=755 TMPDIR=$T serve run "$WORK/rd3" "${rs[@]}"
+wait_listen $PR 10 && timeout 5 redis-cli -p $PR shutdown nosave
+finish
+is "$(stat -c %a "$WORK/rd3")" 755 "run -o DIR the user made: its rights are kept"
+grep -q "^socktrace: note (uid $uid could not write $WORK/rd3/socktrace.log; from $T/socktrace-$uid.log): .*redis-server: tracing off: .*EACCES" "$WORK/rd3.err"
 ok $? "run -o DIR: why redis was not traced is said (its note, from redis's own default log)"
-grep -q "the shim's notes above may say why" "$WORK/rd.err"
+grep -q "the shim's notes above may say why" "$WORK/rd3.err"
 ok $? "... and run points at it instead of blaming LD_PRELOAD"
 done_testing

@@ -122,6 +122,21 @@ static int mkdirs(const char *dir)
 	return 0;
 }
 
+/*
+ * Run as root, the program may become another user before it makes its
+ * file (runuser -u redis, su, a daemon's setuid): the directory run made
+ * itself is opened to them as /tmp is, sticky, but without listing
+ * (1733): each writer's file stays its own (the shim makes it 0600,
+ * O_EXCL, not following links) and nobody else's can be renamed or
+ * removed.  A directory the user gave keeps its rights.  0 or -1 with errno.
+ */
+static int open_to_dropped_users(const char *dir, int made)
+{
+	if (!made || geteuid() != 0)
+		return 0;
+	return chmod(dir, 01733);
+}
+
 /* CLOCK_MONOTONIC now, in ns: the trace files' clock. */
 static uint64_t mono_now(void)
 {
@@ -227,7 +242,7 @@ static int cmd_run(int argc, char **argv)
 {
 	const char *out = NULL, *tmp = getenv("TMPDIR"), *user_log = getenv("SOCKTRACE_LOG");
 	char *dir = NULL, *shim = NULL, *preload = NULL, *log = NULL;
-	int opt, mode = 's', status, rc = 1, has_traces, notes;
+	int opt, mode = 's', status, rc = 1, has_traces, notes, made = 0;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
 	struct loaded l = { 0 };
 	struct exe_facts facts;
@@ -258,6 +273,9 @@ static int cmd_run(int argc, char **argv)
 		return 1;
 	}
 	if (out) {
+		struct stat st;
+
+		made = stat(out, &st) != 0 && errno == ENOENT;
 		if (mkdirs(out) != 0) {
 			fprintf(stderr, "socktrace run: %s: %s\n", out, strerror(errno));
 			goto done;
@@ -273,6 +291,11 @@ static int cmd_run(int argc, char **argv)
 			fprintf(stderr, "socktrace run: %s: %s\n", dir, strerror(errno));
 			goto done;
 		}
+		made = 1;
+	}
+	if (dir && open_to_dropped_users(dir, made) != 0) {
+		fprintf(stderr, "socktrace run: %s: chmod: %s\n", dir, strerror(errno));
+		goto done;
 	}
 	if (!dir || access(dir, W_OK) != 0) {
 		fprintf(stderr, "socktrace run: %s: not writable: %s\n", dir ? dir : out, strerror(errno));
