@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Fixture tests for the viewer's offline half, as heaptrack tests its
+# interpreter: small trace files written by tests/progs/mktrace from a text
+# spec (tests/fixtures/NAME.spec) in, the model and the findings out,
+# compared with tests/fixtures/NAME.expect: the stable projection of
+# `report --json`, `audit --json` and `leaks --all --json` that
+# tests/fixtures/project.jq makes, with the exit statuses of `report`,
+# `audit --fail-on=warning` and `leaks`, and report's stderr (paths cut).
+# Each expect file was written from what the kernel does (FIN goes when the
+# last reference in any process goes); '#' lines there say why.
+#
+# Then the comparisons are shown able to fail: specs changed in one record
+# each (who closes, a refs count, a flag) must not match their expect file.
+. "$(dirname "$0")/lib.sh"
+FIX=$TOP/tests/fixtures
+MK=$PROGS/mktrace
+
+# Fixtures whose expect file states a known viewer bug: a TODO point each.
+KNOWN_BUGS=" "
+
+# Mutations: FIXTURE|sed expression changing one thing in its spec|what changed.
+MUTATIONS=(
+	'fork-close|/op=forked/,$ s/^rec t=1030 op=close fd=4.*$//|the child never closes the connection'
+	'fork-close|s/^rec t=1021 op=close fd=4 sid=2 refs=0/rec t=1021 op=close fd=5 sid=2 refs=0/|the parent closes another fd'
+)
+
+specs=("$FIX"/*.spec)
+plan $((2 * ${#specs[@]} + ${#MUTATIONS[@]}))
+
+# outcome DIR: what the viewer makes of the trace files in DIR, projected.
+outcome() {
+	local d=$1 rr ra rl
+	"$ST" report --json "$d" > "$d.r.json" 2> "$d.r.err"
+	rr=$?
+	"$ST" audit --json "$d" > "$d.a.json" 2> /dev/null
+	"$ST" audit --fail-on=warning "$d" > /dev/null 2>&1
+	ra=$?
+	"$ST" leaks --all --json "$d" > "$d.l.json" 2> /dev/null
+	"$ST" leaks "$d" > /dev/null 2>&1
+	rl=$?
+	echo "exit report=$rr audit=$ra leaks=$rl"
+	sed "s|$d/||g; s/^/stderr /" "$d.r.err"
+	[ -s "$d.r.json" ] && jq -r -L "$FIX" 'include "project"; report' "$d.r.json"
+	[ -s "$d.a.json" ] && jq -r -L "$FIX" 'include "project"; audit' "$d.a.json"
+	[ -s "$d.l.json" ] && jq -r -L "$FIX" 'include "project"; leaks' "$d.l.json"
+}
+
+# build SPEC DIR: the trace files of SPEC in DIR (fresh).
+build() {
+	rm -rf "$2" && mkdir -p "$2" && "$MK" "$1" "$2"
+}
+
+# expected NAME: NAME.expect without its comments.
+expected() { grep -v '^#' "$FIX/$1.expect"; }
+
+for spec in "${specs[@]}"; do
+	name=$(basename "$spec" .spec)
+	d=$WORK/$name
+	build "$spec" "$d" 2> "$WORK/mk.err"
+	ok $? "$name: mktrace writes its trace files"
+	[ -s "$WORK/mk.err" ] && diag "$(cat "$WORK/mk.err")"
+	outcome "$d" > "$d.got"
+	if expected "$name" | diff -u - "$d.got" > "$d.diff"; then rc=0; else rc=1; fi
+	case $KNOWN_BUGS in
+	*" $name "*) todo $rc "$name: the model and findings are the expected ones" ;;
+	*) ok $rc "$name: the model and findings are the expected ones" ;;
+	esac
+	[ "$rc" -eq 0 ] || diag "$(cat "$d.diff")"
+done
+
+for m in "${MUTATIONS[@]}"; do
+	IFS='|' read -r name expr what <<< "$m"
+	d=$WORK/mut
+	sed "$expr" "$FIX/$name.spec" > "$WORK/mut.spec"
+	if cmp -s "$WORK/mut.spec" "$FIX/$name.spec"; then
+		ok 1 "$name, mutated ($what): the mutation changed nothing in the spec"
+		continue
+	fi
+	if ! build "$WORK/mut.spec" "$d" 2> "$WORK/mk.err"; then
+		ok 1 "$name, mutated ($what): mktrace refused the mutated spec"
+		diag "$(cat "$WORK/mk.err")"
+		continue
+	fi
+	outcome "$d" > "$d.got"
+	! expected "$name" | cmp -s - "$d.got"
+	ok $? "$name, mutated ($what): the output no longer matches the expect file"
+done
+done_testing
