@@ -45,6 +45,10 @@
  *                    connected) tcp=STATE (listen, established,
  *                    close_wait...) local=A peer=A eof=MS shut=MS
  *                    sent=N received=N; refs is the fds naming it
+ *   totals [made=N] [arrived=N] [forked_in=N]
+ *                    the header's socket counts (sockets this image made,
+ *                    received or inherited, got by fork): what tells the
+ *                    viewer of sockets whose every record was overwritten
  *   end [state=exited|execed|running] [t=MS] [exit=N]
  *                    how the image ended (default running: a kill); exit
  *                    sets the exit status
@@ -692,6 +696,27 @@ static void do_state(struct out *o, int n, struct word *w)
 	}
 }
 
+static void do_totals(struct out *o, int n, struct word *w)
+{
+	struct st_totals *t = &o->h.totals;
+
+	for (int i = 1; i < n; i++) {
+		const char *k = w[i].k;
+		char *v = w[i].v;
+
+		if (!v)
+			die("%s: want key=value", k);
+		if (!strcmp(k, "made"))
+			t->sockets_made = (uint64_t)num(k, v);
+		else if (!strcmp(k, "arrived"))
+			t->sockets_arrived = (uint64_t)num(k, v);
+		else if (!strcmp(k, "forked_in"))
+			t->sockets_forked_in = (uint64_t)num(k, v);
+		else
+			die("totals: unknown key %s", k);
+	}
+}
+
 static void do_end(struct out *o, int n, struct word *w)
 {
 	struct st_file_header *h = &o->h;
@@ -914,6 +939,8 @@ int main(int argc, char **argv)
 			do_torn(o, n, w);
 		else if (!strcmp(w[0].k, "state"))
 			do_state(o, n, w);
+		else if (!strcmp(w[0].k, "totals"))
+			do_totals(o, n, w);
 		else if (!strcmp(w[0].k, "end"))
 			do_end(o, n, w);
 		else if (!strcmp(w[0].k, "damage"))
