@@ -118,9 +118,10 @@ struct word {
 	char *v;
 };
 
-static const char *spec_name;
+static const char *spec_name;	/* for messages: the spec and the line being read */
 static unsigned lineno;
 
+/* Say what is wrong, naming the spec line, and exit 2. */
 static __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -186,6 +187,7 @@ static unsigned op_by_name(const char *s)
 	die("op=%s: unknown op", s);
 }
 
+/* A family by name (inet, inet6, unix); dies on another. */
 static unsigned domain_of(const char *s)
 {
 	static const char *const n[] = { "inet", "inet6", "unix", NULL };
@@ -194,6 +196,7 @@ static unsigned domain_of(const char *s)
 	return pick("domain", s, n, v);
 }
 
+/* A socket type by name (stream, dgram, seqpacket); dies on another. */
 static unsigned type_of(const char *s)
 {
 	static const char *const n[] = { "stream", "dgram", "seqpacket", NULL };
@@ -202,6 +205,7 @@ static unsigned type_of(const char *s)
 	return pick("type", s, n, v);
 }
 
+/* An enum st_tcp_state by its name in lower case; dies on another. */
 static unsigned tcp_of(const char *s)
 {
 	static const char *const n[] = { "none", "listen", "syn_sent", "established", "fin_wait",
@@ -225,6 +229,7 @@ static unsigned flag_list(const char *key, const char *s, const char *const *nam
 	return f;
 }
 
+/* ST_REC_* flags by name (the ST_REC_ suffix in lower case); dies on an unknown one. */
 static unsigned rec_flags(const char *s)
 {
 	static const char *const n[] = { "addr_trunc", "implicit_close", "cloexec", "first_seen",
@@ -237,6 +242,7 @@ static unsigned rec_flags(const char *s)
 	return flag_list("flags", s, n, v);
 }
 
+/* ST_SK_* flags by name (the ST_SK_ suffix in lower case); dies on an unknown one. */
 static unsigned sock_flags(const char *s)
 {
 	static const char *const n[] = { "fresh", "events", "connecting", "eof", "peered", "listening",
@@ -406,6 +412,15 @@ static int words(char *line, struct word *w)
 	return n;
 }
 
+/* The value of word w, which must be key=value (dies on a bare word). */
+static char *value(const struct word *w)
+{
+	if (!w->v)
+		die("%s: want key=value", w->k);
+	return w->v;
+}
+
+/* The next position of o's ring, zeroed and committed (seq = pos + 1); dies past MAX_RECS. */
 static struct pos *pos_new(struct out *o)
 {
 	struct pos *p;
@@ -419,14 +434,18 @@ static struct pos *pos_new(struct out *o)
 	return p;
 }
 
+/* Dies unless o has had its proc line (what: the directive that needs it). */
 static void need_proc(const struct out *o, const char *what)
 {
 	if (!o || !o->has_proc)
 		die("%s before proc", what);
 }
 
+/* The proc directive: o's header identity and clocks; dies on a bad key or value. */
 static void do_proc(struct out *o, int n, struct word *w)
 {
+	static const char *const origins[] = { "root", "fork", NULL };
+	static const unsigned origin_vals[] = { ST_ORIGIN_ROOT, ST_ORIGIN_FORK };
 	struct st_file_header *h = &o->h;
 	const char *exe = NULL, *argv = NULL;
 	uint64_t start = NS_PER_MS;
@@ -434,10 +453,8 @@ static void do_proc(struct out *o, int n, struct word *w)
 
 	for (int i = 1; i < n; i++) {
 		const char *k = w[i].k;
-		char *v = w[i].v;
+		char *v = value(&w[i]);
 
-		if (!v)
-			die("%s: want key=value", k);
 		if (!strcmp(k, "pid"))
 			h->pid = (int32_t)num(k, v);
 		else if (!strcmp(k, "ppid"))
@@ -453,8 +470,7 @@ static void do_proc(struct out *o, int n, struct word *w)
 		else if (!strcmp(k, "ticks"))
 			ticks = num(k, v);
 		else if (!strcmp(k, "origin"))
-			h->origin = !strcmp(v, "fork") ? ST_ORIGIN_FORK :
-				    !strcmp(v, "root") ? ST_ORIGIN_ROOT : (die("origin=%s: root or fork", v), 0);
+			h->origin = pick(k, v, origins, origin_vals);
 		else if (!strcmp(k, "cap"))
 			h->ring_cap = (uint64_t)num(k, v);
 		else if (!strcmp(k, "opts"))
@@ -494,6 +510,7 @@ static void do_proc(struct out *o, int n, struct word *w)
 	o->has_proc = 1;
 }
 
+/* The rec directive: one record at o's next position, with its entries; dies on a bad word. */
 static void do_rec(struct out *o, int n, struct word *w)
 {
 	struct pos *p = pos_new(o);
@@ -510,10 +527,8 @@ static void do_rec(struct out *o, int n, struct word *w)
 		die("rec: t=MS wanted");
 	for (int i = 1; i < n; i++) {
 		const char *k = w[i].k;
-		char *v = w[i].v;
+		char *v = value(&w[i]);
 
-		if (!v)
-			die("%s: want key=value", k);
 		if (!strcmp(k, "t"))
 			continue;
 		else if (!strcmp(k, "op"))
@@ -555,6 +570,7 @@ static void do_rec(struct out *o, int n, struct word *w)
 		o->last_ns = r->t_ns;
 }
 
+/* The addr directive: entries for o's last record; dies when there is none or a word is no entry. */
 static void do_addr(struct out *o, int n, struct word *w)
 {
 	struct pos *p = o->npos ? &o->pos[o->npos - 1] : NULL;
@@ -570,6 +586,7 @@ static void do_addr(struct out *o, int n, struct word *w)
 	}
 }
 
+/* The torn directive: positions claimed and never committed (seq 0); dies on a bad word. */
 static void do_torn(struct out *o, int n, struct word *w)
 {
 	long long k = 1;
@@ -620,6 +637,11 @@ static void slot_addr(const char *v, uint8_t *buf, uint8_t *len, uint32_t *flags
 	*len = (uint8_t)n;
 }
 
+/*
+ * The state directive: fd entry fd names the slot of sid (made, with the
+ * slot keys, at the sid's first mention); dies on an fd named twice, slot
+ * keys for a slot made before, or a bad word.
+ */
 static void do_state(struct out *o, int n, struct word *w)
 {
 	struct st_sock *s = NULL;
@@ -696,16 +718,15 @@ static void do_state(struct out *o, int n, struct word *w)
 	}
 }
 
+/* The totals directive: the header's socket counts; dies on a bad word. */
 static void do_totals(struct out *o, int n, struct word *w)
 {
 	struct st_totals *t = &o->h.totals;
 
 	for (int i = 1; i < n; i++) {
 		const char *k = w[i].k;
-		char *v = w[i].v;
+		char *v = value(&w[i]);
 
-		if (!v)
-			die("%s: want key=value", k);
 		if (!strcmp(k, "made"))
 			t->sockets_made = (uint64_t)num(k, v);
 		else if (!strcmp(k, "arrived"))
@@ -717,21 +738,20 @@ static void do_totals(struct out *o, int n, struct word *w)
 	}
 }
 
+/* The end directive: how the image ended (state, end time, exit status); dies on a bad word. */
 static void do_end(struct out *o, int n, struct word *w)
 {
+	static const char *const states[] = { "running", "exited", "execed", NULL };
+	static const unsigned state_vals[] = { ST_STATE_RUNNING, ST_STATE_EXITED, ST_STATE_EXECED };
 	struct st_file_header *h = &o->h;
 	uint64_t t = 0;
 
 	for (int i = 1; i < n; i++) {
 		const char *k = w[i].k;
-		char *v = w[i].v;
+		char *v = value(&w[i]);
 
-		if (!v)
-			die("%s: want key=value", k);
 		if (!strcmp(k, "state"))
-			h->state = !strcmp(v, "exited") ? ST_STATE_EXITED : !strcmp(v, "execed") ? ST_STATE_EXECED :
-				   !strcmp(v, "running") ? ST_STATE_RUNNING :
-				   (die("state=%s: exited, execed or running", v), 0);
+			h->state = pick(k, v, states, state_vals);
 		else if (!strcmp(k, "t"))
 			t = ms(k, v);
 		else if (!strcmp(k, "exit"))
@@ -743,14 +763,13 @@ static void do_end(struct out *o, int n, struct word *w)
 		h->end_mono_ns = t ? t : o->last_ns;
 }
 
+/* The damage directive: what out_write spoils after writing; dies on a bad word. */
 static void do_damage(struct out *o, int n, struct word *w)
 {
 	for (int i = 1; i < n; i++) {
 		const char *k = w[i].k;
-		char *v = w[i].v;
+		char *v = value(&w[i]);
 
-		if (!v)
-			die("%s: want key=value", k);
 		if (!strcmp(k, "truncate"))
 			o->truncate = (uint64_t)num(k, v);
 		else if (!strcmp(k, "version"))
@@ -871,6 +890,7 @@ static void claim_conts(struct out *o)
 		pos_new(o)->r.op = ST_OP_CONT;
 }
 
+/* A new file named name, empty; dies when out of memory. */
 static struct out *out_new(const char *name)
 {
 	struct out *o = calloc(1, sizeof(*o));
@@ -882,6 +902,7 @@ static struct out *out_new(const char *name)
 	return o;
 }
 
+/* Free o (NULL: nothing). */
 static void out_free(struct out *o)
 {
 	if (o)
@@ -889,6 +910,7 @@ static void out_free(struct out *o)
 	free(o);
 }
 
+/* Read the spec, one file section after another, writing each when the next begins. */
 int main(int argc, char **argv)
 {
 	FILE *in;
