@@ -129,13 +129,16 @@ kv() {
 	sed -n "s/^$2=//p" "$1" | head -n 1
 }
 
-# v KEY: the value of the first "KEY=value" line of $WORK/out (the
-# account a test program printed of itself: "pid=123").
-v() { sed -n "s/^$1=//p" "$WORK/out" | head -n 1; }
+# v KEY [FILE]: the value of the first "KEY=value" line of FILE, by
+# default $WORK/out (the account a test program printed of itself:
+# "pid=123").
+v() { kv "${2:-$WORK/out}" "$1"; }
 
-# q JQ-ARGS...: jq -r over $WORK/r.json (the report's JSON), with the
-# test's own jq arguments in A when it set them (A="--argjson P $pid").
-q() { jq -r ${A:-} "$@" "$WORK/r.json"; }
+# q [JQ-ARGS...] FILTER: jq -r FILTER over the JSON file Q_FILE, by
+# default $WORK/r.json (the report's JSON), with the test's own jq
+# arguments: those in A when it set them (A="--argjson P $pid"), then the
+# ones before FILTER (-c, --arg NAME VALUE).
+q() { jq -r ${A:-} "$@" "${Q_FILE:-$WORK/r.json}"; }
 
 # rawdump FILE [WHAT...]: the trace file's raw contents, one line per item
 # ("header ...", "totals ...", "region ...", "fd ...", "sock ...", "rec ...",

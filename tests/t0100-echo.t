@@ -12,7 +12,6 @@ laddr=$(printed "$WORK/out" listen addr)
 cloc=$(printed "$WORK/out" connect local)
 lfd=$(printed "$WORK/out" listen fd)
 afd=$(printed "$WORK/out" accept fd)
-q() { jq -r "$1" "$WORK/r.json"; }
 
 is "$(q '.processes | length')" 1 "one process"
 is "$(q '.processes[0].exited')" true "the process exited"

@@ -14,7 +14,7 @@ cfd=$(field "$WORK/out" fd)
 peer=$(field "$WORK/out" peer)
 like "$line" '^connect fd=[0-9]+ peer=127\.0\.0\.1:[0-9]+ errno=ECONNREFUSED$' "the program printed its connect line"
 
-q() { jq -r --arg fd "$cfd" --arg peer "$peer" "$1" "$WORK/r.json"; }
+A="--arg fd $cfd --arg peer $peer"
 # The connection that tried the connect (found by its connect event, not by role).
 C='[.connections[] | select(any(.events[]; .op=="connect"))]'
 

@@ -37,7 +37,6 @@ exec 7>&- 8<&-
 
 report_json "$TR" > "$WORK/r.json"
 ok $? "report --json reads the killed process's trace"
-q() { jq -r "$1" "$WORK/r.json"; }
 
 is "$(grep -c '^socket ' "$WORK/calls")" "$N" "hold printed $N socket calls"
 is "$(q '.summary.connections')" "$N" "one connection per socket created"

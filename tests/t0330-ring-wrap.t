@@ -33,7 +33,6 @@ ok $? "churn_udp $M runs under the shim"
 is "$(cat "$WORK/out")" "made $M" "it made $M sockets"
 report_json "$WORK/tr" > "$WORK/r.json"
 ok $? "report --json of the wrapped ring"
-q() { jq -r "$1" "$WORK/r.json"; }
 
 made=$((2 * M + base))
 lost=$(q '.summary.events_lost')

@@ -31,7 +31,7 @@ is "$(cat "$WORK/audit.txt" "$WORK/audit.leaks" | grep -cE '(^|[ (])-[0-9]+\.[0-
 	"no negative time in forking_audit's report or leaks"
 
 # JSON: the base, and each event's text time is (t_ns - t0_ns) / 1e9.
-q() { jq -r "$@" "$WORK/audit.json"; }
+Q_FILE=$WORK/audit.json
 is "$(q '.clock')" CLOCK_MONOTONIC "JSON says its times are CLOCK_MONOTONIC"
 is "$(q '.t0_ns == ([.processes[].events[], .connections[].events[] | .t_ns] | min)')" true \
 	"JSON t0_ns is the first event's t_ns"

@@ -12,7 +12,6 @@
 . "$(dirname "$0")/lib.sh"
 plan 30
 
-v() { sed -n "s/^$1=//p" "$2" | head -n 1; }
 
 # ---- exec-nocloexec ------------------------------------------------------
 TR=$WORK/tr1
@@ -33,7 +32,7 @@ is "$(grep -E '^(conn_cloexec|peer_|helper_status)' "$WORK/plain1" | tr '\n' ' '
 report_json "$TR" > "$WORK/r1.json"
 ok $? "nocloexec: report --json succeeds"
 A="--argjson P ${parent:-0} --argjson H ${helper:-0} --argjson F ${cfd:-0}"
-q() { jq -r $A "$@" "$WORK/r1.json"; }
+Q_FILE=$WORK/r1.json
 CONN='(.connections[] | select(any(.events[]; .op=="accept4" and .listener_side==false and .pid==$P and .ret==$F)))'
 PC="($CONN.events[] | select(.op==\"close\" and .pid==\$P and .fd==\$F))"
 EXI='(.processes[] | select(.pid==$H and .origin=="exec"))'
@@ -77,7 +76,7 @@ is "$(grep -E '^(conn_cloexec|peer_|helper_status)' "$WORK/plain2" | tr '\n' ' '
 report_json "$TR" > "$WORK/r2.json"
 ok $? "cloexec: report --json succeeds"
 A="--argjson P ${parent:-0} --argjson H ${helper:-0} --argjson F ${cfd:-0}"
-q() { jq -r $A "$@" "$WORK/r2.json"; }
+Q_FILE=$WORK/r2.json
 
 # The helper's image holds no socket, so it has no file (format 4): the
 # forked child's file, whose image the exec replaced, says it was exec'd.

@@ -8,7 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 plan 22
 
-v() { sed -n "s/^$1=//p" "$2" | head -n 1; }
 CONN='(.connections[] | select(any(.events[]; .op=="accept4" and .listener_side==false and .pid==$P and .ret==$F)))'
 
 # ---- fclose ---------------------------------------------------------------
@@ -24,7 +23,7 @@ is "$(grep '^peer_' "$WORK/plain1")" "peer_after_fclose=eof" "kernel: the same v
 report_json "$TR" > "$WORK/r1.json"
 ok $? "fclose: report --json succeeds"
 A="--argjson P ${pid:-0} --argjson F ${cfd:-0}"
-q() { jq -r $A "$@" "$WORK/r1.json"; }
+Q_FILE=$WORK/r1.json
 FC="($CONN.events[] | select(.op==\"fclose\"))"
 is "$(q "$CONN | [.events[] | .op] | join(\",\")")" "accept4,fclose" \
 	"the socket's timeline: accept4, fclose (fclose's inner close is not counted again)"
@@ -48,7 +47,7 @@ is "$(grep '^peer_' "$WORK/plain2") $(v socket_fd "$WORK/plain2")" "peer_after_c
 report_json "$TR" > "$WORK/r2.json"
 ok $? "syscall-close: report --json succeeds"
 A="--argjson P ${pid:-0} --argjson F ${cfd:-0} --argjson S ${sfd:-0} --argjson D ${dfd:-0}"
-q() { jq -r $A "$@" "$WORK/r2.json"; }
+Q_FILE=$WORK/r2.json
 SCL="($CONN.events[] | select(.op==\"close\"))"
 NS='(.connections[] | select(any(.events[]; .op=="socket" and .pid==$P and .ret==$S)) | select(.role=="unconnected"))'
 

@@ -31,7 +31,7 @@ browse() {
 		--timeout 60000 > "$WORK/b.json" 2> "$WORK/b.err"
 }
 # q FILTER: jq on the last page's JSON.
-q() { jq -r "$1" "$WORK/b.json"; }
+Q_FILE=$WORK/b.json
 
 # page_ok NAME CONNS: the assertions every page gets (10 test points).
 page_ok() {

@@ -34,7 +34,6 @@ is "$(g Z fd)" "$(g D fd)" "Z took the number S had in D"
 is "$(g W fd)" "$(g W oldfd)" "W took the number S had in C's new image"
 report_json "$WORK/tr" > "$WORK/r.json"
 ok $? "report --json succeeds"
-q() { jq -r "$1" "$WORK/r.json"; }
 # id_of PORT: the id of the connection with that local port;
 # holder_ids PID FD HOW: the ids of the connections with a holder (PID, FD) whose how matches ^HOW
 id_of() { q "[.connections[] | select(.local == \"127.0.0.1:$1\") | .id] | join(\",\")"; }

@@ -22,9 +22,10 @@ ok $? "passfd $R runs under the shim"
 report_json "$WORK/tr" > "$WORK/r.json"
 ok $? "report --json succeeds"
 ports=$(sed -n 's/^port=/127.0.0.1:/p' "$WORK/out" | jq -R . | jq -sc .)
-q() { jq -r --argjson ports "$ports" "[.connections[] | select(.local as \$l | \$ports | index(\$l))] | $1" "$WORK/r.json"; }
-is "$(q length)" "$R" "the $R passed sockets are $R connections"
-is "$(q '[.[] | select(any(.events[]; .op == "close" and (.in_flight // 0) > 0))] | length')" 0 \
+# The connections on the ports passfd printed ($ports), for q.
+PASSED='[.connections[] | select(.local as $l | $ports | index($l))]'
+is "$(q --argjson ports "$ports" "$PASSED | length")" "$R" "the $R passed sockets are $R connections"
+is "$(q --argjson ports "$ports" "$PASSED"' | [.[] | select(any(.events[]; .op == "close" and (.in_flight // 0) > 0))] | length')" 0 \
 	"no close of a passed socket leaves a reference in flight"
-is "$(q '[.[] | select(.released_t_ns == null)] | length')" 0 "every passed socket is released by its last close"
+is "$(q --argjson ports "$ports" "$PASSED"' | [.[] | select(.released_t_ns == null)] | length')" 0 "every passed socket is released by its last close"
 done_testing
