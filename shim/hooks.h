@@ -21,9 +21,9 @@
  *   DATA    the data path (REAL_DATA()): the member starts as the
  *           fallback, so no call tests it for NULL.
  *   NOADDR  as CALL, but dlsym's answer is taken without comparing it
- *           with our own wrapper's address (_exit, _Exit, syscall: so since
- *           the first version; libc defines them, nothing else is expected
- *           to).
+ *           with our own wrapper's address (_exit, _Exit, syscall, as
+ *           since the first version: libc defines them, and no other
+ *           preload is expected to).
  *   NOREAL  no member: the wrapper calls another one's real function
  *           (the execl family builds an argv for execve/execvp) or the
  *           kernel itself (vfork, in assembly).
