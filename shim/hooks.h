@@ -64,7 +64,7 @@
 	X(fcntl,	int,	(int, int, ...),				FCNTL,		CALL,	fb_fcntl)	\
 	X(fcntl64,	int,	(int, int, ...),				FCNTL64,	CALL,	fb_fcntl)	\
 	X(fork,		pid_t,	(void),						FORK,		CALL,	fb_fork)	\
-	X(vfork,	pid_t,	(void),						NONE,		NOREAL,	none)		\
+	SHIM_HOOK_VFORK(X)								\
 	X(_exit,	__attribute__((noreturn)) void, (int),			_EXIT,		NOADDR,	fb_exit)	\
 	X(_Exit,	__attribute__((noreturn)) void, (int),			_EXIT,		NOADDR,	fb_exit)	\
 	X(close_range,	int,	(unsigned, unsigned, int),			CLOSE_RANGE,	CALL,	fb_close_range)	\
@@ -104,6 +104,13 @@
 	X(seteuid,	int,	(uid_t),					NONE,		CALL,	fb_seteuid)	\
 	X(setreuid,	int,	(uid_t, uid_t),					NONE,		CALL,	fb_setreuid)	\
 	X(setresuid,	int,	(uid_t, uid_t, uid_t),				NONE,		CALL,	fb_setresuid)
+
+/* vfork is written in assembly, for x86_64 only (vfork_x86_64.S). */
+#if defined(__x86_64__)
+#define SHIM_HOOK_VFORK(X)	X(vfork, pid_t, (void), NONE, NOREAL, none)
+#else
+#define SHIM_HOOK_VFORK(X)
+#endif
 
 /*
  * Per kind, for the list's expansions (the rest of the arguments may hold

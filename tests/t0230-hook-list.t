@@ -28,10 +28,13 @@ diff "$WORK/listed" "$WORK/exported" > "$WORK/exports.diff"
 ok $? "the library exports exactly the hooks listed ($(wc -l < "$WORK/listed") names)"
 [ -s "$WORK/exports.diff" ] && { diag "< listed, not exported; > exported, not listed:"; sed 's/^/#   /' "$WORK/exports.diff" >&2; }
 
-# The wrappers: C functions defined with EXPORT, and the assembly's globals.
+# The wrappers: C functions defined with EXPORT, and the globals of this
+# machine's assembly (shim/*_ARCH.S).
 {
 	sed -nE 's/^EXPORT [^(]*[^A-Za-z0-9_]([A-Za-z0-9_]+)\(.*/\1/p' "$TOP"/shim/*.c
-	sed -nE 's/^[[:space:]]*\.globl[[:space:]]+([A-Za-z0-9_]+).*/\1/p' "$TOP"/shim/*.S
+	for s in "$TOP"/shim/*_"$(uname -m)".S; do
+		[ -f "$s" ] && sed -nE 's/^[[:space:]]*\.globl[[:space:]]+([A-Za-z0-9_]+).*/\1/p' "$s"
+	done
 } | sort > "$WORK/defined"
 diff "$WORK/listed" "$WORK/defined" > "$WORK/defined.diff"
 ok $? "the shim's sources define (EXPORT, .globl) exactly the hooks listed"
