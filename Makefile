@@ -42,7 +42,10 @@ BASE	 = -std=gnu11 $(WARN) $(SAN) -Iinclude
 # functions (errno's location, the clock) are called through the GOT, one
 # jump fewer each (the library binds at load anyway: -z now).
 LIBCFLAGS = $(BASE) -fPIC -fvisibility=hidden -fno-strict-aliasing -flto -fno-plt
-LIBLDFLAGS = -flto -shared -Wl,--version-script=shim/exports.map -Wl,-z,now -Wl,-z,nodelete
+# The version script exports shim/hooks.h's names; --no-undefined-version:
+# a hook listed there with no wrapper defined fails the link.
+LIBLDFLAGS = -flto -shared -Wl,--version-script=$(B)/exports.map -Wl,--no-undefined-version \
+	-Wl,-z,now -Wl,-z,nodelete
 NOFORTIFY = -U_FORTIFY_SOURCE
 
 # Libraries with a .pc file are found with pkg-config (the names after ||
@@ -78,10 +81,16 @@ CCLD	 = $(CC) $(BASE) $(CPPFLAGS) $(OPT) $(CFLAGS)
 
 all: $(B)/libsocktrace.so $(B)/socktrace $(EXAMPLES)
 
-$(B)/libsocktrace.so: $(SHIM_SRC) $(HDRS) shim/exports.map
+$(B)/libsocktrace.so: $(SHIM_SRC) $(HDRS) $(B)/exports.map
 	@mkdir -p $(@D)
 	$(CC) $(LIBCFLAGS) $(CPPFLAGS) $(NOFORTIFY) $(SHIM_OPT) $(CFLAGS) $(SHIM_SRC) -o $@ \
 		$(LIBLDFLAGS) $(LDFLAGS) -ldl -lpthread
+
+# The version script: the names in shim/hooks.h's list, by the preprocessor
+# (-std=c11, which predefines no "linux" or "unix" to rename a hook).
+$(B)/exports.map: shim/exports.map.in shim/hooks.h
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(CPPFLAGS) -E -P -x c shim/exports.map.in -o $@
 
 $(B)/socktrace: $(VIEW_SRC) $(VIEW_ASSETS) $(HDRS)
 	@mkdir -p $(@D)

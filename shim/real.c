@@ -121,71 +121,12 @@ static void *next_sym(const char *name, void *ours)
 	return p == ours ? NULL : p;
 }
 
-/* The data path's fallbacks: in both tables below. */
-#define DATA_FALLBACKS							\
-	.send = fb_send,						\
-	.sendto = fb_sendto,						\
-	.sendmmsg = fb_sendmmsg,					\
-	.recv = fb_recv,						\
-	.recvfrom = fb_recvfrom,					\
-	.recvmmsg = fb_recvmmsg,					\
-	.read = fb_read,						\
-	.write = fb_write,						\
-	.readv = fb_readv,						\
-	.writev = fb_writev,						\
-	.sendfile = fb_sendfile,					\
-	.sendfile64 = fb_sendfile,					\
-	.splice = fb_splice,						\
-	.__read_chk = fb_read_chk,					\
-	.__recv_chk = fb_recv_chk,					\
-	.__recvfrom_chk = fb_recvfrom_chk,
+/* A hook's fallback as a designated initialiser. */
+#define FALLBACK(name, ret, params, op, kind, fb) HOOK_IF_REAL(kind, .name = fb,)
+#define FALLBACK_DATA(name, ret, params, op, kind, fb) HOOK_IF_DATA(kind, .name = fb,)
 
 const struct real_fns real_fallback = {
-	.socket = fb_socket,
-	.socketpair = fb_socketpair,
-	.bind = fb_bind,
-	.listen = fb_listen,
-	.accept = fb_accept,
-	.accept4 = fb_accept4,
-	.connect = fb_connect,
-	.shutdown = fb_shutdown,
-	.close = fb_close,
-	.dup = fb_dup,
-	.dup2 = fb_dup2,
-	.dup3 = fb_dup3,
-	.fcntl = fb_fcntl,
-	.fcntl64 = fb_fcntl,
-	.fork = fb_fork,
-	._exit = fb_exit,
-	._Exit = fb_exit,
-	.close_range = fb_close_range,
-	.closefrom = fb_closefrom,
-	.fclose = fb_fclose,
-	.fcloseall = fb_fcloseall,
-	.syscall = sys_any,
-	.sendmsg = fb_sendmsg,
-	.pipe2 = fb_pipe2,
-	.recvmsg = fb_recvmsg,
-	.setsockopt = fb_setsockopt,
-	.execve = fb_execve,
-	.execv = fb_execv,
-	.execvp = fb_execv,
-	.execvpe = fb_execvpe,
-	.fexecve = fb_fexecve,
-	.execveat = fb_execveat,
-	.wait = fb_wait,
-	.waitpid = fb_waitpid,
-	.wait3 = fb_wait3,
-	.wait4 = fb_wait4,
-	.waitid = fb_waitid,
-	DATA_FALLBACKS
-	.getsockopt = fb_getsockopt,
-	.getaddrinfo = fb_getaddrinfo,
-	.getnameinfo = fb_getnameinfo,
-	.setuid = fb_setuid,
-	.seteuid = fb_seteuid,
-	.setreuid = fb_setreuid,
-	.setresuid = fb_setresuid,
+	SHIM_HOOKS(FALLBACK)
 };
 
 /*
@@ -194,16 +135,17 @@ const struct real_fns real_fallback = {
  * test on every read and write.  The others start NULL: REAL() resolves.
  */
 struct real_fns real = {
-	DATA_FALLBACKS
+	SHIM_HOOKS(FALLBACK_DATA)
 };
 
-/* ours: our own wrapper's address, or NULL where C forbids taking it. */
+/* ours: our own wrapper's address, or NULL to take dlsym's answer as it is. */
 #define RESOLVE_AS(fn, ours) do {						\
 		void *p_ = next_sym(#fn, ours);					\
 		__atomic_store_n((void **)&real.fn,				\
 				 p_ ? p_ : (void *)real_fallback.fn, __ATOMIC_RELEASE); \
 	} while (0)
-#define RESOLVE(fn) RESOLVE_AS(fn, (void *)&fn)
+#define RESOLVE(name, ret, params, op, kind, fb)				\
+	HOOK_IF_REAL(kind, RESOLVE_AS(name, HOOK_OURS(kind, name));)
 
 void real_resolve(void)
 {
@@ -212,66 +154,7 @@ void real_resolve(void)
 	if (tls_resolving)
 		return;
 	tls_resolving = 1;
-	RESOLVE(socket);
-	RESOLVE(socketpair);
-	RESOLVE(bind);
-	RESOLVE(listen);
-	RESOLVE(accept);
-	RESOLVE(accept4);
-	RESOLVE(connect);
-	RESOLVE(shutdown);
-	RESOLVE(close);
-	RESOLVE(dup);
-	RESOLVE(dup2);
-	RESOLVE(dup3);
-	RESOLVE(fcntl);
-	RESOLVE(fcntl64);
-	RESOLVE(fork);
-	RESOLVE_AS(_exit, NULL);
-	RESOLVE_AS(_Exit, NULL);
-	RESOLVE(close_range);
-	RESOLVE(closefrom);
-	RESOLVE(fclose);
-	RESOLVE(fcloseall);
-	RESOLVE_AS(syscall, NULL);
-	RESOLVE(sendmsg);
-	RESOLVE(pipe2);
-	RESOLVE(recvmsg);
-	RESOLVE(setsockopt);
-	RESOLVE(execve);
-	RESOLVE(execv);
-	RESOLVE(execvp);
-	RESOLVE(execvpe);
-	RESOLVE(fexecve);
-	RESOLVE(execveat);
-	RESOLVE(wait);
-	RESOLVE(waitpid);
-	RESOLVE(wait3);
-	RESOLVE(wait4);
-	RESOLVE(waitid);
-	RESOLVE(send);
-	RESOLVE(sendto);
-	RESOLVE(sendmmsg);
-	RESOLVE(recv);
-	RESOLVE(recvfrom);
-	RESOLVE(recvmmsg);
-	RESOLVE(read);
-	RESOLVE(write);
-	RESOLVE(readv);
-	RESOLVE(writev);
-	RESOLVE(sendfile);
-	RESOLVE(sendfile64);
-	RESOLVE(splice);
-	RESOLVE(__read_chk);
-	RESOLVE(__recv_chk);
-	RESOLVE(__recvfrom_chk);
-	RESOLVE(getsockopt);
-	RESOLVE(getaddrinfo);
-	RESOLVE(getnameinfo);
-	RESOLVE(setuid);
-	RESOLVE(seteuid);
-	RESOLVE(setreuid);
-	RESOLVE(setresuid);
+	SHIM_HOOKS(RESOLVE)
 	tls_resolving = 0;
 	errno = saved;
 }

@@ -6,9 +6,10 @@
 # Read with make -n into a scratch build directory: nothing is built, and
 # no recipe that runs make is asked for.
 . "$(dirname "$0")/lib.sh"
-plan 11
+plan 13
 
-# dry NAME VAR=VALUE...: the commands make would run to build the viewer and the shim.
+# dry NAME VAR=VALUE...: the commands make would run to build the viewer and the shim
+# (and the shim's version script).
 dry() {
 	local name=$1; shift
 	# make exports its command line's variables (make sanitize's OPT, SAN...): none here.
@@ -17,7 +18,7 @@ dry() {
 		make -n -B -C "$TOP" --no-print-directory B="$WORK/$name" "$@" \
 		"$WORK/$name/socktrace" "$WORK/$name/libsocktrace.so" > "$WORK/$name.out" 2>&1
 }
-# line NAME WHAT: the command that writes WHAT (socktrace or libsocktrace.so), continuations joined
+# line NAME WHAT: the command that writes WHAT (socktrace, libsocktrace.so, exports.map), continuations joined
 line() { sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$WORK/$1.out" | grep -E -- "-o $WORK/$1/$2( |\$)" | head -n 1; }
 
 dry plain
@@ -30,6 +31,8 @@ like "$(line user libsocktrace.so)" "-O3 .*-O0" "the shim: CFLAGS' -O0 comes aft
 like "$(line user socktrace)" "-O2 .*-O0" "the viewer: CFLAGS' -O0 comes after the project's -O2"
 like "$(line user socktrace)" "-DUSER_CPP" "CPPFLAGS reach the compiler"
 like "$(line user libsocktrace.so)" "--user-ld.* -ldl" "LDFLAGS reach the shim's link, before its libraries"
+like "$(line user exports.map)" "^my-cc .*-DUSER_CPP" "the shim's version script: made by CC, with CPPFLAGS, in B"
+like "$(line plain libsocktrace.so)" "--version-script=$WORK/plain/exports.map " "... and the shim's link uses that one"
 
 dry werror WERROR=
 ! grep -q -- -Werror "$WORK/werror.out"
