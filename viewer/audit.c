@@ -22,6 +22,7 @@
 #include "names.h"
 #include "report.h"
 #include "timefmt.h"
+#include "replay.h"
 
 /* "TCP server 127.0.0.1:8080 <- 127.0.0.1:5555" */
 void conn_desc(const struct conn *c, char *out, size_t n)

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "ends.h"
+#include "replay.h"
 
 #include <string.h>
 

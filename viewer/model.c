@@ -12,6 +12,7 @@
 #include "history.h"
 #include "leak_rule.h"
 #include "timefmt.h"
+#include "replay.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

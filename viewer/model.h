@@ -216,7 +216,7 @@ struct model {
 	size_t nconns, capconns;
 	struct ev *all;		/* every record, in time order */
 	size_t nall;
-	size_t lost_receipts;	/* passed sockets received where the history was lost (refs.c) */
+	size_t lost_receipts;	/* passed sockets received where the history was lost (replay.c) */
 	struct trace_rec *syn;	/* the viewer's own records (VIEW_OP_STATE_OPEN) */
 	size_t *syn_proc;	/* each one's process (index in procs) */
 	size_t nsyn;
@@ -339,43 +339,6 @@ const char *model_key_name(const struct model *m, uint64_t key, char *out, size_
 /* The kernel inode of the connection of key (0: not known); the add is keys.c's. */
 uint64_t model_kinode(const struct model *m, uint64_t key);
 int model_kinode_add(struct model *m, uint64_t key, uint64_t kinode);
-
-/*
- * refs.c: link exec'd images to the image before them (by pid and start
- * time), then, per record in time order, keep every process's open
- * references true and fill the event's refs_total, released and held_by.
- * Returns -1 when out of memory.
- */
-void refs_link_images(struct model *m);
-int refs_apply(struct model *m, struct ev *e, struct conn *c);
-/* socktrace run reaped rr->pid: its references end at rr->t_ns, as a traced parent's wait. */
-void refs_reaped_by_run(struct model *m, const struct run_reap *rr);
-/* After the last record: references of exec'd images move on. */
-int refs_finish(struct model *m);
-/*
- * Of c's references open now, those outside pid, plus those in flight.
- * here: the shim's count in pid; when every open reference is that many,
- * none is elsewhere and c's references are not walked.
- */
-int32_t refs_elsewhere(const struct conn *c, int pid, int32_t here);
-
-/*
- * A file's VIEW_OP_STATE record (e): the fds its state says the image
- * held there override what the replay of the records kept concluded
- * (history may have been lost); connections only the state knows are
- * made.  -1 when out of memory.
- */
-int refs_state(struct model *m, struct ev *e);
-
-/*
- * A VIEW_OP_STATE_OPEN record (e): the reference its file's state holds
- * on that fd, open from now (unless the replay has it already).  -1 when
- * out of memory.
- */
-int refs_state_open(struct model *m, struct ev *e);
-
-/* The reference whose end released c (its last anywhere), or NULL when it never went. */
-const struct ref *conn_last_ref(const struct conn *c);
 
 /* audit.c: the findings, from the replayed model (m->findings). */
 int audit_run(struct model *m);

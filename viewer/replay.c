@@ -1,6 +1,6 @@
 /*
- * refs.c - every reference to every socket, in every traced process, over
- * time.
+ * replay.c - every reference to every socket, in every traced process, over
+ * time: the one pass over the records, in time order.
  *
  * The shim counts references within one process; the kernel sends FIN only
  * when the last reference in any process goes.  So the viewer replays all
@@ -17,8 +17,8 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include "model.h"
 #include "names.h"
+#include "replay.h"
 
 static int is_exec_op(unsigned op)
 {
@@ -628,6 +628,56 @@ static int is_use(const struct trace_rec *r)
 	}
 }
 
+static int refs_mismatched;	/* the first mismatch was said: the command exits 70 */
+
+/* Is the refs invariant checked (SOCKTRACE_CHECK_REFS=1)?  Read once. */
+static int refs_check_wanted(void)
+{
+	static int wanted = -1;
+
+	if (wanted < 0) {
+		const char *v = getenv("SOCKTRACE_CHECK_REFS");
+
+		wanted = v && !strcmp(v, "1");
+	}
+	return wanted;
+}
+
+/* The references to c the replay holds in pid (every image of it). */
+static int32_t refs_in_pid(const struct conn *c, int pid)
+{
+	int32_t n = 0;
+
+	for (size_t i = 0; i < c->nrefs; i++)
+		n += !c->refs[i]->to_ns && c->refs[i]->p->pid == pid;
+	return n;
+}
+
+/*
+ * The invariant: after r, the replay holds as many references to c in r's
+ * process as the shim counted there (r->refs).  Says the first mismatch on
+ * stderr; replay_refs_status turns the command's status into 70 then.
+ */
+static void refs_check(const struct proc *p, const struct conn *c, const struct trace_rec *r)
+{
+	int32_t here;
+
+	if (refs_mismatched || !refs_check_wanted() || (r->flags & ST_REC_REFS_UNKNOWN))
+		return;
+	here = refs_in_pid(c, p->pid);
+	if (here == r->refs)
+		return;
+	refs_mismatched = 1;
+	fprintf(stderr, "socktrace: refs invariant: pid %d fd %d sid 0x%llx: record #%llu (%s) says %d, replay says %d\n",
+		r->pid, r->fd, (unsigned long long)r->sid, (unsigned long long)r->pos,
+		op_name(r->op) ? op_name(r->op) : "?", r->refs, here);
+}
+
+int replay_refs_status(int status)
+{
+	return refs_mismatched ? 70 : status;
+}
+
 int refs_apply(struct model *m, struct ev *e, struct conn *c)
 {
 	const struct trace_rec *r = e->r;
@@ -644,6 +694,7 @@ int refs_apply(struct model *m, struct ev *e, struct conn *c)
 		e->refs_total = -1;
 		return 0;
 	}
+	refs_check(p, c, r);
 	e->refs_total = c->live + c->in_flight;
 	e->refs_elsewhere = refs_elsewhere(c, p->pid, r->flags & ST_REC_REFS_UNKNOWN ? -1 : r->refs);
 	e->in_flight = c->in_flight;
