@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "names.h"
+#include "op_flags.h"
 #include "report.h"
 #include "timefmt.h"
 
@@ -239,6 +240,10 @@ char *ev_call_str(const struct ev *e, char *out, size_t n)
 	}
 	if (data_call_str(r, name, out, n))
 		return out;
+	if (op_has(r->op, OPF_EXEC)) {
+		snprintf(out, n, "%s(...)%s", name, r->flags & ST_REC_PENDING ? " (about to exec)" : "");
+		return out;
+	}
 	switch (r->op) {
 	case ST_OP_SOCKET:
 	case ST_OP_SOCKETPAIR:
@@ -367,11 +372,6 @@ char *ev_call_str(const struct ev *e, char *out, size_t n)
 		break;
 	case ST_OP_TRACE_START:
 		snprintf(out, n, "(tracing starts)");
-		break;
-	case ST_OP_EXECVE: case ST_OP_EXECV: case ST_OP_EXECVP: case ST_OP_EXECVPE:
-	case ST_OP_EXECL: case ST_OP_EXECLP: case ST_OP_EXECLE: case ST_OP_FEXECVE:
-	case ST_OP_EXECVEAT:
-		snprintf(out, n, "%s(...)%s", name, r->flags & ST_REC_PENDING ? " (about to exec)" : "");
 		break;
 	default:
 		if (name)

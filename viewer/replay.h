@@ -10,6 +10,28 @@
 #include "model.h"
 
 /*
+ * replay_records.c: the replay stage.  Fills m's processes from the
+ * loaded files (m takes them over), puts every record (and the viewer's
+ * own VIEW_OP_STATE_OPEN ones) in time order in m->all, gives each its
+ * connection key (keys.c), and replays them one by one: each connection's
+ * events, role and addresses, every reference (this file's refs_*), the
+ * reaps socktrace run saw at their time (nreaps may be 0); then the TCP
+ * states.  Returns 0, or -1 when out of memory.
+ */
+int replay_run(struct model *m, struct trace_file **files, size_t nfiles,
+	       const struct run_reap *reaps, size_t nreaps);
+
+/*
+ * replay_tcp.c: the TCP state after each event of every TCP connection,
+ * inferred from the calls and the replay's releases (ev.tcp_state when it
+ * changed, conn.tcp_state the last).
+ */
+void replay_tcp_states(struct model *m);
+
+/* Does r drop a reference to its socket (a close-family call, dup2 over it)? */
+int record_drops_ref(const struct trace_rec *r);
+
+/*
  * Link exec'd images to the image before them (by pid and start
  * time), then, per record in time order, keep every process's open
  * references true and fill the event's refs_total, released and held_by.
@@ -43,8 +65,28 @@ int refs_state(struct model *m, struct ev *e);
  */
 int refs_state_open(struct model *m, struct ev *e);
 
-/* The reference whose end released c (its last anywhere), or NULL when it never went. */
+/*
+ * The reference whose end released c (its last anywhere), or NULL when it
+ * never went or went in flight: the replay decides "last reference" once
+ * (replay.c's conn_unheld), every consumer reads it here.
+ */
 const struct ref *conn_last_ref(const struct conn *c);
+
+/* Was c finally released by a close-family call (not exit, kill or exec)? */
+int released_by_call(const struct conn *c);
+
+/* ref_words.c: the words for the replay's typed state, as the outputs print them. */
+const char *ref_how_name(const struct ref *x);
+/* NULL while x is open. */
+const char *ref_end_name(const struct ref *x);
+/* NULL when c was never released. */
+const char *conn_released_how(const struct conn *c);
+/* NULL for TCPS_NONE. */
+const char *tcp_state_word(enum tcp_state st);
+/* The verdicts' grouping of x's end. */
+enum ref_end_kind ref_end_kind(const struct ref *x);
+/* Did x end in the history lost (its time a bound)? */
+int ref_end_lost(const struct ref *x);
 
 /*
  * The refs invariant (SOCKTRACE_CHECK_REFS=1): status, or 70 when a
