@@ -1,7 +1,7 @@
 /*
  * html_ending.c - how a connection ended, in the picture's colours: who
  * sent FIN first, a reset, or still open / leaked; from the model's fate
- * (ends.h) and the TCP states conn_data.c inferred along the timeline.
+ * (ends.h) and the TCP states the replay inferred along the timeline (replay_tcp.c).
  */
 #define _GNU_SOURCE
 #include <string.h>
