@@ -24,6 +24,7 @@
 #include "timefmt.h"
 #include "replay.h"
 #include "audit.h"
+#include "op_flags.h"
 
 /* "TCP server 127.0.0.1:8080 <- 127.0.0.1:5555" */
 void conn_desc(const struct conn *c, char *out, size_t n)
@@ -179,7 +180,7 @@ static enum severity not_final_severity(const struct model *m, const struct conn
 	if (c->role == ROLE_LISTENER)
 		return SEV_INFO;
 	for (size_t i = 0; i < c->nrefs; i++)
-		if (c->refs[i]->made_op == ST_OP_ACCEPT || c->refs[i]->made_op == ST_OP_ACCEPT4)
+		if (op_has(c->refs[i]->made_op, OPF_ACCEPT))
 			acceptor = c->refs[i]->p->pid;
 	for (size_t i = 0; i < e->nheld; i++) {
 		if (c->role == ROLE_SERVER && e->held_by[i].pid == acceptor && e->r->pid != acceptor &&

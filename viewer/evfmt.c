@@ -244,6 +244,13 @@ char *ev_call_str(const struct ev *e, char *out, size_t n)
 		snprintf(out, n, "%s(...)%s", name, r->flags & ST_REC_PENDING ? " (about to exec)" : "");
 		return out;
 	}
+	if (op_has(r->op, OPF_WAIT)) {
+		char st[64];
+
+		status_str((int)r->arg[1], st, sizeof(st));
+		snprintf(out, n, "%s(): child %lld %s", name, (long long)r->arg[0], st);
+		return out;
+	}
 	switch (r->op) {
 	case ST_OP_SOCKET:
 	case ST_OP_SOCKETPAIR:
@@ -336,13 +343,6 @@ char *ev_call_str(const struct ev *e, char *out, size_t n)
 			snprintf(out, n, "setsockopt(%d, %lld, %lld)", r->fd, (long long)r->arg[0],
 				 (long long)r->arg[1]);
 		}
-		break;
-	}
-	case ST_OP_WAIT: case ST_OP_WAITPID: case ST_OP_WAIT3: case ST_OP_WAIT4: case ST_OP_WAITID: {
-		char st[64];
-
-		status_str((int)r->arg[1], st, sizeof(st));
-		snprintf(out, n, "%s(): child %lld %s", name, (long long)r->arg[0], st);
 		break;
 	}
 	case ST_OP_INHERITED:

@@ -791,7 +791,7 @@ static void learn_slot(const struct proc *p, struct conn *c, const struct vsock 
 	if (s->flags & ST_SK_LINGER0)
 		c->linger0 = 1;
 	if (c->role == ROLE_UNCONNECTED) {
-		if (s->made_by == ST_OP_ACCEPT || s->made_by == ST_OP_ACCEPT4)
+		if (op_has(s->made_by, OPF_ACCEPT))
 			c->role = ROLE_SERVER;
 		else if (s->made_by == ST_OP_SOCKETPAIR)
 			c->role = ROLE_PAIR;

@@ -34,6 +34,13 @@ static void learn(struct conn *c, const struct ev *e)
 		c->first_seen = 1;
 	if (e->as_listener)
 		return;
+	if (op_has(r->op, OPF_ACCEPT)) {
+		/* Only a successful accept's own copy is about the new socket. */
+		conn_note_fd(c, (int)r->ret);
+		c->role = ROLE_SERVER;
+		learn_addrs(c, r);
+		return;
+	}
 	switch (r->op) {
 	case ST_OP_SOCKET:
 		conn_note_fd(c, (int)r->ret);
@@ -44,13 +51,6 @@ static void learn(struct conn *c, const struct ev *e)
 			c->peer_inode = r->inode2;
 		}
 		break;
-	case ST_OP_ACCEPT:
-	case ST_OP_ACCEPT4:
-		/* Only a successful accept's own copy is about the new socket. */
-		conn_note_fd(c, (int)r->ret);
-		c->role = ROLE_SERVER;
-		learn_addrs(c, r);
-		return;
 	case ST_OP_LISTEN:
 		if (r->ret == 0)
 			c->role = ROLE_LISTENER;

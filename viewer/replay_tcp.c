@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "replay.h"
+#include "op_flags.h"
 
 /* The kernel's number for CLOSE_WAIT in tcp_info.tcpi_state (include/net/tcp_states.h). */
 #define KERNEL_TCP_CLOSE_WAIT	8
@@ -33,6 +34,8 @@ static enum tcp_state tcp_next(const struct conn *c, const struct ev *e, enum tc
 	*note = NULL;
 	if (e->as_listener)
 		return st;
+	if (op_has(r->op, OPF_ACCEPT))
+		return r->ret >= 0 ? TCPS_ESTABLISHED : st;
 	switch (r->op) {
 	case ST_OP_CONNECT:
 		if (r->ret == 0)
@@ -44,9 +47,6 @@ static enum tcp_state tcp_next(const struct conn *c, const struct ev *e, enum tc
 		return r->err == EALREADY || r->err == EISCONN || r->err == EINTR ? st : TCPS_CLOSED;
 	case ST_OP_CONNECTED:
 		return r->err ? TCPS_CLOSED : TCPS_ESTABLISHED;
-	case ST_OP_ACCEPT:
-	case ST_OP_ACCEPT4:
-		return r->ret >= 0 ? TCPS_ESTABLISHED : st;
 	case ST_OP_PEER_EOF:
 		if (st == TCPS_FIN_WAIT) {
 			*note = "both sides sent FIN, this side first";

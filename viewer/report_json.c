@@ -17,6 +17,7 @@
 #include "report.h"
 #include "sites.h"
 #include "stack_fmt.h"
+#include "op_flags.h"
 #include "replay.h"
 
 /* An address member, or null when the event has none of that kind. */
@@ -108,6 +109,21 @@ static void lookup_json(struct json *j, const struct trace_rec *r)
 	while ((len = ev_next_addr(r, ST_ADDR_RESULT, &off, &ss)))
 		json_str(j, NULL, addr_format((const struct sockaddr *)&ss, len, a));
 	json_end_arr(j);
+}
+
+/* A wait's child and how it ended. */
+static void wait_json(struct json *j, const struct trace_rec *r)
+{
+	int st = (int)r->arg[1];
+
+	json_int(j, "child_pid", r->arg[0]);
+	if (WIFSIGNALED(st)) {
+		json_null(j, "exit_status");
+		json_int(j, "signal", WTERMSIG(st));
+	} else {
+		json_int(j, "exit_status", WEXITSTATUS(st));
+		json_null(j, "signal");
+	}
 }
 
 static void event_json(struct json *j, const struct model *m, const char *key,
@@ -277,25 +293,14 @@ static void event_json(struct json *j, const struct model *m, const char *key,
 		}
 		break;
 	}
-	case ST_OP_WAIT: case ST_OP_WAITPID: case ST_OP_WAIT3: case ST_OP_WAIT4: case ST_OP_WAITID: {
-		int st = (int)r->arg[1];
-
-		json_int(j, "child_pid", r->arg[0]);
-		if (WIFSIGNALED(st)) {
-			json_null(j, "exit_status");
-			json_int(j, "signal", WTERMSIG(st));
-		} else {
-			json_int(j, "exit_status", WEXITSTATUS(st));
-			json_null(j, "signal");
-		}
-		break;
-	}
 	case ST_OP_INHERITED:
 		json_bool(j, "listening", r->arg[0] == 1);
 		addr_member(j, "local", r, ST_ADDR_LOCAL);
 		addr_member(j, "peer", r, ST_ADDR_PEER);
 		break;
 	default:
+		if (op_has(r->op, OPF_WAIT))
+			wait_json(j, r);
 		break;
 	}
 	if (r->flags & ST_REC_FIRST_SEEN)

@@ -33,7 +33,7 @@ const struct style *text_style(int color)
 
 static int has_result(const struct trace_rec *r)
 {
-	return r->op < 100 && r->op != ST_OP_EXIT && r->op != ST_OP__EXIT &&
+	return r->op < 100 && !op_has(r->op, OPF_EXIT) &&
 	       r->op != ST_OP_CLOSEFROM && !(r->flags & ST_REC_PENDING);
 }
 
