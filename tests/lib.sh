@@ -22,6 +22,9 @@ EX=$B/examples
 PROGS=$B/tests/progs
 PRELOAD=${ST_PRELOAD_FIRST:+$ST_PRELOAD_FIRST:}$SHIM
 export NO_COLOR=1
+# Every viewer run checks the refs invariant (replay.h): a record whose
+# count of references in its process differs from the replay's exits 70.
+export SOCKTRACE_CHECK_REFS=1
 
 # The shim records the sockets a program starts with.  A runner whose stdio
 # are sockets (journald, some CI agents) would add them to every trace:

@@ -83,7 +83,8 @@ for bad in "version header.version 99" "ringcap header.ring_cap 4097" "count reg
 	set -- $bad
 	make_bad "$1" "$2" "$3"
 	for how in "report --html -o $WORK/bad.html" "export --format=perfetto -o $WORK/bad.json"; do
-		timeout 30 "$ST" $how "$WORK/bad/$1.socktrace" > /dev/null 2> "$WORK/err"
+		# A damaged count is the damage: the refs invariant (lib.sh) is not asked of it.
+		SOCKTRACE_CHECK_REFS= timeout 30 "$ST" $how "$WORK/bad/$1.socktrace" > /dev/null 2> "$WORK/err"
 		rc=$?
 		! grep -Eq 'Segmentation|AddressSanitizer|runtime error|core dumped' "$WORK/err" &&
 			{ [ "$rc" = 0 ] || { [ "$rc" = 65 ] && grep -qF "$1.socktrace" "$WORK/err"; }; }

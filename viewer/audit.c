@@ -22,6 +22,9 @@
 #include "names.h"
 #include "report.h"
 #include "timefmt.h"
+#include "replay.h"
+#include "audit.h"
+#include "op_flags.h"
 
 /* "TCP server 127.0.0.1:8080 <- 127.0.0.1:5555" */
 void conn_desc(const struct conn *c, char *out, size_t n)
@@ -101,15 +104,7 @@ static void released_str(const struct model *m, const struct conn *c, char *out,
 		snprintf(out, n, "it never went while the trace ran");
 	else
 		snprintf(out, n, "that was at %s (pid %d fd %d: %s)", tf_at_s(m, c->released_ns, at),
-			 c->released_pid, c->released_fd, c->released_how);
-}
-
-/* Was the connection finally released by a close-family call (not exit or kill)? */
-int released_by_call(const struct conn *c)
-{
-	const struct ref *x = conn_last_ref(c);
-
-	return x && x->closed_by_call;
+			 c->released_pid, c->released_fd, conn_released_how(c));
 }
 
 /* The reference of c that pid held on fd at t, or NULL. */
@@ -135,7 +130,7 @@ static int dup_kept(const struct conn *c, const struct holder *h, uint64_t t)
 {
 	const struct ref *x = h->fd > 2 ? ref_at(c, h->pid, h->fd, t) : NULL;
 
-	return x && x->end_kind != REF_END_CALL && x->end_kind != REF_END_EXEC;
+	return x && ref_end_kind(x) != REF_END_CALL && ref_end_kind(x) != REF_END_EXEC;
 }
 
 /* Did pid make a call of its own (any record but the shim's marks) after t1 and before t2? */
@@ -164,7 +159,7 @@ static int acceptor_forgot(const struct model *m, const struct conn *c, const st
 {
 	const struct ref *x = ref_at(c, h->pid, h->fd, t);
 
-	if (!x || !x->to_ns || !x->closed_by_call)
+	if (!x || !x->to_ns || ref_end_kind(x) != REF_END_CALL)
 		return 1;
 	return pid_acted_between(m, h->pid, t, x->to_ns);
 }
@@ -185,7 +180,7 @@ static enum severity not_final_severity(const struct model *m, const struct conn
 	if (c->role == ROLE_LISTENER)
 		return SEV_INFO;
 	for (size_t i = 0; i < c->nrefs; i++)
-		if (c->refs[i]->made_op == ST_OP_ACCEPT || c->refs[i]->made_op == ST_OP_ACCEPT4)
+		if (op_has(c->refs[i]->made_op, OPF_ACCEPT))
 			acceptor = c->refs[i]->p->pid;
 	for (size_t i = 0; i < e->nheld; i++) {
 		if (c->role == ROLE_SERVER && e->held_by[i].pid == acceptor && e->r->pid != acceptor &&
@@ -318,18 +313,18 @@ static int exit_findings(struct model *m, struct conn *c, const char *desc)
 		return add_finding(m, "shutdown-without-close", leak ? SEV_WARNING : SEV_INFO, x->p->pid,
 			   x->fd, c->inode, x->to_ns, "pid %d shut down fd %d (%s) but never closed it: the "
 			   "fd stayed open, with the socket's memory, until the process ended at %s (%s)%s.",
-			   x->p->pid, x->fd, desc, to, x->end, leak ? ", and it went on meanwhile" :
+			   x->p->pid, x->fd, desc, to, ref_end_name(x), leak ? ", and it went on meanwhile" :
 			   "; it ended soon after, so nothing piled up");
 	if (!leak)
 		return add_finding(m, "open-at-exit", SEV_INFO, x->p->pid, x->fd, c->inode, x->to_ns,
 			   "fd %d (%s), made by %s at %s, was still open when pid %d ended at %s (%s), "
 			   "%s later; the kernel closed it with the process. Not a leak: %s.",
-			   x->fd, desc, x->how, tf_at_s(m, x->from_ns, from), x->p->pid, to, x->end,
+			   x->fd, desc, ref_how_name(x), tf_at_s(m, x->from_ns, from), x->p->pid, to, ref_end_name(x),
 			   tf_dur(x->to_ns - x->from_ns, age), leak_verdict_text(c->leak));
 	return add_finding(m, "leaked-at-exit", SEV_WARNING, x->p->pid, x->fd, c->inode, x->to_ns,
 		   "fd %d (%s), made by %s at %s, was still open when pid %d ended at %s "
 		   "(%s), %s later: no close; the kernel closed it with the process. A leak: %s.",
-		   x->fd, desc, x->how, tf_at_s(m, x->from_ns, from), x->p->pid, to, x->end,
+		   x->fd, desc, ref_how_name(x), tf_at_s(m, x->from_ns, from), x->p->pid, to, ref_end_name(x),
 		   tf_dur(x->to_ns - x->from_ns, age), leak_verdict_text(c->leak));
 }
 
@@ -357,7 +352,7 @@ static int exec_findings(struct model *m, struct conn *c, const char *desc)
 		int pair = 0;
 
 		/* Used, or closed by a call of its own: the new program knew of it. */
-		if (x->used || x->moved || x->closed_by_call || x->fd <= 2 ||
+		if (x->used || x->moved || ref_end_kind(x) == REF_END_CALL || x->fd <= 2 ||
 		    (x->origin != REF_FROM_EXEC && x->origin != REF_FROM_INHERITED))
 			continue;
 		pair = pair_both_here(m, c, x->p);
@@ -397,7 +392,7 @@ static int double_close(struct model *m, const struct ev *e)
 	return add_finding(m, "double-close", SEV_ERROR, r->pid, r->fd, last->c->inode, r->t_ns,
 		   "close(%d) in pid %d failed with EBADF: fd %d (%s) was already closed at %s "
 		   "(%s). A second close of a number can close whatever another thread opened on "
-		   "it meanwhile.", r->fd, r->pid, r->fd, desc, tf_at_s(m, last->to_ns, at), last->end);
+		   "it meanwhile.", r->fd, r->pid, r->fd, desc, tf_at_s(m, last->to_ns, at), ref_end_name(last));
 }
 
 static int cmp_finding(const void *a, const void *b)

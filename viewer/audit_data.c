@@ -13,6 +13,8 @@
 #include "model.h"
 #include "names.h"
 #include "timefmt.h"
+#include "audit.h"
+#include "replay.h"
 
 /* A close this long after the peer's FIN is no longer "right away". */
 #define CLOSE_WAIT_SLACK_NS	1000000000ull

@@ -15,6 +15,8 @@
 #include "out_file.h"
 #include "report.h"
 #include "timefmt.h"
+#include "audit.h"
+#include "pipeline.h"
 
 int want_color(const char *when, int fd)
 {

@@ -20,6 +20,8 @@
 #include "load.h"
 #include "report.h"
 #include "run_status.h"
+#include "audit.h"
+#include "pipeline.h"
 
 #ifndef ST_LIBDIR
 #define ST_LIBDIR "/usr/local/lib"

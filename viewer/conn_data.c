@@ -2,8 +2,8 @@
  * conn_data.c - what the data path says about each connection: bytes each
  * way and activity times (summed over every process that moved bytes on
  * it), the peer's FIN, connect latency, the TCP_INFO snapshot at its final
- * close, the name lookup that led to it, and the TCP state after each of
- * its events, inferred from the calls.
+ * close and the name lookup that led to it (the TCP state after each of
+ * its events is the replay's: replay_tcp.c).
  *
  * Totals come from two places: the record of a socket's final close in a
  * process (an ST_ADDR_DATA entry), and, for sockets a process still held
@@ -15,10 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "model.h"
-
-/* The kernel's number for CLOSE_WAIT in tcp_info.tcpi_state (include/net/tcp_states.h). */
-#define KERNEL_TCP_CLOSE_WAIT	8
+#include "derive.h"
 
 int ev_value_get(const struct trace_rec *r, unsigned kind, void *out, size_t len)
 {
@@ -171,112 +168,6 @@ static void link_lookup(const struct model *m, struct conn *c)
 	}
 }
 
-/* Is r a failed data call with err? */
-static int data_failed(const struct trace_rec *r, int err)
-{
-	return is_data_record(r) && r->ret < 0 && r->err == err;
-}
-
-/*
- * The TCP state after event e, from the state before (NULL: not known
- * yet).  Sets *note to what to expect next, when the state says it.
- */
-static const char *tcp_next(const struct conn *c, const struct ev *e, const char *st,
-			    const char **note)
-{
-	const struct trace_rec *r = e->r;
-	struct st_tcp_snapshot tcp;
-	int shut_wr = r->op == ST_OP_SHUTDOWN && r->ret == 0 && (r->arg[0] == SHUT_WR || r->arg[0] == SHUT_RDWR);
-
-	*note = NULL;
-	if (e->as_listener)
-		return st;
-	switch (r->op) {
-	case ST_OP_CONNECT:
-		if (r->ret == 0)
-			return "ESTABLISHED";
-		if (r->err == EINPROGRESS) {
-			*note = "connect pending";
-			return "SYN_SENT";
-		}
-		return r->err == EALREADY || r->err == EISCONN || r->err == EINTR ? st : "CLOSED";
-	case ST_OP_CONNECTED:
-		return r->err ? "CLOSED" : "ESTABLISHED";
-	case ST_OP_ACCEPT:
-	case ST_OP_ACCEPT4:
-		return r->ret >= 0 ? "ESTABLISHED" : st;
-	case ST_OP_PEER_EOF:
-		if (st && !strcmp(st, "FIN_WAIT")) {
-			*note = "both sides sent FIN, this side first";
-			return "TIME_WAIT";
-		}
-		*note = "the peer closed its side: close this socket";
-		return "CLOSE_WAIT";
-	default:
-		break;
-	}
-	if (!st || !strcmp(st, "CLOSED"))
-		return st;
-	if (shut_wr) {
-		if (!strcmp(st, "CLOSE_WAIT")) {
-			*note = "the peer keeps TIME_WAIT";
-			return "LAST_ACK";
-		}
-		if (!strcmp(st, "ESTABLISHED")) {
-			*note = "FIN sent; TIME_WAIT expected on this side";
-			return "FIN_WAIT";
-		}
-	}
-	if (data_failed(r, ECONNRESET) || data_failed(r, EPIPE) || data_failed(r, ETIMEDOUT)) {
-		*note = "the connection was reset";
-		return "CLOSED";
-	}
-	if (e->released == 1) {
-		if ((r->flags & ST_REC_UNREAD) && r->arg[1] > 0) {
-			*note = "RST sent: unread data";
-			return "CLOSED";
-		}
-		if (c->linger0) {
-			*note = "RST sent: SO_LINGER {1, 0}";
-			return "CLOSED";
-		}
-		if (!strcmp(st, "ESTABLISHED") && (ev_value_get(r, ST_ADDR_TCPINFO, &tcp, sizeof(tcp)) &&
-						   tcp.state == KERNEL_TCP_CLOSE_WAIT)) {
-			*note = "the peer had closed first (TCP_INFO: CLOSE_WAIT); the peer keeps TIME_WAIT";
-			return "LAST_ACK";
-		}
-		if (!strcmp(st, "ESTABLISHED")) {
-			*note = "FIN sent; TIME_WAIT expected on this side";
-			return "FIN_WAIT";
-		}
-		if (!strcmp(st, "CLOSE_WAIT")) {
-			*note = "FIN sent after the peer's; the peer keeps TIME_WAIT";
-			return "LAST_ACK";
-		}
-	}
-	return st;
-}
-
-/* The inferred TCP state along a TCP connection's timeline. */
-static void tcp_states(struct conn *c)
-{
-	const char *st = NULL;
-
-	if (c->type != SOCK_STREAM || (c->domain != AF_INET && c->domain != AF_INET6) ||
-	    c->role == ROLE_LISTENER)
-		return;
-	for (size_t k = 0; k < c->nevs; k++) {
-		const char *note, *next = tcp_next(c, &c->evs[k], st, &note);
-
-		if (next && (!st || strcmp(next, st))) {
-			c->evs[k].tcp_state = next;
-			c->evs[k].tcp_note = note;
-		}
-		st = next;
-	}
-	c->tcp_state = st;
-}
-
 void conn_data(struct model *m)
 {
 	from_state(m);
@@ -303,6 +194,5 @@ void conn_data(struct model *m)
 		}
 		connect_latency(c);
 		link_lookup(m, c);
-		tcp_states(c);
 	}
 }

@@ -11,13 +11,14 @@
  */
 #define _GNU_SOURCE
 #include "ends.h"
+#include "replay.h"
 
 #include <string.h>
 
 /* Did x end with its process (exit, a reaped kill) rather than a call or an exec? */
 static int went_with_process(const struct ref *x)
 {
-	return x->to_ns && (x->end_kind == REF_END_EXIT || x->end_kind == REF_END_REAPED);
+	return x->to_ns && (ref_end_kind(x) == REF_END_EXIT || ref_end_kind(x) == REF_END_REAPED);
 }
 
 enum conn_fate conn_fate(const struct conn *c, const struct ref **via)

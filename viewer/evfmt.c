@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "names.h"
+#include "op_flags.h"
 #include "report.h"
 #include "timefmt.h"
 
@@ -239,6 +240,17 @@ char *ev_call_str(const struct ev *e, char *out, size_t n)
 	}
 	if (data_call_str(r, name, out, n))
 		return out;
+	if (op_has(r->op, OPF_EXEC)) {
+		snprintf(out, n, "%s(...)%s", name, r->flags & ST_REC_PENDING ? " (about to exec)" : "");
+		return out;
+	}
+	if (op_has(r->op, OPF_WAIT)) {
+		char st[64];
+
+		status_str((int)r->arg[1], st, sizeof(st));
+		snprintf(out, n, "%s(): child %lld %s", name, (long long)r->arg[0], st);
+		return out;
+	}
 	switch (r->op) {
 	case ST_OP_SOCKET:
 	case ST_OP_SOCKETPAIR:
@@ -333,13 +345,6 @@ char *ev_call_str(const struct ev *e, char *out, size_t n)
 		}
 		break;
 	}
-	case ST_OP_WAIT: case ST_OP_WAITPID: case ST_OP_WAIT3: case ST_OP_WAIT4: case ST_OP_WAITID: {
-		char st[64];
-
-		status_str((int)r->arg[1], st, sizeof(st));
-		snprintf(out, n, "%s(): child %lld %s", name, (long long)r->arg[0], st);
-		break;
-	}
 	case ST_OP_INHERITED:
 		/* Kept across this pid's own exec: made here, not born outside the trace. */
 		snprintf(out, n, "(fd %d open at start: %s%s)", r->fd,
@@ -367,11 +372,6 @@ char *ev_call_str(const struct ev *e, char *out, size_t n)
 		break;
 	case ST_OP_TRACE_START:
 		snprintf(out, n, "(tracing starts)");
-		break;
-	case ST_OP_EXECVE: case ST_OP_EXECV: case ST_OP_EXECVP: case ST_OP_EXECVPE:
-	case ST_OP_EXECL: case ST_OP_EXECLP: case ST_OP_EXECLE: case ST_OP_FEXECVE:
-	case ST_OP_EXECVEAT:
-		snprintf(out, n, "%s(...)%s", name, r->flags & ST_REC_PENDING ? " (about to exec)" : "");
 		break;
 	default:
 		if (name)

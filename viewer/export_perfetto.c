@@ -24,6 +24,7 @@
 #include "picture.h"
 #include "report.h"
 #include "sites.h"
+#include "replay.h"
 
 enum item_kind {
 	IT_CONN_B,	/* a connection's birth: a = its index */
@@ -141,7 +142,7 @@ static void conn_event(struct exp *x, size_t i, int end)
 		json_str(&x->j, "peer", c->peer[0] ? c->peer : NULL);
 	} else {
 		json_str(&x->j, "fate", conn_fate_json(conn_fate(c, NULL)));
-		json_str(&x->j, "released_by", c->released_how);
+		json_str(&x->j, "released_by", conn_released_how(c));
 		json_bool(&x->j, "released", c->released_ns != 0);
 	}
 	json_end_obj(&x->j);

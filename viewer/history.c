@@ -117,7 +117,7 @@ int history_counts(const struct model *m, size_t *total, size_t *with_timeline)
 	 * Each image counted the sockets it made or received; those whose sid
 	 * no record or slot names are gone with the history.  A socket passed
 	 * to an image whose receipt was lost is its sender's too: such receipts
-	 * (refs.c finds them) are taken off.
+	 * (replay.c finds them) are taken off.
 	 */
 	for (size_t i = 0; i < m->nprocs; i++) {
 		const struct st_totals *t = &m->procs[i].tf->hdr.totals;

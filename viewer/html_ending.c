@@ -1,7 +1,7 @@
 /*
  * html_ending.c - how a connection ended, in the picture's colours: who
  * sent FIN first, a reset, or still open / leaked; from the model's fate
- * (ends.h) and the TCP states conn_data.c inferred along the timeline.
+ * (ends.h) and the TCP states the replay inferred along the timeline (replay_tcp.c).
  */
 #define _GNU_SOURCE
 #include <string.h>
@@ -35,7 +35,7 @@ static enum html_ending by_marks(const struct conn *c)
 
 enum html_ending html_ending(const struct conn *c)
 {
-	const char *first = NULL;
+	enum tcp_state first = TCPS_NONE;
 	int established = 0;
 
 	switch (conn_fate(c, NULL)) {
@@ -52,19 +52,17 @@ enum html_ending html_ending(const struct conn *c)
 	if (!c->tcp_state)
 		return by_marks(c);
 	for (size_t k = 0; k < c->nevs; k++) {
-		const char *st = c->evs[k].tcp_state;
+		enum tcp_state st = c->evs[k].tcp_state;
 
-		if (!st)
-			continue;
-		if (!strcmp(st, "ESTABLISHED"))
+		if (st == TCPS_ESTABLISHED)
 			established = 1;
-		else if (!strcmp(st, "CLOSED"))
+		else if (st == TCPS_CLOSED)
 			return established ? HE_RESET : HE_OTHER;	/* never connected: refused, timed out */
-		else if (!first && (!strcmp(st, "FIN_WAIT") || !strcmp(st, "CLOSE_WAIT") ||
-				    !strcmp(st, "LAST_ACK") || !strcmp(st, "TIME_WAIT")))
+		else if (!first && (st == TCPS_FIN_WAIT || st == TCPS_CLOSE_WAIT ||
+				    st == TCPS_LAST_ACK || st == TCPS_TIME_WAIT))
 			first = st;
 	}
 	if (!first)
 		return by_marks(c);
-	return !strcmp(first, "FIN_WAIT") ? HE_WE_FIN : HE_PEER_FIN;
+	return first == TCPS_FIN_WAIT ? HE_WE_FIN : HE_PEER_FIN;
 }

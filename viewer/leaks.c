@@ -22,6 +22,7 @@
 #include "ends.h"
 #include "leak_rule.h"
 #include "sites.h"
+#include "replay.h"
 
 struct group_ix {
 	char *key;		/* owned */
@@ -71,7 +72,7 @@ static const struct ref *leaked_ref(const struct conn *c, uint64_t trace_end, in
 	switch (conn_fate(c, &x)) {
 	case FATE_OPEN_AT_EXIT:
 		*end_ns = x->to_ns;
-		*end = x->end;
+		*end = ref_end_name(x);
 		return x;
 	case FATE_STILL_RUNNING:
 		*end_ns = trace_end;

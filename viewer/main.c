@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "replay.h"
 #include "trace_format.h"
 
 #ifndef ST_VERSION
@@ -21,7 +22,7 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return usage_error(NULL, "no command given");
 	if ((c = command_find(argv[1])))
-		return c->run(argc - 1, argv + 1);
+		return replay_refs_status(c->run(argc - 1, argv + 1));
 	if (!strcmp(argv[1], "help"))
 		return cmd_help(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {

@@ -1,6 +1,9 @@
 /*
- * model.h - what the trace files say, merged: processes, and connections
- * (one per socket inode, across every traced process that held it).
+ * model.h - the store: what the trace files say, merged: processes, and
+ * connections (one per socket inode, across every traced process that held
+ * it), with lookup and allocation.  The stages that fill it, in order:
+ * load (load.h), replay (replay.h), derive (derive.h), audit (audit.h);
+ * pipeline.h runs them.
  */
 #ifndef SOCKTRACE_MODEL_H
 #define SOCKTRACE_MODEL_H
@@ -36,13 +39,65 @@ enum ref_origin {
 	REF_FROM_LOST,		/* begun in the history lost (the state, or a later call, says so) */
 };
 
-/* How a reference ended. */
+/* How a reference was made: the replay's word for it, named by ref_how_name. */
+enum ref_how {
+	REF_HOW_CALL = 0,	/* a call of this image (how_op): socket, accept, dup, dup2, fcntl... */
+	REF_HOW_RECEIVED,	/* recvmsg with SCM_RIGHTS: a passed reference landed */
+	REF_HOW_FORK,		/* copied from the parent at fork */
+	REF_HOW_EXEC,		/* this pid's own, kept across its exec */
+	REF_HOW_INHERITED,	/* the image's start-up scan found it: made outside the trace */
+	REF_HOW_LOST,		/* begun in the history lost */
+	REF_HOW_STATE,		/* only the state has it: its fd entry's op (how_op) */
+};
+
+/*
+ * How a reference ended: the replay's word for it, named by ref_end_name
+ * (the words the outputs print); ref_end_kind groups them.
+ */
+enum ref_end {
+	REF_OPEN = 0,		/* still held, in the trace */
+	REF_ENDED_CLOSE,	/* a close-family call (end_op: close, fclose, closefrom...) */
+	REF_ENDED_DUP_OVER,	/* dup2 or dup3 (end_op) onto its fd */
+	REF_ENDED_MISSED_CLOSE,	/* the shim saw its fd reused: its close was never seen */
+	REF_ENDED_REPLACED,	/* another socket arrived on its fd: its close was not seen */
+	REF_ENDED_CLOEXEC,	/* exec, with close-on-exec */
+	REF_ENDED_LOST_CLOSE,	/* closed in the history lost: when is a bound */
+	REF_ENDED_LOST_REPLACED,	/* the state has another socket on its fd: its close was lost */
+	REF_ENDED_EXIT,		/* its process exited (exit, _exit, a marked exit) */
+	REF_ENDED_REAPED,	/* its process was reaped: killed, or ended unmarked */
+	REF_ENDED_EXEC_KEPT,	/* carried into the image that replaced it (a new reference there) */
+};
+
+/* The verdicts' grouping of enum ref_end (ref_end_kind). */
 enum ref_end_kind {
 	REF_END_OPEN = 0,	/* it did not, in the trace */
 	REF_END_CALL,		/* a close-family call, dup2 over it, close-on-exec, a close not seen */
-	REF_END_EXIT,		/* its process exited (exit, _exit, a marked exit) */
-	REF_END_REAPED,		/* its process was reaped: killed, or ended unmarked */
-	REF_END_EXEC,		/* carried into the image that replaced it (a new reference there) */
+	REF_END_EXIT,		/* its process exited */
+	REF_END_REAPED,		/* its process was reaped */
+	REF_END_EXEC,		/* carried into the image that replaced it */
+};
+
+/* How a connection's last reference went (c->released_by; conn_released_how names it). */
+enum conn_release {
+	RELEASE_NONE = 0,	/* it did not, in the trace */
+	RELEASE_BY_REF,		/* its last reference ended (c->last_ref) */
+	RELEASE_DISCARDED,	/* the last was in flight and the kernel discarded it (MSG_CTRUNC) */
+	RELEASE_RECEIVED_LOST,	/* the last was in flight, received in the history lost */
+};
+
+/*
+ * The TCP state inferred from the calls after an event (replay_tcp.c),
+ * named by tcp_state_word: the words the outputs print.
+ */
+enum tcp_state {
+	TCPS_NONE = 0,		/* not known yet, or not TCP */
+	TCPS_CLOSED,
+	TCPS_SYN_SENT,
+	TCPS_ESTABLISHED,
+	TCPS_FIN_WAIT,
+	TCPS_CLOSE_WAIT,
+	TCPS_LAST_ACK,
+	TCPS_TIME_WAIT,
 };
 
 /*
@@ -57,16 +112,15 @@ struct ref {
 	struct conn *c;
 	int cloexec;
 	uint64_t from_ns, to_ns;	/* to_ns: 0 while open */
-	const char *how;	/* "socket", "accept", "dup", "fork", "exec", "inherited", ...: words */
-	const char *end;	/* NULL while open: "close", "exit", "exec (close-on-exec)", ...: words */
+	enum ref_how how;	/* how it was made (ref_how_name) */
+	unsigned how_op;	/* REF_HOW_CALL, REF_HOW_STATE: the op that made it */
+	enum ref_end end;	/* how it ended (ref_end_name); REF_OPEN while open */
+	unsigned end_op;	/* REF_ENDED_CLOSE, REF_ENDED_DUP_OVER: the op */
 	enum ref_origin origin;	/* what the verdicts read, not how */
 	unsigned made_op;	/* REF_FROM_CALL: the st_op that made it (0: not known) */
-	enum ref_end_kind end_kind;	/* what the verdicts read, not end */
 	int used;		/* an event on it after it was inherited */
 	int shut;		/* this process shut the connection down */
-	int closed_by_call;	/* end_kind == REF_END_CALL */
 	int from_state;		/* its birth was not in the history kept: the state had it */
-	int end_lost;		/* it ended in the history lost: when is not known */
 	int confirmed;		/* refs_state's mark */
 	int moved;		/* its process moved bytes on the socket (conn_data.c) */
 	uint32_t stack_id;	/* the call that made it (its fd entry), 0 = none */
@@ -119,7 +173,7 @@ struct ev {
 	size_t nheld;
 	int32_t refs_elsewhere;	/* of refs_total, those in other processes (and in flight) */
 	int exec_kept;		/* an inherited record of a socket this pid held before its exec */
-	const char *tcp_state;	/* the TCP state inferred after it, when it changed */
+	enum tcp_state tcp_state;	/* the TCP state inferred after it, when it changed */
 	const char *tcp_note;	/* why, or what to expect next ("TIME_WAIT expected") */
 };
 
@@ -175,7 +229,8 @@ struct conn {
 	int32_t in_flight;	/* passed by SCM_RIGHTS, not yet received */
 	int linger0;		/* SO_LINGER {1, 0}: its final close sends RST */
 	uint64_t released_ns;	/* when the last reference went; 0 = never (in the trace) */
-	const char *released_how; /* the end of that last reference */
+	enum conn_release released_by;	/* how: its last reference's end, or in flight */
+	const struct ref *last_ref;	/* RELEASE_BY_REF: that reference */
 	int released_unknown;	/* that end is in the history lost: released_ns is a bound, not a time */
 	int released_pid, released_fd;
 	struct ref **refs;	/* every reference over time */
@@ -194,7 +249,7 @@ struct conn {
 	int has_tcp_info;
 	struct st_tcp_snapshot tcp_info;	/* the last final close's snapshot */
 	const struct ev *lookup;	/* the getaddrinfo whose answer it connected to */
-	const char *tcp_state;		/* the last inferred TCP state; NULL = not TCP */
+	enum tcp_state tcp_state;	/* the last inferred TCP state; TCPS_NONE = not TCP */
 	/* What the state says (refs_state), when a process still held it at its end. */
 	int in_state;			/* some image's state holds it */
 	uint64_t made_ns;		/* its birth (the state's word), 0 = not known */
@@ -216,7 +271,7 @@ struct model {
 	size_t nconns, capconns;
 	struct ev *all;		/* every record, in time order */
 	size_t nall;
-	size_t lost_receipts;	/* passed sockets received where the history was lost (refs.c) */
+	size_t lost_receipts;	/* passed sockets received where the history was lost (replay.c) */
 	struct trace_rec *syn;	/* the viewer's own records (VIEW_OP_STATE_OPEN) */
 	size_t *syn_proc;	/* each one's process (index in procs) */
 	size_t nsyn;
@@ -247,16 +302,7 @@ struct run_reap {
 	uint64_t t_ns;		/* CLOCK_MONOTONIC when waitpid returned */
 };
 
-/*
- * Build the model from loaded files (the model takes them over), with the
- * reaps socktrace run saw (nreaps may be 0; applied at their time in the
- * replay, as a traced parent's wait is): the replay, then what derives
- * from it (conn_data, the leak rule), not the audit (audit_run, for the
- * commands that print findings).  Returns 0, or -1 when out of memory.
- */
-int model_build(struct model *m, struct trace_file **files, size_t nfiles,
-		const struct run_reap *reaps, size_t nreaps);
-
+/* Free everything the model holds, the loaded files too. */
 void model_free(struct model *m);
 
 /* The addresses of r of a given ST_ADDR_* kind, formatted; NULL if none. */
@@ -339,64 +385,6 @@ const char *model_key_name(const struct model *m, uint64_t key, char *out, size_
 /* The kernel inode of the connection of key (0: not known); the add is keys.c's. */
 uint64_t model_kinode(const struct model *m, uint64_t key);
 int model_kinode_add(struct model *m, uint64_t key, uint64_t kinode);
-
-/*
- * refs.c: link exec'd images to the image before them (by pid and start
- * time), then, per record in time order, keep every process's open
- * references true and fill the event's refs_total, released and held_by.
- * Returns -1 when out of memory.
- */
-void refs_link_images(struct model *m);
-int refs_apply(struct model *m, struct ev *e, struct conn *c);
-/* socktrace run reaped rr->pid: its references end at rr->t_ns, as a traced parent's wait. */
-void refs_reaped_by_run(struct model *m, const struct run_reap *rr);
-/* After the last record: references of exec'd images move on. */
-int refs_finish(struct model *m);
-/*
- * Of c's references open now, those outside pid, plus those in flight.
- * here: the shim's count in pid; when every open reference is that many,
- * none is elsewhere and c's references are not walked.
- */
-int32_t refs_elsewhere(const struct conn *c, int pid, int32_t here);
-
-/*
- * A file's VIEW_OP_STATE record (e): the fds its state says the image
- * held there override what the replay of the records kept concluded
- * (history may have been lost); connections only the state knows are
- * made.  -1 when out of memory.
- */
-int refs_state(struct model *m, struct ev *e);
-
-/*
- * A VIEW_OP_STATE_OPEN record (e): the reference its file's state holds
- * on that fd, open from now (unless the replay has it already).  -1 when
- * out of memory.
- */
-int refs_state_open(struct model *m, struct ev *e);
-
-/* The reference whose end released c (its last anywhere), or NULL when it never went. */
-const struct ref *conn_last_ref(const struct conn *c);
-
-/* audit.c: the findings, from the replayed model (m->findings). */
-int audit_run(struct model *m);
-
-/*
- * audit_data.c: close-wait and write-after-peer-close (called by
- * audit_run).  add_finding is audit.c's, for it.
- */
-int audit_data(struct model *m);
-int add_finding(struct model *m, const char *kind, enum severity sev, int pid, int fd,
-		uint64_t inode, uint64_t t, const char *fmt, ...)
-	__attribute__((format(printf, 8, 9)));
-void conn_desc(const struct conn *c, char *out, size_t n);
-int released_by_call(const struct conn *c);
-
-/*
- * conn_data.c: bytes, activity, EOF, connect latency, TCP_INFO and the
- * lookup of each connection, from the records and the files' counter
- * sections; the TCP state after each event.  Before the audit.
- */
-void conn_data(struct model *m);
 
 /*
  * The addresses of kind in r one by one, from *off (start at 0): copies

@@ -21,11 +21,11 @@ uint64_t *proc_first_events(const struct model *m)
 
 const struct ref *flight_receipt(const struct flight *f)
 {
-	/* The replay opens the receiver's reference as "recvmsg (SCM_RIGHTS)" (refs.c), at or after the send. */
+	/* The replay opens the receiver's reference (REF_HOW_RECEIVED) at or after the send. */
 	for (size_t k = 0; k < f->c->nrefs; k++) {
 		const struct ref *x = f->c->refs[k];
 
-		if (x->from_ns >= f->sent_ns && x->how && !strcmp(x->how, "recvmsg (SCM_RIGHTS)"))
+		if (x->from_ns >= f->sent_ns && x->how == REF_HOW_RECEIVED)
 			return x;
 	}
 	return NULL;

@@ -17,6 +17,8 @@
 #include "report.h"
 #include "sites.h"
 #include "stack_fmt.h"
+#include "op_flags.h"
+#include "replay.h"
 
 /* An address member, or null when the event has none of that kind. */
 static void addr_member(struct json *j, const char *key, const struct trace_rec *r, unsigned kind)
@@ -109,6 +111,21 @@ static void lookup_json(struct json *j, const struct trace_rec *r)
 	json_end_arr(j);
 }
 
+/* A wait's child and how it ended. */
+static void wait_json(struct json *j, const struct trace_rec *r)
+{
+	int st = (int)r->arg[1];
+
+	json_int(j, "child_pid", r->arg[0]);
+	if (WIFSIGNALED(st)) {
+		json_null(j, "exit_status");
+		json_int(j, "signal", WTERMSIG(st));
+	} else {
+		json_int(j, "exit_status", WEXITSTATUS(st));
+		json_null(j, "signal");
+	}
+}
+
 static void event_json(struct json *j, const struct model *m, const char *key,
 		       const struct ev *e)
 {
@@ -161,7 +178,7 @@ static void event_json(struct json *j, const struct model *m, const char *key,
 	if (r->flags & ST_REC_PENDING)
 		json_bool(j, "pending", 1);
 	if (e->tcp_state)
-		json_str(j, "tcp_state", e->tcp_state);
+		json_str(j, "tcp_state", tcp_state_word(e->tcp_state));
 	if (failure_hint(r))
 		json_str(j, "hint", failure_hint(r));
 	if (ev_value_get(r, ST_ADDR_DATA, &tot, sizeof(tot)))
@@ -276,25 +293,14 @@ static void event_json(struct json *j, const struct model *m, const char *key,
 		}
 		break;
 	}
-	case ST_OP_WAIT: case ST_OP_WAITPID: case ST_OP_WAIT3: case ST_OP_WAIT4: case ST_OP_WAITID: {
-		int st = (int)r->arg[1];
-
-		json_int(j, "child_pid", r->arg[0]);
-		if (WIFSIGNALED(st)) {
-			json_null(j, "exit_status");
-			json_int(j, "signal", WTERMSIG(st));
-		} else {
-			json_int(j, "exit_status", WEXITSTATUS(st));
-			json_null(j, "signal");
-		}
-		break;
-	}
 	case ST_OP_INHERITED:
 		json_bool(j, "listening", r->arg[0] == 1);
 		addr_member(j, "local", r, ST_ADDR_LOCAL);
 		addr_member(j, "peer", r, ST_ADDR_PEER);
 		break;
 	default:
+		if (op_has(r->op, OPF_WAIT))
+			wait_json(j, r);
 		break;
 	}
 	if (r->flags & ST_REC_FIRST_SEEN)
@@ -457,8 +463,8 @@ static void conn_json(struct json *j, const struct model *m, const struct conn *
 		json_int(j, "fd", x->fd);
 		json_uint(j, "from_t_ns", x->from_ns);
 		json_uint_or_null(j, "to_t_ns", x->to_ns != 0, x->to_ns);
-		json_str(j, "how", x->how);
-		json_str(j, "end", x->end);
+		json_str(j, "how", ref_how_name(x));
+		json_str(j, "end", ref_end_name(x));
 		json_bool(j, "cloexec", x->cloexec);
 		json_end_obj(j);
 	}
@@ -488,7 +494,7 @@ static void conn_json(struct json *j, const struct model *m, const struct conn *
 		event_json(j, m, "lookup", c->lookup);
 	else
 		json_null(j, "lookup");
-	json_str(j, "tcp_state", c->tcp_state);
+	json_str(j, "tcp_state", tcp_state_word(c->tcp_state));
 	json_arr(j, "fds");
 	for (size_t k = 0; k < c->nfds; k++)
 		json_int(j, NULL, c->fds[k]);

@@ -14,6 +14,7 @@
 #include "sites.h"
 #include "stack_fmt.h"
 #include "timefmt.h"
+#include "replay.h"
 
 /* "pid 12 fd 5  client 127.0.0.1:40000 -> 127.0.0.1:80  age ...  last activity ..." */
 static void leak_text(FILE *out, const struct model *m, const struct leak_report *lr,
@@ -105,11 +106,11 @@ static void leak_refs_json(struct json *j, const struct model *m, const struct l
 	for (size_t i = 0; i < l->c->nrefs; i++) {
 		const struct ref *x = l->c->refs[i];
 
-		if (x->p != l->x->p || x->to_ns != l->x->to_ns || x->closed_by_call)
+		if (x->p != l->x->p || x->to_ns != l->x->to_ns || ref_end_kind(x) == REF_END_CALL)
 			continue;
 		json_obj(j, NULL);
 		json_int(j, "fd", x->fd);
-		json_str(j, "how", x->how);
+		json_str(j, "how", ref_how_name(x));
 		stack_json(j, "stack", ref_callstack(m, l->c, x, why, sizeof(why)));
 		json_end_obj(j);
 	}

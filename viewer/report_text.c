@@ -18,6 +18,8 @@
 #include "sites.h"
 #include "stack_fmt.h"
 #include "timefmt.h"
+#include "op_flags.h"
+#include "replay.h"
 
 static const struct style plain = { "", "", "", "", "", "", "" };
 static const struct style ansi = {
@@ -31,7 +33,7 @@ const struct style *text_style(int color)
 
 static int has_result(const struct trace_rec *r)
 {
-	return r->op < 100 && r->op != ST_OP_EXIT && r->op != ST_OP__EXIT &&
+	return r->op < 100 && !op_has(r->op, OPF_EXIT) &&
 	       r->op != ST_OP_CLOSEFROM && !(r->flags & ST_REC_PENDING);
 }
 
@@ -100,7 +102,7 @@ static void notes(const struct ev *e, char *out, size_t n, const struct style *s
 			ADD("%s%s", k++ ? ", " : " -> ", addr_format((const struct sockaddr *)&ss, len, ad));
 	}
 	if (e->tcp_state)
-		ADD("%s%s[%s]%s%s%s", o ? "  " : "", st->cyan, e->tcp_state, st->off,
+		ADD("%s%s[%s]%s%s%s", o ? "  " : "", st->cyan, tcp_state_word(e->tcp_state), st->off,
 		    e->tcp_note ? " " : "", e->tcp_note ? e->tcp_note : "");
 	if (failure_hint(r))
 		ADD("%s(hint: %s)", o ? "  " : "", failure_hint(r));
@@ -111,15 +113,11 @@ static void notes(const struct ev *e, char *out, size_t n, const struct style *s
 #undef ADD
 }
 
+/* A call that can close or shut its socket down (the shim's missed-close mark is no call). */
 static int is_close_or_shutdown(unsigned op)
 {
-	switch (op) {
-	case ST_OP_CLOSE: case ST_OP_SHUTDOWN: case ST_OP_CLOSE_RANGE: case ST_OP_CLOSEFROM:
-	case ST_OP_FCLOSE: case ST_OP_FCLOSEALL: case ST_OP_DUP2: case ST_OP_DUP3:
-		return 1;
-	default:
-		return 0;
-	}
+	return op == ST_OP_SHUTDOWN || op_has(op, OPF_DUP_OVER) ||
+	       (op_has(op, OPF_CLOSE_FAMILY) && op != ST_OP_MISSED_CLOSE);
 }
 
 /*

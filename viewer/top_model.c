@@ -25,6 +25,7 @@
 
 #include "model.h"
 #include "stack_fmt.h"
+#include "op_flags.h"
 
 static uint64_t clock_ns(clockid_t c)
 {
@@ -85,7 +86,7 @@ const char *top_sock_role(const struct st_sock *s)
 
 	if (s->flags & ST_SK_LISTENING)
 		return "listener";
-	if (s->made_by == ST_OP_ACCEPT || s->made_by == ST_OP_ACCEPT4)
+	if (op_has(s->made_by, OPF_ACCEPT))
 		return "accepted";
 	if (s->made_by == ST_OP_SOCKETPAIR)
 		return "pair";

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "mapguard.h"
+#include "op_flags.h"
 
 #define DEPTH_LIMIT	1024u	/* far above the shim's 64: a bigger one is corrupt */
 #define CONT_REACH	256u	/* a continuation is claimed within this many positions of its head */
@@ -321,7 +322,7 @@ static void add_state_record(struct trace_file *tf)
 	for (size_t k = tf->nrecs; k-- > 0 && !at;) {
 		const struct trace_rec *r = &tf->recs[k];
 
-		if ((tf->hdr.state == ST_STATE_EXITED && (r->op == ST_OP_EXIT || r->op == ST_OP__EXIT)) ||
+		if ((tf->hdr.state == ST_STATE_EXITED && op_has(r->op, OPF_EXIT)) ||
 		    (tf->hdr.state == ST_STATE_EXECED && st_op_is_exec(r->op) && (r->flags & ST_REC_PENDING)))
 			at = (struct trace_rec *)r;
 	}

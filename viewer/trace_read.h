@@ -70,11 +70,11 @@ struct vfd {
 #define VIEW_OP_STATE	250u
 
 /*
- * The viewer's own too (model.c makes them): a reference the state holds
- * whose birth is in the history lost, opened where the state says it
- * began (the socket's making, or the image's start for one it was forked
- * with), so the replay knows its holder all along.  fd: the fd; fd2: its
- * index in the file's fds.
+ * The viewer's own too (replay_records.c makes them): a reference the
+ * state holds whose birth is in the history lost, opened where the state
+ * says it began (the socket's making, or the image's start for one it was
+ * forked with), so the replay knows its holder all along.  fd: the fd;
+ * fd2: its index in the file's fds.
  */
 #define VIEW_OP_STATE_OPEN	251u
 

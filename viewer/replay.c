@@ -1,6 +1,6 @@
 /*
- * refs.c - every reference to every socket, in every traced process, over
- * time.
+ * replay.c - every reference to every socket, in every traced process, over
+ * time: the one pass over the records, in time order.
  *
  * The shim counts references within one process; the kernel sends FIN only
  * when the last reference in any process goes.  So the viewer replays all
@@ -17,13 +17,9 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include "model.h"
 #include "names.h"
-
-static int is_exec_op(unsigned op)
-{
-	return op == ST_OP_EXECVE || (op >= ST_OP_EXECV && op <= ST_OP_EXECVEAT);
-}
+#include "op_flags.h"
+#include "replay.h"
 
 void refs_link_images(struct model *m)
 {
@@ -38,7 +34,7 @@ void refs_link_images(struct model *m)
 		for (size_t k = q->tf->nrecs; k-- > 0;) {
 			const struct trace_rec *r = &q->tf->recs[k];
 
-			if (is_exec_op(r->op) && (r->flags & ST_REC_PENDING)) {
+			if (op_has(r->op, OPF_EXEC) && (r->flags & ST_REC_PENDING)) {
 				q->exec_ok_pos = r->pos + 1;
 				break;
 			}
@@ -72,24 +68,44 @@ static struct ref *ref_find(struct proc *p, int fd)
 	return x;
 }
 
-/* A reference left: the connection is released when none is left anywhere. */
-static void ref_end(struct ref *x, const char *end, uint64_t t, enum ref_end_kind kind)
+/*
+ * The one rule for "last reference": c is released when no reference to
+ * it is left anywhere, in any process or in flight.
+ */
+static int conn_unheld(const struct conn *c)
+{
+	return c->live + c->in_flight <= 0;
+}
+
+/*
+ * c lost a reference at t (by: how; x: the reference, for RELEASE_BY_REF;
+ * pid, fd: who let go, fd -1 for one in flight): when it was the last,
+ * c is released then.  unknown: that time is a bound (lost history).
+ */
+static void release_if_last(struct conn *c, uint64_t t, enum conn_release by, const struct ref *x,
+			    int pid, int fd, int unknown)
+{
+	if (!conn_unheld(c) || c->released_ns)
+		return;
+	c->released_ns = t;
+	c->released_by = by;
+	c->last_ref = x;
+	c->released_pid = pid;
+	c->released_fd = fd;
+	c->released_unknown = unknown;
+}
+
+/* A reference left (end, end_op: how): the connection is released when none is left anywhere. */
+static void ref_end(struct ref *x, enum ref_end end, unsigned end_op, uint64_t t)
 {
 	struct conn *c = x->c;
 
 	HASH_DEL(x->p->fds, x);
 	x->to_ns = t;
 	x->end = end;
-	x->end_kind = kind;
-	x->closed_by_call = kind == REF_END_CALL;
+	x->end_op = end_op;
 	c->live--;
-	if (c->live + c->in_flight <= 0 && !c->released_ns) {
-		c->released_ns = t;
-		c->released_how = end;
-		c->released_pid = x->p->pid;
-		c->released_fd = x->fd;
-		c->released_unknown = x->end_lost;
-	}
+	release_if_last(c, t, RELEASE_BY_REF, x, x->p->pid, x->fd, ref_end_lost(x));
 }
 
 /* Add x to its owner's open set (replacing an fd the trace lost the close of). */
@@ -98,17 +114,18 @@ static void ref_attach(struct ref *x)
 	struct ref *old = ref_find(x->p, x->fd);
 
 	if (old)
-		ref_end(old, "replaced (close not seen)", x->from_ns, REF_END_CALL);
+		ref_end(old, REF_ENDED_REPLACED, 0, x->from_ns);
 	HASH_ADD_INT(x->p->fds, fd, x);
 	x->c->live++;
 	x->c->released_ns = 0;
+	x->c->released_by = RELEASE_NONE;
+	x->c->last_ref = NULL;
 }
 
-/* A reference whose end is in the history lost: ended at t, the latest it can have been. */
-static void ref_end_lost(struct ref *x, const char *end, uint64_t t)
+/* A reference whose end (a REF_ENDED_LOST_*) is in the history lost: ended at t, the latest it can have been. */
+static void ref_end_in_lost(struct ref *x, enum ref_end end, uint64_t t)
 {
-	x->end_lost = 1;
-	ref_end(x, end, t, REF_END_CALL);
+	ref_end(x, end, 0, t);
 }
 
 /*
@@ -187,7 +204,12 @@ static int flights_unknown_at(const struct model *m, const struct conn *c, uint6
 	return any;
 }
 
-static struct ref *ref_open(struct proc *p, struct conn *c, int fd, const char *how,
+/*
+ * A new reference of p to c on fd, made at t (how, how_op: ref_how_name's;
+ * origin: the verdicts' word), attached to p's open set.  NULL when fd or
+ * c say there is none, or out of memory.
+ */
+static struct ref *ref_open(struct proc *p, struct conn *c, int fd, enum ref_how how, unsigned how_op,
 			    enum ref_origin origin, int cloexec, uint64_t t)
 {
 	struct ref *x;
@@ -205,6 +227,7 @@ static struct ref *ref_open(struct proc *p, struct conn *c, int fd, const char *
 	x->cloexec = cloexec;
 	x->from_ns = t;
 	x->how = how;
+	x->how_op = how_op;
 	x->origin = origin;
 	c->refs[c->nrefs++] = x;
 	ref_attach(x);
@@ -220,21 +243,25 @@ static void ref_through_exec(struct ref *x, struct proc *next, uint64_t t)
 	struct conn *c = x->c;
 	int live = c->live;
 	uint64_t released = c->released_ns;
+	enum conn_release by = c->released_by;
+	const struct ref *last = c->last_ref;
 
-	ref_end(x, "exec (kept: no close-on-exec)", t, REF_END_EXEC);
+	ref_end(x, REF_ENDED_EXEC_KEPT, 0, t);
 	c->live = live - 1;
 	c->released_ns = released;
-	if (ref_open(next, c, x->fd, "exec", REF_FROM_EXEC, 0, t))
+	c->released_by = by;
+	c->last_ref = last;
+	if (ref_open(next, c, x->fd, REF_HOW_EXEC, 0, REF_FROM_EXEC, 0, t))
 		c->live = live;
 }
 
-/* Every reference of p ends (exit, kill): how (in words and kind), at t. */
-static void end_all(struct proc *p, const char *end, enum ref_end_kind kind, uint64_t t)
+/* Every reference of p ends (exit, kill: end), at t. */
+static void end_all(struct proc *p, enum ref_end end, uint64_t t)
 {
 	struct ref *x, *tmp;
 
 	HASH_ITER(hh, p->fds, x, tmp)
-		ref_end(x, end, t, kind);
+		ref_end(x, end, 0, t);
 }
 
 /* A fork child starts with a copy of each of its parent's references. */
@@ -263,8 +290,8 @@ static struct ref *unseen_ref(struct model *m, struct proc *p, struct conn *c, i
 		y = ref_find(q, fd);
 		if (!y || y->c != c) {
 			if (y)
-				ref_end_lost(y, "closed (its close is in the history lost)", from);
-			y = ref_open(q, c, fd, "before the history kept", REF_FROM_LOST, 0, from);
+				ref_end_in_lost(y, REF_ENDED_LOST_CLOSE, from);
+			y = ref_open(q, c, fd, REF_HOW_LOST, 0, REF_FROM_LOST, 0, from);
 			if (y)
 				y->from_state = 1;
 		}
@@ -272,8 +299,8 @@ static struct ref *unseen_ref(struct model *m, struct proc *p, struct conn *c, i
 		return NULL;
 	}
 	if (x)
-		ref_end_lost(x, "closed (its close is in the history lost)", from);
-	x = ref_open(p, c, fd, p->tf->lost_last_pos ? "before the history kept" : "fork",
+		ref_end_in_lost(x, REF_ENDED_LOST_CLOSE, from);
+	x = ref_open(p, c, fd, p->tf->lost_last_pos ? REF_HOW_LOST : REF_HOW_FORK, 0,
 		     p->tf->lost_last_pos ? REF_FROM_LOST : REF_FROM_FORK, 0, from);
 	if (x)
 		x->from_state = 1;
@@ -288,7 +315,7 @@ static void fork_copy(struct proc *parent, struct proc *child, uint64_t t)
 		return;
 	child->inherited = 1;
 	HASH_ITER(hh, parent->fds, x, tmp)
-		ref_open(child, x->c, x->fd, "fork", REF_FROM_FORK, x->cloexec, t);
+		ref_open(child, x->c, x->fd, REF_HOW_FORK, 0, REF_FROM_FORK, x->cloexec, t);
 }
 
 /* The traced fork child pid of parent, if its file is here. */
@@ -341,15 +368,13 @@ static char *reap_end(int status)
 static struct proc *reap(struct model *m, int ppid, int pid, int status, uint64_t t)
 {
 	struct proc *child = reaped_image(m, ppid, pid);
-	const char *end;
 
 	if (!child || child->reap_end)
 		return NULL;
-	/* Owned by the child: the refs' end strings point at it. */
+	/* Owned by the child: its chain's references end in these words (ref_end_name). */
 	child->reap_end = reap_end(status);
-	end = child->reap_end ? child->reap_end : "reaped";
 	for (struct proc *q = child; q; q = q->exec_prev)
-		end_all(q, end, REF_END_REAPED, t);
+		end_all(q, REF_ENDED_REAPED, t);
 	child->end = END_REAPED;
 	child->end_ns = t;
 	child->end_status = status;
@@ -380,23 +405,18 @@ static void image_started(struct proc *p, uint64_t t)
 		return;
 	HASH_ITER(hh, q->fds, x, tmp)
 		if (x->cloexec)
-			ref_end(x, "exec (close-on-exec)", t, REF_END_CALL);
+			ref_end(x, REF_ENDED_CLOEXEC, 0, t);
 }
 
-static int is_drop(const struct trace_rec *r)
+int record_drops_ref(const struct trace_rec *r)
 {
-	switch (r->op) {
-	case ST_OP_CLOSE:
+	if (r->op == ST_OP_CLOSE)
 		return r->inode != 0;
-	case ST_OP_FCLOSE: case ST_OP_CLOSEFROM: case ST_OP_FCLOSEALL: case ST_OP_MISSED_CLOSE:
-		return 1;
-	case ST_OP_CLOSE_RANGE:
+	if (r->op == ST_OP_CLOSE_RANGE)
 		return !(r->flags & ST_REC_CLOEXEC);
-	case ST_OP_DUP2: case ST_OP_DUP3:
+	if (op_has(r->op, OPF_DUP_OVER))
 		return !!(r->flags & ST_REC_IMPLICIT_CLOSE);
-	default:
-		return 0;
-	}
+	return op_has(r->op, OPF_CLOSE_FAMILY);
 }
 
 /* Who holds c now, for a close that was not the last. */
@@ -428,7 +448,7 @@ static void inherited(struct proc *p, struct conn *c, const struct trace_rec *r)
 		ref_through_exec(old, p, r->t_ns);
 		return;
 	}
-	ref_open(p, c, r->fd, "inherited", REF_FROM_INHERITED, !!(r->flags & ST_REC_CLOEXEC), r->t_ns);
+	ref_open(p, c, r->fd, REF_HOW_INHERITED, 0, REF_FROM_INHERITED, !!(r->flags & ST_REC_CLOEXEC), r->t_ns);
 }
 
 /* At the successful exec: the kernel's word on each fd, close-on-exec or kept. */
@@ -442,7 +462,7 @@ static void exec_fd(struct proc *p, struct conn *c, const struct trace_rec *r)
 	if (!p->exec_ok_pos || r->pos + 1 <= p->exec_ok_pos)
 		return;		/* an exec that failed later */
 	if (x->cloexec)
-		ref_end(x, "exec (close-on-exec)", r->t_ns, REF_END_CALL);
+		ref_end(x, REF_ENDED_CLOEXEC, 0, r->t_ns);
 	else if (p->exec_next)
 		ref_through_exec(x, p->exec_next, r->t_ns);
 }
@@ -465,12 +485,40 @@ static void discard_flights(struct model *m, const struct trace_rec *r)
 			continue;
 		f->done = 1;
 		f->c->in_flight--;
-		if (f->c->live + f->c->in_flight <= 0 && !f->c->released_ns) {
-			f->c->released_ns = r->t_ns;
-			f->c->released_how = "discarded in flight (MSG_CTRUNC)";
-			f->c->released_pid = r->pid;
-			f->c->released_fd = -1;
-		}
+		release_if_last(f->c, r->t_ns, RELEASE_DISCARDED, NULL, r->pid, -1, 0);
+	}
+}
+
+/* A close-family record r (OPF_CLOSE_FAMILY) of p on c: the reference it names ends. */
+static void apply_close(struct model *m, struct proc *p, struct conn *c, const struct trace_rec *r)
+{
+	struct ref *x;
+
+	if (!c)
+		return;
+	if (r->op == ST_OP_CLOSE_RANGE && (r->flags & ST_REC_CLOEXEC)) {
+		if ((x = ref_find(p, r->fd)))
+			x->cloexec = 1;
+	} else if ((x = ref_find(p, r->fd)) && x->c == c) {
+		ref_end(x, r->op == ST_OP_MISSED_CLOSE ? REF_ENDED_MISSED_CLOSE : REF_ENDED_CLOSE,
+			r->op, r->t_ns);
+	} else if (r->ret == 0 && (x = unseen_ref(m, p, c, r->fd, r->t_ns))) {
+		/* Made where the history was lost: it ends by this close like any other. */
+		ref_end(x, REF_ENDED_CLOSE, r->op, r->t_ns);
+	}
+}
+
+/* A dup2 or dup3 (OPF_DUP_OVER): onto an open fd it ends that reference, else it makes one. */
+static void apply_dup_over(struct proc *p, struct conn *c, const struct trace_rec *r)
+{
+	struct ref *x;
+
+	if (r->flags & ST_REC_IMPLICIT_CLOSE) {
+		if ((x = ref_find(p, r->fd2)) && x->c == c)
+			ref_end(x, REF_ENDED_DUP_OVER, r->op, r->t_ns);
+	} else if (r->ret >= 0 && r->ret != r->fd) {
+		ref_open(p, c, (int)r->ret, REF_HOW_CALL, r->op, REF_FROM_CALL, !!(r->flags & ST_REC_CLOEXEC),
+			 r->t_ns);
 	}
 }
 
@@ -480,11 +528,29 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 	int cloexec = !!(r->flags & ST_REC_CLOEXEC);
 	struct ref *x;
 
+	if (op_has(r->op, OPF_CLOSE_FAMILY)) {
+		apply_close(m, p, c, r);
+		return;
+	}
+	if (op_has(r->op, OPF_DUP_OVER)) {
+		apply_dup_over(p, c, r);
+		return;
+	}
+	if (op_has(r->op, OPF_WAIT)) {
+		reaped(m, p, r);
+		return;
+	}
+	if (op_has(r->op, OPF_EXIT)) {
+		end_all(p, REF_ENDED_EXIT, r->t_ns);
+		p->end = END_EXIT;
+		p->end_ns = r->t_ns;
+		return;
+	}
 	switch (r->op) {
 	case ST_OP_SOCKET:
 	case ST_OP_ACCEPT:
 	case ST_OP_ACCEPT4:
-		if (r->ret >= 0 && (x = ref_open(p, c, (int)r->ret, op_name(r->op), REF_FROM_CALL, cloexec,
+		if (r->ret >= 0 && (x = ref_open(p, c, (int)r->ret, REF_HOW_CALL, r->op, REF_FROM_CALL, cloexec,
 						  r->t_ns)))
 			x->made_op = r->op;
 		if (r->ret >= 0 && c && r->inode2) {
@@ -496,11 +562,11 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 		break;
 	case ST_OP_SOCKETPAIR:
 		if (r->ret == 0)
-			ref_open(p, c, r->fd, "socketpair", REF_FROM_CALL, cloexec, r->t_ns);
+			ref_open(p, c, r->fd, REF_HOW_CALL, r->op, REF_FROM_CALL, cloexec, r->t_ns);
 		break;
 	case ST_OP_DUP:
 		if (r->ret >= 0)
-			ref_open(p, c, (int)r->ret, "dup", REF_FROM_CALL, cloexec, r->t_ns);
+			ref_open(p, c, (int)r->ret, REF_HOW_CALL, r->op, REF_FROM_CALL, cloexec, r->t_ns);
 		break;
 	case ST_OP_FCNTL:
 	case ST_OP_FCNTL64:
@@ -508,36 +574,7 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 			if (r->ret == 0 && (x = ref_find(p, r->fd)))
 				x->cloexec = cloexec;
 		} else if (r->ret >= 0) {
-			ref_open(p, c, (int)r->ret, op_name(r->op), REF_FROM_CALL, cloexec, r->t_ns);
-		}
-		break;
-	case ST_OP_DUP2:
-	case ST_OP_DUP3:
-		if (r->flags & ST_REC_IMPLICIT_CLOSE) {
-			if ((x = ref_find(p, r->fd2)) && x->c == c)
-				ref_end(x, r->op == ST_OP_DUP2 ? "dup2 over it" : "dup3 over it",
-					r->t_ns, REF_END_CALL);
-		} else if (r->ret >= 0 && r->ret != r->fd) {
-			ref_open(p, c, (int)r->ret, op_name(r->op), REF_FROM_CALL, cloexec, r->t_ns);
-		}
-		break;
-	case ST_OP_CLOSE:
-	case ST_OP_FCLOSE:
-	case ST_OP_CLOSEFROM:
-	case ST_OP_FCLOSEALL:
-	case ST_OP_CLOSE_RANGE:
-	case ST_OP_MISSED_CLOSE:
-		if (!c)
-			break;
-		if (r->op == ST_OP_CLOSE_RANGE && (r->flags & ST_REC_CLOEXEC)) {
-			if ((x = ref_find(p, r->fd)))
-				x->cloexec = 1;
-		} else if ((x = ref_find(p, r->fd)) && x->c == c) {
-			ref_end(x, r->op == ST_OP_MISSED_CLOSE ? "missed close" : op_name(r->op),
-				r->t_ns, REF_END_CALL);
-		} else if (r->ret == 0 && (x = unseen_ref(m, p, c, r->fd, r->t_ns))) {
-			/* Made where the history was lost: it ends by this close like any other. */
-			ref_end(x, op_name(r->op), r->t_ns, REF_END_CALL);
+			ref_open(p, c, (int)r->ret, REF_HOW_CALL, r->op, REF_FROM_CALL, cloexec, r->t_ns);
 		}
 		break;
 	case ST_OP_SHUTDOWN:
@@ -578,7 +615,7 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 				c->in_flight--;
 				break;
 			}
-		ref_open(p, c, r->fd, "recvmsg (SCM_RIGHTS)", REF_FROM_CALL, cloexec, r->t_ns);
+		ref_open(p, c, r->fd, REF_HOW_RECEIVED, r->op, REF_FROM_CALL, cloexec, r->t_ns);
 		break;
 	case ST_OP_INHERITED:
 		if (c)
@@ -587,12 +624,6 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 	case ST_OP_EXEC_FD:
 		if (c)
 			exec_fd(p, c, r);
-		break;
-	case ST_OP_EXIT:
-	case ST_OP__EXIT:
-		end_all(p, "exit", REF_END_EXIT, r->t_ns);
-		p->end = END_EXIT;
-		p->end_ns = r->t_ns;
 		break;
 	case ST_OP_FORK:
 		if (r->ret > 0) {
@@ -609,9 +640,6 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 			    m->procs[i].end != END_EXIT)
 				fork_copy(&m->procs[i], p, r->t_ns);
 		break;
-	case ST_OP_WAIT: case ST_OP_WAITPID: case ST_OP_WAIT3: case ST_OP_WAIT4: case ST_OP_WAITID:
-		reaped(m, p, r);
-		break;
 	default:
 		break;
 	}
@@ -620,12 +648,79 @@ static void apply(struct model *m, struct proc *p, struct conn *c, const struct 
 /* Does r use its socket (for "inherited, never used")? */
 static int is_use(const struct trace_rec *r)
 {
-	switch (r->op) {
-	case ST_OP_INHERITED: case ST_OP_EXEC_FD: case ST_OP_EXIT: case ST_OP__EXIT:
+	if (r->op == ST_OP_INHERITED || r->op == ST_OP_EXEC_FD || op_has(r->op, OPF_EXIT))
 		return 0;
-	default:
-		return !is_drop(r);
+	return !record_drops_ref(r);
+}
+
+static int refs_mismatched;	/* the first mismatch was said: the command exits 70 */
+
+/* Is the refs invariant checked (SOCKTRACE_CHECK_REFS=1)?  Read once. */
+static int refs_check_wanted(void)
+{
+	static int wanted = -1;
+
+	if (wanted < 0) {
+		const char *v = getenv("SOCKTRACE_CHECK_REFS");
+
+		wanted = v && !strcmp(v, "1");
 	}
+	return wanted;
+}
+
+/* The references to c the replay holds in pid (every image of it) on fds up to max_fd. */
+static int32_t refs_in_pid(const struct conn *c, int pid, int max_fd)
+{
+	int32_t n = 0;
+
+	for (size_t i = 0; i < c->nrefs; i++)
+		n += !c->refs[i]->to_ns && c->refs[i]->p->pid == pid && c->refs[i]->fd <= max_fd;
+	return n;
+}
+
+/*
+ * Can the shim's count in r and the replay's differ without a bug in
+ * either?  When p's ring lost records (or its fork parent's did, before
+ * the fork): a reference born or dropped there is not in the replay.  An
+ * exec-fd record is written before the exec, with the count of the table
+ * the exec is about to change.  Not when the shim did not count (tables
+ * full).
+ */
+static int refs_check_skipped(const struct proc *p, const struct trace_rec *r)
+{
+	const struct proc *q = p->fork_parent;
+
+	if (r->flags & ST_REC_REFS_UNKNOWN)
+		return 1;
+	if (p->lost || p->tf->lost_last_pos || (q && (q->lost || q->tf->lost_last_pos)))
+		return 1;
+	return r->op == ST_OP_EXEC_FD;
+}
+
+/*
+ * The invariant: after r, the replay holds as many references to c in r's
+ * process as the shim counted there (r->refs).  Says the first mismatch on
+ * stderr; replay_refs_status turns the command's status into 70 then.
+ */
+static void refs_check(const struct proc *p, const struct conn *c, const struct trace_rec *r)
+{
+	int32_t here;
+
+	if (refs_mismatched || !refs_check_wanted() || refs_check_skipped(p, r))
+		return;
+	/* An exec'd image's start-up scan has counted the fds up to this one (in fd order). */
+	here = refs_in_pid(c, p->pid, r->op == ST_OP_INHERITED ? r->fd : INT32_MAX);
+	if (here == r->refs)
+		return;
+	refs_mismatched = 1;
+	fprintf(stderr, "socktrace: refs invariant: pid %d fd %d sid 0x%llx: record #%llu (%s) says %d, replay says %d\n",
+		r->pid, r->fd, (unsigned long long)r->sid, (unsigned long long)r->pos,
+		op_name(r->op) ? op_name(r->op) : "?", r->refs, here);
+}
+
+int replay_refs_status(int status)
+{
+	return refs_mismatched ? 70 : status;
 }
 
 int refs_apply(struct model *m, struct ev *e, struct conn *c)
@@ -644,15 +739,16 @@ int refs_apply(struct model *m, struct ev *e, struct conn *c)
 		e->refs_total = -1;
 		return 0;
 	}
+	refs_check(p, c, r);
 	e->refs_total = c->live + c->in_flight;
 	e->refs_elsewhere = refs_elsewhere(c, p->pid, r->flags & ST_REC_REFS_UNKNOWN ? -1 : r->refs);
 	e->in_flight = c->in_flight;
 	/* An exec'd image's scan found a socket this pid made before its exec. */
 	e->exec_kept = r->op == ST_OP_INHERITED && (x = ref_find(p, r->fd)) && x->c == c &&
 		       x->origin == REF_FROM_EXEC;
-	if (is_drop(r) || (r->op == ST_OP_EXEC_FD && (r->flags & ST_REC_CLOEXEC) && p->exec_ok_pos &&
+	if (record_drops_ref(r) || (r->op == ST_OP_EXEC_FD && (r->flags & ST_REC_CLOEXEC) && p->exec_ok_pos &&
 			   r->pos + 1 > p->exec_ok_pos)) {
-		e->released = e->refs_total == 0;
+		e->released = conn_unheld(c);
 		if (!e->released && c->live == 0 && flights_unknown_at(m, c, r->t_ns)) {
 			/* Only passed references remain, and their receipt may be in lost history. */
 			e->released = -1;
@@ -695,7 +791,7 @@ static void learn_slot(const struct proc *p, struct conn *c, const struct vsock 
 	if (s->flags & ST_SK_LINGER0)
 		c->linger0 = 1;
 	if (c->role == ROLE_UNCONNECTED) {
-		if (s->made_by == ST_OP_ACCEPT || s->made_by == ST_OP_ACCEPT4)
+		if (op_has(s->made_by, OPF_ACCEPT))
 			c->role = ROLE_SERVER;
 		else if (s->made_by == ST_OP_SOCKETPAIR)
 			c->role = ROLE_PAIR;
@@ -746,12 +842,11 @@ int refs_state_open(struct model *m, struct ev *e)
 	if (x && x->c == c)
 		return 0;
 	if (x)
-		ref_end_lost(x, "closed (its close is in the history lost)", e->r->t_ns);
+		ref_end_in_lost(x, REF_ENDED_LOST_CLOSE, e->r->t_ns);
 	/* Received, its recvmsg lost: the flight its sender's record began has landed here. */
 	if (v->s.made_by == ST_OP_RECVMSG)
 		flight_landed(m, c);
-	x = ref_open(p, c, d->fd, op_name(d->op) ? op_name(d->op) : "before the history kept",
-		     state_origin(d), d->cloexec, e->r->t_ns);
+	x = ref_open(p, c, d->fd, REF_HOW_STATE, d->op, state_origin(d), d->cloexec, e->r->t_ns);
 	if (!x)
 		return -1;
 	x->made_op = d->forks ? 0 : d->op;
@@ -780,7 +875,7 @@ int refs_state(struct model *m, struct ev *e)
 		conn_note_fd(c, d->fd);
 		x = ref_find(p, d->fd);
 		if (x && x->c != c) {
-			ref_end_lost(x, "replaced (its close is in the history lost)", t);
+			ref_end_in_lost(x, REF_ENDED_LOST_REPLACED, t);
 			x = NULL;
 		}
 		if (!x && v->s.made_by == ST_OP_RECVMSG)
@@ -789,8 +884,7 @@ int refs_state(struct model *m, struct ev *e)
 			/* Held, but its birth is in the history lost: from when the state says. */
 			uint64_t from = !v->s.forks && v->s.made_ns && v->s.made_ns <= t ? v->s.made_ns : t;
 
-			x = ref_open(p, c, d->fd, op_name(d->op) ? op_name(d->op) : "before the history kept",
-				     state_origin(d), d->cloexec, from);
+			x = ref_open(p, c, d->fd, REF_HOW_STATE, d->op, state_origin(d), d->cloexec, from);
 			if (!x)
 				return -1;
 			x->made_op = d->forks ? 0 : d->op;
@@ -805,7 +899,7 @@ int refs_state(struct model *m, struct ev *e)
 		if (x->confirmed)
 			x->confirmed = 0;
 		else
-			ref_end_lost(x, "closed (its close is in the history lost)", t);
+			ref_end_in_lost(x, REF_ENDED_LOST_CLOSE, t);
 	}
 	return 0;
 }
@@ -836,20 +930,14 @@ int refs_finish(struct model *m)
 		f->done = 1;
 		c->in_flight--;
 		m->lost_receipts++;
-		if (c->live + c->in_flight <= 0 && !c->released_ns) {
-			c->released_ns = f->sent_ns;
-			c->released_how = "received in the history lost (SCM_RIGHTS)";
-			c->released_unknown = 1;
-			c->released_pid = 0;
-			c->released_fd = -1;
-		}
+		release_if_last(c, f->sent_ns, RELEASE_RECEIVED_LOST, NULL, 0, -1, 1);
 	}
 	/* Marked exited, but its exit record was lost (the ring wrapped): it ended then. */
 	for (size_t i = 0; i < m->nprocs; i++) {
 		struct proc *q = &m->procs[i];
 
 		if (q->exited && q->end == END_UNKNOWN && q->tf->hdr.end_mono_ns) {
-			end_all(q, "exit", REF_END_EXIT, q->tf->hdr.end_mono_ns);
+			end_all(q, REF_ENDED_EXIT, q->tf->hdr.end_mono_ns);
 			q->end = END_EXIT;
 			q->end_ns = q->tf->hdr.end_mono_ns;
 		}
@@ -871,15 +959,13 @@ int32_t refs_elsewhere(const struct conn *c, int pid, int32_t here)
 
 const struct ref *conn_last_ref(const struct conn *c)
 {
-	if (!c->released_ns)
-		return NULL;
-	for (size_t i = 0; i < c->nrefs; i++) {
-		const struct ref *x = c->refs[i];
+	return c->released_ns && c->released_by == RELEASE_BY_REF ? c->last_ref : NULL;
+}
 
-		if (x->to_ns == c->released_ns && x->p->pid == c->released_pid &&
-		    x->fd == c->released_fd)
-			return x;
-	}
-	return NULL;
+int released_by_call(const struct conn *c)
+{
+	const struct ref *x = conn_last_ref(c);
+
+	return x && ref_end_kind(x) == REF_END_CALL;
 }
 
