@@ -99,10 +99,26 @@ static enum tcp_state tcp_next(const struct conn *c, const struct ev *e, enum tc
 	return st;
 }
 
-/* The inferred TCP state along a TCP connection's timeline. */
+/*
+ * The state after the last reference went with no event of the
+ * connection's own: its process exited or was killed, holding it.  The
+ * kernel closes it then as a close would: FIN (or RST under SO_LINGER
+ * {1, 0}; bytes left unread are not known at an exit).
+ */
+static enum tcp_state tcp_after_unheld(const struct conn *c, enum tcp_state st)
+{
+	if (st != TCPS_ESTABLISHED && st != TCPS_CLOSE_WAIT)
+		return st;
+	if (c->linger0)
+		return TCPS_CLOSED;
+	return st == TCPS_ESTABLISHED ? TCPS_FIN_WAIT : TCPS_LAST_ACK;
+}
+
+/* The inferred TCP state along a TCP connection's timeline, and after it. */
 static void tcp_states(struct conn *c)
 {
 	enum tcp_state st = TCPS_NONE;
+	int released_by_event = 0;
 
 	if (c->type != SOCK_STREAM || (c->domain != AF_INET && c->domain != AF_INET6) ||
 	    c->role == ROLE_LISTENER)
@@ -116,7 +132,10 @@ static void tcp_states(struct conn *c)
 			c->evs[k].tcp_note = note;
 		}
 		st = next;
+		released_by_event |= c->evs[k].released == 1;
 	}
+	if (c->released_by == RELEASE_BY_REF && !released_by_event)
+		st = tcp_after_unheld(c, st);
 	c->tcp_state = st;
 }
 
