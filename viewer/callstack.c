@@ -238,6 +238,20 @@ static int resolve(struct stacks *s, struct per_file *f, struct resolved *r)
 	return 0;
 }
 
+char *stacks_site_key(struct stacks *s, const struct trace_file *tf, uint32_t id)
+{
+	struct per_file *f = id ? per_file(s, tf) : NULL;
+	struct frame fr = { 0 };
+	struct callstack one = { &fr, 1, 0 };
+	struct raw_stack raw;
+	const char *why;
+
+	if (!f || stack_table_get(&f->st, id, &raw, &why) || !raw.depth)
+		return NULL;
+	resolve_frame(s, f, &fr, raw.ips[0], raw.t_ns, 0);
+	return callstack_key(&one);
+}
+
 const struct callstack *stacks_get(struct stacks *s, const struct trace_file *tf, uint32_t id,
 				   unsigned op, char *why, size_t n)
 {

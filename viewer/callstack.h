@@ -49,6 +49,16 @@ const struct callstack *stacks_get(struct stacks *s, const struct trace_file *tf
 void stacks_forget(struct stacks *s, const struct trace_file *tf);
 
 /*
+ * The call site of stack id of tf, as a key: the source frames of its
+ * innermost frame (the app's call of socket(), accept...), or its module
+ * and offset when they are unknown.  One call in the source is one site
+ * however the compiler copied it (an unrolled loop calls socket() from
+ * several addresses).  Only that frame is symbolised.  NULL when there is
+ * no such stack, or out of memory.  Newly allocated.
+ */
+char *stacks_site_key(struct stacks *s, const struct trace_file *tf, uint32_t id);
+
+/*
  * The grouping key of cs: each frame's source frames, or its module and
  * offset, so one call site in several processes (ASLR or not) is one key.
  * "" for no stack; NULL when out of memory.  Newly allocated.

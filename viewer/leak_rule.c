@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "callstack.h"
 #include "ends.h"
 
 /* The idle threshold (--idle), ns. */
@@ -34,7 +35,7 @@ struct held {
 	struct conn *c;
 	const struct ref *x;
 	uint64_t end_ns;
-	uint64_t site;		/* the call site: the return address into the caller of socket(), accept...; 0 = none */
+	char *site;		/* its call site (stacks_site_key); NULL = none */
 };
 
 int leak_verdict_is_leak(enum leak_verdict v)
@@ -215,32 +216,38 @@ static enum leak_verdict judge(const struct model *m, const struct held *h, uint
 	return LEAK_NOT_SERVED;
 }
 
-/* Stack entry id of image p (its header and innermost ip), or 0 when it cannot be read. */
-static int stack_entry(const struct proc *p, uint64_t id, struct st_stack *s, uint64_t *ip0)
+/* Is stack entry id of image p recorded (ready, with frames)?  *made: the sockets made along it. */
+static int stack_made(const struct proc *p, uint64_t id, uint64_t *made)
 {
 	const struct trace_file *tf = p->tf;
-	const char *e;
+	struct st_stack s;
 
-	if (!id || !tf->stacks || id > tf->nstacks || tf->stack_entry_size < sizeof(*s) + sizeof(*ip0))
+	if (!id || !tf->stacks || id > tf->nstacks || tf->stack_entry_size < sizeof(s))
 		return 0;
-	e = tf->stacks + (size_t)(id - 1) * tf->stack_entry_size;
-	memcpy(s, e, sizeof(*s));
-	memcpy(ip0, e + sizeof(*s), sizeof(*ip0));
-	return s->state == ST_STACK_READY && s->depth > 0;
+	memcpy(&s, tf->stacks + (size_t)(id - 1) * tf->stack_entry_size, sizeof(s));
+	*made = s.made;
+	return s.state == ST_STACK_READY && s.depth > 0;
 }
 
 /*
- * Sockets image p made at call site ip0, over every stack that starts
- * there (one site reached along several paths is one site).
+ * Sockets image p made at call site site, over every stack that starts
+ * there (one site reached along several paths, or copied by the compiler,
+ * is one site).
  */
-static uint64_t site_made(const struct proc *p, uint64_t ip0)
+static uint64_t site_made(struct model *m, const struct proc *p, const char *site)
 {
-	uint64_t made = 0, ip;
-	struct st_stack s;
+	uint64_t made = 0, n;
 
-	for (uint64_t id = 1; id <= p->tf->nstacks; id++)
-		if (stack_entry(p, id, &s, &ip) && ip == ip0)
-			made += s.made;
+	for (uint64_t id = 1; id <= p->tf->nstacks; id++) {
+		char *key;
+
+		if (!stack_made(p, id, &n))
+			continue;
+		key = stacks_site_key(m->stacks, p->tf, (uint32_t)id);
+		if (key && !strcmp(key, site))
+			made += n;
+		free(key);
+	}
 	return made;
 }
 
@@ -250,19 +257,20 @@ static int by_site(const void *a, const void *b)
 
 	if (x->x->p != y->x->p)
 		return x->x->p < y->x->p ? -1 : 1;
-	return x->site < y->site ? -1 : x->site > y->site;
+	if (!x->site || !y->site)
+		return !!x->site - !!y->site;
+	return strcmp(x->site, y->site);
 }
 
 /* h's call site, when it is one of its image's own, recorded: what the growing rule counts. */
-static uint64_t own_site(const struct held *h)
+static char *own_site(struct model *m, const struct held *h)
 {
-	struct st_stack s;
-	uint64_t ip0;
+	uint64_t made;
 
 	if (!h->x->stack_id || h->x->stack_proc != h->x->p || h->c->role == ROLE_LISTENER ||
-	    !stack_entry(h->x->p, h->x->stack_id, &s, &ip0))
-		return 0;
-	return ip0;
+	    !m->stacks || !stack_made(h->x->p, h->x->stack_id, &made))
+		return NULL;
+	return stacks_site_key(m->stacks, h->x->p->tf, h->x->stack_id);
 }
 
 /*
@@ -270,7 +278,7 @@ static uint64_t own_site(const struct held *h)
  * or more sockets held to the end, as many as it ever made, is a leak for
  * each of its sockets not already judged one.
  */
-static void growing_sites(struct held *hs, size_t n)
+static void growing_sites(struct model *m, struct held *hs, size_t n)
 {
 	for (size_t i = 0, j; i < n; i = j) {
 		uint64_t made;
@@ -279,7 +287,7 @@ static void growing_sites(struct held *hs, size_t n)
 			;
 		if (!hs[i].site || j - i < LEAK_SITE_MIN)
 			continue;
-		made = site_made(hs[i].x->p, hs[i].site);
+		made = site_made(m, hs[i].x->p, hs[i].site);
 		if (!made || made > j - i)
 			continue;
 		for (size_t k = i; k < j; k++)
@@ -308,13 +316,15 @@ void leak_rule_apply(struct model *m)
 		c->leak = judge(m, &(struct held){ c, x, c->leak_end_ns, 0 }, &c->leak_since_ns);
 		if (hs) {
 			hs[n] = (struct held){ c, x, c->leak_end_ns, 0 };
-			hs[n].site = own_site(&hs[n]);
+			hs[n].site = own_site(m, &hs[n]);
 			n++;
 		}
 	}
 	if (!hs)
 		return;		/* out of memory: the growing-site rule is skipped, the rest holds */
 	qsort(hs, n, sizeof(*hs), by_site);
-	growing_sites(hs, n);
+	growing_sites(m, hs, n);
+	for (size_t i = 0; i < n; i++)
+		free(hs[i].site);
 	free(hs);
 }

@@ -15,8 +15,10 @@
  *     (shutdown-without-close);
  *   - idle: nothing moved on it for LEAK_IDLE_NS (or --idle) before the end;
  *   - its call site only grows: LEAK_SITE_MIN or more sockets from one
- *     creation stack open at the end, and every socket that stack made in
- *     that image still open (its open count never went down).
+ *     call site (stacks_site_key: the source line of the app's call, so an
+ *     unrolled loop's copies are one site) open at the end, and every
+ *     socket made there in that image still open (its open count never
+ *     went down).
  * Listeners, and copies a fork child or an exec'd image got and never
  * used (the image that made the socket let go of it), are never leaks.
  */

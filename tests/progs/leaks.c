@@ -11,6 +11,9 @@
  *            thread spins in spin_here()
  *   threads  8 threads run worker() at once, 50 sockets each, and leave
  *            every 5th open (80 leaked)
+ *   copies   copied_site() leaks 3 sockets from one source line holding
+ *            three socket() calls, each at its own address: the copies a
+ *            compiler makes when it unrolls a loop
  *   plug LIB [close]  dlopen LIB (by absolute path), call its plug_leak()
  *            twice (2 UDP sockets leaked from the library); with close,
  *            dlclose it, then make and close one more socket
@@ -50,6 +53,15 @@ __attribute__((noinline)) int leak_from_here(int i)
 {
 	sink[i] = socket(AF_INET, SOCK_STREAM, 0);	/* LEAK-SITE-1 */
 	return must(sink[i], "socket");
+}
+
+/* Three calls on one line, as an unrolled loop's body: one site in the source. */
+#define THRICE(x)	x; x; x
+__attribute__((noinline)) void copied_site(void)
+{
+	int k = 0;
+
+	THRICE(sink[14 + k] = must(socket(AF_INET, SOCK_STREAM, 0), "socket"); k++);	/* LEAK-SITE-3 */
 }
 
 __attribute__((noinline)) int another_leak(void)
@@ -149,6 +161,8 @@ int main(int argc, char **argv)
 			leak_from_here(i);
 		another_leak();
 		tidy(!strcmp(mode, "closing"));
+	} else if (!strcmp(mode, "copies")) {
+		copied_site();
 	} else if (!strcmp(mode, "none")) {
 		tidy(0);
 	} else if (!strcmp(mode, "signal")) {
@@ -158,7 +172,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "plug") && argc > 2) {
 		plug(argv[2], argc > 3 && !strcmp(argv[3], "close"));
 	} else {
-		fprintf(stderr, "usage: leaks sites|none|closing|signal|threads|plug LIB [close]\n");
+		fprintf(stderr, "usage: leaks sites|none|closing|copies|signal|threads|plug LIB [close]\n");
 		return 2;
 	}
 	printf("pid=%d\n", (int)getpid());
