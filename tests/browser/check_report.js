@@ -88,12 +88,17 @@ async function main() {
 			await page.evaluate((y) => window.scrollTo(0, y), 0);
 			await page.locator('#lanes').scrollIntoViewIfNeeded();
 			await page.locator('#lanes').hover({ position: { x: target.x, y: target.y } });
+			/* The page answers a move in its next frame: a loaded machine's may come late. */
+			await page.waitForFunction(() => !document.getElementById('tip').hidden, null,
+				{ timeout: 10000 }).catch(() => {});
 			out.hover = await page.evaluate(() => {
 				const t = document.getElementById('tip');
 				return { visible: !t.hidden && t.offsetWidth > 0, text: t.textContent };
 			});
 			out.hover.id = target.id;
 			await page.locator('#lanes').click({ position: { x: target.x, y: target.y } });
+			await page.waitForFunction((id) => document.getElementById('detail').dataset.conn === id,
+				target.id, { timeout: 10000 }).catch(() => {});
 			out.click_bar = await page.evaluate(() => document.getElementById('detail').dataset.conn || null);
 			out.click_bar_want = target.id;
 			out.lanes_box = box;
@@ -104,6 +109,8 @@ async function main() {
 		if (await row.count()) {
 			const want = await row.getAttribute('data-id');
 			await row.click();
+			await page.waitForFunction((id) => document.getElementById('detail').dataset.conn === id,
+				want, { timeout: 10000 }).catch(() => {});
 			out.finding = await page.evaluate(() => ({
 				conn: document.getElementById('detail').dataset.conn || null,
 				text: document.getElementById('detail').textContent,
