@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <uthash.h>
 
 #include "callstack.h"
 #include "ends.h"
@@ -229,26 +230,62 @@ static int stack_made(const struct proc *p, uint64_t id, uint64_t *made)
 	return s.state == ST_STACK_READY && s.depth > 0;
 }
 
-/*
- * Sockets image p made at call site site, over every stack that starts
- * there (one site reached along several paths, or copied by the compiler,
- * is one site).
- */
-static uint64_t site_made(struct model *m, const struct proc *p, const char *site)
-{
-	uint64_t made = 0, n;
+/* Sockets one image made at one call site (stacks_site_key), over every stack through it. */
+struct site_count {
+	char *key;
+	uint64_t made;
+	UT_hash_handle hh;
+};
 
+static void site_counts_free(struct site_count **all)
+{
+	struct site_count *sc, *t;
+
+	HASH_ITER(hh, *all, sc, t) {
+		HASH_DEL(*all, sc);
+		free(sc->key);
+		free(sc);
+	}
+}
+
+/*
+ * The sockets image p made per call site, over its whole stack table
+ * (one site reached along several paths, or copied by the compiler, is one
+ * site), in *all: one pass, each stack's site symbolised once.  0, or -1
+ * when out of memory (*all freed: a count too low would call a site that
+ * closed some of its sockets one that only grew).
+ */
+static int site_counts(struct model *m, const struct proc *p, struct site_count **all)
+{
+	struct site_count *sc;
+	uint64_t n;
+
+	*all = NULL;
 	for (uint64_t id = 1; id <= p->tf->nstacks; id++) {
 		char *key;
 
-		if (!stack_made(p, id, &n))
+		if (!stack_made(p, id, &n) || !n)
 			continue;
-		key = stacks_site_key(m->stacks, p->tf, (uint32_t)id);
-		if (key && !strcmp(key, site))
-			made += n;
-		free(key);
+		if (!(key = stacks_site_key(m->stacks, p->tf, (uint32_t)id)))
+			goto oom;
+		HASH_FIND_STR(*all, key, sc);
+		if (sc) {
+			sc->made += n;
+			free(key);
+			continue;
+		}
+		if (!(sc = calloc(1, sizeof(*sc)))) {
+			free(key);
+			goto oom;
+		}
+		sc->key = key;
+		sc->made = n;
+		HASH_ADD_KEYPTR(hh, *all, sc->key, strlen(sc->key), sc);
 	}
-	return made;
+	return 0;
+oom:
+	site_counts_free(all);
+	return -1;
 }
 
 static int by_site(const void *a, const void *b)
@@ -280,20 +317,30 @@ static char *own_site(struct model *m, const struct held *h)
  */
 static void growing_sites(struct model *m, struct held *hs, size_t n)
 {
-	for (size_t i = 0, j; i < n; i = j) {
-		uint64_t made;
+	const struct proc *counted = NULL;	/* the image whose sites counts holds */
+	struct site_count *counts = NULL, *sc;
+	int bad = 0;
 
+	for (size_t i = 0, j; i < n; i = j) {
 		for (j = i + 1; j < n && !by_site(&hs[i], &hs[j]); j++)
 			;
 		if (!hs[i].site || j - i < LEAK_SITE_MIN)
 			continue;
-		made = site_made(m, hs[i].x->p, hs[i].site);
-		if (!made || made > j - i)
+		if (hs[i].x->p != counted) {
+			site_counts_free(&counts);
+			counted = hs[i].x->p;
+			bad = site_counts(m, counted, &counts);
+		}
+		if (bad)
+			continue;
+		HASH_FIND_STR(counts, hs[i].site, sc);
+		if (!sc || !sc->made || sc->made > j - i)
 			continue;
 		for (size_t k = i; k < j; k++)
 			if (!leak_verdict_is_leak(hs[k].c->leak))
 				hs[k].c->leak = LEAK_SITE_GROWS;
 	}
+	site_counts_free(&counts);
 }
 
 void leak_rule_apply(struct model *m)
