@@ -96,10 +96,13 @@ ok "$([ "$size" -gt 0 ] && [ "$size" -lt $((20 * 1024 * 1024)) ] && echo 0 || ec
 	"its file is under 20 MB ($size bytes)"
 if browse "$WORK/big.html" "$SHOTS/manyconns.png"; then
 	is "$(q '.conns')" "$want" "big: the page holds all $want connections"
-	is "$(q '(.console_errors + .page_errors) | length')" 0 "big: no console error"
+	is "$(q '(.console_errors + .page_errors) | length')" 0 "big: no console error" ||
+		diag "$(q '.console_errors + .page_errors | join(" | ")')"
 	is "$(q '.lanes.data.bars')" "$want" "big: every bar drawn"
-	is "$(q '.hover.visible and .click_bar == .click_bar_want')" true "big: hover and click work"
-	is "$(q '.finding.conn == .finding.want')" true "big: a finding leads to its connection"
+	is "$(q '.hover.visible and .click_bar == .click_bar_want')" true "big: hover and click work" ||
+		diag "hover $(q -c .hover) click $(q -c '[.click_bar, .click_bar_want]')"
+	is "$(q '.finding.conn == .finding.want')" true "big: a finding leads to its connection" ||
+		diag "finding $(q -c '.finding | del(.text)')"
 	diag "big: ready $(q '.ready_at_ms') ms after navigation, script $(q '.render_ms') ms (bench/html.sh measures)"
 else
 	diag "$(head -n 20 "$WORK/b.err")"

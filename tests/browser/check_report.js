@@ -87,6 +87,11 @@ async function main() {
 			const box = await page.locator('#lanes').boundingBox();
 			await page.evaluate((y) => window.scrollTo(0, y), 0);
 			await page.locator('#lanes').scrollIntoViewIfNeeded();
+			/* Where the page's own move event landed: the pointer's position is
+			 * rounded on its way, and rows thinner than a pixel then hold another
+			 * bar; the page must show the one under its own event. */
+			await page.evaluate(() => document.getElementById('lanes').addEventListener('mousemove',
+				(ev) => { window.__lastMove = { x: ev.offsetX, y: ev.offsetY }; }, true));
 			await page.locator('#lanes').hover({ position: { x: target.x, y: target.y } });
 			/* The page answers a move in its next frame: a loaded machine's may come late. */
 			await page.waitForFunction(() => !document.getElementById('tip').hidden, null,
@@ -95,12 +100,18 @@ async function main() {
 				const t = document.getElementById('tip');
 				return { visible: !t.hidden && t.offsetWidth > 0, text: t.textContent };
 			});
-			out.hover.id = target.id;
+			const under = await page.evaluate(() => {
+				const S = window.socktrace, m = window.__lastMove;
+				const ci = m ? S.connAt(m.x, m.y, document.getElementById('lanes').clientWidth) : -1;
+				return ci >= 0 ? S.idOf(ci) : null;
+			});
+			out.hover.aimed = target.id;
+			out.hover.id = under || target.id;
 			await page.locator('#lanes').click({ position: { x: target.x, y: target.y } });
 			await page.waitForFunction((id) => document.getElementById('detail').dataset.conn === id,
-				target.id, { timeout: 10000 }).catch(() => {});
+				out.hover.id, { timeout: 10000 }).catch(() => {});
 			out.click_bar = await page.evaluate(() => document.getElementById('detail').dataset.conn || null);
-			out.click_bar_want = target.id;
+			out.click_bar_want = out.hover.id;
 			out.lanes_box = box;
 		}
 		/* Click the first finding that names a connection: the detail shows that connection. */
