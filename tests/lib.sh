@@ -52,13 +52,14 @@ ok() {
 	fi
 }
 
-# is GOT WANT NAME
+# is GOT WANT NAME: a point, true when they are equal; returns 1 when not (so "is ... || diag ..." can say more)
 is() {
 	if [ "$1" = "$2" ]; then
 		ok 0 "$3"
 	else
 		ok 1 "$3"
 		diag "got:  '$1'" "want: '$2'"
+		return 1
 	fi
 }
 
@@ -69,6 +70,7 @@ like() {
 	else
 		ok 1 "$3"
 		diag "got:  '$1'" "want match: '$2'"
+		return 1
 	fi
 }
 

@@ -94,7 +94,20 @@ ok $? "report --html of $want connections"
 size=$(stat -c %s "$WORK/big.html" 2>/dev/null || echo 0)
 ok "$([ "$size" -gt 0 ] && [ "$size" -lt $((20 * 1024 * 1024)) ] && echo 0 || echo 1)" \
 	"its file is under 20 MB ($size bytes)"
-if browse "$WORK/big.html" "$SHOTS/manyconns.png"; then
+# big_ok: the page loaded with no error, and hover, click and a finding work.
+big_ok() {
+	[ "$(q '((.console_errors + .page_errors) | length) == 0 and .hover.visible and
+		.click_bar == .click_bar_want and .finding.conn == .finding.want')" = true ]
+}
+# Once again when that fails, saying what the first look saw: in CI, and
+# only there, this page has failed so (one console error, a hover or click
+# astray) without a cause found; a fault of the page fails both looks.
+if browse "$WORK/big.html" "$SHOTS/manyconns.png" && ! big_ok; then
+	diag "big, first look: errors $(q -c '.console_errors + .page_errors') hover $(q -c '.hover | del(.text)')" \
+		"click $(q -c '[.click_bar, .click_bar_want]') finding $(q -c '.finding | del(.text)')"
+	browse "$WORK/big.html" "$SHOTS/manyconns.png"
+fi
+if [ -s "$WORK/b.json" ]; then
 	is "$(q '.conns')" "$want" "big: the page holds all $want connections"
 	is "$(q '(.console_errors + .page_errors) | length')" 0 "big: no console error" ||
 		diag "$(q '.console_errors + .page_errors | join(" | ")')"
