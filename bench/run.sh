@@ -177,6 +177,8 @@ for p in "${PROGS[@]}"; do
 	if [[ $p == bulk ]]; then build "$p" -pthread; else build "$p"; fi
 done
 build traceinfo -I"$ROOT/include"
+build emptylib -shared -fPIC
+build pagefault
 
 # ---------------------------------------------------------------- tools
 HAVE_SHIM=1 HAVE_STRACE=1 HAVE_VALGRIND=1
@@ -356,12 +358,48 @@ wall() {	# wall PROG N [ROUNDS]
 	say
 }
 
+# The floor a file per fork child sets: forkserver natively, each child
+# making a file as small as a trace file can be (forkserver.c, DIR), beside
+# plain native runs, alternating.  Whatever this ratio is, the shim's
+# forkserver ratio cannot be below it while each child keeps a file.
+fork_floor() {	# fork_floor N
+	local n=$1 r mode d nat fl
+	: >"$WORK/f.native"
+	: >"$WORK/f.file"
+	for ((r = 0; r < WARMUP + ROUNDS; r++)); do
+		for mode in $( ((r % 2)) && echo file native || echo native file); do
+			d=$(mktemp -d "$WORK/trace.XXXXXX")
+			if [[ $mode == file ]]; then run_once native forkserver "$n" "$d"; else run_once native forkserver "$n"; fi || {
+				rm -rf "$d"
+				result wall_fork_floor "fork server, a file per child, no shim" "error" "" ERROR
+				return 0
+			}
+			rm -rf "$d"
+			((r < WARMUP)) || echo "$RUN_NS" >>"$WORK/f.$mode"
+		done
+	done
+	nat=$(median <"$WORK/f.native")
+	fl=$(median <"$WORK/f.file")
+	say "  floor: forkserver natively, each child making a 20 KiB file in $WORK: median $fl vs $nat ns/iter:" \
+		"$(calc "printf \"%.3fx\", $fl / $nat") (no shim: what a file per child costs here)"
+	say
+	result wall_fork_floor "fork server, a file per child, no shim" "$(calc "printf \"%.3fx\", $fl / $nat")" "-" INFO
+}
+
 if [[ ${SKIP_WALL:-0} != 1 ]]; then
 	say "== Wall time (medians of ns per iteration; native vs LD_PRELOAD shim) =="
 	wall churn "$CHURN_N"
 	wall sockclose "$SOCK_N"
 	wall fileclose "$FILE_N"
 	wall forkserver "$FORK_N"
+	fork_floor "$FORK_N"
+	: >"$WORK/pf"
+	for ((r = 0; r < 5; r++)); do run_once native pagefault 20000 && echo "$RUN_NS" >>"$WORK/pf"; done
+	if [[ -s $WORK/pf ]]; then
+		say "  one page fault (a fresh anonymous page, median of 5 x 20000): $(median <"$WORK/pf") ns"
+		say
+		result page_fault "one page fault, for scale" "$(median <"$WORK/pf") ns" "-" INFO
+	fi
 	wall bulk "$BULK_N" "$BULK_ROUNDS"
 	wall pingpong "$PING_N"
 fi
@@ -604,14 +642,17 @@ if [[ ${SKIP_PROCS:-0} != 1 ]] && ((HAVE_SHIM)); then
 	loop="for ((i = 0; i < $EXEC_N; i++)); do /bin/true; done"
 	: >"$WORK/x.native"
 	: >"$WORK/x.shim"
+	: >"$WORK/x.empty"
 	left=0
 	for ((r = 0; r < WARMUP + ROUNDS; r++)); do
-		if ((r % 2)); then order=(shim native); else order=(native shim); fi
+		if ((r % 2)); then order=(empty shim native); else order=(native shim empty); fi
 		for mode in "${order[@]}"; do
 			d=$(mktemp -d "$WORK/trace.XXXXXX")
 			t0=$(date +%s%N)
 			if [[ $mode == shim ]]; then
 				env LD_PRELOAD="$SHIM" SOCKTRACE_DIR="$d" "${PIN[@]}" bash -c "$loop"
+			elif [[ $mode == empty ]]; then
+				env LD_PRELOAD="$BUILD/emptylib" "${PIN[@]}" bash -c "$loop"
 			else
 				"${PIN[@]}" bash -c "$loop"
 			fi
@@ -627,6 +668,10 @@ if [[ ${SKIP_PROCS:-0} != 1 ]] && ((HAVE_SHIM)); then
 	say "  exec loop: $EXEC_N x /bin/true in a traced bash loop, $ROUNDS rounds: native $nat ns, shim $shim ns per exec: ${ratio}x (target <= ${TARGET_EXEC_RATIO}x)"
 	verdict=$(calc "v = ($shim / $nat <= $TARGET_EXEC_RATIO) ? \"PASS\" : \"FAIL\"; print v")
 	result exec_loop "$EXEC_N execs of /bin/true in a traced shell loop" "${ratio}x" "<= ${TARGET_EXEC_RATIO}x" "$verdict"
+	empty=$(median <"$WORK/x.empty")
+	eratio=$(calc "printf \"%.3f\", $empty / $nat")
+	say "  the same loop with an empty library preloaded instead (bench/emptylib.c): $empty ns per exec: ${eratio}x (what loading one more library costs here)"
+	result exec_empty "the exec loop, an empty library preloaded" "${eratio}x" "-" INFO
 	verdict=$( ((left == 0)) && echo PASS || echo FAIL)
 	result exec_files "trace files left by those socket-free processes" "$left" "0" "$verdict"
 
