@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "heap_tune.h"
 #include "html_data.h"
 #include "load.h"
 #include "out_file.h"
@@ -71,13 +72,16 @@ int model_from_paths(struct model *m, char **paths, int n, int *data_errors, int
 {
 	struct loaded l = { 0 };
 	char *dflt = NULL;
+	uint64_t bytes = 0;
 	int rc = 0;
 
-	if (n == 0) {
+	if (n == 0)
 		dflt = default_dir();
-		if (!dflt || load_path(&l, dflt))
-			rc = EXIT_NOINPUT;
-	}
+	for (int i = 0; i < n; i++)
+		bytes += load_path_bytes(paths[i]);
+	heap_tune_for(dflt ? load_path_bytes(dflt) : bytes);
+	if (n == 0 && (!dflt || load_path(&l, dflt)))
+		rc = EXIT_NOINPUT;
 	for (int i = 0; i < n && !rc; i++)
 		if (load_path(&l, paths[i]))
 			rc = EXIT_NOINPUT;

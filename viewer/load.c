@@ -152,6 +152,31 @@ int load_path(struct loaded *l, const char *path)
 	return rc;
 }
 
+uint64_t load_path_bytes(const char *path)
+{
+	struct dirent **names;
+	struct stat st;
+	uint64_t sum = 0;
+	int n, dfd;
+
+	if (stat(path, &st) != 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		return (uint64_t)st.st_size;
+	if ((dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return 0;
+	n = scandir(path, &names, filter_trace, NULL);
+	for (int i = 0; i < n; i++) {
+		if (!fstatat(dfd, names[i]->d_name, &st, 0) && S_ISREG(st.st_mode))
+			sum += (uint64_t)st.st_size;
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+	close(dfd);
+	return sum;
+}
+
 int load_dir_has_traces(const char *dir)
 {
 	DIR *d = opendir(dir);

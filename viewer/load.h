@@ -5,6 +5,7 @@
 #define SOCKTRACE_LOAD_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "model.h"
@@ -29,6 +30,9 @@ int load_path(struct loaded *l, const char *path);
 
 /* Free what load_path gathered (the files too, unless a model took them: n = 0 then). */
 void load_free(struct loaded *l);
+
+/* Bytes of the trace files load_path would load from path (0 when it cannot tell). */
+uint64_t load_path_bytes(const char *path);
 
 /* Does directory dir hold any *.socktrace file? */
 int load_dir_has_traces(const char *dir);

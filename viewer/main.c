@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "heap_tune.h"
 #include "replay.h"
 #include "trace_format.h"
 
@@ -18,6 +19,7 @@ int main(int argc, char **argv)
 {
 	const struct command *c;
 
+	heap_tune_start(argv);
 	opterr = 0;	/* usage_bad_option names the bad word, with the short usage */
 	if (argc < 2)
 		return usage_error(NULL, "no command given");
