@@ -56,12 +56,12 @@ is "$(GLIBC_TUNABLES=glibc.malloc.hugetlb=0 SOCKTRACE_VIEWER_HUGEPAGES=1 execs "
 # The re-executed viewer gives the environment back before anything else:
 # socktrace run started from it would pass GLIBC_TUNABLES on to the app.
 # run never re-executes; its program sees the user's environment.
-SOCKTRACE_VIEWER_HUGEPAGES=1 GLIBC_TUNABLES=glibc.malloc.check=0 \
+untraced env SOCKTRACE_VIEWER_HUGEPAGES=1 GLIBC_TUNABLES=glibc.malloc.check=0 \
 	"$ST" run -o "$WORK/r" -- sh -c 'echo "T=${GLIBC_TUNABLES-unset} M=${SOCKTRACE_HEAP_TUNED-unset}"' > "$WORK/run.out" 2>&1
 is "$(grep '^T=' "$WORK/run.out")" "T=glibc.malloc.check=0 M=unset" "socktrace run: the program sees the user's tunables, no marker"
-SOCKTRACE_HEAP_TUNED=- GLIBC_TUNABLES=glibc.malloc.hugetlb=1 \
+untraced env SOCKTRACE_HEAP_TUNED=- GLIBC_TUNABLES=glibc.malloc.hugetlb=1 \
 	"$ST" run -o "$WORK/r2" -- sh -c 'echo "T=${GLIBC_TUNABLES-unset} M=${SOCKTRACE_HEAP_TUNED-unset}"' > "$WORK/run2.out" 2>&1
 is "$(grep '^T=' "$WORK/run2.out")" "T=unset M=unset" "a viewer started as the re-exec gives the environment back (none, and no marker)"
-SOCKTRACE_HEAP_TUNED==a=b GLIBC_TUNABLES=a=b:glibc.malloc.hugetlb=1 \
+untraced env SOCKTRACE_HEAP_TUNED==a=b GLIBC_TUNABLES=a=b:glibc.malloc.hugetlb=1 \
 	"$ST" run -o "$WORK/r3" -- sh -c 'echo "T=${GLIBC_TUNABLES-unset} M=${SOCKTRACE_HEAP_TUNED-unset}"' > "$WORK/run3.out" 2>&1
 is "$(grep '^T=' "$WORK/run3.out")" "T=a=b M=unset" "... or the user's own value"
