@@ -11,11 +11,12 @@ TR=$WORK/tr
 rm -rf "$TR" && mkdir -p "$TR"
 # timeout runs outside the shim (env starts the traced program), so the
 # trace holds sigclose alone.  Ring: 64 MiB = 262144 records, more than
-# 2 per loop round + 4 per handler run.
+# 2 per warm-up and loop round + 4 per handler run.
 timeout 20 env SOCKTRACE_DIR="$TR" SOCKTRACE_LOG="$TR/socktrace.log" SOCKTRACE_RING_MB=64 \
 	LD_PRELOAD="$PRELOAD" "$PROGS/sigclose" "$ITER" "$SIGS" > "$WORK/out"
 is "$?" 0 "sigclose finishes and exits 0 (124 would mean it hung)"
 
+W=$(sed -n 's/^warmup_sockets //p' "$WORK/out")
 N=$(sed -n 's/^main_sockets //p' "$WORK/out")
 H=$(sed -n 's/^handler_runs //p' "$WORK/out")
 is "$N" "$ITER" "main made $ITER sockets"
@@ -49,8 +50,10 @@ is "$failed" 0 "no failed calls"
 is "$bad_end" 0 "every connection ends with a close that leaves no reference"
 is "$odd" 0 "no missed closes, no first-seen sockets, no unknown reference counts"
 is "$closes" $((sockets + dups)) "the report is self-consistent: close events == socket events + dup events"
-# Exact accounting: the long-lived socket, main's loop, one per handler run.
-is "$sockets" $((1 + N + ${H:-0})) "socket events: 1 + main's $N + the handler's ${H:-0}"
+# Exact accounting: the long-lived socket, the warm-up (which grows the
+# ring before the signals: sigclose.c says why), main's loop, one per
+# handler run.
+is "$sockets" $((1 + W + N + ${H:-0})) "socket events: 1 + the warm-up's $W + main's $N + the handler's ${H:-0}"
 is "$dups" "${H:-0}" "dup events: one per handler run"
-is "$closes" $((1 + N + 2 * ${H:-0})) "close events: one per socket and one per dup the program made"
+is "$closes" $((1 + W + N + 2 * ${H:-0})) "close events: one per socket and one per dup the program made"
 done_testing
