@@ -363,18 +363,22 @@ wall() {	# wall PROG N [ROUNDS]
 # plain native runs, alternating.  Whatever this ratio is, the shim's
 # forkserver ratio cannot be below it while each child keeps a file.
 fork_floor() {	# fork_floor N
-	local n=$1 r mode d nat fl
+	local n=$1 r mode nat fl rc
+	local -a order dir
 	: >"$WORK/f.native"
 	: >"$WORK/f.file"
 	for ((r = 0; r < WARMUP + ROUNDS; r++)); do
-		for mode in $( ((r % 2)) && echo file native || echo native file); do
-			d=$(mktemp -d "$WORK/trace.XXXXXX")
-			if [[ $mode == file ]]; then run_once native forkserver "$n" "$d"; else run_once native forkserver "$n"; fi || {
-				rm -rf "$d"
+		if ((r % 2)); then order=(file native); else order=(native file); fi
+		for mode in "${order[@]}"; do
+			dir=()
+			[[ $mode == file ]] && dir=("$(mktemp -d "$WORK/trace.XXXXXX")")
+			rc=0
+			run_once native forkserver "$n" "${dir[@]}" || rc=1
+			((${#dir[@]} == 0)) || rm -rf "${dir[0]}"
+			if ((rc)); then
 				result wall_fork_floor "fork server, a file per child, no shim" "error" "" ERROR
 				return 0
-			}
-			rm -rf "$d"
+			fi
 			((r < WARMUP)) || echo "$RUN_NS" >>"$WORK/f.$mode"
 		done
 	done
