@@ -62,8 +62,11 @@ is "$(S "$TS" '[.open, .made_total, .closed_total, .open_change, .growing] | map
 is "$(J '.summary.sites_growing')" 1 "summary: one site growing"
 # jq prints 1.500 as 1.5: the three decimals are checked in the raw text, every rate in it.
 is "$(S "$LS" '.made_per_s | (type == "number" and . > 0)')" true "leak_conn's made_per_s is a number above 0"
-is "$(grep -Eo '"made_per_s": *[^,}]*' "$WORK/j" | grep -Evc '": *[0-9]+\.[0-9]{3} *$')" 0 \
-	"every made_per_s is written with three decimals"
+rates=$(grep -Eo '"made_per_s": *[^,}]*' "$WORK/j")
+n_all=$(printf '%s\n' "$rates" | grep -c .)
+n_ok=$(printf '%s\n' "$rates" | grep -Ec '": *[0-9]+\.[0-9]{3} *$')
+[ "$n_all" -gt 0 ] && [ "$n_ok" = "$n_all" ]
+ok $? "every made_per_s is written with three decimals ($n_ok of $n_all)"
 is "$(S "$LS" '.stack[0].function + " " + (.stack[0].line | tostring) + " " + .stack[1].function')" \
 	"leak_conn $LLEAK main" "its stack: leak_conn at line $LLEAK, called by main"
 is "$(S "$LS" '.sockets | length')" 7 "its 7 sockets are listed"
