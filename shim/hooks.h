@@ -117,7 +117,8 @@
  * commas: an initialiser and its comma, a statement).
  * HOOK_IF_REAL(kind, ...): the rest for a hook with a real_fns member.
  * HOOK_IF_DATA(kind, ...): the rest for a data path hook.
- * HOOK_OURS(kind, name): the address real_resolve() refuses from dlsym.
+ * HOOK_REFUSE_OURS(kind): 1 when real_resolve() refuses an answer of
+ * dlsym's inside our own object (our wrapper of that name).
  */
 #define HOOK_IF_REAL(kind, ...)		HOOK_IF_REAL_##kind(__VA_ARGS__)
 #define HOOK_IF_REAL_CALL(...)		__VA_ARGS__
@@ -131,10 +132,10 @@
 #define HOOK_IF_DATA_NOADDR(...)
 #define HOOK_IF_DATA_NOREAL(...)
 
-#define HOOK_OURS(kind, name)		HOOK_OURS_##kind(name)
-#define HOOK_OURS_CALL(name)		((void *)&name)
-#define HOOK_OURS_DATA(name)		((void *)&name)
-#define HOOK_OURS_NOADDR(name)		NULL
+#define HOOK_REFUSE_OURS(kind)		HOOK_REFUSE_OURS_##kind
+#define HOOK_REFUSE_OURS_CALL		1
+#define HOOK_REFUSE_OURS_DATA		1
+#define HOOK_REFUSE_OURS_NOADDR		0
 
 /*
  * Ops the app's calls make that no wrapper records as itself: exit() and
