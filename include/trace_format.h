@@ -270,7 +270,8 @@ struct st_region_dir {
 struct st_ancestor {
 	int32_t pid;
 	uint32_t reserved;
-	uint64_t fork_ns;	/* CLOCK_MONOTONIC of the fork that made the next one down */
+	uint64_t fork_ns;	/* CLOCK_MONOTONIC of the fork that made the next one down
+				   (a tick with ST_HDR_START_TICKS: st_header_stamp_ns) */
 };
 
 /* What this image was configured to record (header opts). */
@@ -287,6 +288,7 @@ struct st_ancestor {
 #define ST_HDR_STATE_FULL	0x8u	/* sockets beyond the socket table: traced without state */
 #define ST_HDR_FDS_FULL		0x10u	/* fds beyond the fd table: not tracked */
 #define ST_HDR_GROW_STALLED	0x20u	/* a thread gave up waiting for another's growth of a table: a socket not tracked */
+#define ST_HDR_START_TICKS	0x40u	/* image_start_ns and ancestors[].fork_ns are ticks of the tick clock (st_header_stamp_ns) */
 
 /* The clock of the activity ticks in socket slots. */
 enum st_tick_clock {
@@ -357,7 +359,8 @@ struct st_file_header {
 			 */
 			uint64_t start_ticks;
 			uint64_t image_start_ns;	/* CLOCK_MONOTONIC when this image began: its fork,
-							   or its constructor */
+							   or its constructor (a tick with
+							   ST_HDR_START_TICKS: st_header_stamp_ns) */
 			/*
 			 * Activity ticks (socket slots, data totals) become
 			 * CLOCK_MONOTONIC with st_ticks_to_ns between two
@@ -927,6 +930,26 @@ static inline uint64_t st_ticks_to_ns(uint32_t clock, uint64_t tick, struct st_a
 	if (tick >= a.tick)
 		return a.ns + (uint64_t)((double)(tick - a.tick) * rate);
 	return a.ns - (uint64_t)((double)(a.tick - tick) * rate);
+}
+
+/*
+ * A header's stamp of a time before its file was made (image_start_ns,
+ * ancestors[].fork_ns) as CLOCK_MONOTONIC ns.  With ST_HDR_START_TICKS
+ * the shim stored a tick of the tick clock: the clock's first call in a
+ * process costs a socket-free exec three page faults (libc's
+ * clock_gettime, the vDSO's data pages), about a tenth of what the shim
+ * added to one, and a tick costs none.  The tick is carried back from
+ * the file's first anchor at the rate between its anchors: to well
+ * under a microsecond for a fork child's file (made at the fork); for an
+ * image whose first socket came long after its start, as close as that
+ * rate is (anchor_last is refreshed about once a second while events are
+ * recorded, and at exit).
+ */
+static inline uint64_t st_header_stamp_ns(const struct st_file_header *h, uint64_t stamp)
+{
+	if (!(h->flags & ST_HDR_START_TICKS))
+		return stamp;
+	return st_ticks_to_ns(h->tick_clock, stamp, h->anchor, h->anchor_last);
 }
 
 #endif

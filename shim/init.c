@@ -55,7 +55,9 @@ pid_t shim_getpid(void)
 /*
  * In the fork child, before fork() returns there: its own file if it
  * inherited sockets, else nothing of the parent's.  Only this thread
- * exists here, and only async-signal-safe calls are made.
+ * exists here, and only async-signal-safe calls are made.  The child's
+ * image begins at the fork (a tick: no clock call, whose pages a child
+ * that only execs would fault in for nothing).
  */
 static void on_fork_child(void)
 {
@@ -63,7 +65,8 @@ static void on_fork_child(void)
 
 	shim.pid = 0;
 	shim_tid_reset(0);
-	tracefile_fork_child(parent, shim_now());
+	shim.image_start_tick = socks_tick();
+	tracefile_fork_child(parent, shim.image_start_tick);
 	socks_fork_done();
 }
 
@@ -77,7 +80,7 @@ void shim_ensure_init(void)
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return;
 	real_resolve();
-	shim.image_start_ns = shim_now();
+	shim.image_start_tick = socks_tick();
 	shim_log_setup();
 	stacks_config();
 	socks_configure();

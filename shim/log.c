@@ -20,11 +20,14 @@
 #include <unistd.h>
 
 #include "sbuf.h"
+#include "setup_text.h"
 #include "shim.h"
 #include "sys.h"
 
-static char log_path[4096];
-static char fallback_path[4096];	/* the default log, for a SOCKTRACE_LOG we may not write */
+static char *log_path;		/* NULL: none (stderr, or too long) */
+static size_t log_cap;
+static char *fallback_path;	/* the default log, for a SOCKTRACE_LOG we may not write */
+static size_t fallback_cap;
 static int log_to_stderr;
 static int log_is_default;
 
@@ -34,7 +37,7 @@ void shim_log_setup(void)
 	const char *tmp = getenv("TMPDIR");
 	struct sbuf sb;
 
-	sb_init(&sb, log_path, sizeof(log_path));
+	setup_text_open(&sb);
 	if (env && !strcmp(env, "stderr")) {
 		log_to_stderr = 1;
 	} else if (env && *env) {
@@ -45,13 +48,12 @@ void shim_log_setup(void)
 		sb_str(&sb, tmp && *tmp == '/' ? tmp : "/tmp");
 		sb_str(&sb, "/socktrace-");
 	}
-	if (sb.overflow || sb.len > sizeof(log_path) - 32)
-		log_path[0] = 0;
-	sb_init(&sb, fallback_path, sizeof(fallback_path));
+	if (!log_to_stderr)
+		log_path = setup_text_keep(&sb, 32, &log_cap);
+	setup_text_open(&sb);
 	sb_str(&sb, tmp && *tmp == '/' ? tmp : "/tmp");
 	sb_str(&sb, "/socktrace-");
-	if (sb.overflow || sb.len > sizeof(fallback_path) - 32)
-		fallback_path[0] = 0;
+	fallback_path = setup_text_keep(&sb, 32, &fallback_cap);
 }
 
 /* Append the uid and ".log" to a default log's prefix in path. */
@@ -68,9 +70,9 @@ static void log_name_done(void)
 {
 	static int named;
 
-	if (!log_is_default || named || !log_path[0])
+	if (!log_is_default || named || !log_path)
 		return;
-	name_default(log_path, sizeof(log_path));
+	name_default(log_path, log_cap);
 	named = 1;
 }
 
@@ -142,21 +144,21 @@ void shim_log(const char *what, const char *detail, int err)
 		sb_str(&sb, ")");
 	}
 	log_name_done();
-	if (!log_to_stderr && log_path[0])
+	if (!log_to_stderr && log_path)
 		fd = open_log(log_path, log_is_default, &unsafe);
 	/*
 	 * A SOCKTRACE_LOG this process may not write (an image that runs as
 	 * another user than the one who chose it): the line goes to this
 	 * user's default log, naming the one it was meant for.
 	 */
-	if (fd < 0 && !unsafe && !log_is_default && !log_to_stderr && fallback_path[0] &&
+	if (fd < 0 && !unsafe && !log_is_default && !log_to_stderr && fallback_path &&
 	    (fd == -EACCES || fd == -EPERM || fd == -EROFS)) {
 		int err_log = (int)-fd;
 		static int fallback_named;
 
 		/* Named once (a racing thread may then read it half-named: its line is lost). */
 		if (!__atomic_exchange_n(&fallback_named, 1, __ATOMIC_ACQ_REL))
-			name_default(fallback_path, sizeof(fallback_path));
+			name_default(fallback_path, fallback_cap);
 		sb_str(&sb, " [SOCKTRACE_LOG ");
 		sb_str(&sb, log_path);
 		sb_str(&sb, " not writable: ");

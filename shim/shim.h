@@ -62,7 +62,7 @@ struct shim {
 	/* cold */
 	pid_t pid;			/* ours; 0 in a fork child until shim_getpid() asks */
 	int fd;				/* the trace file, kept open (reserved, high) while ON */
-	uint64_t image_start_ns;	/* when this image's set-up ran (CLOCK_MONOTONIC) */
+	uint64_t image_start_tick;	/* when this image's set-up ran, or its fork (socks_tick) */
 } __attribute__((aligned(64)));
 
 extern struct shim shim;

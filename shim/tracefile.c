@@ -35,6 +35,7 @@
 #include "resfd.h"
 #include "ring.h"
 #include "sbuf.h"
+#include "setup_text.h"
 #include "shim.h"
 #include "socks.h"
 #include "stacks.h"
@@ -49,7 +50,7 @@
 
 struct tracefile_cfg tracefile_cfg;
 
-/* The fork lineage of this image (copied by fork, lost at exec). */
+/* The fork lineage of this image (copied by fork, lost at exec); fork times in ticks. */
 static struct st_ancestor lineage[ST_ANCESTORS_MAX];
 static unsigned nlineage;
 
@@ -61,13 +62,13 @@ static int config_dir(void)
 	struct tracefile_cfg *c = &tracefile_cfg;
 	struct sbuf sb;
 
-	sb_init(&sb, c->dir, sizeof(c->dir));
+	setup_text_open(&sb);
 	c->dir_is_default = !(env && *env);
 	if (env && *env) {
 		if (env[0] != '/') {
-			if (sys_raw(SYS_getcwd, c->dir, sizeof(c->dir), 0) < 0)
+			if (sys_raw(SYS_getcwd, sb.buf, sb.cap, 0) < 0)
 				return -ENAMETOOLONG;
-			sb.len = strlen(c->dir);
+			sb.len = strlen(sb.buf);
 			sb_char(&sb, '/');
 		}
 		sb_str(&sb, env);
@@ -76,7 +77,8 @@ static int config_dir(void)
 		sb_str(&sb, tmp && *tmp == '/' ? tmp : "/tmp");
 		sb_str(&sb, "/socktrace-");
 	}
-	return sb.len > sizeof(c->dir) - 24 || sb.overflow ? -ENAMETOOLONG : 0;
+	c->dir = setup_text_keep(&sb, 24, &c->dir_cap);
+	return c->dir ? 0 : -ENAMETOOLONG;
 }
 
 /* The default directory's name gets its uid the first time it is needed. */
@@ -91,7 +93,7 @@ static void dir_name_done(void)
 		c->dir_base_len = (unsigned)strlen(c->dir);
 	c->dir[c->dir_base_len] = 0;
 	c->dir_uid = getuid();
-	sb = (struct sbuf){ .buf = c->dir, .cap = sizeof(c->dir), .len = c->dir_base_len };
+	sb = (struct sbuf){ .buf = c->dir, .cap = c->dir_cap, .len = c->dir_base_len };
 	sb_u64(&sb, c->dir_uid);
 	c->dir_named = 1;
 }
@@ -199,7 +201,7 @@ static int open_dir(const char **why)
 	if (fd >= 0 || fd != -ENOENT)
 		return (int)fd;
 	{
-		char path[sizeof(c->dir)];
+		char path[SETUP_TEXT_MAX];
 		size_t n = strlen(c->dir);
 
 		memcpy(path, c->dir, n + 1);
@@ -331,7 +333,7 @@ static uint32_t make_tag(pid_t pid, uint64_t now)
 
 /* The header fields every new file sets, whoever made it. */
 static void fill_common(struct st_file_header *h, pid_t pid, pid_t ppid, enum st_origin origin,
-			uint64_t image_start)
+			uint64_t image_start_tick)
 {
 	struct timespec wall, mono;
 
@@ -344,7 +346,8 @@ static void fill_common(struct st_file_header *h, pid_t pid, pid_t ppid, enum st
 	h->exit_status = 0;
 	h->has_exit_status = 0;
 	h->end_mono_ns = 0;
-	h->image_start_ns = image_start;
+	h->image_start_ns = image_start_tick;	/* as are the ancestors' fork times */
+	h->flags |= ST_HDR_START_TICKS;
 	clock_gettime(CLOCK_REALTIME, &wall);
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	h->wall_anchor_ns = (uint64_t)wall.tv_sec * 1000000000u + (uint64_t)wall.tv_nsec;
@@ -424,7 +427,7 @@ int tracefile_create(const char **why, const char **detail)
 		goto fail;
 	h = regions_hdr;
 	fill_common(h, shim_getpid(), (pid_t)sys_raw(SYS_getppid, 0, 0, 0), ST_ORIGIN_ROOT,
-		    shim.image_start_ns);
+		    shim.image_start_tick);
 	fill_identity(h);
 	tracefile_start_ticks(h);
 	*why = "tracing off: no fd free at the top of the range for the trace file";
@@ -469,7 +472,7 @@ static void child_without_sockets(void)
 	__atomic_store_n(&shim.mode, TRACE_IDLE, __ATOMIC_RELEASE);
 }
 
-void tracefile_fork_child(pid_t parent, uint64_t fork_ns)
+void tracefile_fork_child(pid_t parent, uint64_t fork_tick)
 {
 	const struct socks_snap *sn = socks_fork_snap();
 	const void *src[ST_REG_MAX] = { 0 };
@@ -485,7 +488,7 @@ void tracefile_fork_child(pid_t parent, uint64_t fork_ns)
 		nlineage--;
 	}
 	lineage[nlineage].pid = parent;
-	lineage[nlineage++].fork_ns = fork_ns;
+	lineage[nlineage++].fork_ns = fork_tick;
 	if (!shim_hdr())
 		return;		/* untraced, or no socket yet: nothing to carry */
 	if (!sn->nfds || !socks_snap_holds(sn)) {
@@ -523,7 +526,7 @@ void tracefile_fork_child(pid_t parent, uint64_t fork_ns)
 	h = regions_hdr;
 	h->flags &= ST_HDR_ARGV_TRUNC | ST_HDR_EXE_TRUNC;
 	h->start_ticks = 0;	/* the child's own, taken if it ever execs */
-	fill_common(h, shim.pid, parent, ST_ORIGIN_FORK, fork_ns);
+	fill_common(h, shim.pid, parent, ST_ORIGIN_FORK, fork_tick);
 	socks_forked(sn);
 	stacks_forked();
 	modules_forked();

@@ -11,7 +11,8 @@
 #include "../include/trace_format.h"
 
 struct tracefile_cfg {
-	char dir[4096];		/* absolute trace directory */
+	char *dir;		/* absolute trace directory (setup_text.h) */
+	size_t dir_cap;		/* its room, the uid's included */
 	int dir_is_default;	/* ${TMPDIR:-/tmp}/socktrace-UID: must be ours alone */
 	int dir_named;		/* the default's uid is in dir (added when first needed) */
 	unsigned dir_base_len;	/* the default's length before its uid */
@@ -42,7 +43,7 @@ int tracefile_create(const char **why, const char **detail);
  * the parent held sockets; else the parent's mapping is dropped and the
  * child starts with no tables.  Logs and turns tracing off on failure.
  */
-void tracefile_fork_child(pid_t parent, uint64_t fork_ns);
+void tracefile_fork_child(pid_t parent, uint64_t fork_tick);
 
 /* Set the file's end state (release order) and end time. */
 void tracefile_mark_end(struct st_file_header *hdr, enum st_state state, int has_status,

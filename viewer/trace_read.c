@@ -209,15 +209,17 @@ int trace_image_running(const struct st_file_header *h)
 uint64_t trace_tick_ns(const struct trace_file *tf, uint64_t tick)
 {
 	const struct st_file_header *h = &tf->hdr;
-	double rate = file_rate(h);
 
-	if (h->tick_clock != ST_TICK_TSC || !tick)
-		return tick;
-	if (!rate)
-		return h->anchor.ns;
-	if (tick >= h->anchor.tick)
-		return h->anchor.ns + (uint64_t)((double)(tick - h->anchor.tick) * rate);
-	return h->anchor.ns - (uint64_t)((double)(h->anchor.tick - tick) * rate);
+	return st_ticks_to_ns(h->tick_clock, tick, h->anchor, h->anchor_last);
+}
+
+/* The header's stamps from before the file was made, in ns from here on (st_header_stamp_ns). */
+static void stamps_to_ns(struct st_file_header *h)
+{
+	h->image_start_ns = st_header_stamp_ns(h, h->image_start_ns);
+	for (unsigned i = 0; i < h->nancestors && i < ST_ANCESTORS_MAX; i++)
+		h->ancestors[i].fork_ns = st_header_stamp_ns(h, h->ancestors[i].fork_ns);
+	h->flags &= ~ST_HDR_START_TICKS;
 }
 
 /* A duration in ticks as ns. */
@@ -650,6 +652,7 @@ again:
 		st.st_size = was;
 		goto out;
 	}
+	stamps_to_ns(&tf->hdr);
 	tf->hdr.exe[sizeof(tf->hdr.exe) - 1] = 0;
 	if (tf->hdr.argv_len > sizeof(tf->hdr.argv))
 		tf->hdr.argv_len = sizeof(tf->hdr.argv);

@@ -12,7 +12,9 @@
  *   header pid=N ppid=N tag=N origin=N state=N version=N ring_cap=N head=N file_size=N
  *          opts=N flags=N grow_errno=N start_ticks=N nancestors=N stack_depth=N
  *          has_exit_status=N exit_status=N
- *   ancestor pid=N fork_ns=N                         (one per fork ancestor)
+ *   times mono_anchor_ns=N image_start_ns=N          (CLOCK_MONOTONIC ns:
+ *                                                    st_header_stamp_ns)
+ *   ancestor pid=N fork_ns=N                         (one per fork ancestor, ns)
  *   region name=NAME entry_size=N chunks=N mapped=N capacity=N
  *   chunk region=NAME k=K offset=N first=N count=N   (one per published chunk)
  *   totals made=N arrived=N forked_in=N bytes_sent=N bytes_received=N ring_dropped=N
@@ -216,9 +218,11 @@ static void print_header(void)
 	       __atomic_load_n(&h->head, __ATOMIC_ACQUIRE), h->file_size, h->opts, h->flags,
 	       h->grow_errno, h->start_ticks, h->nancestors, h->stack_depth, h->has_exit_status,
 	       h->exit_status);
+	printf("times mono_anchor_ns=%" PRIu64 " image_start_ns=%" PRIu64 "\n", h->mono_anchor_ns,
+	       st_header_stamp_ns(h, h->image_start_ns));
 	for (unsigned i = 0; i < h->nancestors && i < ST_ANCESTORS_MAX; i++)
 		printf("ancestor pid=%d fork_ns=%" PRIu64 "\n", h->ancestors[i].pid,
-		       h->ancestors[i].fork_ns);
+		       st_header_stamp_ns(h, h->ancestors[i].fork_ns));
 	for (unsigned r = 0; r < ST_REG_MAX; r++) {
 		const struct st_region_dir *d = &h->region[r];
 
