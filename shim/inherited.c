@@ -9,7 +9,6 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "event.h"
@@ -26,24 +25,23 @@ static void inherited_fd(int fd, void *arg)
 	socklen_t len = sizeof(listening);
 	struct st_record *r;
 	struct st_sock *s;
-	struct stat st;
-	uint64_t word;
+	uint64_t word, ino;
 	unsigned n;
 	long fdflags;
 	struct ev e;
 
 	(void)arg;
-	if (fdtab_lookup(fd) || sys_raw(SYS_fstat, fd, &st, 0) != 0 || !S_ISSOCK(st.st_mode))
+	if (fdtab_lookup(fd) || !(ino = socks_fd_inode(fd)))
 		return;		/* not a socket, or one made before our constructor ran */
 	if (!shim_start())
 		return;
 	fdflags = sys_raw(SYS_fcntl, fd, F_GETFD, 0);
 	cloexec = fdflags > 0 && (fdflags & FD_CLOEXEC);
 	r = ev_begin(&e, ST_OP_INHERITED, fd);
-	word = socks_arrived(fd, st.st_ino, ST_OP_INHERITED, cloexec, 0, r->t_ns);
+	word = socks_arrived(fd, ino, ST_OP_INHERITED, cloexec, 0, r->t_ns);
 	if (cloexec)
 		r->flags |= ST_REC_CLOEXEC;
-	ev_inode(&e, st.st_ino);
+	ev_inode(&e, ino);
 	if (sys_raw6(SYS_getsockopt, fd, SOL_SOCKET, SO_ACCEPTCONN, (long)&listening, (long)&len, 0) == 0)
 		r->arg[0] = listening != 0;
 	n = ev_sockname(&e, fd, &local);

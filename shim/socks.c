@@ -437,8 +437,7 @@ int64_t socks_find_inode(uint64_t inode)
 	return -1;
 }
 
-/* The inode of the socket at fd (fstat, raw: errno kept); 0 when not a socket. */
-static uint64_t fd_inode(int fd)
+uint64_t socks_fd_inode(int fd)
 {
 	struct stat st;
 
@@ -447,17 +446,12 @@ static uint64_t fd_inode(int fd)
 	return st.st_ino;
 }
 
-int socks_fd_is_socket(int fd)
-{
-	return fd_inode(fd) != 0;
-}
-
 uint64_t socks_inode(uint64_t word, int fd)
 {
 	struct st_sock *s = sock_of(word);
 	uint64_t ino = __atomic_load_n(&s->inode, __ATOMIC_ACQUIRE);
 
-	if (!ino && (ino = fd_inode(fd)))
+	if (!ino && (ino = socks_fd_inode(fd)))
 		__atomic_store_n(&s->inode, ino, __ATOMIC_RELEASE);
 	return ino;
 }
@@ -519,7 +513,7 @@ uint64_t socks_word_unseen(int fd, uint64_t t_ns, uint16_t *rec_flags)
 {
 	uint64_t inode;
 
-	if (shim_in_vfork_child() || !(inode = fd_inode(fd)) || !shim_start())
+	if (shim_in_vfork_child() || !(inode = socks_fd_inode(fd)) || !shim_start())
 		return 0;
 	*rec_flags |= ST_REC_FIRST_SEEN;
 	return socks_arrived(fd, inode, ST_OP_NONE, 0, 0, t_ns);

@@ -112,8 +112,14 @@ static inline void rec_sock(struct st_record *r, uint64_t word)
 	rec_sock_at(r, sock_of(word));
 }
 
+/* The inode of fd when it is a socket, else 0 (one raw fstat: errno kept). */
+uint64_t socks_fd_inode(int fd);
+
 /* Is fd a socket (one fstat)? */
-int socks_fd_is_socket(int fd);
+static inline int socks_fd_is_socket(int fd)
+{
+	return socks_fd_inode(fd) != 0;
+}
 
 /*
  * May a socket-API call on fd (bind, connect, shutdown...) be recorded:

@@ -20,7 +20,6 @@
 #include "stacks.h"
 #include "socks.h"
 #include "sys.h"
-#include <sys/stat.h>
 #include <sys/syscall.h>
 
 /* A walk over the fds of a message's SCM_RIGHTS control messages. */
@@ -66,16 +65,6 @@ static uint64_t carrier_word(int sockfd, struct st_record *r)
 	return word;
 }
 
-/* The inode of fd when it is a socket (fstat, raw); 0 when not. */
-static uint64_t fd_socket_inode(int fd)
-{
-	struct stat st;
-
-	if (sys_raw(SYS_fstat, fd, &st, 0) != 0 || !S_ISSOCK(st.st_mode))
-		return 0;
-	return st.st_ino;
-}
-
 /*
  * The passed sockets' records, stamped t: before the call, so that the
  * receiver's recvmsg (which returns after it) always sorts after them,
@@ -91,7 +80,7 @@ static void sent(int sockfd, const struct msghdr *msg, ssize_t ret, uint64_t t)
 
 	passed_start(&it, msg);
 	while (passed_next(&it, &fd)) {
-		if (!fdtab_lookup(fd) && !fd_socket_inode(fd))
+		if (!fdtab_lookup(fd) && !socks_fd_inode(fd))
 			continue;	/* not a socket */
 		r = ev_begin(&e, ST_OP_SENDMSG, fd);
 		r->t_ns = t;
@@ -119,7 +108,7 @@ static void received(int sockfd, struct msghdr *msg, int flags, ssize_t ret)
 
 	passed_start(&it, msg);
 	while (passed_next(&it, &fd)) {
-		inode = fd_socket_inode(fd);
+		inode = socks_fd_inode(fd);
 		if (!inode || !trace_start())
 			continue;	/* a pipe or file: not ours to count */
 		r = ev_begin(&e, ST_OP_RECVMSG, fd);
