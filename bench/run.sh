@@ -676,6 +676,20 @@ if [[ ${SKIP_PROCS:-0} != 1 ]] && ((HAVE_SHIM)); then
 	eratio=$(calc "printf \"%.3f\", $empty / $nat")
 	say "  the same loop with an empty library preloaded instead (bench/emptylib.c): $empty ns per exec: ${eratio}x (what loading one more library costs here)"
 	result exec_empty "the exec loop, an empty library preloaded" "${eratio}x" "-" INFO
+	# Page faults, the bulk of an exec's cost here (bench/README.md): the
+	# loop's children's minor faults, as its shell counts them (cminflt,
+	# field 11 of /proc/PID/stat, for the children it waited for).
+	child_faults() {
+		"$@" bash -c "$loop"'; read -r -a f < /proc/$$/stat; echo "${f[10]}"'
+	}
+	fd=$(mktemp -d "$WORK/trace.XXXXXX")
+	fn=$(child_faults env)
+	fe=$(child_faults env LD_PRELOAD="$BUILD/emptylib")
+	fs=$(child_faults env LD_PRELOAD="$SHIM" SOCKTRACE_DIR="$fd")
+	rm -rf "$fd"
+	fpe=$(calc "printf \"native %.1f, empty library %.1f, shim %.1f\", $fn / $EXEC_N, $fe / $EXEC_N, $fs / $EXEC_N")
+	say "  page faults per exec (fork child and /bin/true): $fpe"
+	result exec_faults "the exec loop's page faults per exec" "$fpe" "-" INFO
 	verdict=$( ((left == 0)) && echo PASS || echo FAIL)
 	result exec_files "trace files left by those socket-free processes" "$left" "0" "$verdict"
 
