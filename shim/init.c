@@ -53,6 +53,17 @@ pid_t shim_getpid(void)
 }
 
 /*
+ * In the parent, as fork begins: our pid cached (one getpid, at the first
+ * fork only), so that each child knows its parent without a getppid of
+ * its own, and rightly even when the parent is gone by then.
+ */
+static void on_fork_prepare(void)
+{
+	(void)shim_getpid();
+	socks_fork_prepare();
+}
+
+/*
  * In the fork child, before fork() returns there: its own file if it
  * inherited sockets, else nothing of the parent's.  Only this thread
  * exists here, and only async-signal-safe calls are made.  The child's
@@ -89,7 +100,7 @@ void shim_ensure_init(void)
 		shim_log(why, NULL, -rc);
 		__atomic_store_n(&shim.mode, TRACE_OFF, __ATOMIC_RELEASE);
 	} else {
-		pthread_atfork(socks_fork_prepare, socks_fork_done, on_fork_child);
+		pthread_atfork(on_fork_prepare, socks_fork_done, on_fork_child);
 	}
 	__atomic_store_n(&shim.init, SHIM_READY, __ATOMIC_RELEASE);
 	if (rc)
