@@ -11,6 +11,7 @@
 'use strict';
 const path = require('path');
 const { chromium } = require(path.join(__dirname, '..', 'tests', 'browser', 'node_modules', 'playwright-core'));
+const { untilInPage } = require(path.join(__dirname, '..', 'tests', 'browser', 'page_wait.js'));
 
 (async () => {
 	const [exe, file, rounds] = process.argv.slice(2);
@@ -22,7 +23,8 @@ const { chromium } = require(path.join(__dirname, '..', 'tests', 'browser', 'nod
 			const errors = [];
 			page.on('pageerror', (e) => errors.push(String(e)));
 			await page.goto('file://' + path.resolve(file), { timeout: 60000 });
-			await page.waitForFunction(() => document.documentElement.dataset.ready === '1', null, { timeout: 60000 });
+			if (!await untilInPage(page, () => document.documentElement.dataset.ready === '1', null, 60000))
+				throw new Error('the page never set its ready mark');
 			const ds = await page.evaluate(() => Object.assign({}, document.documentElement.dataset));
 			console.log('html: load ' + i + ' ready_ms=' + ds.readyAt + ' script_ms=' + ds.renderMs +
 				(errors.length ? ' errors=' + errors.length : ''));

@@ -19,6 +19,7 @@ function arg(name, dflt) {
 
 async function main() {
 	const { chromium } = require('playwright-core');
+	const { untilInPage } = require('./page_wait.js');
 	const path = require('path');
 	const timeout = +arg('timeout', '30000');
 	const out = { console_errors: [], page_errors: [], requests: [] };
@@ -42,7 +43,8 @@ async function main() {
 		const url = 'file://' + path.resolve(arg('html'));
 		page.on('request', (r) => { if (r.url() !== url) out.requests.push(r.url()); });
 		await page.goto(url, { waitUntil: 'load' });
-		await page.waitForFunction(() => document.documentElement.dataset.ready === '1');
+		if (!await untilInPage(page, () => document.documentElement.dataset.ready === '1', null, timeout))
+			throw new Error('the page never set its ready mark');
 		Object.assign(out, await page.evaluate(() => {
 			const ds = document.documentElement.dataset, S = window.socktrace, D = S.data;
 			function canvas(id) {
@@ -100,8 +102,7 @@ async function main() {
 				(ev) => { window.__lastMove = { x: ev.offsetX, y: ev.offsetY }; }, true));
 			await page.locator('#lanes').hover({ position: { x: target.x, y: target.y } });
 			/* The page answers a move in its next frame: a loaded machine's may come late. */
-			await page.waitForFunction(() => !document.getElementById('tip').hidden, null,
-				{ timeout: 10000 }).catch(() => {});
+			await untilInPage(page, () => !document.getElementById('tip').hidden, null, 10000);
 			out.hover = await page.evaluate(() => {
 				const t = document.getElementById('tip');
 				return { visible: !t.hidden && t.offsetWidth > 0, text: t.textContent };
@@ -114,8 +115,8 @@ async function main() {
 			out.hover.aimed = target.id;
 			out.hover.id = under || target.id;
 			await page.locator('#lanes').click({ position: { x: target.x, y: target.y } });
-			await page.waitForFunction((id) => document.getElementById('detail').dataset.conn === id,
-				out.hover.id, { timeout: 10000 }).catch(() => {});
+			await untilInPage(page, (id) => document.getElementById('detail').dataset.conn === id,
+				out.hover.id, 10000);
 			out.click_bar = await page.evaluate(() => document.getElementById('detail').dataset.conn || null);
 			out.click_bar_want = out.hover.id;
 			out.lanes_box = box;
@@ -126,8 +127,8 @@ async function main() {
 		if (await row.count()) {
 			const want = await row.getAttribute('data-id');
 			await row.click();
-			await page.waitForFunction((id) => document.getElementById('detail').dataset.conn === id,
-				want, { timeout: 10000 }).catch(() => {});
+			await untilInPage(page, (id) => document.getElementById('detail').dataset.conn === id,
+				want, 10000);
 			out.finding = await page.evaluate(() => ({
 				conn: document.getElementById('detail').dataset.conn || null,
 				text: document.getElementById('detail').textContent,
@@ -140,7 +141,7 @@ async function main() {
 		const before = await page.evaluate(() => window.socktrace.view.t1 - window.socktrace.view.t0);
 		await page.locator('#open').hover({ position: { x: 200, y: 100 } });
 		await page.mouse.wheel(0, -300);
-		await page.waitForFunction((b) => window.socktrace.view.t1 - window.socktrace.view.t0 < b, before);
+		await untilInPage(page, (b) => window.socktrace.view.t1 - window.socktrace.view.t0 < b, before, timeout);
 		out.zoomed = await page.evaluate((b) => (window.socktrace.view.t1 - window.socktrace.view.t0) / b, before);
 		await page.evaluate(() => document.getElementById('zoom-reset').click());
 		await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
