@@ -6,9 +6,9 @@
  * fails, its polling evaluates a string, which the report's CSP (no
  * 'unsafe-eval') refuses.  So on a loaded machine, where the first check
  * came before the page's next frame, the wait failed with an EvalError,
- * counted as the page's own error (microsoft/playwright#36986, fixed in
- * 1.55).  Here each check is a page.evaluate of the function itself, one
- * per frame.
+ * counted as the page's own error (microsoft/playwright#36986, fixed
+ * upstream in August 2025).  Here each check is a page.evaluate of the
+ * function itself, one per frame.
  */
 'use strict';
 
