@@ -55,7 +55,9 @@ pid_t shim_getpid(void)
 /*
  * In the parent, as fork begins: our pid cached (one getpid, at the first
  * fork only), so that each child knows its parent without a getppid of
- * its own, and rightly even when the parent is gone by then.
+ * its own, and rightly even when the parent is gone by then.  It runs
+ * before every fork on_fork_child follows: libc runs a registration's
+ * handlers together.
  */
 static void on_fork_prepare(void)
 {
@@ -72,7 +74,7 @@ static void on_fork_prepare(void)
  */
 static void on_fork_child(void)
 {
-	pid_t parent = shim.pid ? shim.pid : (pid_t)sys_raw(SYS_getppid, 0, 0, 0);
+	pid_t parent = shim.pid;	/* on_fork_prepare's */
 
 	shim.pid = 0;
 	shim_tid_reset(0);

@@ -34,7 +34,6 @@ static int log_is_default;
 void shim_log_setup(void)
 {
 	const char *env = getenv("SOCKTRACE_LOG");
-	const char *tmp = getenv("TMPDIR");
 	struct sbuf sb;
 
 	setup_text_open(&sb);
@@ -45,14 +44,12 @@ void shim_log_setup(void)
 	} else {
 		/* The uid is added at the first line written: no system call before. */
 		log_is_default = 1;
-		sb_str(&sb, tmp && *tmp == '/' ? tmp : "/tmp");
-		sb_str(&sb, "/socktrace-");
+		setup_text_default_prefix(&sb);
 	}
 	if (!log_to_stderr)
 		log_path = setup_text_keep(&sb, 32, &log_cap);
 	setup_text_open(&sb);
-	sb_str(&sb, tmp && *tmp == '/' ? tmp : "/tmp");
-	sb_str(&sb, "/socktrace-");
+	setup_text_default_prefix(&sb);
 	fallback_path = setup_text_keep(&sb, 32, &fallback_cap);
 }
 

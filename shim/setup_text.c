@@ -3,6 +3,8 @@
  */
 #include "setup_text.h"
 
+#include <stdlib.h>
+
 /*
  * Room for each of the three strings at its longest.  In .lbss, which
  * the linker puts after .bss: the set-up's other writes (scalars in
@@ -18,6 +20,14 @@ static char text[3 * SETUP_TEXT_MAX];
 static char text[3 * SETUP_TEXT_MAX] __attribute__((section(".lbss.setup_text")));
 #endif
 static size_t used;
+
+void setup_text_default_prefix(struct sbuf *sb)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	sb_str(sb, tmp && *tmp == '/' ? tmp : "/tmp");
+	sb_str(sb, "/socktrace-");
+}
 
 void setup_text_open(struct sbuf *sb)
 {

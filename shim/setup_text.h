@@ -19,6 +19,13 @@
 /* One string's room at most (PATH_MAX), its NUL and its growth included. */
 #define SETUP_TEXT_MAX	4096u
 
+/*
+ * Append the default paths' common start, ${TMPDIR:-/tmp}/socktrace- (a
+ * TMPDIR that is not absolute is ignored): the trace directory's and the
+ * log's, each completed by its owner (the uid, ".log") when first needed.
+ */
+void setup_text_default_prefix(struct sbuf *sb);
+
 /* Start the next string: sb over the buffer's free space (SETUP_TEXT_MAX at most). */
 void setup_text_open(struct sbuf *sb);
 

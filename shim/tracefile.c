@@ -58,7 +58,6 @@ static unsigned nlineage;
 static int config_dir(void)
 {
 	const char *env = getenv("SOCKTRACE_DIR");
-	const char *tmp = getenv("TMPDIR");
 	struct tracefile_cfg *c = &tracefile_cfg;
 	struct sbuf sb;
 
@@ -74,8 +73,7 @@ static int config_dir(void)
 		sb_str(&sb, env);
 	} else {
 		/* The uid is added when the directory is first needed: no system call before. */
-		sb_str(&sb, tmp && *tmp == '/' ? tmp : "/tmp");
-		sb_str(&sb, "/socktrace-");
+		setup_text_default_prefix(&sb);
 	}
 	c->dir = setup_text_keep(&sb, 24, &c->dir_cap);
 	return c->dir ? 0 : -ENAMETOOLONG;
