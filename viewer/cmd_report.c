@@ -55,19 +55,6 @@ int color_arg(const struct command *c, const char *arg, const char **color)
 	return usage_error(c, "--color=%s: takes auto, always or never", arg);
 }
 
-/* The directory the shim writes to when SOCKTRACE_DIR is unset. */
-static char *default_dir(void)
-{
-	const char *env = getenv("SOCKTRACE_DIR"), *tmp = getenv("TMPDIR");
-	char *dir;
-
-	if (env && *env)
-		return strdup(env);
-	if (asprintf(&dir, "%s/socktrace-%u", tmp && *tmp ? tmp : "/tmp", (unsigned)getuid()) < 0)
-		return NULL;
-	return dir;
-}
-
 int model_from_paths(struct model *m, char **paths, int n, int *data_errors, int with_audit)
 {
 	struct loaded l = { 0 };
@@ -76,7 +63,7 @@ int model_from_paths(struct model *m, char **paths, int n, int *data_errors, int
 	int rc = 0;
 
 	if (n == 0)
-		dflt = default_dir();
+		dflt = load_default_dir();
 	for (int i = 0; i < n; i++)
 		bytes += load_path_bytes(paths[i]);
 	heap_tune_for(dflt ? load_path_bytes(dflt) : bytes);

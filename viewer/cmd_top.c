@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "load.h"
 #include "top_out.h"
 
 static const struct option top_opts[] = {
@@ -64,19 +65,6 @@ static void sleep_s(double s)
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
-}
-
-/* The directory the shim writes to when SOCKTRACE_DIR is unset (as report's default). */
-static char *default_dir(void)
-{
-	const char *env = getenv("SOCKTRACE_DIR"), *tmp = getenv("TMPDIR");
-	char *dir;
-
-	if (env && *env)
-		return strdup(env);
-	if (asprintf(&dir, "%s/socktrace-%u", tmp && *tmp ? tmp : "/tmp", (unsigned)getuid()) < 0)
-		return NULL;
-	return dir;
 }
 
 static uint64_t cpu_ns(void)
@@ -179,7 +167,7 @@ static int cmd_top(int argc, char **argv)
 	dirs = argv + optind;
 	ndirs = argc - optind;
 	if (!ndirs) {
-		if (!(dflt = default_dir()))
+		if (!(dflt = load_default_dir()))
 			return 1;
 		dirs = &dflt;
 		ndirs = 1;

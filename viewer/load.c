@@ -94,14 +94,30 @@ void load_free(struct loaded *l)
 	memset(l, 0, sizeof(*l));
 }
 
-char *load_default_log(void)
+/* ${TMPDIR:-/tmp}/socktrace-UID, then suffix, newly allocated (NULL: out of memory). */
+static char *default_path(const char *suffix)
 {
 	const char *tmp = getenv("TMPDIR");
-	char *log;
+	char *path;
 
-	if (asprintf(&log, "%s/socktrace-%u.log", tmp && *tmp ? tmp : "/tmp", (unsigned)getuid()) < 0)
+	if (asprintf(&path, "%s/socktrace-%u%s", tmp && *tmp ? tmp : "/tmp", (unsigned)getuid(),
+		     suffix) < 0)
 		return NULL;
-	return log;
+	return path;
+}
+
+char *load_default_dir(void)
+{
+	const char *env = getenv("SOCKTRACE_DIR");
+
+	if (env && *env)
+		return strdup(env);
+	return default_path("");
+}
+
+char *load_default_log(void)
+{
+	return default_path(".log");
 }
 
 int load_path(struct loaded *l, const char *path)

@@ -38,6 +38,12 @@ uint64_t load_path_bytes(const char *path);
 int load_dir_has_traces(const char *dir);
 
 /*
+ * The directory the shim writes to: SOCKTRACE_DIR, or when that is unset
+ * ${TMPDIR:-/tmp}/socktrace-UID; newly allocated, NULL when out of memory.
+ */
+char *load_default_dir(void);
+
+/*
  * The log the shim writes its notes to when SOCKTRACE_LOG is unset, as it
  * computes it (${TMPDIR:-/tmp}/socktrace-UID.log), newly allocated.
  */
