@@ -49,6 +49,14 @@
 #define ST_HEADER_SIZE		4096u
 #define ST_FILE_SUFFIX		".socktrace"
 
+/*
+ * Where trace files and the shim's notes go when SOCKTRACE_DIR and
+ * SOCKTRACE_LOG are not set: ST_DEFAULT_NAME and the uid, under
+ * st_default_tmp's directory; the log adds ST_DEFAULT_LOG_SUFFIX.
+ */
+#define ST_DEFAULT_NAME		"socktrace-"
+#define ST_DEFAULT_LOG_SUFFIX	".log"
+
 #define ST_EXE_MAX		512
 #define ST_ARGV_MAX		1536
 #define ST_ANCESTORS_MAX	8
@@ -950,6 +958,18 @@ static inline uint64_t st_header_stamp_ns(const struct st_file_header *h, uint64
 	if (!(h->flags & ST_HDR_START_TICKS))
 		return stamp;
 	return st_ticks_to_ns(h->tick_clock, stamp, h->anchor, h->anchor_last);
+}
+
+/*
+ * The directory the default paths go under, given getenv("TMPDIR") (NULL
+ * when unset): TMPDIR when it is an absolute path, else /tmp.  A relative
+ * TMPDIR would name another place in every process that changed its
+ * directory (a daemon's chdir("/")), so the shim ignores it and the
+ * viewer, looking where the shim wrote, must too.
+ */
+static inline const char *st_default_tmp(const char *tmpdir)
+{
+	return tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp";
 }
 
 #endif

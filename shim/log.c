@@ -23,6 +23,7 @@
 #include "setup_text.h"
 #include "shim.h"
 #include "sys.h"
+#include "trace_format.h"
 
 static char *log_path;		/* NULL: none (stderr, or too long) */
 static size_t log_cap;
@@ -53,13 +54,13 @@ void shim_log_setup(void)
 	fallback_path = setup_text_keep(&sb, 32, &fallback_cap);
 }
 
-/* Append the uid and ".log" to a default log's prefix in path. */
+/* Append the uid and the log suffix to a default log's prefix in path. */
 static void name_default(char *path, size_t cap)
 {
 	struct sbuf sb = { .buf = path, .cap = cap, .len = strlen(path) };
 
 	sb_u64(&sb, getuid());
-	sb_str(&sb, ".log");
+	sb_str(&sb, ST_DEFAULT_LOG_SUFFIX);
 }
 
 /* The default log's name gets its uid the first time a line is written. */

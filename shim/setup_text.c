@@ -5,6 +5,8 @@
 
 #include <stdlib.h>
 
+#include "trace_format.h"
+
 /*
  * Room for each of the three strings at its longest.  In .lbss, which
  * the linker puts after .bss: the set-up's other writes (scalars in
@@ -23,10 +25,8 @@ static size_t used;
 
 void setup_text_default_prefix(struct sbuf *sb)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	sb_str(sb, tmp && *tmp == '/' ? tmp : "/tmp");
-	sb_str(sb, "/socktrace-");
+	sb_str(sb, st_default_tmp(getenv("TMPDIR")));
+	sb_str(sb, "/" ST_DEFAULT_NAME);
 }
 
 void setup_text_open(struct sbuf *sb)

@@ -22,6 +22,7 @@
 #include "run_status.h"
 #include "audit.h"
 #include "pipeline.h"
+#include "trace_format.h"
 
 #ifndef ST_LIBDIR
 #define ST_LIBDIR "/usr/local/lib"
@@ -242,7 +243,7 @@ static const struct option run_opts[] = {
 
 static int cmd_run(int argc, char **argv)
 {
-	const char *out = NULL, *tmp = getenv("TMPDIR"), *user_log = getenv("SOCKTRACE_LOG");
+	const char *out = NULL, *user_log = getenv("SOCKTRACE_LOG");
 	char *dir = NULL, *shim = NULL, *preload = NULL, *log = NULL;
 	int opt, mode = 's', status, rc = 1, has_traces, notes, made = 0;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
@@ -288,7 +289,7 @@ static int cmd_run(int argc, char **argv)
 			goto done;
 		}
 		dir = realpath(out, NULL);
-	} else if (asprintf(&dir, "%s/socktrace.XXXXXX", tmp && *tmp ? tmp : "/tmp") >= 0) {
+	} else if (asprintf(&dir, "%s/socktrace.XXXXXX", st_default_tmp(getenv("TMPDIR"))) >= 0) {
 		if (!mkdtemp(dir)) {
 			fprintf(stderr, "socktrace run: %s: %s\n", dir, strerror(errno));
 			goto done;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "run_status.h"
+#include "trace_format.h"
 
 static int add_file(struct loaded *l, const char *path)
 {
@@ -94,14 +95,13 @@ void load_free(struct loaded *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* ${TMPDIR:-/tmp}/socktrace-UID, then suffix, newly allocated (NULL: out of memory). */
+/* ${TMPDIR:-/tmp}/socktrace-UID (st_default_tmp), then suffix, newly allocated (NULL: out of memory). */
 static char *default_path(const char *suffix)
 {
-	const char *tmp = getenv("TMPDIR");
 	char *path;
 
-	if (asprintf(&path, "%s/socktrace-%u%s", tmp && *tmp ? tmp : "/tmp", (unsigned)getuid(),
-		     suffix) < 0)
+	if (asprintf(&path, "%s/" ST_DEFAULT_NAME "%u%s", st_default_tmp(getenv("TMPDIR")),
+		     (unsigned)getuid(), suffix) < 0)
 		return NULL;
 	return path;
 }
@@ -117,7 +117,7 @@ char *load_default_dir(void)
 
 char *load_default_log(void)
 {
-	return default_path(".log");
+	return default_path(ST_DEFAULT_LOG_SUFFIX);
 }
 
 int load_path(struct loaded *l, const char *path)
@@ -210,12 +210,13 @@ int load_dir_has_traces(const char *dir)
 /* A default log of another user, changed since: opened without following a link, or NULL. */
 static FILE *foreign_log(int dfd, const char *name, time_t since, uid_t *uid)
 {
+	const size_t pre = strlen(ST_DEFAULT_NAME), suf = strlen(ST_DEFAULT_LOG_SUFFIX);
 	struct stat st;
 	int fd;
 	FILE *f;
 
-	if (strncmp(name, "socktrace-", 10) || strlen(name) < 15 ||
-	    strcmp(name + strlen(name) - 4, ".log"))
+	if (strncmp(name, ST_DEFAULT_NAME, pre) || strlen(name) < pre + 1 + suf ||
+	    strcmp(name + strlen(name) - suf, ST_DEFAULT_LOG_SUFFIX))
 		return NULL;
 	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
@@ -231,9 +232,8 @@ static FILE *foreign_log(int dfd, const char *name, time_t since, uid_t *uid)
 
 int load_print_foreign_notes(const char *log, time_t since)
 {
-	const char *tmp = getenv("TMPDIR");
+	const char *base = st_default_tmp(getenv("TMPDIR"));
 	char line[1024], want[PATH_MAX + 32];
-	const char *base = tmp && *tmp == '/' ? tmp : "/tmp";
 	DIR *d = opendir(base);
 	struct dirent *e;
 	int n = 0;

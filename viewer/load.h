@@ -39,7 +39,8 @@ int load_dir_has_traces(const char *dir);
 
 /*
  * The directory the shim writes to: SOCKTRACE_DIR, or when that is unset
- * ${TMPDIR:-/tmp}/socktrace-UID; newly allocated, NULL when out of memory.
+ * ${TMPDIR:-/tmp}/socktrace-UID (a relative TMPDIR ignored, as the shim
+ * does: st_default_tmp); newly allocated, NULL when out of memory.
  */
 char *load_default_dir(void);
 
