@@ -514,10 +514,12 @@ static int copy_stacks(struct trace_file *tf, const struct view *v)
 
 	if (n && !stacks)
 		return -1;
+	/* Each side region on its own: a bad stack table must not let a bad module count through. */
 	if (bad_stacks)
 		snprintf(tf->note, sizeof(tf->note), "%s: stacks ignored", bad_stacks);
-	else if (side_region_bad(v, ST_REG_MODULES, why, sizeof(why))) {
-		snprintf(tf->note, sizeof(tf->note), "%s: frames cannot be named", why);
+	if (side_region_bad(v, ST_REG_MODULES, why, sizeof(why))) {
+		if (!bad_stacks)
+			snprintf(tf->note, sizeof(tf->note), "%s: frames cannot be named", why);
 		tf->modules_bad = 1;
 		m = 0;
 	}
@@ -663,12 +665,15 @@ again:
 		struct copy_job job = { tf, &v, err, errlen };
 		int crc = mapguard_run(copy_all, &job);
 
+		/* rc is still the header check's 0: each failure here sets its own. */
 		if (crc == MAPGUARD_FAULT) {
-			fail(err, errlen, "truncated while read (the file shrank under the reader)");
+			rc = fail(err, errlen, "truncated while read (the file shrank under the reader)");
 			goto out;
 		}
-		if (crc)
+		if (crc) {
+			rc = -1;
 			goto out;
+		}
 	}
 	tf->live = trace_image_running(&tf->hdr);
 	*out = tf;
