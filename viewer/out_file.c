@@ -2,13 +2,18 @@
  * out_file.c - write a file whole or not at all.  mkstemp makes the
  * temporary with O_EXCL in the target's own directory (so the rename is
  * atomic, and a link planted under the temporary's name is never
- * followed); rename replaces the name itself, never what a symlink there
- * points to.
+ * followed); rename replaces the name itself.  That is for a name that
+ * is missing or a regular file.  Any other name (a symlink, /dev/stdout
+ * among them, a FIFO, a device) is written through as a shell's
+ * redirection would: a rename would put a regular file in its place (a
+ * report over /dev/null, as root).  Following a link planted in a sticky
+ * directory is the kernel's to refuse (fs.protected_symlinks).
  */
 #define _GNU_SOURCE
 #include "out_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,10 +21,33 @@
 
 #include "cli.h"
 
+/* path is not a regular file nor missing: open it for writing as it is (o->direct). */
+static int open_through(struct out_file *o, const char *path)
+{
+	struct stat st;
+	int fd;
+
+	/* No O_CREAT: a dangling link is an error, not a file made where it points. */
+	fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "socktrace: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || (S_ISREG(st.st_mode) && ftruncate(fd, 0)) || !(o->f = fdopen(fd, "w"))) {
+		fprintf(stderr, "socktrace: %s: %s\n", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	o->direct = 1;
+	o->regular = S_ISREG(st.st_mode);
+	return 0;
+}
+
 int out_open(struct out_file *o, const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	int dlen = slash ? (int)(slash - path) + 1 : 0, fd;
+	struct stat st = { 0 };
 	mode_t mask = umask(0);	/* read it back at once: the viewer has one thread */
 
 	umask(mask);
@@ -29,6 +57,13 @@ int out_open(struct out_file *o, const char *path)
 		fprintf(stderr, "socktrace: %s: names a directory, not a file\n", path);
 		return -1;
 	}
+	/* Missing (or not to be looked at: mkstemp says why) or a regular file: replaced whole. */
+	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "socktrace: %s: is a directory, not a file\n", path);
+		return -1;
+	}
+	if (st.st_mode && !S_ISREG(st.st_mode))
+		return open_through(o, path);
 	if (asprintf(&o->tmp, "%.*s.%s.XXXXXX", dlen, path, slash ? slash + 1 : path) < 0) {
 		o->tmp = NULL;
 		fprintf(stderr, "socktrace: %s: out of memory\n", path);
@@ -56,11 +91,17 @@ int out_commit(struct out_file *o)
 {
 	int err = 0;
 
-	if (fflush(o->f) || fsync(fileno(o->f)))
+	/* fsync is for files: a FIFO or a terminal says EINVAL. */
+	if (fflush(o->f) || ((!o->direct || o->regular) && fsync(fileno(o->f))))
 		err = errno;
 	if (fclose(o->f) && !err)
 		err = errno;
 	o->f = NULL;
+	if (o->direct) {
+		if (err)
+			fprintf(stderr, "socktrace: writing %s: %s\n", o->path, strerror(err));
+		return err ? -1 : 0;
+	}
 	if (!err && rename(o->tmp, o->path))
 		err = errno;
 	if (err) {

@@ -1,7 +1,9 @@
 /*
  * out_file.h - an output file written whole or not at all: a fresh
  * temporary beside it (O_EXCL, never following a link), renamed over the
- * name at the end, removed on any failure.
+ * name at the end, removed on any failure.  A name that exists and is not
+ * a regular file (a symlink, a FIFO, a device) is written through
+ * instead, as a shell's redirection would: never replaced.
  */
 #ifndef SOCKTRACE_OUT_FILE_H
 #define SOCKTRACE_OUT_FILE_H
@@ -10,13 +12,16 @@
 
 struct out_file {
 	FILE *f;
-	char *tmp;		/* the temporary's path; owned */
+	char *tmp;		/* the temporary's path; owned (NULL when direct) */
 	const char *path;	/* the name it gets */
+	int direct;		/* written through path itself (not a regular file, or a link) */
+	int regular;		/* ... and what it opened is a regular file (synced at the end) */
 };
 
 /*
- * Open a temporary in path's directory for writing.  Returns 0, or -1
- * after saying why on stderr ("socktrace: PATH: ...").
+ * Open a temporary in path's directory for writing (or path itself, when
+ * it is there and not a regular file).  Returns 0, or -1 after saying why
+ * on stderr ("socktrace: PATH: ...").
  */
 int out_open(struct out_file *o, const char *path);
 
@@ -26,7 +31,7 @@ int out_open(struct out_file *o, const char *path);
  */
 int out_commit(struct out_file *o);
 
-/* Give up: close and remove the temporary (nothing is left at the path). */
+/* Give up: close and remove the temporary (nothing is left at the path; written through, what was written stays). */
 void out_abort(struct out_file *o);
 
 /*
