@@ -3,7 +3,7 @@
 # the summary / --report / --quiet output, the program's stdout untouched,
 # and a forking program traced whole.
 . "$(dirname "$0")/lib.sh"
-plan 28
+plan 31
 
 unset SOCKTRACE_DIR SOCKTRACE_LOG SOCKTRACE_RING_MB SOCKTRACE_LIB
 # run ARGS...: socktrace run (a sanitizer runtime, if any, stays first in LD_PRELOAD).
@@ -30,6 +30,16 @@ like "$(cat "$WORK/again.err")" "already holds traces" "... with a message"
 [ ! -e "$WORK/ran" ]
 ok $? "... and the command did not run"
 is "$(ls "$WORK"/x/nested/*.socktrace | wc -l)" 1 "... and the old trace is untouched (still one file)"
+
+# -o naming a regular file: refused before anything runs.  mkdirs took
+# mkdir's EEXIST for a directory, so the command ran untraced and the
+# summary blamed the shim.
+echo x > "$WORK/afile"
+run -o "$WORK/afile" -- sh -c ": > '$WORK/ran2'" 2> "$WORK/afile.err"
+is "$?" 1 "-o naming a regular file: exit 1"
+like "$(cat "$WORK/afile.err")" "$WORK/afile: Not a directory" "... saying it is not a directory"
+[ ! -e "$WORK/ran2" ] && [ "$(cat "$WORK/afile")" = x ]
+ok $? "... the command did not run, the file is as it was"
 
 # LD_PRELOAD: the shim goes first, the user's preload is kept after it.
 # The user's entry is a symlink to the shim: a real library, another name.

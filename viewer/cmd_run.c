@@ -100,10 +100,11 @@ static char *preload_value(const char *shim)
 	return v;
 }
 
-/* mkdir -p; 0 or -1 with errno. */
+/* mkdir -p, ending in a directory; 0 or -1 with errno (ENOTDIR: a file has its name). */
 static int mkdirs(const char *dir)
 {
 	char *p = strdup(dir);
+	struct stat st;
 
 	if (!p)
 		return -1;
@@ -122,6 +123,13 @@ static int mkdirs(const char *dir)
 		}
 	}
 	free(p);
+	/* EEXIST says only that something has the name: it must be a directory. */
+	if (stat(dir, &st) != 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
 	return 0;
 }
 
