@@ -265,6 +265,16 @@ wait_for() {
 	return 1
 }
 
+# wait_for_n FILE REGEX N [SECONDS]: as wait_for, until N lines match.
+wait_for_n() {
+	local i n=$(( ${4:-15} * 20 ))
+	for ((i = 0; i < n; i++)); do
+		[ "$(grep -Ec -- "$2" "$1" 2> /dev/null)" -ge "$3" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # srv_start DIR: tests/progs/leakysrv traced into DIR (fresh), reading its
 # commands from fd 3 of this shell (a FIFO), its output in DIR.out; waits
 # for its "ready" line and sets SRV_PID and SRV_PORT (empty when it never

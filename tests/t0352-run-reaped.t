@@ -3,9 +3,10 @@
 # traced parent reaped it: socktrace run did (exit status 137).  It writes
 # how its child ended into DIR/socktrace.run, and the report shows the
 # signal and who reaped it; the sockets it held went with it (open at
-# exit, not still running).  A malformed sidecar is named, and ignored.
+# exit, not still running).  A malformed sidecar is named, and ignored;
+# so is one whose reap comes before the process's last event.
 . "$(dirname "$0")/lib.sh"
-plan 11
+plan 13
 
 untraced "$ST" run -o "$WORK/k" -- "$PROGS/data" killed > "$WORK/out" 2> "$WORK/err"
 is "$?" 137 "data killed (SIGKILL of itself) under socktrace run: exit 137, unchanged"
@@ -32,4 +33,14 @@ is "$?" 65 "a malformed socktrace.run: exit 65"
 like "$(cat "$WORK/bad.err")" "socktrace: $WORK/bad/socktrace.run: line 2: not \"key number\": wait_status nine \(ignored\)" \
 	"... stderr names the file, the line and what is wrong"
 like "$(grep "^process $PID " "$WORK/bad.txt")" "still running when the trace ends" "... and the report goes on without it"
+
+# A sidecar whose reap comes before the process's last event cannot be
+# true (edited, or another run's): said and ignored.  Before, the process
+# was "killed by SIGKILL at +0.000000 s" with its events after that.
+cp -r "$WORK/k" "$WORK/early"
+sed -i 's/^reaped_t_ns .*/reaped_t_ns 1/' "$WORK/early/socktrace.run"
+"$ST" report "$WORK/early" > "$WORK/early.txt" 2> "$WORK/early.err"
+like "$(cat "$WORK/early.err")" "socktrace: socktrace.run says pid $PID was reaped at .*, before its last event at .*: not so \(ignored\)" \
+	"a socktrace.run reaping before the process's last event: said"
+like "$(grep "^process $PID " "$WORK/early.txt")" "still running when the trace ends" "... and ignored"
 done_testing

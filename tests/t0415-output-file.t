@@ -5,10 +5,11 @@
 # stays what it was.  Before, the rename put a regular file in place of a
 # FIFO, a device node or a symlink: `--html -o /dev/full` as root
 # replaced /dev/full, `-o /dev/stdout` the /dev/stdout link (points 7 to
-# 11, 13, 15 and 17 to 20 fail with the old viewer).  Nodes and links
-# are made in the test's directory, never the system's.
+# 11, 13, 15 and 17 to 20 fail with the old viewer).  A link or a FIFO
+# of another user's is refused (points 21, 22).  Nodes and links are made
+# in the test's directory, never the system's.
 . "$(dirname "$0")/lib.sh"
-plan 20
+plan 22
 
 traced "$WORK/tr" "$EX/echo" > /dev/null
 ok $? "echo runs traced"
@@ -71,7 +72,7 @@ like "$(cat "$WORK/err")" "$O/dir: is a directory" "... saying so"
 # Device nodes of our own (root): /dev/null's and /dev/full's numbers.
 if [ "$(id -u)" -ne 0 ] || ! mknod -m 0666 "$O/null" c 1 3 2> /dev/null ||
 	! mknod -m 0666 "$O/full" c 1 7 2> /dev/null; then
-	skip 5 "device nodes need root (mknod)"
+	skip 7 "device nodes and another user's FIFO need root (mknod, chown)"
 else
 	"$ST" report -o "$O/null" "$WORK/tr"
 	is "$?" 0 "-o a null device: exit 0"
@@ -82,5 +83,10 @@ else
 	like "$(cat "$WORK/err")" "writing $O/full: No space left on device" "... saying the disk is full"
 	[ -c "$O/full" ]
 	ok $? "... still a character device"
+	# Planted by another user (in /tmp, a FIFO to read the report from): refused.
+	mkfifo "$O/planted" && chown nobody "$O/planted"
+	timeout 20 "$ST" report -o "$O/planted" "$WORK/tr" 2> "$WORK/err"
+	is "$?" 1 "-o a FIFO of another user's: exit 1, nothing written (no reader needed)"
+	like "$(cat "$WORK/err")" "$O/planted: a file of another user's \(uid [0-9]+\): not written through" "... saying why"
 fi
 done_testing

@@ -45,6 +45,7 @@ MUTATIONS=(
 	'damaged|/^damage truncate/d|the truncated file whole'
 	'kill-reaped|s/arg0=1501 arg1=9/arg0=1501 arg1=0/|the child exited with status 0'
 	'fork-forgot|s/^rec t=1070 op=close fd=4 /rec t=1021 op=close fd=4 /|the parent closes its copy right after the fork'
+	'exec-chain|/^rec t=11[12]0 op=[a-z]* fd=5 /d|the last image neither uses nor closes fd 5'
 )
 
 specs=("$FIX"/*.spec)

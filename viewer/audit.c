@@ -342,7 +342,10 @@ static int pair_both_here(const struct model *m, const struct conn *c, const str
 /*
  * A socket that survived exec (no close-on-exec) into an image that never
  * used it: a warning, or info when that image holds both ends of the
- * socketpair (no one else can be waiting on it).
+ * socketpair (no one else can be waiting on it).  An image that kept it
+ * across an exec of its own passed it on (haproxy -W's master its IPC
+ * socket, over a reload): the image it went to is judged instead, so a
+ * chain of execs gives one finding, on the image that held it last.
  */
 static int exec_findings(struct model *m, struct conn *c, const char *desc)
 {
@@ -352,7 +355,8 @@ static int exec_findings(struct model *m, struct conn *c, const char *desc)
 		int pair = 0;
 
 		/* Used, or closed by a call of its own: the new program knew of it. */
-		if (x->used || x->moved || ref_end_kind(x) == REF_END_CALL || x->fd <= 2 ||
+		if (x->used || x->moved || ref_end_kind(x) == REF_END_CALL ||
+		    ref_end_kind(x) == REF_END_EXEC || x->fd <= 2 ||
 		    (x->origin != REF_FROM_EXEC && x->origin != REF_FROM_INHERITED))
 			continue;
 		pair = pair_both_here(m, c, x->p);

@@ -107,23 +107,45 @@ static int close_wait(struct model *m, const struct conn *c, const char *desc)
 		tf_at_s(m, alone, from), tf_dur(end - alone, alone_d));
 }
 
+/*
+ * A write that failed with EPIPE or ECONNRESET: the peer had gone.  The
+ * call came back to the program (with SIGPIPE at its default the EPIPE
+ * would have killed it inside the call, before the shim saw a result),
+ * so a recorded one was survived: a peer that leaves is routine, and a
+ * program that stops writing there handled it (info).  again failed
+ * writes of the same process on the same socket after it: the error was
+ * not acted on (warning).
+ */
 static int after_peer_close(struct model *m, const struct conn *c, const struct trace_rec *r,
-			    const char *desc)
+			    const char *desc, size_t again)
 {
 	const char *op = op_name(r->op) ? op_name(r->op) : "a data call";
-	char eof[96] = "", at[TF_MAX];
+	enum severity sev = again ? SEV_WARNING : SEV_INFO;
+	char eof[96] = "", at[TF_MAX], then[160];
 
 	if (c->eof_ns && c->eof_ns <= r->t_ns)
 		snprintf(eof, sizeof(eof), " (its FIN was read at %s)", tf_at_s(m, c->eof_ns, at));
+	if (again)
+		snprintf(then, sizeof(then), "pid %d wrote on it %zu more time%s after, failing each "
+			 "time: the error was not acted on", r->pid, again, again == 1 ? "" : "s");
+	else
+		snprintf(then, sizeof(then), "pid %d wrote no more on it: handled", r->pid);
 	if (r->err == EPIPE)
-		return add_finding(m, "write-after-peer-close", SEV_WARNING, r->pid, r->fd, c->inode, r->t_ns,
+		return add_finding(m, "write-after-peer-close", sev, r->pid, r->fd, c->inode, r->t_ns,
 			"%s on fd %d in pid %d failed with EPIPE: %s was already closed for writing, the "
-			"peer gone%s. Unless SIGPIPE is ignored or MSG_NOSIGNAL is used, the same write "
-			"kills the process with SIGPIPE.", op, r->fd, r->pid, desc, eof);
-	return add_finding(m, "write-after-peer-close", SEV_WARNING, r->pid, r->fd, c->inode, r->t_ns,
+			"peer gone%s. The process went on (SIGPIPE ignored, blocked or handled, or "
+			"MSG_NOSIGNAL: at its default SIGPIPE kills in the call); %s.", op, r->fd, r->pid, desc, eof, then);
+	return add_finding(m, "write-after-peer-close", sev, r->pid, r->fd, c->inode, r->t_ns,
 		"%s on fd %d in pid %d failed with ECONNRESET: the peer of %s reset the connection "
 		"(it closed with data unread, or with SO_LINGER {1, 0})%s; what this side wrote after "
-		"the peer closed was answered by RST.", op, r->fd, r->pid, desc, eof);
+		"the peer closed was answered by RST; %s.", op, r->fd, r->pid, desc, eof, then);
+}
+
+/* Is r a write that failed because the peer had gone? */
+static int failed_write(const struct trace_rec *r)
+{
+	return is_data_record(r) && !(r->arg[1] & ST_DATA_RECEIVED) && r->ret < 0 &&
+	       (r->err == EPIPE || r->err == ECONNRESET);
 }
 
 int audit_data(struct model *m)
@@ -139,12 +161,25 @@ int audit_data(struct model *m)
 		/* A socket never connected has no peer to have closed (its EPIPE is its own state). */
 		if (c->role == ROLE_UNCONNECTED || c->role == ROLE_LISTENER)
 			continue;
+		/*
+		 * Only writes: a read's ECONNRESET is the peer's RST, its own
+		 * finding there.  One finding per process and socket: its
+		 * first failed write, with how many followed.
+		 */
 		for (size_t k = 0; k < c->nevs; k++) {
 			const struct trace_rec *r = c->evs[k].r;
+			size_t again = 0, j;
 
-			/* Only writes: a read's ECONNRESET is the peer's RST, its own finding there. */
-			if (is_data_record(r) && !(r->arg[1] & ST_DATA_RECEIVED) && r->ret < 0 &&
-			    (r->err == EPIPE || r->err == ECONNRESET) && after_peer_close(m, c, r, desc))
+			if (!failed_write(r))
+				continue;
+			for (j = 0; j < k; j++)
+				if (failed_write(c->evs[j].r) && c->evs[j].r->pid == r->pid)
+					break;
+			if (j < k)
+				continue;	/* not this process's first */
+			for (j = k + 1; j < c->nevs; j++)
+				again += failed_write(c->evs[j].r) && c->evs[j].r->pid == r->pid;
+			if (after_peer_close(m, c, r, desc, again))
 				return -1;
 		}
 	}

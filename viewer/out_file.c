@@ -6,8 +6,9 @@
  * is missing or a regular file.  Any other name (a symlink, /dev/stdout
  * among them, a FIFO, a device) is written through as a shell's
  * redirection would: a rename would put a regular file in its place (a
- * report over /dev/null, as root).  Following a link planted in a sticky
- * directory is the kernel's to refuse (fs.protected_symlinks).
+ * report over /dev/null, as root).  Only when it is ours or root's: a
+ * link or a FIFO another user planted at the name (in /tmp) is refused,
+ * whatever fs.protected_symlinks says.
  */
 #define _GNU_SOURCE
 #include "out_file.h"
@@ -62,8 +63,16 @@ int out_open(struct out_file *o, const char *path)
 		fprintf(stderr, "socktrace: %s: is a directory, not a file\n", path);
 		return -1;
 	}
-	if (st.st_mode && !S_ISREG(st.st_mode))
+	if (st.st_mode && !S_ISREG(st.st_mode)) {
+		/* Planted by another user (a link or a FIFO in /tmp): never written through. */
+		if (st.st_uid != geteuid() && st.st_uid != 0) {
+			fprintf(stderr, "socktrace: %s: a %s of another user's (uid %u): not written "
+				"through; remove it or name another file\n", path,
+				S_ISLNK(st.st_mode) ? "symlink" : "file", (unsigned)st.st_uid);
+			return -1;
+		}
 		return open_through(o, path);
+	}
 	if (asprintf(&o->tmp, "%.*s.%s.XXXXXX", dlen, path, slash ? slash + 1 : path) < 0) {
 		o->tmp = NULL;
 		fprintf(stderr, "socktrace: %s: out of memory\n", path);

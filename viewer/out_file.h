@@ -3,7 +3,8 @@
  * temporary beside it (O_EXCL, never following a link), renamed over the
  * name at the end, removed on any failure.  A name that exists and is not
  * a regular file (a symlink, a FIFO, a device) is written through
- * instead, as a shell's redirection would: never replaced.
+ * instead, as a shell's redirection would: never replaced; refused when
+ * it belongs to another user than us or root.
  */
 #ifndef SOCKTRACE_OUT_FILE_H
 #define SOCKTRACE_OUT_FILE_H

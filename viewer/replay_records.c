@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -224,6 +225,30 @@ static int state_opens(struct model *m, struct trace_file **files, size_t nfiles
 	return 0;
 }
 
+/*
+ * socktrace run's reap of rr->pid is before that pid's last event (all[],
+ * n of them, in time order): impossible for a real run, so socktrace.run
+ * was edited or belongs to another run.  Says so on stderr (1), rather
+ * than kill a process that went on.
+ */
+static int reap_impossible(const struct model *m, const struct ev *all, size_t n,
+			   const struct run_reap *rr)
+{
+	char at[TF_MAX], last[TF_MAX];
+
+	for (size_t i = n; i-- > 0;) {
+		if (all[i].p->pid != rr->pid)
+			continue;
+		if (all[i].r->t_ns <= rr->t_ns)
+			return 0;
+		fprintf(stderr, "socktrace: socktrace.run says pid %d was reaped at %s, before its last "
+			"event at %s: not so (ignored)\n", rr->pid, tf_at_s(m, rr->t_ns, at),
+			tf_at_s(m, all[i].r->t_ns, last));
+		return 1;
+	}
+	return 0;
+}
+
 int replay_run(struct model *m, struct trace_file **files, size_t nfiles,
 	       const struct run_reap *reaps, size_t nreaps)
 {
@@ -278,8 +303,11 @@ int replay_run(struct model *m, struct trace_file **files, size_t nfiles,
 	for (size_t i = 0; i <= n; i++) {
 		/* socktrace run's reaps (in time order) go where a traced parent's wait would. */
 		while (next_reap < nreaps && (i == n || reaps[next_reap].t_ns < all[i].r->t_ns)) {
-			m->run_end_ns = reaps[next_reap].t_ns;
-			refs_reaped_by_run(m, &reaps[next_reap++]);
+			if (!reap_impossible(m, all, n, &reaps[next_reap])) {
+				m->run_end_ns = reaps[next_reap].t_ns;
+				refs_reaped_by_run(m, &reaps[next_reap]);
+			}
+			next_reap++;
 		}
 		if (i < n && place(m, &all[i]))
 			return -1;

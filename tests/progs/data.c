@@ -11,7 +11,8 @@
  *              a writable directory for sendfile's file.
  *   eof-reset  the peer's FIN (read returns 0), then a write into the
  *              closed connection (EPIPE, SIGPIPE ignored), and a read of a
- *              reset one (ECONNRESET); a child that writes with SIGPIPE at
+ *              reset one (ECONNRESET); a write that fails with EPIPE and
+ *              two more after it; a child that writes with SIGPIPE at
  *              its default is killed by it.
  *   nonblock   non-blocking connects: to a listener (completion learned
  *              by getsockopt SO_ERROR), to a closed port (ECONNREFUSED by
@@ -327,6 +328,17 @@ static int sc_eof_reset(void)
 	wait_for(s, POLLIN | POLLERR | POLLHUP, "poll for the RST");
 	errno = 0;
 	say_str("read_after_reset", recv(s, buf, sizeof(buf), 0) < 0 ? ename(errno) : "no error");
+	close(s);
+	/* A program that does not act on the EPIPE: two more writes, failing too. */
+	tcp_pair(&c, &s);
+	say("ignored_inode", (long long)inode_of(s));
+	close(c);
+	wait_for(s, POLLIN, "poll for EOF 3");
+	say_str("write_ignored_1", ename(write_after_close(s)));
+	errno = 0;
+	say_str("write_ignored_2", write(s, "z", 1) < 0 ? ename(errno) : "no error");
+	errno = 0;
+	say_str("write_ignored_3", write(s, "z", 1) < 0 ? ename(errno) : "no error");
 	close(s);
 	/* A child with SIGPIPE at its default: the kernel's SIGPIPE kills it. */
 	tcp_pair(&c, &s);

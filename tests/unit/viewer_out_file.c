@@ -1,8 +1,9 @@
 /*
  * viewer_out_file.c - an output file written whole or not at all
  * (viewer/out_file.h): the name appears only at commit, with the whole
- * text; an abort leaves nothing; a symlink at the name is replaced, never
- * written through; no temporary is left in the directory either way; the
+ * text; an abort leaves nothing; a symlink of ours at the name is written
+ * through, one of another user's refused; no temporary is left in the
+ * directory either way; the
  * HTML-safe JSON escape keeps "</script>" out of the page.
  */
 #define _GNU_SOURCE
@@ -51,11 +52,12 @@ int main(void)
 {
 	char path[128], victim[128], *jbuf = NULL;
 	struct out_file o;
+	struct stat st;
 	size_t jlen = 0;
 	struct json j;
 	FILE *mf;
 
-	plan(13);
+	plan(17);
 	if (!mkdtemp(dir))
 		return perror("mkdtemp"), 1;
 	snprintf(path, sizeof(path), "%s/report.html", dir);
@@ -74,12 +76,21 @@ int main(void)
 	is_str(slurp(path), "whole", "an abort leaves the old file as it was");
 	is_int(entries(), 1, "... and no temporary");
 
-	/* A symlink planted at the name: replaced by the file, its target untouched. */
+	/* A symlink of ours at the name: written through, as a shell's > would; it stays a link. */
 	unlink(path);
 	fclose(fopen(victim, "w"));
 	ok(symlink(victim, path) == 0, "a symlink at the name");
-	ok(out_open(&o, path) == 0 && (fputs("new", o.f), out_commit(&o)) == 0, "written over it");
-	is_str(slurp(victim), "", "the symlink's target is not written through");
+	ok(out_open(&o, path) == 0 && (fputs("new", o.f), out_commit(&o)) == 0, "written through it");
+	is_str(slurp(victim), "new", "its target holds the text");
+	ok(lstat(path, &st) == 0 && S_ISLNK(st.st_mode), "... and the name is still the symlink");
+	/* The same link planted by another user: refused, its target untouched. */
+	if (geteuid() == 0) {
+		ok(lchown(path, 65534, 65534) == 0, "the symlink now another user's (root: lchown)");
+		ok(out_open(&o, path) != 0, "a symlink of another user's: out_open refuses (said on stderr)");
+		is_str(slurp(victim), "new", "... its target is not written");
+	} else {
+		skip(3, "a symlink of another user's needs root (lchown)");
+	}
 
 	snprintf(path, sizeof(path), "%s/no/such/dir/x.html", dir);
 	ok(out_open(&o, path) != 0, "a missing directory: out_open fails (said on stderr)");
