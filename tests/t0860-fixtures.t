@@ -21,10 +21,11 @@ MK=$PROGS/mktrace
 # compared with the expect file so changed (any other change fails), and a
 # TODO point compares it with the expect file itself (passes once fixed).
 KNOWN_BUGS=(
-	# None known now.  (Fixed: tcp_state stayed ESTABLISHED or CLOSE_WAIT
-	# when the last reference went with an exit or a reaped kill, in
-	# exit-served, close-wait, dup-close, exec-cloexec, ring-wrap and
-	# kill-reaped.)
+	# None known now.  (Fixed: made_t_ns was a received socket's arrival
+	# in scm-held, and null for a socket in no state in every fixture;
+	# tcp_state stayed ESTABLISHED or CLOSE_WAIT when the last reference
+	# went with an exit or a reaped kill, in exit-served, close-wait,
+	# dup-close, exec-cloexec, ring-wrap and kill-reaped.)
 )
 
 # Mutations: FIXTURE|sed expression changing one thing in its spec|what changed.
@@ -46,6 +47,7 @@ MUTATIONS=(
 	'kill-reaped|s/arg0=1501 arg1=9/arg0=1501 arg1=0/|the child exited with status 0'
 	'fork-forgot|s/^rec t=1070 op=close fd=4 /rec t=1021 op=close fd=4 /|the parent closes its copy right after the fork'
 	'exec-chain|/^rec t=11[12]0 op=[a-z]* fd=5 /d|the last image neither uses nor closes fd 5'
+	'scm-held|/^rec t=1010 op=socket /d|the socket() record gone: made when the state says'
 )
 
 specs=("$FIX"/*.spec)

@@ -132,14 +132,33 @@ int conn_timeline_complete(const struct conn *c)
 	return 0;
 }
 
-uint64_t conn_start_ns(const struct conn *c)
+/* c's first event of its own (not as a listener's accept), or NULL. */
+static const struct ev *first_own_ev(const struct conn *c)
 {
-	if (c->made_ns)
-		return c->made_ns;
 	for (size_t k = 0; k < c->nevs; k++)
 		if (!c->evs[k].as_listener)
-			return c->evs[k].r->t_ns;
-	return 0;
+			return &c->evs[k];
+	return NULL;
+}
+
+uint64_t conn_start_ns(const struct conn *c)
+{
+	const struct ev *e = first_own_ev(c);
+
+	/* The state's birth is where the holder it kept got it: a received socket's is its recvmsg. */
+	if (e && (!c->made_ns || e->r->t_ns < c->made_ns))
+		return e->r->t_ns;
+	return c->made_ns;
+}
+
+uint64_t conn_made_ns(const struct conn *c)
+{
+	const struct ev *e = first_own_ev(c);
+
+	if (e && st_op_class(e->r->op) == ST_CLASS_CREATE && !(e->r->flags & ST_REC_FIRST_SEEN) &&
+	    (!c->made_ns || e->r->t_ns < c->made_ns))
+		return e->r->t_ns;
+	return c->made_ns;
 }
 
 struct conn *model_conn(const struct model *m, uint64_t inode)

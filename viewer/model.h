@@ -357,8 +357,16 @@ int conn_timeline_complete(const struct conn *c);
  */
 int conn_birth_lost(const struct model *m, const struct conn *c);
 
-/* When c began: its birth as the state says, else its first event; 0 when neither. */
+/* When c began: its first event or its birth as the state says, the earlier; 0 when neither. */
 uint64_t conn_start_ns(const struct conn *c);
+
+/*
+ * When c was made: its creating record (socket, accept, socketpair...)
+ * when the history has it and it is the earlier, else the state's birth
+ * (for a socket received or inherited, where the holder got it); 0 when
+ * neither is known.
+ */
+uint64_t conn_made_ns(const struct conn *c);
 
 /* Add fd to the fds c was seen on (bounded: the first few). */
 void conn_note_fd(struct conn *c, int fd);

@@ -450,7 +450,7 @@ static void conn_json(struct json *j, const struct model *m, const struct conn *
 	json_bool(j, "open_at_exit", c->open_at_exit);
 	json_str(j, "fate", conn_fate_json(conn_fate(c, NULL)));
 	json_bool(j, "first_seen", c->first_seen);
-	json_uint_or_null(j, "made_t_ns", c->made_ns != 0, c->made_ns);
+	json_uint_or_null(j, "made_t_ns", conn_made_ns(c) != 0, conn_made_ns(c));
 	json_bool(j, "timeline_complete", conn_timeline_complete(c));
 	stack_members(j, conn_callstack(m, c, why, sizeof(why)), why);
 	json_uint_or_null(j, "released_t_ns", c->released_ns != 0, c->released_ns);
