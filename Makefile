@@ -123,12 +123,13 @@ $(B)/tests/progs/lib%.so: tests/progs/libs/%.c $(PROG_HDRS)
 
 # Unit tests link the shim's or viewer's sources directly (no preload).  The
 # shim's are all but the wrappers, which would take libc's names in the test
-# itself; its constructor and set-up run as in a traced program.
+# itself; its constructor and set-up run as in a traced program.  ST_UNIT_SEAMS
+# gives a test the places it may stop a thread half-way (regions.c).
 SHIM_CORE_SRC = $(filter-out shim/wrap_%.c shim/%.S,$(SHIM_SRC))
 $(B)/tests/unit/%.t: tests/unit/%.c $(SHIM_SRC) $(VIEW_LIB_SRC) $(VIEW_ASSETS) $(HDRS)
 	@mkdir -p $(@D)
 	$(CCLD) $(VIEW_CFLAGS) -pthread -Ishim -Iviewer $< \
-		$(if $(filter viewer_%,$*),$(VIEW_LIB_SRC) $(LDFLAGS) $(VIEW_LIBS),-fno-strict-aliasing $(SHIM_CORE_SRC) $(LDFLAGS) -ldl) -o $@
+		$(if $(filter viewer_%,$*),$(VIEW_LIB_SRC) $(LDFLAGS) $(VIEW_LIBS),-fno-strict-aliasing -DST_UNIT_SEAMS $(SHIM_CORE_SRC) $(LDFLAGS) -ldl) -o $@
 
 check-deps:
 	@echo '#include <uthash.h>' | $(CC) $(CPPFLAGS) -E -x c - > /dev/null 2>&1 || \

@@ -131,7 +131,23 @@ static int grow_failed(int rc)
 	return rc;
 }
 
-/* Publish chunk k of region r at file offset off: entries [mapped, mapped + count). */
+#ifdef ST_UNIT_SEAMS
+/* Unit tests stop a grower here, between the stores that publish a chunk. */
+__attribute__((weak)) void unit_seam_publish(void)
+{
+}
+#else
+static inline void unit_seam_publish(void)
+{
+}
+#endif
+
+/*
+ * Publish chunk k of region r at file offset off: entries [mapped, mapped + count).
+ * shim.nfds before the region's count: a thread that waited in region_grow
+ * until the count covers its fd then checks its fd against shim.nfds
+ * (fd_room), and must find it there too.
+ */
 static void publish_chunk(enum st_region r, unsigned k, uint64_t off, uint64_t count)
 {
 	struct region *g = &regions[r];
@@ -141,9 +157,10 @@ static void publish_chunk(enum st_region r, unsigned k, uint64_t off, uint64_t c
 	d->chunk[k].count = (uint32_t)count;
 	__atomic_store_n(&d->chunk[k].offset, off, __ATOMIC_RELEASE);
 	__atomic_store_n(&d->nchunks, k + 1, __ATOMIC_RELEASE);
-	__atomic_store_n(&g->mapped, g->mapped + count, __ATOMIC_RELEASE);
 	if (r == ST_REG_FDS)
-		__atomic_store_n(&shim.nfds, (uint32_t)g->mapped, __ATOMIC_RELEASE);
+		__atomic_store_n(&shim.nfds, (uint32_t)(g->mapped + count), __ATOMIC_RELEASE);
+	unit_seam_publish();
+	__atomic_store_n(&g->mapped, g->mapped + count, __ATOMIC_RELEASE);
 }
 
 /*
