@@ -369,66 +369,74 @@ wall() {	# wall PROG N [ROUNDS]
 	say
 }
 
-# The floor a file per fork child sets: forkserver natively, each child
-# making a file as small as a trace file can be (forkserver.c, DIR), beside
-# plain native runs, alternating.  Whatever this ratio is, the shim's
-# forkserver ratio cannot be below it while each child keeps a file.
-fork_floor() {	# fork_floor N
-	local n=$1 r mode nat fl pr rc
-	local -a order dir
-	: >"$WORK/f.native"
-	: >"$WORK/f.file"
+# A native floor's runs: PROG N plain beside PROG N VARIANT-ARGS, both
+# without the shim, alternating as wall does, WARMUP + ROUNDS rounds; the
+# timings go to $WORK/TAG.plain and $WORK/TAG.variant, a round a line.  An
+# argument @DIR@ becomes a fresh directory for that run, removed after it.
+# Fails when a run did.
+native_pairs() {	# native_pairs TAG PROG N VARIANT-ARGS...
+	local tag=$1 prog=$2 n=$3 r mode dir rc a
+	local -a order args
+	shift 3
+	: >"$WORK/$tag.plain"
+	: >"$WORK/$tag.variant"
 	for ((r = 0; r < WARMUP + ROUNDS; r++)); do
-		if ((r % 2)); then order=(file native); else order=(native file); fi
+		if ((r % 2)); then order=(variant plain); else order=(plain variant); fi
 		for mode in "${order[@]}"; do
-			dir=()
-			[[ $mode == file ]] && dir=("$(mktemp -d "$WORK/trace.XXXXXX")")
-			rc=0
-			run_once native forkserver "$n" "${dir[@]}" || rc=1
-			((${#dir[@]} == 0)) || rm -rf "${dir[0]}"
-			if ((rc)); then
-				result wall_fork_floor "fork server, a file per child, no shim" "error" "" ERROR
-				return 0
+			args=()
+			dir=
+			if [[ $mode == variant ]]; then
+				for a in "$@"; do
+					if [[ $a == @DIR@ ]]; then
+						dir=$(mktemp -d "$WORK/trace.XXXXXX")
+						a=$dir
+					fi
+					args+=("$a")
+				done
 			fi
-			((r < WARMUP)) || echo "$RUN_NS" >>"$WORK/f.$mode"
+			rc=0
+			run_once native "$prog" "$n" "${args[@]}" || rc=1
+			[[ -z $dir ]] || rm -rf "$dir"
+			((rc == 0)) || return 1
+			((r < WARMUP)) || echo "$RUN_NS" >>"$WORK/$tag.$mode"
 		done
 	done
-	nat=$(median <"$WORK/f.native")
-	fl=$(median <"$WORK/f.file")
-	pr=$(pair_median "$WORK/f.native" "$WORK/f.file")
-	say "  floor: forkserver natively, each child making a 20 KiB file in $WORK: median $fl vs $nat ns/iter," \
+}
+
+# The floor a file per fork child sets: forkserver natively, each child
+# making a file as small as a trace file can be (forkserver.c, DIR), beside
+# plain native runs.  Whatever this ratio is, the shim's forkserver ratio
+# cannot be below it while each child keeps a file.
+fork_floor() {	# fork_floor N
+	local label="fork server, a file per child, no shim" pr
+	if ! native_pairs f forkserver "$1" @DIR@; then
+		result wall_fork_floor "$label" "error" "" ERROR
+		return 0
+	fi
+	pr=$(pair_median "$WORK/f.plain" "$WORK/f.variant")
+	say "  floor: forkserver natively, each child making a 20 KiB file in $WORK: median" \
+		"$(median <"$WORK/f.variant") vs $(median <"$WORK/f.plain") ns/iter," \
 		"median of the rounds' ratios $(calc "printf \"%.3fx\", $pr") (no shim: what a file per child costs here)"
 	say
-	result wall_fork_floor "fork server, a file per child, no shim" "$(calc "printf \"%.3fx\", $pr")" "-" INFO
+	result wall_fork_floor "$label" "$(calc "printf \"%.3fx\", $pr")" "-" INFO
 }
 
 # The floor under the churn's target: churn natively beside churn natively
 # with the client's getsockname after connect (churn.c), the one system
-# call the trace may add to a connection, alternating as wall does.  The
-# shim's churn figure cannot be below this one.
+# call the trace may add to a connection.  The shim's churn figure cannot
+# be below this one.
 churn_floor() {	# churn_floor N
-	local n=$1 r mode pr
-	local -a order arg
-	: >"$WORK/c.native"
-	: >"$WORK/c.name"
-	for ((r = 0; r < WARMUP + ROUNDS; r++)); do
-		if ((r % 2)); then order=(name native); else order=(native name); fi
-		for mode in "${order[@]}"; do
-			arg=()
-			[[ $mode == name ]] && arg=(0 getsockname)
-			if ! run_once native churn "$n" "${arg[@]}"; then
-				result wall_churn_floor "churn floor: the client's getsockname, no shim" "error" "" ERROR
-				return 0
-			fi
-			((r < WARMUP)) || echo "$RUN_NS" >>"$WORK/c.$mode"
-		done
-	done
-	pr=$(pair_median "$WORK/c.native" "$WORK/c.name")
+	local label="churn floor: the client's getsockname, no shim" pr
+	if ! native_pairs c churn "$1" 0 getsockname; then
+		result wall_churn_floor "$label" "error" "" ERROR
+		return 0
+	fi
+	pr=$(pair_median "$WORK/c.plain" "$WORK/c.variant")
 	say "  floor: churn natively with the client's getsockname after connect: median" \
-		"$(median <"$WORK/c.name") vs $(median <"$WORK/c.native") ns/iter, median of the rounds' ratios" \
+		"$(median <"$WORK/c.variant") vs $(median <"$WORK/c.plain") ns/iter, median of the rounds' ratios" \
 		"$(calc "printf \"%+.1f%%\", 100 * ($pr - 1)") (no shim: the one system call the target allows)"
 	say
-	result wall_churn_floor "churn floor: the client's getsockname, no shim" "$(calc "printf \"%+.1f%%\", 100 * ($pr - 1)")" "-" INFO
+	result wall_churn_floor "$label" "$(calc "printf \"%+.1f%%\", 100 * ($pr - 1)")" "-" INFO
 }
 
 if [[ ${SKIP_WALL:-0} != 1 ]]; then
