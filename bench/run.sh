@@ -794,6 +794,14 @@ if [[ ${SKIP_PROCS:-0} != 1 ]] && ((HAVE_SHIM)); then
 		b=$(count_calls "$WORK/st.s" env LD_PRELOAD="$SHIM" SOCKTRACE_DIR="$d" /bin/true)
 		say "  system calls a socket-free process makes with the shim: $((b - a)) more (loading the library and scanning /proc/self/fd)"
 		result proc_syscalls "system calls the shim adds to a socket-free process" "$((b - a))" "-" INFO
+		# One more fork and exec of /bin/true by a traced shell that holds no
+		# socket: its hint (shim/exec_hint.h) spares the new image the scan.
+		two='/bin/true; /bin/true' three='/bin/true; /bin/true; /bin/true'
+		a=$(( $(count_calls "$WORK/sh.n3" bash -c "$three") - $(count_calls "$WORK/sh.n2" bash -c "$two") ))
+		b=$(( $(count_calls "$WORK/sh.s3" env LD_PRELOAD="$SHIM" SOCKTRACE_DIR="$d" bash -c "$three") -
+		      $(count_calls "$WORK/sh.s2" env LD_PRELOAD="$SHIM" SOCKTRACE_DIR="$d" bash -c "$two") ))
+		say "  ... one forked and exec'd by a traced shell that holds no socket: $((b - a)) more (the fork child's and the new image's; no scan)"
+		result exec_syscalls "system calls added to a shell's socket-free exec" "$((b - a))" "-" INFO
 		rm -rf "$d"
 	fi
 	say

@@ -7,7 +7,8 @@
  *
  * What set-up costs a process that never holds a socket is the whole of
  * what the shim costs it: reading the environment, one scan of
- * /proc/self/fd for inherited sockets, no file.
+ * /proc/self/fd for inherited sockets (none when the image before the
+ * exec said it held none: exec_hint.h), no file.
  *
  * Environment:
  *   SOCKTRACE_DIR      trace directory (default ${TMPDIR:-/tmp}/socktrace-<uid>)
@@ -29,6 +30,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "exec_hint.h"
 #include "inherited.h"
 #include "log.h"
 #include "real.h"
@@ -87,13 +89,14 @@ void shim_ensure_init(void)
 {
 	int expected = SHIM_UNINIT;
 	const char *why;
-	int rc;
+	int rc, hinted;
 
 	if (!__atomic_compare_exchange_n(&shim.init, &expected, SHIM_INITIALIZING, 0,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return;
 	real_resolve();
 	shim.image_start_tick = socks_tick();
+	hinted = exec_hint_take();
 	shim_log_setup();
 	stacks_config();
 	socks_configure();
@@ -107,9 +110,11 @@ void shim_ensure_init(void)
 	__atomic_store_n(&shim.init, SHIM_READY, __ATOMIC_RELEASE);
 	if (rc)
 		return;
-	rc = inherited_scan();
+	/* The image before this exec held no socket: nothing to scan for. */
+	rc = hinted ? 0 : inherited_scan();
 	if (rc)
 		shim_log("note: inherited sockets not scanned", "/proc/self/fd", -rc);
+	exec_hint_clean_start(rc == 0);
 }
 
 /* The thread making the file while mode is STARTING (0: none yet known). */

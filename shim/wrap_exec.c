@@ -11,6 +11,9 @@
  *
  * A vfork child's exec (the common fork+exec of posix_spawn-like code) is
  * left alone: it shares our memory, and the file is the parent's.
+ *
+ * An image that holds no socket tells the next one so in its environment
+ * (exec_hint.h), which then skips the inherited-socket scan.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +24,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "exec_hint.h"
 #include "fdtab.h"
 #include "real.h"
 #include "sys.h"
@@ -95,44 +99,62 @@ static void exec_failed(enum st_op op, int err)
 	ev_end(&e);
 }
 
-#define EXEC_WRAP(op, call) do {				\
-		int traced_ = exec_begin(op);			\
-		int ret_ = (call), err_ = errno;		\
+/*
+ * envp_in: the environment the caller's exec passes (environ for those
+ * without one); call execs with env_.envp, exec_hint.h's choice.  Without
+ * the hint's copy, call must be the caller's own function (env_.envp is
+ * envp_in then), so that what runs is what would run untraced.
+ */
+#define EXEC_WRAP(op, envp_in, call) do {			\
+		struct exec_env env_;				\
+		int traced_, ret_, err_;			\
 								\
+		exec_env_prepare(&env_, (envp_in));		\
+		traced_ = exec_begin(op);			\
+		do {						\
+			ret_ = (call);				\
+			err_ = errno;				\
+		} while (exec_env_retry(&env_, ret_, err_));	\
+		exec_env_release(&env_);			\
 		if (traced_)					\
 			exec_failed(op, err_);			\
 		errno = err_;					\
 		return ret_;					\
 	} while (0)
 
+/* Our copy of the environment, or NULL when the caller's stands (see EXEC_WRAP). */
+#define ENV_COPY (env_.envp != env_.orig ? env_.envp : NULL)
+
 EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-	EXEC_WRAP(ST_OP_EXECVE, REAL(execve)(path, argv, envp));
+	EXEC_WRAP(ST_OP_EXECVE, envp, REAL(execve)(path, argv, env_.envp));
 }
 
 EXPORT int execv(const char *path, char *const argv[])
 {
-	EXEC_WRAP(ST_OP_EXECV, REAL(execv)(path, argv));
+	EXEC_WRAP(ST_OP_EXECV, environ,
+		  ENV_COPY ? REAL(execve)(path, argv, ENV_COPY) : REAL(execv)(path, argv));
 }
 
 EXPORT int execvp(const char *file, char *const argv[])
 {
-	EXEC_WRAP(ST_OP_EXECVP, REAL(execvp)(file, argv));
+	EXEC_WRAP(ST_OP_EXECVP, environ,
+		  ENV_COPY ? REAL(execvpe)(file, argv, ENV_COPY) : REAL(execvp)(file, argv));
 }
 
 EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	EXEC_WRAP(ST_OP_EXECVPE, REAL(execvpe)(file, argv, envp));
+	EXEC_WRAP(ST_OP_EXECVPE, envp, REAL(execvpe)(file, argv, env_.envp));
 }
 
 EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	EXEC_WRAP(ST_OP_FEXECVE, REAL(fexecve)(fd, argv, envp));
+	EXEC_WRAP(ST_OP_FEXECVE, envp, REAL(fexecve)(fd, argv, env_.envp));
 }
 
 EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
 {
-	EXEC_WRAP(ST_OP_EXECVEAT, REAL(execveat)(dirfd, path, argv, envp, flags));
+	EXEC_WRAP(ST_OP_EXECVEAT, envp, REAL(execveat)(dirfd, path, argv, env_.envp, flags));
 }
 
 /*
@@ -168,13 +190,14 @@ EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const
 EXPORT int execl(const char *path, const char *arg, ...)
 {
 	LIST_TO_ARGV(arg, argv, (void)0);
-	EXEC_WRAP(ST_OP_EXECL, REAL(execve)(path, argv, environ));
+	EXEC_WRAP(ST_OP_EXECL, environ, REAL(execve)(path, argv, env_.envp));
 }
 
 EXPORT int execlp(const char *file, const char *arg, ...)
 {
 	LIST_TO_ARGV(arg, argv, (void)0);
-	EXEC_WRAP(ST_OP_EXECLP, REAL(execvp)(file, argv));
+	EXEC_WRAP(ST_OP_EXECLP, environ,
+		  ENV_COPY ? REAL(execvpe)(file, argv, ENV_COPY) : REAL(execvp)(file, argv));
 }
 
 EXPORT int execle(const char *path, const char *arg, ...)
@@ -182,5 +205,5 @@ EXPORT int execle(const char *path, const char *arg, ...)
 	char **envp;
 
 	LIST_TO_ARGV(arg, argv, envp = va_arg(ap_, char **));	/* envp follows the NULL */
-	EXEC_WRAP(ST_OP_EXECLE, REAL(execve)(path, argv, envp));
+	EXEC_WRAP(ST_OP_EXECLE, envp, REAL(execve)(path, argv, env_.envp));
 }

@@ -1,0 +1,185 @@
+/*
+ * exec_hint.c - the no-socket hint across exec (exec_hint.h says why).
+ *
+ * What the hint may claim, and why it is safe to believe:
+ * - It is added only by an image whose tracing is IDLE: no socket was ever
+ *   made, received or inherited here as far as the wrappers and set-up saw
+ *   (any would have started a file: mode ON, or OFF when that failed), and
+ *   whose own start was clean (a scan that ran and found none, or a hint).
+ * - It names the exec'ing pid; exec keeps the pid, so a hint that was copied
+ *   into another process's environment is not believed there.
+ * - set-up removes it from environ, so the program cannot pass it on; the
+ *   exec wrappers drop any the caller passed (they are not ours to vouch for).
+ * What it cannot see: a socket made by a raw system call of the program's
+ *   own (inline asm, io_uring) before an exec that skips libc's wrappers
+ *   too, or by another thread while this one execs.  The new image then
+ *   finds that socket at its first wrapped call on it (first seen), not at
+ *   start.  README "Limits" says so.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "exec_hint.h"
+#include "shim.h"
+#include "sys.h"
+
+#define HINT		"SOCKTRACE_NOSOCK="
+#define HINT_LEN	(sizeof(HINT) - 1)
+#define PRELOAD		"LD_PRELOAD="
+#define PRELOAD_LEN	(sizeof(PRELOAD) - 1)
+#define PID_DIGITS	10		/* pid_t's largest, without its sign */
+
+static int clean;			/* set-up's verdict; fork copies it */
+static char preload[4096];		/* our "LD_PRELOAD=...", "" if none or too long */
+
+static int is_hint(const char *s)
+{
+	return strncmp(s, HINT, HINT_LEN) == 0;
+}
+
+/* The decimal pid that s spells, or -1 (anything else: a sign, no digit, junk after). */
+static long parse_pid(const char *s)
+{
+	long v = 0;
+	int n = 0;
+
+	for (; *s >= '0' && *s <= '9' && n < PID_DIGITS; s++, n++)
+		v = v * 10 + (*s - '0');
+	return n && !*s ? v : -1;
+}
+
+/* pid in decimal at p, NUL-terminated; returns the end. */
+static char *put_pid(char *p, long pid)
+{
+	char digits[PID_DIGITS];
+	int n = 0;
+
+	do {
+		digits[n++] = (char)('0' + pid % 10);
+		pid /= 10;
+	} while (pid && n < PID_DIGITS);
+	while (n)
+		*p++ = digits[--n];
+	*p = '\0';
+	return p;
+}
+
+int exec_hint_take(void)
+{
+	const char *ld = getenv("LD_PRELOAD");
+	char **src, **dst;
+	long pid = -1;
+	int hints = 0;
+
+	if (ld && strlen(ld) < sizeof(preload) - PRELOAD_LEN) {
+		memcpy(preload, PRELOAD, PRELOAD_LEN);
+		strcpy(preload + PRELOAD_LEN, ld);
+	}
+	if (!environ)
+		return 0;
+	for (src = environ; *src && !is_hint(*src); src++)
+		;
+	/* Close the gaps in place: a copy main()'s envp still points at sees the same. */
+	for (dst = src; *src; src++) {
+		if (!is_hint(*src)) {
+			*dst++ = *src;
+			continue;
+		}
+		hints++;
+		pid = parse_pid(*src + HINT_LEN);
+	}
+	*dst = NULL;
+	/* Two hints: one was not ours (ours replaces any the caller passed). */
+	return hints == 1 && pid == (long)shim_getpid();
+}
+
+void exec_hint_clean_start(int is_clean)
+{
+	clean = is_clean;
+}
+
+/*
+ * May this exec carry the hint?  Only an image that is set up, traces
+ * nothing and started clean (see the top), and only into an environment
+ * that preloads the shim exactly as ours did (every LD_PRELOAD in it ours,
+ * whichever ld.so reads): any other may load no shim, and the variable
+ * would stay in a program we do not trace.
+ */
+static int hint_wanted(char *const envp[])
+{
+	int ours = 0;
+
+	if (!clean || !preload[0] || !envp ||
+	    __atomic_load_n(&shim.init, __ATOMIC_ACQUIRE) != SHIM_READY ||
+	    __atomic_load_n(&shim.mode, __ATOMIC_ACQUIRE) != TRACE_IDLE)
+		return 0;
+	for (size_t i = 0; envp[i]; i++) {
+		if (strncmp(envp[i], PRELOAD, PRELOAD_LEN) != 0)
+			continue;
+		if (strcmp(envp[i], preload) != 0)
+			return 0;
+		ours = 1;
+	}
+	return ours;
+}
+
+void exec_env_prepare(struct exec_env *e, char *const envp[])
+{
+	size_t n = 0, stale = 0, len;
+	char **out, **o;
+	int add;
+	void *m;
+
+	e->envp = e->orig = (char **)envp;
+	e->map_len = 0;
+	e->hinted = 0;
+	if (shim_in_vfork_child())
+		return;		/* our memory is the parent's: a mapping would stay there */
+	add = hint_wanted(envp);
+	for (; envp && envp[n]; n++)
+		stale += is_hint(envp[n]);
+	if (!add && !stale)
+		return;
+	len = (n - stale + 2) * sizeof(char *) + (add ? HINT_LEN + PID_DIGITS + 1 : 0);
+	m = (void *)sys_raw6(SYS_mmap, 0, (long)len, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if ((unsigned long)m > -4096UL)
+		return;		/* as the caller gave it: a stale hint's pid is checked anyway */
+	out = o = m;
+	for (size_t i = 0; i < n; i++)
+		if (!is_hint(envp[i]))
+			*o++ = envp[i];
+	if (add) {
+		char *s = (char *)(out + (n - stale + 2));
+
+		memcpy(s, HINT, HINT_LEN);
+		put_pid(s + HINT_LEN, (long)shim_getpid());
+		*o++ = s;
+		e->hinted = 1;
+	}
+	*o = NULL;
+	e->envp = out;
+	e->map_len = len;
+}
+
+int exec_env_retry(struct exec_env *e, int ret, int err)
+{
+	if (ret != -1 || err != E2BIG || !e->hinted)
+		return 0;
+	exec_env_release(e);
+	return 1;
+}
+
+void exec_env_release(struct exec_env *e)
+{
+	if (e->map_len)
+		sys_raw(SYS_munmap, e->envp, e->map_len, 0);
+	e->envp = e->orig;
+	e->map_len = 0;
+	e->hinted = 0;
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The no-socket hint across exec (shim/exec_hint.h).  An image that holds no
+# socket tells the one it execs so (SOCKTRACE_NOSOCK=its pid, in the new
+# environment), and that image skips the scan of /proc/self/fd:
+#   - strace -f of a traced shell running /bin/true three times: only the
+#     shell, which the test started without a hint, opens /proc/self/fd
+#     (without the hint: all four images do);
+#   - the hint is out of the exec'd program's environ (env does not show
+#     it), though the kernel's copy of it (/proc/self/environ) does;
+#   - it reaches the next image through each of the nine exec functions;
+#   - a hint the caller passes on is dropped by an image that holds a
+#     socket, and one naming another pid is not believed: both times the
+#     exec'd image still finds its inherited socket;
+#   - none goes into an environment that does not preload the shim;
+#   - an environment that the hint would make too big for exec: the exec
+#     is retried without it, so the largest environment that runs is the
+#     same whether the hint was due or not.
+. "$(dirname "$0")/lib.sh"
+plan 11
+HINT=SOCKTRACE_NOSOCK
+
+# ---- the shell loop, by strace ----------------------------------------
+mkdir -p "$WORK/loop"
+strace -f -qq -e trace=openat,execve -o "$WORK/st" env SOCKTRACE_DIR="$WORK/loop" \
+	SOCKTRACE_LOG="$WORK/loop/log" LD_PRELOAD="$PRELOAD" bash -c '/bin/true; /bin/true; /bin/true'
+ok $? "a traced bash runs /bin/true three times under strace -f"
+scans=$(grep -E 'openat\(AT_FDCWD, "/proc/self/fd",' "$WORK/st" | awk '{print $1}' | sort -u | tr '\n' ' ')
+bash_pid=$(grep -E 'execve\("[^"]*/bash",.* = 0$' "$WORK/st" | awk '{print $1}' | head -n 1)
+trues=$(grep -cE 'execve\("/bin/true",.* = 0$' "$WORK/st")
+is "$trues|$scans" "3|$bash_pid " "three /bin/true images ran; only the shell ($bash_pid) scanned /proc/self/fd"
+
+# ---- out of environ, in the kernel's copy --------------------------------
+traced "$WORK/env" bash -c 'echo pid=$$; /usr/bin/env; exec /bin/cat /proc/self/environ' > "$WORK/out"
+ok $? "a traced bash runs env, then execs cat /proc/self/environ"
+pid=$(v pid)
+is "$(grep -ac "^$HINT=" "$WORK/out")" 0 "the exec'd env does not see the hint in its environment"
+is "$(tail -n 1 "$WORK/out" | tr '\0' '\n' | grep -a "^$HINT=")" "$HINT=$pid" \
+	"the kernel's copy of cat's environment holds it, naming the exec'ing pid ($pid)"
+
+# ---- every exec function ------------------------------------------------
+got=
+for via in execve execv execvp execvpe execl execlp execle fexecve execveat; do
+	case $via in execvp|execvpe|execlp) prog=cat ;; *) prog=/bin/cat ;; esac
+	traced "$WORK/via" "$PROGS/execvia" "$via" "$prog" /proc/self/environ > "$WORK/out" 2>&1
+	p=$(v pid)
+	n=$(tr '\0' '\n' < "$WORK/out" | grep -ac "^$HINT=$p$")
+	has_path=$(tr '\0' '\n' < "$WORK/out" | grep -ac '^PATH=')
+	got="$got $via:$n$has_path"
+done
+is "$got" " execve:11 execv:11 execvp:11 execvpe:11 execl:11 execlp:11 execle:11 fexecve:11 execveat:11" \
+	"through each exec function, cat ran with its environment and exactly one hint, of its pid"
+
+# ---- hints that must not be believed -------------------------------------
+# execsock makes a socket without close-on-exec and execs env (same pid),
+# which sets a hint naming that very pid and execs /bin/true: env holds the
+# socket, so its exec drops the hint, and true scans and finds the socket.
+traced "$WORK/pass" sh -c 'exec "$0" env '"$HINT"'=$$ /bin/true' "$PROGS/execsock" > "$WORK/out"
+fd=$(v fd)
+f=$(ls "$WORK"/pass/true.*.socktrace 2>/dev/null | head -n 1)
+slot=$([ -n "$f" ] && rawdump "$f" fds | grep "^fd fd=$fd " | word slot)
+is "${slot:+found}" found "a hint passed along by an image holding a socket is dropped: true's state holds fd $fd"
+
+# An untraced execsock: the traced true inherits the socket with a hint of pid 1.
+mkdir -p "$WORK/other"
+untraced "$PROGS/execsock" env "$HINT=1" SOCKTRACE_DIR="$WORK/other" \
+	SOCKTRACE_LOG="$WORK/other/log" LD_PRELOAD="$PRELOAD" /bin/true > /dev/null
+ls "$WORK"/other/true.*.socktrace > /dev/null 2>&1
+ok $? "a hint naming another pid is not believed: true scanned, found its socket and has a file"
+
+# ---- only into an environment that loads the shim ------------------------
+traced "$WORK/noshim" sh -c 'env -i /usr/bin/env; env LD_PRELOAD= /usr/bin/env' > "$WORK/out"
+is "$(grep -c "^$HINT=" "$WORK/out") $(grep -c '^LD_PRELOAD=$' "$WORK/out")" "0 1" \
+	"no hint for an exec without our LD_PRELOAD (env -i, LD_PRELOAD emptied: both ran)"
+
+# ---- E2BIG: retried without the hint --------------------------------------
+# The largest PAD with which bash's /bin/true still runs, while bash holds
+# no socket (the hint is due) and after it opened one (none is): the same.
+# Without the retry the first is the hint's length smaller.
+probe='largest() {
+	local lo=0 hi=140000 mid pad
+	while ((hi - lo > 1)); do
+		mid=$(((lo + hi) / 2))
+		printf -v pad "%${mid}s" ""
+		if PAD=$pad /bin/true 2>/dev/null; then lo=$mid; else hi=$mid; fi
+	done
+	echo $lo
+}
+ulimit -s 256
+idle=$(largest)
+exec 3<>/dev/udp/127.0.0.1/9
+held=$(largest)
+echo "idle=$idle"; echo "held=$held"'
+traced "$WORK/big" bash -c "$probe" > "$WORK/out"
+idle=$(v idle) held=$(v held)
+[ -n "$idle" ] && [ "$idle" -gt 100000 ] && [ "$idle" -lt 140000 ]
+ok $? "the search found the environment's limit ($idle bytes of PAD, stack limit 256 KiB)"
+is "$idle" "$held" "the exec that would carry the hint runs with as big an environment as one that would not"
+done_testing
