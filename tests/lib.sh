@@ -21,6 +21,10 @@ ST=$B/socktrace
 EX=$B/examples
 PROGS=$B/tests/progs
 PRELOAD=${ST_PRELOAD_FIRST:+$ST_PRELOAD_FIRST:}$SHIM
+# Under make sanitize, an env argument that turns LeakSanitizer off (it
+# refuses to run under ptrace, and a server's own leaks are not ours); else
+# empty.  After env: ${NO_LEAK_CHECK:+"$NO_LEAK_CHECK"}.
+NO_LEAK_CHECK=${ST_PRELOAD_FIRST:+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0}
 export NO_COLOR=1
 # Every viewer run checks the refs invariant (replay.h): a record whose
 # count of references in its process differs from the replay's exits 70.
@@ -240,7 +244,7 @@ defaults_tmp() {
 server_start() {
 	local tmp=$1; shift
 	( exec env -u SOCKTRACE_DIR -u SOCKTRACE_LOG -u SOCKTRACE_INODES TMPDIR="$tmp" LD_PRELOAD="$PRELOAD" \
-		${ST_PRELOAD_FIRST:+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"} "$@" ) &
+		${NO_LEAK_CHECK:+"$NO_LEAK_CHECK"} "$@" ) &
 	SERVER_PID=$!
 	at_exit "kill $SERVER_PID 2> /dev/null; wait $SERVER_PID 2> /dev/null"
 }
@@ -329,7 +333,7 @@ run_bg() {
 	# Under make sanitize, the runtime first (run keeps it there), and no
 	# leak report from the server at its exit: its leaks are not ours.
 	( exec env LD_PRELOAD="${ST_PRELOAD_FIRST:-}" \
-		${ST_PRELOAD_FIRST:+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"} \
+		${NO_LEAK_CHECK:+"$NO_LEAK_CHECK"} \
 		"$ST" run -q -o "$dir" -- "$@" ) > "$dir.out" 2> "$dir.err" &
 	RUN_PID=$!
 	at_exit "kill $RUN_PID 2> /dev/null"

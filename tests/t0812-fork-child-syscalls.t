@@ -16,7 +16,7 @@ plan 3
 
 run_shell() {
 	strace -f -qq -e trace=getppid,clone,clone3,fork,vfork -o "$1" "${@:2}" \
-		${ST_PRELOAD_FIRST:+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"} \
+		${NO_LEAK_CHECK:+"$NO_LEAK_CHECK"} \
 		bash -c '/bin/true; /bin/true; /bin/true; :'
 }
 # forks FILE: the pids the first process (the shell) forked.
