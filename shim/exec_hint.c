@@ -2,10 +2,12 @@
  * exec_hint.c - the no-socket hint across exec (exec_hint.h says why).
  *
  * What the hint may claim, and why it is safe to believe:
- * - It is added only by an image whose tracing is IDLE: no socket was ever
- *   made, received or inherited here as far as the wrappers and set-up saw
- *   (any would have started a file: mode ON, or OFF when that failed), and
- *   whose own start was clean (a scan that ran and found none, or a hint).
+ * - It is added only by an image whose own start was clean (a scan that
+ *   ran, or a hint) and that passes no socket on: its tracing is IDLE (no
+ *   socket was ever made, received or inherited here as far as the
+ *   wrappers and set-up saw: any would have started a file, mode ON, or
+ *   OFF when that failed), or ON with every socket in the table (none went
+ *   untracked) and each close-on-exec, as the exec's records found.
  * - It names the exec'ing pid; exec keeps the pid, so a hint that was copied
  *   into another process's environment is not believed there.
  * - set-up removes it from environ, so the program cannot pass it on; the
@@ -104,19 +106,19 @@ void exec_hint_clean_start(int is_clean)
 }
 
 /*
- * May this exec carry the hint?  Only an image that is set up, traces
- * nothing and started clean (see the top), and only into an environment
+ * May this exec carry the hint?  Only an image that is set up, started
+ * clean and passes no socket on (see the top), and only into an environment
  * that preloads the shim exactly as ours did (every LD_PRELOAD in it ours,
  * whichever ld.so reads): any other may load no shim, and the variable
  * would stay in a program we do not trace.
  */
-static int hint_wanted(char *const envp[])
+static int hint_wanted(char *const envp[], int none_kept)
 {
 	int ours = 0;
 
 	if (!clean || !preload[0] || !envp ||
 	    __atomic_load_n(&shim.init, __ATOMIC_ACQUIRE) != SHIM_READY ||
-	    __atomic_load_n(&shim.mode, __ATOMIC_ACQUIRE) != TRACE_IDLE)
+	    (!none_kept && __atomic_load_n(&shim.mode, __ATOMIC_ACQUIRE) != TRACE_IDLE))
 		return 0;
 	for (size_t i = 0; envp[i]; i++) {
 		if (strncmp(envp[i], PRELOAD, PRELOAD_LEN) != 0)
@@ -128,7 +130,7 @@ static int hint_wanted(char *const envp[])
 	return ours;
 }
 
-void exec_env_prepare(struct exec_env *e, char *const envp[])
+void exec_env_prepare(struct exec_env *e, char *const envp[], int none_kept)
 {
 	size_t n = 0, stale = 0, len;
 	char **out, **o;
@@ -140,7 +142,7 @@ void exec_env_prepare(struct exec_env *e, char *const envp[])
 	e->hinted = 0;
 	if (shim_in_vfork_child())
 		return;		/* our memory is the parent's: a mapping would stay there */
-	add = hint_wanted(envp);
+	add = hint_wanted(envp, none_kept);
 	for (; envp && envp[n]; n++)
 		stale += is_hint(envp[n]);
 	if (!add && !stale)

@@ -5,7 +5,8 @@
  * /bin/true here, bench/README.md).
  *
  * The only channel across exec that needs no system call is the
- * environment.  An image that knows it holds no socket (it never held one,
+ * environment.  An image that knows it passes no socket on (it never held
+ * one, or the table knows every one it holds and each is close-on-exec;
  * and its own start was known to be clean) adds one variable naming its
  * pid to the environment it execs with, when that environment preloads
  * the shim as ours does.  The new image believes it only for the same pid,
@@ -42,14 +43,15 @@ struct exec_env {
 
 /*
  * The environment to exec with, for an exec of the caller's envp: a copy
- * with the hint added when this image holds no socket, it can tell, and
- * envp preloads the shim as ours does; a copy without any hint the caller
+ * with the hint added when this image passes no socket on (it traces
+ * nothing, or none_kept: the exec's records found every socket it holds
+ * close-on-exec), it started clean, and envp preloads the shim as ours does; a copy without any hint the caller
  * passed along (another image's, not true of this one); else envp itself.
  * A copy lives in a mapping of its own (no malloc: exec may be called from
  * a signal handler); exec_env_release unmaps it.  Never fails: without
  * memory, envp as it is.  Async-signal-safe.
  */
-void exec_env_prepare(struct exec_env *e, char *const envp[]);
+void exec_env_prepare(struct exec_env *e, char *const envp[], int none_kept);
 
 /*
  * exec returned ret with err: whether to try once more with the caller's

@@ -122,6 +122,11 @@ static int starter;
 /* Sockets missed while the file was being made (see st_totals.sockets_missed), not yet in it. */
 static uint64_t missed;
 
+uint64_t shim_missed_pending(void)
+{
+	return __atomic_load_n(&missed, __ATOMIC_RELAXED);
+}
+
 /* Move the sockets missed so far into the file's totals, once it is there. */
 static void flush_missed(void)
 {

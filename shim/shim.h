@@ -117,6 +117,12 @@ static inline int shim_start(void)
 	return shim_start_slow();
 }
 
+/*
+ * Sockets made while the file was being made, untraced, not yet counted in
+ * its totals (st_totals.sockets_missed has the rest).
+ */
+uint64_t shim_missed_pending(void);
+
 /* Our pid (one getpid in a fork child, the first time). */
 pid_t shim_getpid(void);
 

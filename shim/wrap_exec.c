@@ -12,8 +12,9 @@
  * A vfork child's exec (the common fork+exec of posix_spawn-like code) is
  * left alone: it shares our memory, and the file is the parent's.
  *
- * An image that holds no socket tells the next one so in its environment
- * (exec_hint.h), which then skips the inherited-socket scan.
+ * An image that passes no socket on (it holds none, or only close-on-exec
+ * ones) tells the next one so in its environment (exec_hint.h), which then
+ * skips the inherited-socket scan.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,9 +34,10 @@
 
 /*
  * One ST_OP_EXEC_FD for socket fd, if the table holds one there, with its
- * inode: the new image knows its sockets only by inode.
+ * inode: the new image knows its sockets only by inode.  Returns 1 when
+ * that socket stays open across the exec (no FD_CLOEXEC).
  */
-static void exec_fd(int fd)
+static int exec_fd(int fd)
 {
 	uint64_t word = fdtab_lookup(fd);
 	struct st_record *r;
@@ -44,10 +46,10 @@ static void exec_fd(int fd)
 	struct ev e;
 
 	if (!word)
-		return;
+		return 0;
 	fdflags = sys_raw(SYS_fcntl, fd, F_GETFD, 0);
 	if (fdflags < 0)
-		return;		/* closed where we could not see it: the fd reuse will tell */
+		return 0;	/* closed where we could not see it: the fd reuse will tell */
 	r = ev_begin(&e, ST_OP_EXEC_FD, fd);
 	rec_sock(r, word);
 	ev_inode(&e, socks_inode(word, fd));
@@ -60,16 +62,36 @@ static void exec_fd(int fd)
 		}
 	}
 	ev_end(&e);
+	return !(fdflags & FD_CLOEXEC);
 }
 
-/* Before an exec: returns 1 when it was recorded (exec_failed must follow a return). */
-static int exec_begin(enum st_op op)
+/*
+ * Does the table know every socket this image holds?  Not when one went
+ * untracked: past the fd table, a growth given up, made while the file was
+ * being made, or past the socket slots (a socket without state).
+ */
+static int tables_complete(const struct st_file_header *hdr)
+{
+	uint32_t gaps = ST_HDR_FDS_FULL | ST_HDR_GROW_STALLED | ST_HDR_STATE_FULL;
+
+	return !(__atomic_load_n(&hdr->flags, __ATOMIC_ACQUIRE) & gaps) &&
+	       !__atomic_load_n(&hdr->totals.sockets_missed, __ATOMIC_RELAXED) &&
+	       !shim_missed_pending();
+}
+
+/*
+ * Before an exec: returns 1 when it was recorded (exec_failed must follow a
+ * return).  *none_kept: 1 when the table knows every socket and none stays
+ * open across the exec (the next image may be told so: exec_hint.h).
+ */
+static int exec_begin(enum st_op op, int *none_kept)
 {
 	struct st_file_header *hdr;
 	struct st_record *r;
-	unsigned hwm;
+	unsigned hwm, kept = 0;
 	struct ev e;
 
+	*none_kept = 0;
 	if (!trace_enter())	/* also refuses in a vfork child */
 		return 0;
 	hdr = shim_hdr();
@@ -79,7 +101,8 @@ static int exec_begin(enum st_op op)
 	ev_end(&e);
 	hwm = __atomic_load_n(&fdtab_hwm, __ATOMIC_ACQUIRE);
 	for (unsigned fd = 0; fd < hwm; fd++)
-		exec_fd((int)fd);
+		kept += (unsigned)exec_fd((int)fd);
+	*none_kept = !kept && tables_complete(hdr);
 	tracefile_mark_end(hdr, ST_STATE_EXECED, 0, 0);
 	return 1;
 }
@@ -107,10 +130,10 @@ static void exec_failed(enum st_op op, int err)
  */
 #define EXEC_WRAP(op, envp_in, call) do {			\
 		struct exec_env env_;				\
-		int traced_, ret_, err_;			\
+		int traced_, none_kept_, ret_, err_;		\
 								\
-		exec_env_prepare(&env_, (envp_in));		\
-		traced_ = exec_begin(op);			\
+		traced_ = exec_begin(op, &none_kept_);		\
+		exec_env_prepare(&env_, (envp_in), none_kept_);	\
 		do {						\
 			ret_ = (call);				\
 			err_ = errno;				\

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The no-socket hint across exec (shim/exec_hint.h).  An image that holds no
-# socket tells the one it execs so (SOCKTRACE_NOSOCK=its pid, in the new
+# The no-socket hint across exec (shim/exec_hint.h).  An image that passes
+# no socket on tells the one it execs so (SOCKTRACE_NOSOCK=its pid, in the new
 # environment), and that image skips the scan of /proc/self/fd:
 #   - strace -f of a traced shell running /bin/true three times: only the
 #     shell, which the test started without a hint, opens /proc/self/fd
@@ -8,6 +8,8 @@
 #   - the hint is out of the exec'd program's environ (env does not show
 #     it), though the kernel's copy of it (/proc/self/environ) does;
 #   - it reaches the next image through each of the nine exec functions;
+#   - an image that holds sockets gives it when every one is close-on-exec,
+#     and not when one stays open across the exec;
 #   - a hint the caller passes on is dropped by an image that holds a
 #     socket, and one naming another pid is not believed: both times the
 #     exec'd image still finds its inherited socket;
@@ -16,7 +18,7 @@
 #     is retried without it, so the largest environment that runs is the
 #     same whether the hint was due or not.
 . "$(dirname "$0")/lib.sh"
-plan 11
+plan 13
 HINT=SOCKTRACE_NOSOCK
 
 # ---- the shell loop, by strace ----------------------------------------
@@ -49,6 +51,18 @@ for via in execve execv execvp execvpe execl execlp execle fexecve execveat; do
 done
 is "$got" " execve:11 execv:11 execvp:11 execvpe:11 execl:11 execlp:11 execle:11 fexecve:11 execveat:11" \
 	"through each exec function, cat ran with its environment and exactly one hint, of its pid"
+
+# ---- an image that holds only close-on-exec sockets ----------------------
+# forkexec's child holds its copy of the socketpair and execs cat: with -c
+# the pair is close-on-exec, the child passes no socket on and says so;
+# without, it passes the pair on, says nothing, and cat finds it (a file).
+traced "$WORK/fx" "$PROGS/forkexec" -c /bin/cat /proc/self/environ > "$WORK/out"
+child=$(tr '\0' '\n' < "$WORK/out" | sed -n 's/^child=\([0-9]*\) .*/\1/p')
+is "$(tr '\0' '\n' < "$WORK/out" | grep -a "^$HINT=")|$(ls "$WORK/fx" | grep -c '^cat\.')" "$HINT=$child|0" \
+	"a traced child whose sockets are all close-on-exec gives cat the hint (its pid, $child); cat has no file"
+traced "$WORK/fx2" "$PROGS/forkexec" /bin/cat /proc/self/environ > "$WORK/out"
+is "$(tr '\0' '\n' < "$WORK/out" | grep -ac "^$HINT=")|$(ls "$WORK/fx2" | grep -c '^cat\.')" "0|1" \
+	"one that passes the pair on gives none, and cat finds the pair (its file)"
 
 # ---- hints that must not be believed -------------------------------------
 # execsock makes a socket without close-on-exec and execs env (same pid),
