@@ -105,6 +105,15 @@ void exec_hint_clean_start(int is_clean)
 	clean = is_clean;
 }
 
+int exec_hint_tables_complete(const struct st_file_header *hdr)
+{
+	uint32_t gaps = ST_HDR_FDS_FULL | ST_HDR_GROW_STALLED | ST_HDR_STATE_FULL;
+
+	return !(__atomic_load_n(&hdr->flags, __ATOMIC_ACQUIRE) & gaps) &&
+	       !__atomic_load_n(&hdr->totals.sockets_missed, __ATOMIC_RELAXED) &&
+	       !shim_missed_pending();
+}
+
 /*
  * May this exec carry the hint?  Only an image that is set up, started
  * clean and passes no socket on (see the top), and only into an environment

@@ -18,6 +18,8 @@
 
 #include <stddef.h>
 
+#include "../include/trace_format.h"
+
 /*
  * At set-up, before the inherited-socket scan: 1 when environ holds a hint
  * of this pid's (the image before this exec held no socket), else 0.
@@ -32,6 +34,15 @@ int exec_hint_take(void);
  * found none, or a hint said so); set-up's verdict.  Kept across fork.
  */
 void exec_hint_clean_start(int clean);
+
+/*
+ * Does hdr's table know every socket this image holds?  Not when one went
+ * untracked: past the fd table, a growth given up, past the socket slots
+ * (no state), or made while the file was being made.  A fork child asks
+ * its parent's header before taking its own: its start is clean only if
+ * the parent's tables were complete.
+ */
+int exec_hint_tables_complete(const struct st_file_header *hdr);
 
 /* The environment one exec passes, and what to undo if exec returns. */
 struct exec_env {

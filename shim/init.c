@@ -41,6 +41,8 @@
 #include "tracefile.h"
 
 struct shim shim = { .fd = -1, .resfd_min = UINT32_MAX };
+/* A socket was made while set-up ran (shim_start_slow): set-up scans for it. */
+static int setup_busy;
 __thread int shim_vfork_child TLS_IE;
 
 pid_t shim_getpid(void)
@@ -78,6 +80,10 @@ static void on_fork_child(void)
 {
 	pid_t parent = shim.pid;	/* on_fork_prepare's */
 
+	struct st_file_header *h = shim_hdr();	/* still the parent's */
+
+	if (h && !exec_hint_tables_complete(h))
+		exec_hint_clean_start(0);	/* a socket the parent never tracked is ours too */
 	shim.pid = 0;
 	shim_tid_reset(0);
 	shim.image_start_tick = socks_tick();
@@ -107,10 +113,16 @@ void shim_ensure_init(void)
 	} else {
 		pthread_atfork(on_fork_prepare, socks_fork_done, on_fork_child);
 	}
-	__atomic_store_n(&shim.init, SHIM_READY, __ATOMIC_RELEASE);
+	/* seq_cst, against shim_start_slow's store of setup_busy and load of init. */
+	__atomic_store_n(&shim.init, SHIM_READY, __ATOMIC_SEQ_CST);
 	if (rc)
 		return;
-	/* The image before this exec held no socket: nothing to scan for. */
+	/*
+	 * The image before this exec held no socket: nothing to scan for,
+	 * unless a socket was made here while set-up ran (it went untraced).
+	 */
+	if (__atomic_load_n(&setup_busy, __ATOMIC_SEQ_CST))
+		hinted = 0;
 	rc = hinted ? 0 : inherited_scan();
 	if (rc)
 		shim_log("note: inherited sockets not scanned", "/proc/self/fd", -rc);
@@ -180,8 +192,17 @@ int shim_start_slow(void)
 		return wait_for_start();
 	if (mode != TRACE_IDLE)
 		return 0;
-	if (__atomic_load_n(&shim.init, __ATOMIC_ACQUIRE) != SHIM_READY)
-		return 0;
+	if (__atomic_load_n(&shim.init, __ATOMIC_ACQUIRE) != SHIM_READY) {
+		/*
+		 * Set-up runs in another thread, or below us in a handler: this
+		 * socket goes untraced, and set-up must scan for it even with
+		 * a hint (it would pass a hint on otherwise).  One of the two
+		 * seq_cst pairs sees the other: READY here, or the flag there.
+		 */
+		__atomic_store_n(&setup_busy, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&shim.init, __ATOMIC_SEQ_CST) != SHIM_READY)
+			return 0;
+	}
 	if (!__atomic_compare_exchange_n(&shim.mode, &mode, TRACE_STARTING, 0, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE))
 		return mode == TRACE_STARTING ? wait_for_start() : mode == TRACE_ON;

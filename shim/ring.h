@@ -87,11 +87,19 @@ static inline __attribute__((always_inline)) void *ring_claim(struct st_file_hea
 							      uint64_t *pos_out, void *none)
 {
 	uint64_t pos = __atomic_fetch_add(&hdr->head, 1, __ATOMIC_RELAXED);
+	/*
+	 * event_at before the mask, with acquire: an old event_at bounds the
+	 * slots mapped under either mask, and a new one (stored after the
+	 * mask shrank when the file could not grow) brings the new mask.  The
+	 * other order could pair the old, larger mask with the new event_at
+	 * and write past what is mapped.
+	 */
+	uint64_t event_at = __atomic_load_n(&shim.ring_event_at, __ATOMIC_ACQUIRE);
 	uint64_t mask = __atomic_load_n(&shim.ring_mask, __ATOMIC_RELAXED), slot = pos & mask;
 	struct st_record *r;
 	uint64_t seq;
 
-	if (unlikely(slot >= __atomic_load_n(&shim.ring_event_at, __ATOMIC_RELAXED)))
+	if (unlikely(slot >= event_at))
 		return ring_claim_at_event(hdr, pos, mask, pos_out, none);
 	r = (struct st_record *)(shim.ring + slot * ST_SLOT_SIZE);
 	/*

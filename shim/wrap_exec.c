@@ -66,20 +66,6 @@ static int exec_fd(int fd)
 }
 
 /*
- * Does the table know every socket this image holds?  Not when one went
- * untracked: past the fd table, a growth given up, made while the file was
- * being made, or past the socket slots (a socket without state).
- */
-static int tables_complete(const struct st_file_header *hdr)
-{
-	uint32_t gaps = ST_HDR_FDS_FULL | ST_HDR_GROW_STALLED | ST_HDR_STATE_FULL;
-
-	return !(__atomic_load_n(&hdr->flags, __ATOMIC_ACQUIRE) & gaps) &&
-	       !__atomic_load_n(&hdr->totals.sockets_missed, __ATOMIC_RELAXED) &&
-	       !shim_missed_pending();
-}
-
-/*
  * Before an exec: returns 1 when it was recorded (exec_failed must follow a
  * return).  *none_kept: 1 when the table knows every socket and none stays
  * open across the exec (the next image may be told so: exec_hint.h).
@@ -102,7 +88,7 @@ static int exec_begin(enum st_op op, int *none_kept)
 	hwm = __atomic_load_n(&fdtab_hwm, __ATOMIC_ACQUIRE);
 	for (unsigned fd = 0; fd < hwm; fd++)
 		kept += (unsigned)exec_fd((int)fd);
-	*none_kept = !kept && tables_complete(hdr);
+	*none_kept = !kept && exec_hint_tables_complete(hdr);
 	tracefile_mark_end(hdr, ST_STATE_EXECED, 0, 0);
 	return 1;
 }
