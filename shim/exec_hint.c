@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "exec_hint.h"
+#include "sbuf.h"
 #include "shim.h"
 #include "sys.h"
 
@@ -55,32 +56,20 @@ static long parse_pid(const char *s)
 	return n && !*s ? v : -1;
 }
 
-/* pid in decimal at p, NUL-terminated; returns the end. */
-static char *put_pid(char *p, long pid)
-{
-	char digits[PID_DIGITS];
-	int n = 0;
-
-	do {
-		digits[n++] = (char)('0' + pid % 10);
-		pid /= 10;
-	} while (pid && n < PID_DIGITS);
-	while (n)
-		*p++ = digits[--n];
-	*p = '\0';
-	return p;
-}
-
 int exec_hint_take(void)
 {
 	const char *ld = getenv("LD_PRELOAD");
 	char **src, **dst;
+	struct sbuf sb;
 	long pid = -1;
 	int hints = 0;
 
-	if (ld && strlen(ld) < sizeof(preload) - PRELOAD_LEN) {
-		memcpy(preload, PRELOAD, PRELOAD_LEN);
-		strcpy(preload + PRELOAD_LEN, ld);
+	if (ld) {
+		sb_init(&sb, preload, sizeof(preload));
+		sb_str(&sb, PRELOAD);
+		sb_str(&sb, ld);
+		if (sb.overflow)
+			preload[0] = '\0';
 	}
 	if (!environ)
 		return 0;
@@ -143,6 +132,7 @@ void exec_env_prepare(struct exec_env *e, char *const envp[], int none_kept)
 {
 	size_t n = 0, stale = 0, len;
 	char **out, **o;
+	struct sbuf sb;
 	int add;
 	void *m;
 
@@ -168,8 +158,9 @@ void exec_env_prepare(struct exec_env *e, char *const envp[], int none_kept)
 	if (add) {
 		char *s = (char *)(out + (n - stale + 2));
 
-		memcpy(s, HINT, HINT_LEN);
-		put_pid(s + HINT_LEN, (long)shim_getpid());
+		sb_init(&sb, s, HINT_LEN + PID_DIGITS + 1);
+		sb_str(&sb, HINT);
+		sb_u64(&sb, (uint64_t)shim_getpid());
 		*o++ = s;
 		e->hinted = 1;
 	}

@@ -56,8 +56,9 @@ struct exec_env {
  * The environment to exec with, for an exec of the caller's envp: a copy
  * with the hint added when this image passes no socket on (it traces
  * nothing, or none_kept: the exec's records found every socket it holds
- * close-on-exec), it started clean, and envp preloads the shim as ours does; a copy without any hint the caller
- * passed along (another image's, not true of this one); else envp itself.
+ * close-on-exec), it started clean, and envp preloads the shim as ours
+ * does; a copy without any hint the caller passed along (another image's,
+ * not true of this one); else envp itself.
  * A copy lives in a mapping of its own (no malloc: exec may be called from
  * a signal handler); exec_env_release unmaps it.  Never fails: without
  * memory, envp as it is.  Async-signal-safe.

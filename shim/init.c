@@ -79,7 +79,6 @@ static void on_fork_prepare(void)
 static void on_fork_child(void)
 {
 	pid_t parent = shim.pid;	/* on_fork_prepare's */
-
 	struct st_file_header *h = shim_hdr();	/* still the parent's */
 
 	if (h && !exec_hint_tables_complete(h))
