@@ -325,7 +325,7 @@ __attribute__((always_inline)) inline int64_t socks_born(int fd, const struct so
 	s->domain = b->domain;
 	s->type = b->type;
 	s->made_by = b->made_by;
-	s->refs = 1;
+	__atomic_store_n(&s->refs, 1, __ATOMIC_RELAXED);	/* slot_ref may look at it meanwhile */
 	s->local_len = 0;
 	s->peer_len = 0;
 	s->tcp_state = ST_TCP_NONE;
@@ -359,19 +359,6 @@ void socks_pair(uint32_t a, uint32_t b)
 	sock_at(b)->sid2 = sock_sid(a);
 }
 
-void socks_copy(uint64_t word, int newfd, int cloexec, unsigned op, uint32_t stack_id)
-{
-	uint32_t idx = fde_idx(word);
-	int64_t old;
-
-	__atomic_add_fetch(&sock_at(idx)->refs, 1, __ATOMIC_ACQ_REL);
-	old = fdtab_install(newfd, idx, cloexec ? ST_FDE_CLOEXEC : 0, op, stack_id);
-	if (old < 0) {
-		__atomic_sub_fetch(&sock_at(idx)->refs, 1, __ATOMIC_ACQ_REL);
-		return;
-	}
-	close_missed(newfd, old, 0);
-}
 
 /* socks_drop for slot idx at s (computed once by the caller). */
 static inline __attribute__((always_inline)) int32_t drop_at(struct st_sock *s, uint32_t idx,
@@ -405,6 +392,49 @@ __attribute__((always_inline)) inline int32_t socks_drop(uint64_t word, struct s
 	return drop_at(sock_of(word), fde_idx(word), tot, moved);
 }
 
+/*
+ * One more reference to slot idx while it still holds the socket sid: 0, or
+ * -1 when that socket's last reference went meanwhile (another thread's
+ * close) and nothing was taken.  refs never rises from 0, so a slot being
+ * freed is never revived; a slot freed and born again between the check
+ * and the increment has another sid, and the reference is given back.
+ */
+static int slot_ref(uint32_t idx, uint64_t sid)
+{
+	struct st_sock *s = sock_at(idx);
+	int32_t refs = __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE);
+	struct st_data_totals tot;
+	int moved;
+
+	do {
+		if (refs <= 0 || !sid || sock_sid(idx) != sid)
+			return -1;
+	} while (!__atomic_compare_exchange_n(&s->refs, &refs, refs + 1, 0, __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE));
+	if (sock_sid(idx) == sid)
+		return 0;
+	drop_at(s, idx, &tot, &moved);
+	return -1;
+}
+
+int socks_copy(uint64_t word, uint64_t sid, int newfd, int cloexec, unsigned op, uint32_t stack_id)
+{
+	uint32_t idx = fde_idx(word);
+	struct st_data_totals tot;
+	int64_t old;
+	int moved;
+
+	if (slot_ref(idx, sid))
+		return -ESRCH;
+	old = fdtab_install(newfd, idx, cloexec ? ST_FDE_CLOEXEC : 0, op, stack_id);
+	if (old < 0) {
+		drop_at(sock_at(idx), idx, &tot, &moved);
+		return -ENOSPC;
+	}
+	close_missed(newfd, old, 0);
+	return 0;
+}
+
 __attribute__((always_inline)) inline void rec_drop(struct ev *e, uint64_t word, int64_t unread)
 {
 	struct st_record *r = e->r;
@@ -424,17 +454,32 @@ __attribute__((always_inline)) inline void rec_drop(struct ev *e, uint64_t word,
 	}
 }
 
-int64_t socks_find_inode(uint64_t inode)
+/*
+ * The live slot whose inode is inode, and its sid in *sid; -1 if none.  The
+ * sid is read before the inode: a birth stores the inode first, so a slot
+ * still showing this inode after its sid was read holds this socket under
+ * that sid (inodes are unique among live sockets).
+ */
+static int64_t find_inode(uint64_t inode, uint64_t *sid)
 {
 	uint32_t n = socks_used();
 
 	if (!inode)
 		return -1;
-	for (uint32_t i = 0; i < n; i++)
-		if (__atomic_load_n(&sock_at(i)->inode, __ATOMIC_ACQUIRE) == inode && sock_sid(i) &&
+	for (uint32_t i = 0; i < n; i++) {
+		*sid = sock_sid(i);
+		if (*sid && __atomic_load_n(&sock_at(i)->inode, __ATOMIC_ACQUIRE) == inode &&
 		    __atomic_load_n(&sock_at(i)->refs, __ATOMIC_ACQUIRE) > 0)
 			return i;
+	}
 	return -1;
+}
+
+int64_t socks_find_inode(uint64_t inode)
+{
+	uint64_t sid;
+
+	return find_inode(inode, &sid);
 }
 
 uint64_t socks_fd_inode(int fd)
@@ -484,22 +529,47 @@ static void sock_kind(int fd, int *domain, int *type)
 	sys_raw6(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, (long)type, (long)&len, 0);
 }
 
+#ifdef ST_UNIT_SEAMS
+/* Unit tests act here, between finding an arrived socket's slot and taking a reference on it. */
+__attribute__((weak)) void unit_seam_arrived(void)
+{
+}
+#else
+static inline void unit_seam_arrived(void)
+{
+}
+#endif
+
 uint64_t socks_arrived(int fd, uint64_t inode, unsigned op, int cloexec, uint32_t stack_id,
 		       uint64_t t_ns)
 {
 	struct sock_birth b = { .made_by = (uint8_t)op, .flags = ST_SK_PEERED, .cloexec = cloexec,
 				.stack_id = stack_id, .inode = inode, .t_ns = t_ns };
-	int64_t idx = socks_find_inode(inode);
-	int domain, type;
+	int domain, type, learned = 0;
+	uint64_t sid;
+	int64_t idx;
 
-	if (idx < 0 && inode) {
-		learn_inodes();
-		idx = socks_find_inode(inode);
-	}
-	if (idx >= 0) {
-		/* One it holds already under another fd: one more reference. */
-		socks_copy((uint64_t)idx + 1, fd, cloexec, op, stack_id);
-		return fdtab_lookup(fd);
+	/*
+	 * One it holds already under another fd: one more reference.  Unless
+	 * that fd's close (another thread's) dropped the last one meanwhile:
+	 * then fd holds it alone, in a new slot.
+	 */
+	for (int tries = 0; tries < 2; tries++) {
+		idx = find_inode(inode, &sid);
+		if (idx < 0 && inode && !learned) {
+			learn_inodes();
+			learned = 1;
+			idx = find_inode(inode, &sid);
+		}
+		if (idx < 0)
+			break;
+		unit_seam_arrived();
+		switch (socks_copy((uint64_t)idx + 1, sid, fd, cloexec, op, stack_id)) {
+		case 0:
+			return fdtab_lookup(fd);
+		case -ENOSPC:
+			return 0;
+		}
 	}
 	sock_kind(fd, &domain, &type);
 	b.domain = (uint8_t)domain;

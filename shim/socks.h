@@ -184,8 +184,21 @@ void rec_drop(struct ev *e, uint64_t word, int64_t unread);
  */
 void socks_missed(int fd);
 
-/* newfd now names the socket of word too (dup family, a socket passed to itself). */
-void socks_copy(uint64_t word, int newfd, int cloexec, unsigned op, uint32_t stack_id);
+/*
+ * newfd now names the socket of word too (dup family, a socket passed to
+ * itself), if word's slot still holds the socket sid (read with the word,
+ * socks_word_sid): 0; -ESRCH when that socket's last reference here was
+ * dropped meanwhile (another thread closed its fd), nothing taken: newfd's
+ * socket then needs a slot of its own (socks_arrived); -ENOSPC when the fd
+ * table cannot hold newfd.
+ */
+int socks_copy(uint64_t word, uint64_t sid, int newfd, int cloexec, unsigned op, uint32_t stack_id);
+
+/* The sid of word's socket (0 for no word), read with the word before the call that copies it. */
+static inline uint64_t socks_word_sid(uint64_t word)
+{
+	return word ? sock_sid(fde_idx(word)) : 0;
+}
 
 /*
  * The reference of word (its fd entry already ended by the caller) is

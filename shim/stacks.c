@@ -59,6 +59,7 @@ struct level {
 };
 static struct level levels[ST_CHUNKS_MAX];
 static unsigned nlevels;		/* atomic */
+static int adding;			/* atomic: the tid adding a level, 0 when none (add_level) */
 
 /* Set while this thread is inside libunwind: a signal handler's capture skips. */
 static __thread int in_capture TLS_IE;
@@ -253,29 +254,40 @@ void stacks_forked(void)
 	/* Forked while another thread was loading libunwind: that thread is not here to finish. */
 	__atomic_compare_exchange_n(&load_state, &busy, LOAD_FAILED, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 	__atomic_store_n(&nlevels, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&adding, 0, __ATOMIC_RELEASE);	/* its adder, if any, is not in the child */
 }
 
-/* Add a hash table twice the size of what there is (region_grow doubles): 0, or region_grow's error. */
+/*
+ * Add a hash table twice the size of what there is (region_grow doubles):
+ * 0; -EBUSY when a level is being added already, by another thread or by
+ * this one that a signal handler interrupted (a try-lock: nothing waits
+ * for it here); -E2BIG when there are all the levels there can be; or
+ * region_grow's error.  The adder publishes every chunk past the levels
+ * known, so none is left unpublished whatever happened before.
+ */
 static int add_level(void)
 {
-	unsigned n = __atomic_load_n(&nlevels, __ATOMIC_ACQUIRE);
-	uint64_t have = region_mapped(ST_REG_STACKS);
-	struct st_region_dir *d;
-	int rc;
+	struct st_region_dir *d = &shim_hdr()->region[ST_REG_STACKS];
+	int free_ = 0, rc = 0;
+	unsigned n, chunks;
 
+	if (!__atomic_compare_exchange_n(&adding, &free_, shim_tid(), 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED))
+		return -EBUSY;
+	n = __atomic_load_n(&nlevels, __ATOMIC_ACQUIRE);
 	if (n >= ST_CHUNKS_MAX)
-		return -E2BIG;
-	if ((rc = region_grow(shim.fd, ST_REG_STACKS, have + 1)))
-		return rc;
-	d = &shim_hdr()->region[ST_REG_STACKS];
-	/* region_grow appended exactly one chunk; another adder may have raced us. */
-	if (__atomic_load_n(&d->nchunks, __ATOMIC_ACQUIRE) != n + 1)
-		return 0;
-	levels[n].first = d->chunk[n].first;
-	levels[n].count = d->chunk[n].count;
-	levels[n].used = 0;
-	__atomic_store_n(&nlevels, n + 1, __ATOMIC_RELEASE);
-	return 0;
+		rc = -E2BIG;
+	else
+		rc = region_grow(shim.fd, ST_REG_STACKS, region_mapped(ST_REG_STACKS) + 1);
+	chunks = __atomic_load_n(&d->nchunks, __ATOMIC_ACQUIRE);
+	for (; n < chunks && n < ST_CHUNKS_MAX; n++) {
+		levels[n].first = d->chunk[n].first;
+		levels[n].count = d->chunk[n].count;
+		levels[n].used = 0;
+		__atomic_store_n(&nlevels, n + 1, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&adding, 0, __ATOMIC_RELEASE);
+	return rc;
 }
 
 /* A 64-bit hash of a stack (never 0: 0 marks a free slot). */
@@ -354,14 +366,22 @@ static uint32_t stack_store(void *const *ips, unsigned n, unsigned truncated)
 	uint32_t id;
 
 	/*
-	 * The first table: a handler interrupting its making (the growth is
-	 * this thread's, -EBUSY) skips, as a re-entered capture does.
+	 * The first table, being made: by another thread, waited for a while
+	 * (as load() does); by this one, that a handler interrupted, skipped
+	 * as a re-entered capture is.
 	 */
-	if (!__atomic_load_n(&nlevels, __ATOMIC_ACQUIRE) && add_level() == -EBUSY &&
-	    !__atomic_load_n(&nlevels, __ATOMIC_ACQUIRE)) {
-		if (shim_hdr())
+	if (!__atomic_load_n(&nlevels, __ATOMIC_ACQUIRE) && add_level() == -EBUSY) {
+		for (unsigned waited = 0; waited < SHIM_WAIT_YIELDS; waited++) {
+			int owner = __atomic_load_n(&adding, __ATOMIC_RELAXED);
+
+			if (__atomic_load_n(&nlevels, __ATOMIC_ACQUIRE) || !owner || owner == shim_tid())
+				break;
+			sys_raw(SYS_sched_yield, 0, 0, 0);
+		}
+		if (!__atomic_load_n(&nlevels, __ATOMIC_ACQUIRE)) {
 			__atomic_fetch_add(&shim_hdr()->totals.stacks_skipped, 1, __ATOMIC_RELAXED);
-		return 0;
+			return 0;
+		}
 	}
 	nl = __atomic_load_n(&nlevels, __ATOMIC_ACQUIRE);
 	for (unsigned k = nl; k-- > 1;)

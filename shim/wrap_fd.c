@@ -123,10 +123,11 @@ int fd_close(int fd)
  * of a socket gets the socket's reference; a failed copy of a socket is a
  * failed call on it.
  */
-static void copied(enum st_op op, int oldfd, int newfd, uint64_t oldword, int cloexec,
-		   int64_t arg0, int err, unsigned via)
+static void copied(enum st_op op, int oldfd, int newfd, uint64_t oldword, uint64_t oldsid,
+		   int cloexec, int64_t arg0, int err, unsigned via)
 {
 	struct st_record *r;
+	uint64_t inode;
 	struct ev e;
 
 	if (!oldword) {
@@ -139,11 +140,25 @@ static void copied(enum st_op op, int oldfd, int newfd, uint64_t oldword, int cl
 	r->arg[0] = arg0;
 	if (newfd >= 0) {
 		r->stack_id = stack_for(STACK_CREATE);
-		socks_copy(oldword, newfd, cloexec, op, r->stack_id);
+		if (socks_copy(oldword, oldsid, newfd, cloexec, op, r->stack_id) == -ESRCH) {
+			/*
+			 * Another thread's close of oldfd dropped the socket's last
+			 * reference during the call: newfd holds it alone, first seen here.
+			 */
+			inode = socks_fd_inode(newfd);
+			oldword = inode ? socks_arrived(newfd, inode, ST_OP_NONE, cloexec, r->stack_id,
+							r->t_ns) : 0;
+			r->flags |= ST_REC_FIRST_SEEN;
+		}
 		if (cloexec)
 			r->flags |= ST_REC_CLOEXEC;
 	}
-	rec_sock(r, oldword);
+	if (oldword) {
+		rec_sock(r, oldword);
+	} else {
+		r->flags |= ST_REC_REFS_UNKNOWN;
+		r->refs = -1;
+	}
 	ev_result(r, newfd, err);
 	ev_end(&e);
 }
@@ -155,17 +170,18 @@ static inline int real_dup(int fd, unsigned via)
 
 int fd_dup(int fd, unsigned via)
 {
-	uint64_t word;
+	uint64_t word, sid;
 	int ret, err;
 
 	if (shim_in_vfork_child())
 		return real_dup(fd, via);
 	word = fdtab_lookup(fd);
+	sid = socks_word_sid(word);
 	ret = real_dup(fd, via);
 	if (!word && (ret < 0 || likely(!fdtab_may_hold(ret))))
 		return ret;
 	err = errno;
-	copied(ST_OP_DUP, fd, ret, word, 0, 0, err, via);
+	copied(ST_OP_DUP, fd, ret, word, sid, 0, 0, err, via);
 	errno = err;
 	return ret;
 }
@@ -190,7 +206,7 @@ static int real_dup_onto(enum st_op op, int oldfd, int newfd, int flags, unsigne
  */
 int fd_dup_onto(enum st_op op, int oldfd, int newfd, int flags, unsigned via)
 {
-	uint64_t oldword, newword;
+	uint64_t oldword, oldsid, newword;
 	struct st_record *r;
 	int64_t unread;
 	int ret, err;
@@ -199,6 +215,7 @@ int fd_dup_onto(enum st_op op, int oldfd, int newfd, int flags, unsigned via)
 	if (shim_in_vfork_child())
 		return real_dup_onto(op, oldfd, newfd, flags, via);
 	oldword = fdtab_lookup(oldfd);
+	oldsid = socks_word_sid(oldword);
 	if (!oldword && likely(!fdtab_may_hold(newfd) && !resfd_maybe(newfd)))
 		return real_dup_onto(op, oldfd, newfd, flags, via);
 	if (oldfd == newfd) {
@@ -220,7 +237,7 @@ int fd_dup_onto(enum st_op op, int oldfd, int newfd, int flags, unsigned via)
 	if (unlikely(resfd_owner(newfd))) {
 		ret = resfd_dup_onto(newfd, oldfd, flags, op == ST_OP_DUP2, via);
 		err = errno;
-		copied(op, oldfd, ret, oldword, flags & O_CLOEXEC, flags, err, via);
+		copied(op, oldfd, ret, oldword, oldsid, flags & O_CLOEXEC, flags, err, via);
 		errno = err;
 		return ret;
 	}
@@ -243,7 +260,7 @@ int fd_dup_onto(enum st_op op, int oldfd, int newfd, int flags, unsigned via)
 			ev_end(&e);
 		}
 	}
-	copied(op, oldfd, ret, oldword, flags & O_CLOEXEC, flags, err, via);
+	copied(op, oldfd, ret, oldword, oldsid, flags & O_CLOEXEC, flags, err, via);
 	errno = err;
 	return ret;
 }
@@ -280,13 +297,14 @@ static void set_cloexec(enum st_op op, int fd, uint64_t word, long arg, int ret,
 /* fcntl and fcntl64: only the dup commands and FD_CLOEXEC concern us. */
 static int fcntl_common(enum st_op op, int fd, int cmd, long arg)
 {
-	uint64_t word;
+	uint64_t word, sid;
 	int ret, err;
 
 	if (likely(cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC && cmd != F_SETFD) ||
 	    shim_in_vfork_child())
 		return op == ST_OP_FCNTL ? REAL(fcntl)(fd, cmd, arg) : REAL(fcntl64)(fd, cmd, arg);
 	word = fdtab_lookup(fd);
+	sid = socks_word_sid(word);
 	ret = op == ST_OP_FCNTL ? REAL(fcntl)(fd, cmd, arg) : REAL(fcntl64)(fd, cmd, arg);
 	err = errno;
 	if (cmd == F_SETFD) {
@@ -296,7 +314,7 @@ static int fcntl_common(enum st_op op, int fd, int cmd, long arg)
 		return ret;
 	}
 	if (word || (ret >= 0 && fdtab_may_hold(ret))) {
-		copied(op, fd, ret, word, cmd == F_DUPFD_CLOEXEC, cmd, err, 0);
+		copied(op, fd, ret, word, sid, cmd == F_DUPFD_CLOEXEC, cmd, err, 0);
 		errno = err;
 	}
 	return ret;

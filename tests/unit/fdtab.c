@@ -17,7 +17,9 @@
  *     all at once, and 8 threads closing one fd (exactly one owns each);
  *  5. deterministic: the thread growing the fd table is preempted half-way
  *     (its space reservation trapped, shimfile.h) while another makes a
- *     socket on an fd past the entries mapped.
+ *     socket on an fd past the entries mapped;
+ *  6. stale copies: a dup or a socket passed to itself whose socket's last
+ *     reference goes between the lookup and the copy (a seam in socks.c).
  *
  * Each scenario is a child process (tap_isolated): the state is made once
  * per process.
@@ -140,7 +142,7 @@ static void basics(void)
 	is_int((long long)h->totals.sockets_made, 1, "the header counts one socket made");
 	ok(!fdtab_may_hold(4) && !fdtab_may_hold(6), "neighbouring fds hold nothing");
 
-	socks_copy(w, 6, 1, ST_OP_DUP, 0);
+	is_int(socks_copy(w, socks_word_sid(w), 6, 1, ST_OP_DUP, 0), 0, "a copy to fd 6 succeeds");
 	is_int(s->refs, 2, "a copy to fd 6: two references");
 	is_int((long long)fdtab_lookup(6), (long long)(WORD(a) | ST_FDE_CLOEXEC),
 	       "fd 6 names the same slot, with FD_CLOEXEC");
@@ -374,10 +376,10 @@ static void *mt_main(void *arg)
 
 			if (idx[j] < 0)
 				continue;
-			socks_copy(w, fd_b(me, j), 0, ST_OP_DUP, 0);
-			if (sock_at(i)->refs != 2)
+			if (socks_copy(w, socks_word_sid(w), fd_b(me, j), 0, ST_OP_DUP, 0) ||
+			    sock_at(i)->refs != 2)
 				res->bad_count++;
-			socks_copy(w, fd_c(me, j), 0, ST_OP_DUP, 0);
+			socks_copy(w, socks_word_sid(w), fd_c(me, j), 0, ST_OP_DUP, 0);
 			if (sock_at(i)->refs != 3 || close_fd(fd_b(me, j)) != 2 || close_fd(fd_c(me, j)) != 1)
 				res->bad_count++;
 			if (j == 0 && round % 50 == 0 && socks_find_inode(sock_at(i)->inode) != idx[j])
@@ -711,6 +713,78 @@ static void preempted(void)
 	   "grower stopped: once it finished, the next socket past the old end is tracked");
 }
 
+/* ------------------------------------------------------------------ 6. stale copies */
+
+static int seam_close_fd = -1;	/* the fd unit_seam_arrived closes, once */
+
+/*
+ * The shim's seam (socks.c, unit builds only): between finding an arrived
+ * socket's slot by inode and taking a reference on it, the fd the slot was
+ * found through is closed, as another thread's close would.
+ */
+void unit_seam_arrived(void)
+{
+	int fd = seam_close_fd;
+
+	seam_close_fd = -1;
+	if (fd >= 0)
+		close_fd(fd);
+}
+
+/*
+ * A copy (dup, a socket passed to itself) whose socket's last reference is
+ * dropped between the lookup and the copy: no reference is taken on the
+ * freed slot, nor on the socket that reuses it; the arrived fd gets a slot
+ * of its own.
+ */
+static void stale(void)
+{
+	struct st_file_header *h = unit_trace(0);
+	uint64_t w, sid, w2, sid2, got, csid;
+	int64_t a, b2, c, next;
+
+	if (!ok(h != NULL, "stale: the file is made")) {
+		skip(14, "no trace file");
+		return;
+	}
+	a = born(5, 1001);
+	w = fdtab_lookup(5);
+	sid = socks_word_sid(w);
+	ok(a >= 0 && sid == sock_at((uint32_t)a)->sid && sid != 0, "stale: socks_word_sid is the slot's sid");
+	is_int(close_fd(5), 0, "stale: the socket's only fd is closed, its slot freed");
+	is_int(socks_copy(w, sid, 6, 0, ST_OP_DUP, 0), -ESRCH,
+	       "a copy after the last reference went takes nothing (-ESRCH)");
+	ok(sock_at((uint32_t)a)->refs == 0 && fdtab_lookup(6) == 0,
+	   "... the freed slot gains no reference, fd 6 names nothing");
+	b2 = born(7, 2002);
+	is_int(b2, a, "the freed slot is reused by the next socket");
+	is_int(socks_copy(w, sid, 6, 0, ST_OP_DUP, 0), -ESRCH,
+	       "a copy naming the old sid takes nothing from the socket now in its slot");
+	ok(sock_at((uint32_t)a)->refs == 1 && fdtab_lookup(6) == 0, "... whose count stays 1");
+	w2 = fdtab_lookup(7);
+	sid2 = socks_word_sid(w2);
+	ok(socks_copy(w2, sid2, 6, 0, ST_OP_DUP, 0) == 0 && sock_at((uint32_t)a)->refs == 2 &&
+	   fdtab_lookup(6) == w2, "a copy with the live sid: two references, fd 6 names the slot");
+	ok(socks_copy(w2, sid2, (int)h->region[ST_REG_FDS].capacity, 0, ST_OP_DUP, 0) == -ENOSPC &&
+	   sock_at((uint32_t)a)->refs == 2, "a copy onto an fd past the table: -ENOSPC, its reference given back");
+
+	/* A socket passed to itself, its sender's fd closed while the receiver looks it up. */
+	c = born(9, 3003);
+	csid = sock_at((uint32_t)c)->sid;
+	seam_close_fd = 9;
+	got = socks_arrived(10, 3003, ST_OP_RECVMSG, 0, 0, shim_now());
+	ok(seam_close_fd == -1 && fdtab_lookup(9) == 0, "arrived: the seam closed the sender's fd 9");
+	ok(got && fdtab_lookup(10) == got, "arrived: fd 10 is tracked");
+	ok(got && sock_at(fde_idx(got))->refs == 1 && sock_at(fde_idx(got))->sid != csid &&
+	   sock_at(fde_idx(got))->inode == 3003,
+	   "arrived: it is a socket of its own (one reference, a new sid, the inode)");
+	next = born(11, 4004);
+	ok(got && next >= 0 && (uint64_t)next != fde_idx(got),
+	   "arrived: the next socket gets another slot (slot %lld, arrived in %lld)", (long long)next,
+	   got ? (long long)fde_idx(got) : -1LL);
+	is_int(close_fd(10), 0, "arrived: its close drops its only reference");
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -718,12 +792,13 @@ int main(int argc, char **argv)
 	(void)argc;
 	unit_setup(argv);
 	alarm(120);
-	plan(53 + 15 + 10 + 5 + 4);
+	plan(54 + 15 + 10 + 5 + 4 + 15);
 	tap_isolated("basics", basics);
 	tap_isolated("reuse and bounds", bounds);
 	tap_isolated("threads", threads);
 	tap_isolated("races", races);
 	tap_isolated("grower preempted", preempted);
+	tap_isolated("stale copies", stale);
 	rc = done_testing();
 	unit_cleanup();
 	return rc;
