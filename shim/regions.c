@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -240,9 +241,15 @@ int regions_attach(int fd, const struct st_file_header *hdr, const uint64_t *kee
 		goto fail;
 	populate(ST_REG_MAX, resv_base, PAGE + len[ST_REG_FDS]);
 	if (hdr) {
-		memcpy(regions_hdr, hdr, PAGE);
-		/* Not the parent's any more: no reader may take it as complete meanwhile. */
-		__atomic_store_n(&regions_hdr->version, 0, __ATOMIC_RELEASE);
+		/*
+		 * All but the version, which the new file has at 0 and keeps until
+		 * the child's header is complete: a reader never sees a valid
+		 * version over the parent's fields.
+		 */
+		size_t v = offsetof(struct st_file_header, version), after = v + sizeof(hdr->version);
+
+		memcpy(regions_hdr, hdr, v);
+		memcpy((char *)regions_hdr + after, (const char *)hdr + after, PAGE - after);
 	}
 	memset(regions_hdr->region, 0, sizeof(regions_hdr->region));
 	regions_hdr->flags &= ~(uint32_t)ST_HDR_GROW_FAILED;
@@ -270,7 +277,6 @@ fail:
 	regions_detach();
 	return rc;
 }
-
 
 int region_grow(int fd, enum st_region r, uint64_t want)
 {

@@ -359,7 +359,6 @@ void socks_pair(uint32_t a, uint32_t b)
 	sock_at(b)->sid2 = sock_sid(a);
 }
 
-
 /* socks_drop for slot idx at s (computed once by the caller). */
 static inline __attribute__((always_inline)) int32_t drop_at(struct st_sock *s, uint32_t idx,
 							     struct st_data_totals *tot, int *moved)
@@ -738,8 +737,20 @@ void socks_forked(const struct socks_snap *sn)
 				e->word = ST_FDE_TOMB;	/* names a slot freed meanwhile: not ours */
 			continue;
 		}
-		/* A close in flight at the fork ran in the parent; the child's copy is open. */
-		e->word &= ~ST_FDE_CLOSING;
+		if (e->word & ST_FDE_CLOSING) {
+			/*
+			 * A close in flight at the fork: whether the child has the fd
+			 * depends on whether the kernel had removed it when the fork
+			 * copied the table, and its number may hold another file since.
+			 */
+			uint64_t ino = socks_fd_inode((int)fd), known = sock_at((uint32_t)idx)->inode;
+
+			if (!ino || (known && known != ino)) {
+				e->word = ST_FDE_TOMB;
+				continue;
+			}
+			e->word &= ~ST_FDE_CLOSING;
+		}
 		if (e->forks < UINT8_MAX)
 			e->forks++;
 		sock_at((uint32_t)idx)->refs++;

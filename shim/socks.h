@@ -374,7 +374,8 @@ const struct socks_snap *socks_fork_snap(void);
  * After fork, in the child (one thread, its own file just attached with
  * the snapshot in it): the slots and fd entries now describe the child's
  * references: counts rebuilt from its fd entries, bytes from zero, stacks
- * one fork further up.
+ * one fork further up.  An entry whose close was in flight costs an fstat:
+ * it stays only if the fd is still a socket (the same inode, when known).
  */
 void socks_forked(const struct socks_snap *snap);
 

@@ -62,6 +62,11 @@ void stacks_forked(void);
  */
 uint32_t stack_capture(void);
 
+#ifdef ST_UNIT_SEAMS
+/* Unit builds: store the made-up frames ips[0..n) as a capture would (its id or 0). */
+uint32_t unit_stack_store(void *const *ips, unsigned n);
+#endif
+
 /* The stack of the current call when the mode asks for this kind, else 0. */
 static inline uint32_t stack_for(enum stack_kind kind)
 {

@@ -19,7 +19,10 @@
  *     (its space reservation trapped, shimfile.h) while another makes a
  *     socket on an fd past the entries mapped;
  *  6. stale copies: a dup or a socket passed to itself whose socket's last
- *     reference goes between the lookup and the copy (a seam in socks.c).
+ *     reference goes between the lookup and the copy (a seam in socks.c);
+ *  7. a fork while closes are in flight: the child keeps an entry whose
+ *     close had not reached the kernel, and no entry whose fd was closed
+ *     or holds another file by then (socks_forked on real fds).
  *
  * Each scenario is a child process (tap_isolated): the state is made once
  * per process.
@@ -32,8 +35,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -785,6 +790,91 @@ static void stale(void)
 	is_int(close_fd(10), 0, "arrived: its close drops its only reference");
 }
 
+/* ------------------------------------------------------------------ 7. closes in flight at fork */
+
+/* A real TCP socket and its inode (0 when it cannot be made). */
+static int real_socket(uint64_t *inode)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct stat st;
+
+	*inode = 0;
+	if (fd >= 0 && fstat(fd, &st) == 0)
+		*inode = st.st_ino;
+	return fd;
+}
+
+/*
+ * The forking thread's snapshot is taken while other threads have closes
+ * in flight (their entries marked closing).  This process then plays the
+ * child: socks_forked must keep only the entries whose fd is still the
+ * socket, found with an fstat of each closing one.
+ */
+static void fork_closing(void)
+{
+	struct st_file_header *h = unit_trace(0);
+	uint64_t ia, ib, ic, id, ie, ix;
+	int a, b, c, d, e, x;
+	int64_t sa, sb, sc, sd, se;
+	const struct socks_snap *sn;
+
+	if (!ok(h != NULL, "fork: the file is made")) {
+		skip(10, "no trace file");
+		return;
+	}
+	a = real_socket(&ia);
+	b = real_socket(&ib);
+	c = real_socket(&ic);
+	d = real_socket(&id);
+	e = real_socket(&ie);
+	x = real_socket(&ix);
+	if (!ok(a >= 0 && b >= 0 && c >= 0 && d >= 0 && e >= 0 && x >= 0 && ia && ib && ic && id && ie && ix,
+		"fork: six real sockets")) {
+		skip(9, "no sockets");
+		return;
+	}
+	sa = born(a, 0);	/* its inode not fetched, as after socket() */
+	sb = born(b, ib);
+	sc = born(c, ic);
+	sd = born(d, id);
+	se = born(e, 0);	/* not closing: the control */
+	/* Closes in flight in other threads: the entries marked, the kernel's part done or not. */
+	fdtab_begin_close(a);
+	close(a);			/* a: closed before the fork */
+	fdtab_begin_close(b);		/* b: the close had not reached the kernel */
+	fdtab_begin_close(c);
+	close(c);
+	dup2(open("/dev/null", O_RDONLY), c);	/* c: its number reused by a file */
+	fdtab_begin_close(d);
+	close(d);
+	dup2(x, d);			/* d: its number reused by another socket */
+	socks_fork_prepare();
+	sn = socks_fork_snap();
+	if (!ok(sn->nfds > (uint32_t)e, "fork: the snapshot covers the fds (%u)", sn->nfds)) {
+		skip(8, "no snapshot");
+		return;
+	}
+	socks_forked(sn);
+	socks_fork_done();
+	ok(fdtab_lookup(a) == 0 && fdtab_ent(a)->word == ST_FDE_TOMB && !sock_at((uint32_t)sa)->sid,
+	   "fork: a closing fd closed by then is a tombstone, its slot freed (word 0x%llx, refs %d)",
+	   (unsigned long long)fdtab_ent(a)->word, sock_at((uint32_t)sa)->refs);
+	ok(fdtab_lookup(b) == WORD(sb) && sock_at((uint32_t)sb)->refs == 1,
+	   "fork: a closing fd still open is the child's reference, no longer closing (word 0x%llx, refs %d)",
+	   (unsigned long long)fdtab_ent(b)->word, sock_at((uint32_t)sb)->refs);
+	ok(fdtab_lookup(c) == 0 && !sock_at((uint32_t)sc)->sid,
+	   "fork: a closing fd now holding a file is not a socket here (refs %d)", sock_at((uint32_t)sc)->refs);
+	ok(fdtab_lookup(d) == 0 && !sock_at((uint32_t)sd)->sid,
+	   "fork: a closing fd now holding another socket (the inode differs) is not this one (refs %d)",
+	   sock_at((uint32_t)sd)->refs);
+	ok(fdtab_lookup(e) == WORD(se) && sock_at((uint32_t)se)->refs == 1,
+	   "fork: an fd not closing keeps its reference, no fstat needed");
+	is_int((int)h->totals.sockets_forked_in, 2, "fork: the child holds two of the five sockets");
+	is_int(close_fd(b), 0, "fork: the child's close of b drops its only reference");
+	ok(born(a, 0) >= 0 && born(c, 0) >= 0 && sock_at((uint32_t)se)->refs == 1,
+	   "fork: the freed slots are reused without touching the live one");
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -792,13 +882,14 @@ int main(int argc, char **argv)
 	(void)argc;
 	unit_setup(argv);
 	alarm(120);
-	plan(54 + 15 + 10 + 5 + 4 + 15);
+	plan(54 + 15 + 10 + 5 + 4 + 15 + 11);
 	tap_isolated("basics", basics);
 	tap_isolated("reuse and bounds", bounds);
 	tap_isolated("threads", threads);
 	tap_isolated("races", races);
 	tap_isolated("grower preempted", preempted);
 	tap_isolated("stale copies", stale);
+	tap_isolated("closes in flight at fork", fork_closing);
 	rc = done_testing();
 	unit_cleanup();
 	return rc;
