@@ -48,6 +48,7 @@ MUTATIONS=(
 	'fork-forgot|s/^rec t=1070 op=close fd=4 /rec t=1021 op=close fd=4 /|the parent closes its copy right after the fork'
 	'exec-chain|/^rec t=11[12]0 op=[a-z]* fd=5 /d|the last image neither uses nor closes fd 5'
 	'scm-held|/^rec t=1010 op=socket /d|the socket() record gone: made when the state says'
+	'id-maker|/^rec t=1012 op=socket /d|the worker'"'"'s socket() record gone: no birth names the passed client'
 )
 
 specs=("$FIX"/*.spec)

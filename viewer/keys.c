@@ -6,7 +6,9 @@
  * looked up from the image itself up through its fork parents; a socket
  * that reaches another image by exec or SCM_RIGHTS gets a new sid there,
  * and the two are joined by the kernel inode both sides recorded.  The
- * key of a connection is the smallest (image, serial) of its sids.
+ * key of a connection is the sid of its birth (socket, accept, socketpair)
+ * when the files hold it, so that its name is its maker's whatever order
+ * the files load in; else the smallest (image, serial) of its sids.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -21,6 +23,7 @@ struct keynode {
 	UT_hash_handle hh;
 	struct keynode *parent;	/* union-find */
 	uint64_t kinode;	/* the kernel's inode, when some record or slot said */
+	int born;		/* a record or slot says the socket was made under this key */
 };
 
 struct inode_first {
@@ -136,7 +139,7 @@ static int learn(struct model *m, struct keys *k, uint64_t key, uint64_t kinode)
 	}
 	a = root(n);
 	b = root(f->node);
-	/* The smaller key leads: the earliest image's name, the most stable. */
+	/* The smaller key leads for now (model_keys gives the lead to a birth after). */
 	if (a != b) {
 		if (a->key < b->key)
 			b->parent = a;
@@ -145,6 +148,41 @@ static int learn(struct model *m, struct keys *k, uint64_t key, uint64_t kinode)
 	}
 	root(n)->kinode = kinode;
 	return 0;
+}
+
+/* The socket of key was made under it (a creating record or slot says so). */
+static int learn_born(struct model *m, struct keys *k, uint64_t key)
+{
+	struct keynode *n = key ? node(m, k, key) : NULL;
+
+	if (key && !n)
+		return -1;
+	if (n)
+		n->born = 1;
+	return 0;
+}
+
+/*
+ * Make n the root of its set when it is a birth and the root is not (or
+ * is a birth with a larger key): the set's name is then its smallest birth
+ * key, whichever order the nodes are visited in.
+ */
+static void lead_born(struct keynode *n)
+{
+	struct keynode *r = root(n);
+
+	if (!n->born || r == n || (r->born && r->key < n->key))
+		return;
+	n->parent = n;
+	r->parent = n;
+	if (!n->kinode)
+		n->kinode = r->kinode;
+}
+
+/* A record that makes its socket (not a first sight of one made elsewhere). */
+static int rec_births(const struct trace_rec *r)
+{
+	return st_op_class(r->op) == ST_CLASS_CREATE && !(r->flags & ST_REC_FIRST_SEEN);
 }
 
 static uint64_t canon(struct keys *k, uint64_t key)
@@ -180,6 +218,9 @@ int model_keys(struct model *m)
 				goto out;
 			if (r->inode2 && learn(m, &k, r->inode2, 0))
 				goto out;
+			if (rec_births(r) && (learn_born(m, &k, r->inode) ||
+					      (r->op == ST_OP_SOCKETPAIR && learn_born(m, &k, r->inode2))))
+				goto out;
 		}
 		for (size_t j = 0; j < tf->nsocks; j++) {
 			struct vsock *s = &tf->socks[j];
@@ -187,8 +228,13 @@ int model_keys(struct model *m)
 			s->key = raw_key(m, p, s->s.sid);
 			if (learn(m, &k, s->key, s->s.inode) || (s->s.sid2 && learn(m, &k, raw_key(m, p, s->s.sid2), 0)))
 				goto out;
+			if (st_op_class(s->s.made_by) == ST_CLASS_CREATE && !(s->s.flags & ST_SK_FIRST_SEEN) &&
+			    learn_born(m, &k, s->key))
+				goto out;
 		}
 	}
+	HASH_ITER(hh, k.nodes, n, nt)
+		lead_born(n);
 	/* Pass 2: every key as its connection's. */
 	for (size_t i = 0; i < m->nprocs; i++) {
 		struct trace_file *tf = m->procs[i].tf;
