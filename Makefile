@@ -43,8 +43,12 @@ BASE	 = -std=gnu11 $(WARN) $(SAN) -Iinclude
 # jump fewer each (the library binds at load anyway: -z now).
 LIBCFLAGS = $(BASE) -fPIC -fvisibility=hidden -fno-strict-aliasing -flto -fno-plt
 # The version script exports shim/hooks.h's names; --no-undefined-version:
-# a hook listed there with no wrapper defined fails the link.
+# a hook listed there with no wrapper defined fails the link.  -fini names
+# a symbol that does not exist: no DT_FINI, so the loader does not run the
+# empty _fini at every exit, whose page (the end of .text) would be a page
+# fault of its own (our destructor is in .fini_array).
 LIBLDFLAGS = -flto -shared -Wl,--version-script=$(B)/exports.map -Wl,--no-undefined-version \
+	-Wl,-fini=socktrace_no_fini \
 	-Wl,-z,now -Wl,-z,nodelete
 NOFORTIFY = -U_FORTIFY_SOURCE
 

@@ -967,9 +967,17 @@ static inline uint64_t st_header_stamp_ns(const struct st_file_header *h, uint64
  * directory (a daemon's chdir("/")), so the shim ignores it and the
  * viewer, looking where the shim wrote, must too.
  */
+#define ST_DEFAULT_TMP	"/tmp"
+
+/* The same, dflt standing for ST_DEFAULT_TMP (the shim passes a copy of its own). */
+static inline const char *st_default_tmp_or(const char *tmpdir, const char *dflt)
+{
+	return tmpdir && tmpdir[0] == '/' ? tmpdir : dflt;
+}
+
 static inline const char *st_default_tmp(const char *tmpdir)
 {
-	return tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp";
+	return st_default_tmp_or(tmpdir, ST_DEFAULT_TMP);
 }
 
 #endif

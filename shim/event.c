@@ -20,7 +20,7 @@ pid_t shim_tid_fetch(void)
 	return shim_tls_tid;
 }
 
-void shim_tid_reset(pid_t tid)
+PROC_PATH void shim_tid_reset(pid_t tid)
 {
 	shim_tls_tid = tid;
 }

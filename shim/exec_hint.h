@@ -44,13 +44,26 @@ void exec_hint_clean_start(int clean);
  */
 int exec_hint_tables_complete(const struct st_file_header *hdr);
 
+/* Environments of up to this many variables are copied on the exec wrapper's stack. */
+#define EXEC_ENV_SMALL	62
+
 /* The environment one exec passes, and what to undo if exec returns. */
 struct exec_env {
 	char **envp;		/* to pass: the caller's own, or a copy of ours */
 	char **orig;		/* the caller's */
-	size_t map_len;		/* the copy's mapping, 0 when envp is the caller's */
+	size_t map_len;		/* the copy's mapping, 0 when none (the caller's, or on the stack) */
 	int hinted;		/* the copy carries our hint */
+	char hint[32];		/* the hint's text, for a copy on the stack */
 };
+
+/*
+ * Entries the exec wrapper may give exec_env_prepare on its stack: room
+ * for EXEC_ENV_SMALL variables, the hint and the NULL, a mapping being a
+ * page fault (and a system call) in every exec; 0 on an alternate signal
+ * stack, which may be small (execve is async-signal-safe: a handler may
+ * call it there).  One sigaltstack call.
+ */
+size_t exec_env_room(void);
 
 /*
  * The environment to exec with, for an exec of the caller's envp: a copy
@@ -59,11 +72,13 @@ struct exec_env {
  * close-on-exec), it started clean, and envp preloads the shim as ours
  * does; a copy without any hint the caller passed along (another image's,
  * not true of this one); else envp itself.
- * A copy lives in a mapping of its own (no malloc: exec may be called from
- * a signal handler); exec_env_release unmaps it.  Never fails: without
- * memory, envp as it is.  Async-signal-safe.
+ * A copy lives in room[0..nroom) (exec_env_room's size, on the caller's
+ * stack) when it fits, else in a mapping of its own (no malloc: exec may
+ * be called from a signal handler); exec_env_release unmaps it.  Never fails: without memory, envp as it is.
+ * Async-signal-safe.
  */
-void exec_env_prepare(struct exec_env *e, char *const envp[], int none_kept);
+void exec_env_prepare(struct exec_env *e, char *const envp[], int none_kept, char **room,
+		      size_t nroom);
 
 /*
  * exec returned ret with err: whether to try once more with the caller's

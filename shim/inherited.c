@@ -70,7 +70,7 @@ static void inherited_fd(int fd, void *arg)
 	ev_end(&e);
 }
 
-int inherited_scan(void)
+PROC_PATH int inherited_scan(void)
 {
 	if (shim_in_vfork_child())
 		return 0;

@@ -40,12 +40,21 @@
 #include "sys.h"
 #include "tracefile.h"
 
+/*
+ * What pthread_atfork does (it is a static stub from libc_nonshared.a that
+ * passes our object's handle): called directly, the stub's page is not
+ * faulted in by every process for one jump.
+ */
+extern int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void),
+			     void *dso_handle);
+extern void *__dso_handle;
+
 struct shim shim = { .fd = -1, .resfd_min = UINT32_MAX };
 /* A socket was made while set-up ran (shim_start_slow): set-up scans for it. */
 static int setup_busy;
 __thread int shim_vfork_child TLS_IE;
 
-pid_t shim_getpid(void)
+PROC_PATH pid_t shim_getpid(void)
 {
 	pid_t pid = __atomic_load_n(&shim.pid, __ATOMIC_RELAXED);
 
@@ -63,7 +72,7 @@ pid_t shim_getpid(void)
  * before every fork on_fork_child follows: libc runs a registration's
  * handlers together.
  */
-static void on_fork_prepare(void)
+static PROC_PATH void on_fork_prepare(void)
 {
 	(void)shim_getpid();
 	socks_fork_prepare();
@@ -76,7 +85,7 @@ static void on_fork_prepare(void)
  * image begins at the fork (a tick: no clock call, whose pages a child
  * that only execs would fault in for nothing).
  */
-static void on_fork_child(void)
+static PROC_PATH void on_fork_child(void)
 {
 	pid_t parent = shim.pid;	/* on_fork_prepare's */
 	struct st_file_header *h = shim_hdr();	/* still the parent's */
@@ -90,7 +99,7 @@ static void on_fork_child(void)
 	socks_fork_done();
 }
 
-void shim_ensure_init(void)
+PROC_PATH void shim_ensure_init(void)
 {
 	int expected = SHIM_UNINIT;
 	const char *why;
@@ -110,7 +119,12 @@ void shim_ensure_init(void)
 		shim_log(why, NULL, -rc);
 		__atomic_store_n(&shim.mode, TRACE_OFF, __ATOMIC_RELEASE);
 	} else {
-		pthread_atfork(on_fork_prepare, socks_fork_done, on_fork_child);
+		/*
+		 * At set-up, not later: child handlers run in the order they were
+		 * registered, and ours must give a child its own state before
+		 * any the program registers makes socket calls there.
+		 */
+		__register_atfork(on_fork_prepare, socks_fork_done, on_fork_child, __dso_handle);
 	}
 	/* seq_cst, against shim_start_slow's store of setup_busy and load of init. */
 	__atomic_store_n(&shim.init, SHIM_READY, __ATOMIC_SEQ_CST);
@@ -217,7 +231,7 @@ int shim_start_slow(void)
 	return 1;
 }
 
-__attribute__((constructor)) static void shim_ctor(void)
+__attribute__((constructor)) static PROC_PATH void shim_ctor(void)
 {
 	int saved = errno;
 

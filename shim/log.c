@@ -32,9 +32,9 @@ static size_t fallback_cap;
 static int log_to_stderr;
 static int log_is_default;
 
-void shim_log_setup(void)
+PROC_PATH void shim_log_setup(void)
 {
-	const char *env = getenv("SOCKTRACE_LOG");
+	const char *env = getenv(DATA_STR("SOCKTRACE_LOG"));
 	struct sbuf sb;
 
 	setup_text_open(&sb);

@@ -36,7 +36,7 @@ static struct st_module *entry(uint64_t i)
 	return region_at(ST_REG_MODULES, i);
 }
 
-void modules_forked(void)
+PROC_PATH void modules_forked(void)
 {
 	used = 0;
 	__atomic_store_n(&scanning, 0, __ATOMIC_RELAXED);	/* a fork may have caught one */

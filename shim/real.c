@@ -128,7 +128,7 @@ extern const char _end[] __attribute__((visibility("hidden")));
  * The next definition of name, or NULL when there is none, or when
  * refuse_ours and it is ours (only our wrapper of that name can be).
  */
-static void *next_sym(const char *name, int refuse_ours)
+static PROC_PATH void *next_sym(const char *name, int refuse_ours)
 {
 	const char *p = dlsym(RTLD_NEXT, name);
 
@@ -156,14 +156,14 @@ struct real_fns real = {
 
 /* refuse_ours: 0 to take dlsym's answer as it is (NOADDR). */
 #define RESOLVE_AS(fn, refuse_ours) do {					\
-		void *p_ = next_sym(#fn, refuse_ours);				\
+		void *p_ = next_sym(DATA_STR(#fn), refuse_ours);		\
 		__atomic_store_n((void **)&real.fn,				\
 				 p_ ? p_ : (void *)real_fallback.fn, __ATOMIC_RELEASE); \
 	} while (0)
 #define RESOLVE(name, ret, params, op, kind, fb)				\
 	HOOK_IF_REAL(kind, RESOLVE_AS(name, HOOK_REFUSE_OURS(kind));)
 
-void real_resolve(void)
+PROC_PATH void real_resolve(void)
 {
 	int saved = errno;
 

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 
+#include "shim.h"
 #include "trace_format.h"
 
 /*
@@ -23,20 +24,20 @@ static char text[3 * SETUP_TEXT_MAX] __attribute__((section(".lbss.setup_text"))
 #endif
 static size_t used;
 
-void setup_text_default_prefix(struct sbuf *sb)
+PROC_PATH void setup_text_default_prefix(struct sbuf *sb)
 {
-	sb_str(sb, st_default_tmp(getenv("TMPDIR")));
-	sb_str(sb, "/" ST_DEFAULT_NAME);
+	sb_str(sb, st_default_tmp_or(getenv(DATA_STR("TMPDIR")), DATA_STR(ST_DEFAULT_TMP)));
+	sb_str(sb, DATA_STR("/" ST_DEFAULT_NAME));
 }
 
-void setup_text_open(struct sbuf *sb)
+PROC_PATH void setup_text_open(struct sbuf *sb)
 {
 	size_t left = sizeof(text) - used;
 
 	sb_init(sb, text + used, left < SETUP_TEXT_MAX ? left : SETUP_TEXT_MAX);
 }
 
-char *setup_text_keep(const struct sbuf *sb, size_t grow, size_t *cap)
+PROC_PATH char *setup_text_keep(const struct sbuf *sb, size_t grow, size_t *cap)
 {
 	size_t need = sb->len + 1 + grow;
 	char *s = sb->buf;

@@ -16,6 +16,21 @@
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 #define EXPORT		__attribute__((visibility("default")))
+/*
+ * Code that every process runs, sockets or not: set-up, fork's child
+ * handler, the exec wrappers, exit.  Kept together (the linker gathers
+ * .text.startup in one stretch), so that a process or fork child that
+ * never holds a socket faults in one stretch of our code, not one page
+ * here and one there: a page fault costs as much as ten system calls on
+ * these machines (bench/README.md).
+ */
+#define PROC_PATH	__attribute__((section(".text.startup")))
+/*
+ * A string constant that the process path reads (an environment variable's
+ * name, a symbol's), as a copy in .data: set-up writes that page anyway,
+ * where a read of .rodata would fault in a page of its own.
+ */
+#define DATA_STR(s) ({ static char data_str_[] __attribute__((section(".data"))) = s; data_str_; })
 
 enum shim_init {
 	SHIM_UNINIT = 0,

@@ -46,11 +46,11 @@ enum tcp_info_mode socks_tcp_info_mode = TCP_INFO_AUTO;
 #define TICK_CLOCK	ST_TICK_MONO
 #endif
 
-void socks_configure(void)
+PROC_PATH void socks_configure(void)
 {
-	const char *data = getenv("SOCKTRACE_DATA");
-	const char *tcp = getenv("SOCKTRACE_TCP_INFO");
-	const char *ino = getenv("SOCKTRACE_INODES");
+	const char *data = getenv(DATA_STR("SOCKTRACE_DATA"));
+	const char *tcp = getenv(DATA_STR("SOCKTRACE_TCP_INFO"));
+	const char *ino = getenv(DATA_STR("SOCKTRACE_INODES"));
 
 	if (data && !strcmp(data, "events"))
 		socks_opts |= ST_OPT_DATA_EVENTS;
@@ -642,7 +642,7 @@ static size_t snap_len(uint32_t nfds, uint32_t nsocks)
 	return (len + 4095) & ~(size_t)4095;
 }
 
-void socks_fork_prepare(void)
+PROC_PATH void socks_fork_prepare(void)
 {
 	uint32_t nfds = __atomic_load_n(&fdtab_hwm, __ATOMIC_ACQUIRE), nsocks = socks_used();
 	size_t len = snap_len(nfds, nsocks);
@@ -689,7 +689,7 @@ void socks_fork_prepare(void)
 	__atomic_store_n(&snap.nfds, nfds, __ATOMIC_RELEASE);
 }
 
-void socks_fork_done(void)
+PROC_PATH void socks_fork_done(void)
 {
 	if (!snap.nfds)
 		return;
@@ -700,7 +700,7 @@ void socks_fork_done(void)
 	snap.nfds = 0;
 }
 
-const struct socks_snap *socks_fork_snap(void)
+PROC_PATH const struct socks_snap *socks_fork_snap(void)
 {
 	return &snap;
 }
@@ -789,7 +789,7 @@ uint32_t socks_used(void)
 	return n < m ? n : (uint32_t)m;		/* indexes past the mapped ones were never handed out */
 }
 
-void socks_reset(void)
+PROC_PATH void socks_reset(void)
 {
 	used = 0;
 	free_head = 0;

@@ -65,7 +65,7 @@ static int adding;			/* atomic: the tid adding a level, 0 when none (add_level) 
 static __thread int in_capture TLS_IE;
 
 /* A number from the environment within [lo, hi], else dflt (and a note). */
-static unsigned long env_num(const char *name, unsigned long dflt, unsigned long lo,
+static PROC_PATH unsigned long env_num(const char *name, unsigned long dflt, unsigned long lo,
 			     unsigned long hi)
 {
 	const char *env = getenv(name);
@@ -83,9 +83,9 @@ static unsigned long env_num(const char *name, unsigned long dflt, unsigned long
 	return v;
 }
 
-void stacks_config(void)
+PROC_PATH void stacks_config(void)
 {
-	const char *env = getenv("SOCKTRACE_STACKS");
+	const char *env = getenv(DATA_STR("SOCKTRACE_STACKS"));
 
 	stacks_want = STACKS_CREATE;
 	if (env && *env) {
@@ -96,8 +96,8 @@ void stacks_config(void)
 		else if (strcmp(env, "create"))
 			shim_log("note: SOCKTRACE_STACKS is 0, create or all; using create", env, 0);
 	}
-	depth = (unsigned)env_num("SOCKTRACE_STACK_DEPTH", DEPTH_DEFAULT, 1, DEPTH_MAX);
-	table_count = env_num("SOCKTRACE_STACK_TABLE", TABLE_DEFAULT, TABLE_MIN, TABLE_MAX);
+	depth = (unsigned)env_num(DATA_STR("SOCKTRACE_STACK_DEPTH"), DEPTH_DEFAULT, 1, DEPTH_MAX);
+	table_count = env_num(DATA_STR("SOCKTRACE_STACK_TABLE"), TABLE_DEFAULT, TABLE_MIN, TABLE_MAX);
 	while (table_count & (table_count - 1))
 		table_count &= table_count - 1;
 	/* A power of two: the tables' entries then tile their pages exactly. */
@@ -247,7 +247,7 @@ failed:
 	return 0;
 }
 
-void stacks_forked(void)
+PROC_PATH void stacks_forked(void)
 {
 	int busy = LOAD_BUSY;
 

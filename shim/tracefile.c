@@ -55,9 +55,9 @@ static struct st_ancestor lineage[ST_ANCESTORS_MAX];
 static unsigned nlineage;
 
 /* Trace directory from SOCKTRACE_DIR, made absolute against today's cwd. */
-static int config_dir(void)
+static PROC_PATH int config_dir(void)
 {
-	const char *env = getenv("SOCKTRACE_DIR");
+	const char *env = getenv(DATA_STR("SOCKTRACE_DIR"));
 	struct tracefile_cfg *c = &tracefile_cfg;
 	struct sbuf sb;
 
@@ -80,7 +80,7 @@ static int config_dir(void)
 }
 
 /* The default directory's name gets its uid the first time it is needed. */
-static void dir_name_done(void)
+static PROC_PATH void dir_name_done(void)
 {
 	struct tracefile_cfg *c = &tracefile_cfg;
 	struct sbuf sb;
@@ -97,9 +97,9 @@ static void dir_name_done(void)
 }
 
 /* Ring capacity in slots from SOCKTRACE_RING_MB (rounded down to a power of two). */
-static void config_ring(void)
+static PROC_PATH void config_ring(void)
 {
-	const char *env = getenv("SOCKTRACE_RING_MB");
+	const char *env = getenv(DATA_STR("SOCKTRACE_RING_MB"));
 	unsigned long mb = RING_MB_DEFAULT;
 	char *end;
 	uint64_t slots;
@@ -118,7 +118,7 @@ static void config_ring(void)
 	tracefile_cfg.ring_cap = slots;
 }
 
-int tracefile_configure(const char **why)
+PROC_PATH int tracefile_configure(const char **why)
 {
 	int rc = config_dir();
 
@@ -449,7 +449,7 @@ fail:
 }
 
 /* The fork child lets go of its parent's file: no mapping of it, no fd (fd: the one it holds). */
-static void child_drop_parent_file(int fd)
+static PROC_PATH void child_drop_parent_file(int fd)
 {
 	__atomic_store_n(&shim.hdr, NULL, __ATOMIC_RELEASE);
 	regions_detach();
@@ -461,7 +461,7 @@ static void child_drop_parent_file(int fd)
 }
 
 /* The child keeps no tables: it never held a socket of its own yet. */
-static void child_without_sockets(void)
+static PROC_PATH void child_without_sockets(void)
 {
 	child_drop_parent_file(shim.fd);
 	socks_reset();
@@ -470,9 +470,10 @@ static void child_without_sockets(void)
 	__atomic_store_n(&shim.mode, TRACE_IDLE, __ATOMIC_RELEASE);
 }
 
-void tracefile_fork_child(pid_t parent, uint64_t fork_tick)
+/* The fork child of a traced process that holds sockets: its own file, from the snapshot. */
+static __attribute__((noinline)) void child_with_sockets(pid_t parent, uint64_t fork_tick,
+							  const struct socks_snap *sn)
 {
-	const struct socks_snap *sn = socks_fork_snap();
 	const void *src[ST_REG_MAX] = { 0 };
 	uint64_t keep[ST_REG_MAX] = { 0 };
 	struct st_file_header *h;
@@ -480,19 +481,6 @@ void tracefile_fork_child(pid_t parent, uint64_t fork_tick)
 	int dirfd, fd = -1, rc, oldfd = shim.fd;
 	char name[NAME_MAX_LEN] = "";
 
-	/* The lineage goes on below the parent, whether or not anyone keeps a file. */
-	if (nlineage == ST_ANCESTORS_MAX) {
-		memmove(lineage, lineage + 1, sizeof(lineage) - sizeof(lineage[0]));
-		nlineage--;
-	}
-	lineage[nlineage].pid = parent;
-	lineage[nlineage++].fork_ns = fork_tick;
-	if (!shim_hdr())
-		return;		/* untraced, or no socket yet: nothing to carry */
-	if (!sn->nfds || !socks_snap_holds(sn)) {
-		child_without_sockets();
-		return;
-	}
 	shim.pid = (pid_t)sys_raw(SYS_getpid, 0, 0, 0);
 	shim_tid_reset(shim.pid);	/* the forking thread is the child's main thread */
 	dirfd = open_dir(&why);
@@ -560,6 +548,30 @@ fail:
 	}
 	__atomic_store_n(&shim.mode, TRACE_OFF, __ATOMIC_RELEASE);
 	shim_log(why, tracefile_cfg.dir, -rc);
+}
+
+/*
+ * The fork child's part: small, its stack frame too, for the child that
+ * only execs (child_with_sockets has the big one).
+ */
+PROC_PATH void tracefile_fork_child(pid_t parent, uint64_t fork_tick)
+{
+	const struct socks_snap *sn = socks_fork_snap();
+
+	/* The lineage goes on below the parent, whether or not anyone keeps a file. */
+	if (nlineage == ST_ANCESTORS_MAX) {
+		memmove(lineage, lineage + 1, sizeof(lineage) - sizeof(lineage[0]));
+		nlineage--;
+	}
+	lineage[nlineage].pid = parent;
+	lineage[nlineage++].fork_ns = fork_tick;
+	if (!shim_hdr())
+		return;		/* untraced, or no socket yet: nothing to carry */
+	if (!sn->nfds || !socks_snap_holds(sn)) {
+		child_without_sockets();
+		return;
+	}
+	child_with_sockets(parent, fork_tick, sn);
 }
 
 void tracefile_mark_end(struct st_file_header *hdr, enum st_state state, int has_status,

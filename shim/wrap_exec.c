@@ -70,7 +70,7 @@ static int exec_fd(int fd)
  * return).  *none_kept: 1 when the table knows every socket and none stays
  * open across the exec (the next image may be told so: exec_hint.h).
  */
-static int exec_begin(enum st_op op, int *none_kept)
+static PROC_PATH int exec_begin(enum st_op op, int *none_kept)
 {
 	struct st_file_header *hdr;
 	struct st_record *r;
@@ -94,7 +94,7 @@ static int exec_begin(enum st_op op, int *none_kept)
 }
 
 /* exec returned: it failed with err, and this image runs on. */
-static void exec_failed(enum st_op op, int err)
+static PROC_PATH void exec_failed(enum st_op op, int err)
 {
 	struct st_file_header *hdr = shim_hdr();
 	struct st_record *r;
@@ -117,9 +117,11 @@ static void exec_failed(enum st_op op, int err)
 #define EXEC_WRAP(op, envp_in, call) do {			\
 		struct exec_env env_;				\
 		int traced_, none_kept_, ret_, err_;		\
+		size_t room_ = exec_env_room();			\
+		char *room_v_[room_ ? room_ : 1];		\
 								\
 		traced_ = exec_begin(op, &none_kept_);		\
-		exec_env_prepare(&env_, (envp_in), none_kept_);	\
+		exec_env_prepare(&env_, (envp_in), none_kept_, room_v_, room_); \
 		do {						\
 			ret_ = (call);				\
 			err_ = errno;				\
@@ -134,34 +136,34 @@ static void exec_failed(enum st_op op, int err)
 /* Our copy of the environment, or NULL when the caller's stands (see EXEC_WRAP). */
 #define ENV_COPY (env_.envp != env_.orig ? env_.envp : NULL)
 
-EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+EXPORT PROC_PATH int execve(const char *path, char *const argv[], char *const envp[])
 {
 	EXEC_WRAP(ST_OP_EXECVE, envp, REAL(execve)(path, argv, env_.envp));
 }
 
-EXPORT int execv(const char *path, char *const argv[])
+EXPORT PROC_PATH int execv(const char *path, char *const argv[])
 {
 	EXEC_WRAP(ST_OP_EXECV, environ,
 		  ENV_COPY ? REAL(execve)(path, argv, ENV_COPY) : REAL(execv)(path, argv));
 }
 
-EXPORT int execvp(const char *file, char *const argv[])
+EXPORT PROC_PATH int execvp(const char *file, char *const argv[])
 {
 	EXEC_WRAP(ST_OP_EXECVP, environ,
 		  ENV_COPY ? REAL(execvpe)(file, argv, ENV_COPY) : REAL(execvp)(file, argv));
 }
 
-EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+EXPORT PROC_PATH int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	EXEC_WRAP(ST_OP_EXECVPE, envp, REAL(execvpe)(file, argv, env_.envp));
 }
 
-EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+EXPORT PROC_PATH int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	EXEC_WRAP(ST_OP_FEXECVE, envp, REAL(fexecve)(fd, argv, env_.envp));
 }
 
-EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
+EXPORT PROC_PATH int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
 {
 	EXEC_WRAP(ST_OP_EXECVEAT, envp, REAL(execveat)(dirfd, path, argv, env_.envp, flags));
 }
@@ -196,20 +198,20 @@ EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const
 	envp_out;								\
 	va_end(ap_)
 
-EXPORT int execl(const char *path, const char *arg, ...)
+EXPORT PROC_PATH int execl(const char *path, const char *arg, ...)
 {
 	LIST_TO_ARGV(arg, argv, (void)0);
 	EXEC_WRAP(ST_OP_EXECL, environ, REAL(execve)(path, argv, env_.envp));
 }
 
-EXPORT int execlp(const char *file, const char *arg, ...)
+EXPORT PROC_PATH int execlp(const char *file, const char *arg, ...)
 {
 	LIST_TO_ARGV(arg, argv, (void)0);
 	EXEC_WRAP(ST_OP_EXECLP, environ,
 		  ENV_COPY ? REAL(execvpe)(file, argv, ENV_COPY) : REAL(execvp)(file, argv));
 }
 
-EXPORT int execle(const char *path, const char *arg, ...)
+EXPORT PROC_PATH int execle(const char *path, const char *arg, ...)
 {
 	char **envp;
 

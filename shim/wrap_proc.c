@@ -15,7 +15,21 @@
 #include "sys.h"
 #include "tracefile.h"
 
-EXPORT pid_t fork(void)
+/* The parent's record of a fork: out of line, so that fork's own frame stays small. */
+static __attribute__((noinline)) PROC_PATH void fork_record(uint64_t t, pid_t pid, int err)
+{
+	struct st_record *r;
+	struct ev e;
+
+	if (!trace_enter())
+		return;
+	r = ev_begin(&e, ST_OP_FORK, -1);
+	r->t_ns = t;
+	ev_result(r, pid, err);
+	ev_end(&e);
+}
+
+EXPORT PROC_PATH pid_t fork(void)
 {
 	/*
 	 * Stamped before the fork: everything either process does after it
@@ -24,17 +38,20 @@ EXPORT pid_t fork(void)
 	 */
 	uint64_t t = shim_now();
 	pid_t pid = REAL(fork)();
-	int err = errno;
-	struct st_record *r;
-	struct ev e;
+	int err;
 
-	if (pid == 0 || !trace_enter())
+	/*
+	 * The child touches nothing more: a child that only execs would fault
+	 * in errno's function, and a stack page for the record's frame, for
+	 * nothing.
+	 */
+	if (pid == 0)
 		return pid;
-	r = ev_begin(&e, ST_OP_FORK, -1);
-	r->t_ns = t;
-	ev_result(r, pid, err);
-	ev_end(&e);
-	errno = err;
+	err = errno;
+	fork_record(t, pid, err);
+	/* Stored only if changed: the parent's first write to a page after fork is a fault. */
+	if (errno != err)
+		errno = err;
 	return pid;
 }
 
@@ -43,7 +60,7 @@ EXPORT pid_t fork(void)
  * mapping; its _exit must not mark the parent's file, hence the pid test
  * (a system call, but exit happens once, and only in a traced process).
  */
-static void mark_exit(enum st_op op, int has_status, int status)
+static PROC_PATH void mark_exit(enum st_op op, int has_status, int status)
 {
 	struct st_file_header *hdr = shim_hdr();
 	struct st_record *r;
@@ -57,7 +74,7 @@ static void mark_exit(enum st_op op, int has_status, int status)
 	tracefile_mark_end(hdr, ST_STATE_EXITED, has_status, status);
 }
 
-EXPORT void _exit(int status)
+EXPORT PROC_PATH void _exit(int status)
 {
 	mark_exit(ST_OP__EXIT, 1, status);
 	REAL(_exit)(status);
@@ -70,7 +87,7 @@ EXPORT void _Exit(int status)
 }
 
 /* exit() and return from main: runs after the app's own destructors. */
-__attribute__((destructor)) static void shim_fini(void)
+__attribute__((destructor)) static PROC_PATH void shim_fini(void)
 {
 	int saved = errno;
 

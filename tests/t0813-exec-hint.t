@@ -16,9 +16,16 @@
 #   - none goes into an environment that does not preload the shim;
 #   - an environment that the hint would make too big for exec: the exec
 #     is retried without it, so the largest environment that runs is the
-#     same whether the hint was due or not.
+#     same whether the hint was due or not;
+#   - environments small and large (the copy on the stack, in a mapping)
+#     both carry it, and one whose LD_PRELOAD differs from ours in one byte
+#     (the same length) does not; an exec from a handler on an alternate
+#     signal stack, which may be small, copies into a mapping (strace);
+#   - a daemon() child, forked inside libc (not through the fork() the
+#     shim wraps) by an image that took the hint, names its own pid in its
+#     trace file, not its parent's.
 . "$(dirname "$0")/lib.sh"
-plan 13
+plan 19
 HINT=SOCKTRACE_NOSOCK
 
 # ---- the shell loop, by strace ----------------------------------------
@@ -85,6 +92,63 @@ ok $? "a hint naming another pid is not believed: true scanned, found its socket
 traced "$WORK/noshim" sh -c 'env -i /usr/bin/env; env LD_PRELOAD= /usr/bin/env' > "$WORK/out"
 is "$(grep -c "^$HINT=" "$WORK/out") $(grep -c '^LD_PRELOAD=$' "$WORK/out")" "0 1" \
 	"no hint for an exec without our LD_PRELOAD (env -i, LD_PRELOAD emptied: both ran)"
+
+# ---- small and large environments; an LD_PRELOAD that is not quite ours ----
+# Few variables: the copy with the hint lives in the exec wrapper's frame;
+# 100 more: in a mapping of its own (shim/exec_hint.h, EXEC_ENV_SMALL).
+one_hint() { tr '\0' '\n' < "$WORK/out" | grep -ac "^$HINT=$1$"; }
+traced "$WORK/small" env -i PATH="$PATH" SOCKTRACE_DIR="$WORK/small" LD_PRELOAD="$PRELOAD" \
+	bash -c 'echo pid=$$ >&2; exec /bin/cat /proc/self/environ' > "$WORK/out" 2> "$WORK/err"
+pid=$(v pid "$WORK/err")
+n=$(tr '\0' '\n' < "$WORK/out" | grep -ac .)
+is "$(one_hint "$pid")|$((n <= 20))" "1|1" \
+	"a small environment ($n variables with bash's own): cat has one hint, of its pid"
+vars=$(for i in $(seq 100); do printf 'V%d=x ' "$i"; done)
+# shellcheck disable=SC2086
+traced "$WORK/large" env $vars bash -c 'echo pid=$$ >&2; exec /bin/cat /proc/self/environ' \
+	> "$WORK/out" 2> "$WORK/err"
+pid=$(v pid "$WORK/err")
+is "$(one_hint "$pid")|$(tr '\0' '\n' < "$WORK/out" | grep -ac '^V[0-9]*=x$')" "1|100" \
+	"a large environment (100 variables more): cat has them all and one hint, of its pid"
+# Ours with its last byte changed: as long, not ours (ld.so cannot load it and says so).
+other=${PRELOAD%?}x
+traced "$WORK/near" bash -c 'LD_PRELOAD=$0 exec /bin/cat /proc/self/environ' "$other" \
+	> "$WORK/out" 2> /dev/null
+is "$(tr '\0' '\n' < "$WORK/out" | grep -ac "^$HINT=")|$(tr '\0' '\n' < "$WORK/out" | grep -ac "^LD_PRELOAD=$other$")" \
+	"0|1" "no hint for an LD_PRELOAD as long as ours that differs in its last byte (cat ran with it)"
+
+# From a handler on an alternate signal stack the copy goes into a mapping
+# (the stack may be small); from main's stack it does not.  where_env says
+# "mapping" when cat's execve passes the environment the mmap after the
+# shim's sigaltstack query made, "stack" when no mmap came between them.
+where_env() {
+	awk '/sigaltstack\(NULL/ { q = 1; m = ""; next }
+	     q && /mmap\(NULL, [0-9]+, PROT_READ\|PROT_WRITE, MAP_PRIVATE\|MAP_ANONYMOUS/ { m = $NF }
+	     q && /execve\("\/bin\/cat"/ { split($0, a, "], "); split(a[2], b, " ")
+		print (m != "" && b[1] == m) ? "mapping" : (m == "" ? "stack" : "?"); exit }' "$1"
+}
+got=
+for mode in alt -n; do
+	mkdir -p "$WORK/sig"
+	strace -f -qq -e trace=sigaltstack,mmap,execve -o "$WORK/sig.st" env SOCKTRACE_DIR="$WORK/sig" \
+		SOCKTRACE_LOG="$WORK/sig/log" LD_PRELOAD="$PRELOAD" ${NO_LEAK_CHECK:+"$NO_LEAK_CHECK"} \
+		bash -c 'exec "$0" ${1#alt} /bin/cat /proc/self/environ' "$PROGS/execsig" "$mode" > "$WORK/out"
+	got="$got $mode:$(tr '\0' '\n' < "$WORK/out" | grep -ac "^$HINT="):$(where_env "$WORK/sig.st")"
+done
+is "$got" " alt:1:mapping -n:1:stack" \
+	"an exec from a handler on an alternate stack copies the environment into a mapping, one from main's stack on the stack (cat ran both times, with one hint)"
+
+# ---- a fork made inside libc ---------------------------------------------
+# bash execs daemonsock with the hint (so its set-up caches its pid), and
+# daemon() forks inside libc, past the fork() wrapper: only the handler the
+# shim registered at set-up tells the child to forget that pid.  The pipe's
+# reader sees EOF when the daemon has exited.
+traced "$WORK/dmn" bash -c 'exec "$0"' "$PROGS/daemonsock" | cat > "$WORK/out"
+pid=$(v pid)
+ok "$([ -n "$pid" ] && [ -e "$WORK/dmn/daemonsock.$pid.socktrace" ]; echo $?)" \
+	"the daemon's trace file is named after its own pid ($pid): $(ls "$WORK/dmn" | tr '\n' ' ')"
+"$ST" report --json "$WORK/dmn" > "$WORK/r.json" 2> /dev/null
+is "$(q '[.processes[].pid] | map(tostring) | join(",")')" "$pid" "the report's one process is the daemon, pid $pid"
 
 # ---- E2BIG: retried without the hint --------------------------------------
 # The largest PAD with which bash's /bin/true still runs, while bash holds
