@@ -130,8 +130,10 @@ where_env() {
 got=
 for mode in alt -n; do
 	mkdir -p "$WORK/sig"
-	strace -f -qq -e trace=sigaltstack,mmap,execve -o "$WORK/sig.st" env SOCKTRACE_DIR="$WORK/sig" \
-		SOCKTRACE_LOG="$WORK/sig/log" LD_PRELOAD="$PRELOAD" ${NO_LEAK_CHECK:+"$NO_LEAK_CHECK"} \
+	# A small environment (env -i): from main's stack the copy fits there.
+	strace -f -qq -e trace=sigaltstack,mmap,execve -o "$WORK/sig.st" env -i PATH="$PATH" \
+		SOCKTRACE_DIR="$WORK/sig" SOCKTRACE_LOG="$WORK/sig/log" LD_PRELOAD="$PRELOAD" \
+		${NO_LEAK_CHECK:+"$NO_LEAK_CHECK"} \
 		bash -c 'exec "$0" ${1#alt} /bin/cat /proc/self/environ' "$PROGS/execsig" "$mode" > "$WORK/out"
 	got="$got $mode:$(tr '\0' '\n' < "$WORK/out" | grep -ac "^$HINT="):$(where_env "$WORK/sig.st")"
 done
