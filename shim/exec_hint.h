@@ -74,8 +74,8 @@ size_t exec_env_room(void);
  * not true of this one); else envp itself.
  * A copy lives in room[0..nroom) (exec_env_room's size, on the caller's
  * stack) when it fits, else in a mapping of its own (no malloc: exec may
- * be called from a signal handler); exec_env_release unmaps it.  Never fails: without memory, envp as it is.
- * Async-signal-safe.
+ * be called from a signal handler); exec_env_release unmaps it.  Never
+ * fails: without memory, envp as it is.  Async-signal-safe.
  */
 void exec_env_prepare(struct exec_env *e, char *const envp[], int none_kept, char **room,
 		      size_t nroom);

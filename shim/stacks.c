@@ -66,7 +66,7 @@ static __thread int in_capture TLS_IE;
 
 /* A number from the environment within [lo, hi], else dflt (and a note). */
 static PROC_PATH unsigned long env_num(const char *name, unsigned long dflt, unsigned long lo,
-			     unsigned long hi)
+				       unsigned long hi)
 {
 	const char *env = getenv(name);
 	unsigned long v;

@@ -27,6 +27,8 @@
 . "$(dirname "$0")/lib.sh"
 plan 19
 HINT=SOCKTRACE_NOSOCK
+# in_environ PATTERN: how many variables of the NUL-separated environment in $WORK/out match.
+in_environ() { tr '\0' '\n' < "$WORK/out" | grep -ac "$1"; }
 
 # ---- the shell loop, by strace ----------------------------------------
 mkdir -p "$WORK/loop"
@@ -52,8 +54,8 @@ for via in execve execv execvp execvpe execl execlp execle fexecve execveat; do
 	case $via in execvp|execvpe|execlp) prog=cat ;; *) prog=/bin/cat ;; esac
 	traced "$WORK/via" "$PROGS/execvia" "$via" "$prog" /proc/self/environ > "$WORK/out" 2>&1
 	p=$(v pid)
-	n=$(tr '\0' '\n' < "$WORK/out" | grep -ac "^$HINT=$p$")
-	has_path=$(tr '\0' '\n' < "$WORK/out" | grep -ac '^PATH=')
+	n=$(in_environ "^$HINT=$p$")
+	has_path=$(in_environ '^PATH=')
 	got="$got $via:$n$has_path"
 done
 is "$got" " execve:11 execv:11 execvp:11 execvpe:11 execl:11 execlp:11 execle:11 fexecve:11 execveat:11" \
@@ -68,7 +70,7 @@ child=$(tr '\0' '\n' < "$WORK/out" | sed -n 's/^child=\([0-9]*\) .*/\1/p')
 is "$(tr '\0' '\n' < "$WORK/out" | grep -a "^$HINT=")|$(ls "$WORK/fx" | grep -c '^cat\.')" "$HINT=$child|0" \
 	"a traced child whose sockets are all close-on-exec gives cat the hint (its pid, $child); cat has no file"
 traced "$WORK/fx2" "$PROGS/forkexec" /bin/cat /proc/self/environ > "$WORK/out"
-is "$(tr '\0' '\n' < "$WORK/out" | grep -ac "^$HINT=")|$(ls "$WORK/fx2" | grep -c '^cat\.')" "0|1" \
+is "$(in_environ "^$HINT=")|$(ls "$WORK/fx2" | grep -c '^cat\.')" "0|1" \
 	"one that passes the pair on gives none, and cat finds the pair (its file)"
 
 # ---- hints that must not be believed -------------------------------------
@@ -96,25 +98,24 @@ is "$(grep -c "^$HINT=" "$WORK/out") $(grep -c '^LD_PRELOAD=$' "$WORK/out")" "0 
 # ---- small and large environments; an LD_PRELOAD that is not quite ours ----
 # Few variables: the copy with the hint lives in the exec wrapper's frame;
 # 100 more: in a mapping of its own (shim/exec_hint.h, EXEC_ENV_SMALL).
-one_hint() { tr '\0' '\n' < "$WORK/out" | grep -ac "^$HINT=$1$"; }
 traced "$WORK/small" env -i PATH="$PATH" SOCKTRACE_DIR="$WORK/small" LD_PRELOAD="$PRELOAD" \
 	bash -c 'echo pid=$$ >&2; exec /bin/cat /proc/self/environ' > "$WORK/out" 2> "$WORK/err"
 pid=$(v pid "$WORK/err")
-n=$(tr '\0' '\n' < "$WORK/out" | grep -ac .)
-is "$(one_hint "$pid")|$((n <= 20))" "1|1" \
+n=$(in_environ .)
+is "$(in_environ "^$HINT=$pid$")|$((n <= 20))" "1|1" \
 	"a small environment ($n variables with bash's own): cat has one hint, of its pid"
 vars=$(for i in $(seq 100); do printf 'V%d=x ' "$i"; done)
 # shellcheck disable=SC2086
 traced "$WORK/large" env $vars bash -c 'echo pid=$$ >&2; exec /bin/cat /proc/self/environ' \
 	> "$WORK/out" 2> "$WORK/err"
 pid=$(v pid "$WORK/err")
-is "$(one_hint "$pid")|$(tr '\0' '\n' < "$WORK/out" | grep -ac '^V[0-9]*=x$')" "1|100" \
+is "$(in_environ "^$HINT=$pid$")|$(in_environ '^V[0-9]*=x$')" "1|100" \
 	"a large environment (100 variables more): cat has them all and one hint, of its pid"
 # Ours with its last byte changed: as long, not ours (ld.so cannot load it and says so).
 other=${PRELOAD%?}x
 traced "$WORK/near" bash -c 'LD_PRELOAD=$0 exec /bin/cat /proc/self/environ' "$other" \
 	> "$WORK/out" 2> /dev/null
-is "$(tr '\0' '\n' < "$WORK/out" | grep -ac "^$HINT=")|$(tr '\0' '\n' < "$WORK/out" | grep -ac "^LD_PRELOAD=$other$")" \
+is "$(in_environ "^$HINT=")|$(in_environ "^LD_PRELOAD=$other$")" \
 	"0|1" "no hint for an LD_PRELOAD as long as ours that differs in its last byte (cat ran with it)"
 
 # From a handler on an alternate signal stack the copy goes into a mapping
@@ -135,7 +136,7 @@ for mode in alt -n; do
 		SOCKTRACE_DIR="$WORK/sig" SOCKTRACE_LOG="$WORK/sig/log" LD_PRELOAD="$PRELOAD" \
 		${NO_LEAK_CHECK:+"$NO_LEAK_CHECK"} \
 		bash -c 'exec "$0" ${1#alt} /bin/cat /proc/self/environ' "$PROGS/execsig" "$mode" > "$WORK/out"
-	got="$got $mode:$(tr '\0' '\n' < "$WORK/out" | grep -ac "^$HINT="):$(where_env "$WORK/sig.st")"
+	got="$got $mode:$(in_environ "^$HINT="):$(where_env "$WORK/sig.st")"
 done
 is "$got" " alt:1:mapping -n:1:stack" \
 	"an exec from a handler on an alternate stack copies the environment into a mapping, one from main's stack on the stack (cat ran both times, with one hint)"

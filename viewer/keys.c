@@ -179,12 +179,6 @@ static void lead_born(struct keynode *n)
 		n->kinode = r->kinode;
 }
 
-/* A record that makes its socket (not a first sight of one made elsewhere). */
-static int rec_births(const struct trace_rec *r)
-{
-	return st_op_class(r->op) == ST_CLASS_CREATE && !(r->flags & ST_REC_FIRST_SEEN);
-}
-
 static uint64_t canon(struct keys *k, uint64_t key)
 {
 	struct keynode *n;
@@ -218,8 +212,9 @@ int model_keys(struct model *m)
 				goto out;
 			if (r->inode2 && learn(m, &k, r->inode2, 0))
 				goto out;
-			if (rec_births(r) && (learn_born(m, &k, r->inode) ||
-					      (r->op == ST_OP_SOCKETPAIR && learn_born(m, &k, r->inode2))))
+			if (record_is_birth(r) &&
+			    (learn_born(m, &k, r->inode) ||
+			     (r->op == ST_OP_SOCKETPAIR && learn_born(m, &k, r->inode2))))
 				goto out;
 		}
 		for (size_t j = 0; j < tf->nsocks; j++) {

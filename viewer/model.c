@@ -155,8 +155,7 @@ uint64_t conn_made_ns(const struct conn *c)
 {
 	const struct ev *e = first_own_ev(c);
 
-	if (e && st_op_class(e->r->op) == ST_CLASS_CREATE && !(e->r->flags & ST_REC_FIRST_SEEN) &&
-	    (!c->made_ns || e->r->t_ns < c->made_ns))
+	if (e && record_is_birth(e->r) && (!c->made_ns || e->r->t_ns < c->made_ns))
 		return e->r->t_ns;
 	return c->made_ns;
 }

@@ -320,6 +320,12 @@ static inline int record_would_block(const struct trace_rec *r)
 		r->err == EALREADY || r->err == EINTR);
 }
 
+/* Does r make its socket here (socket, accept, socketpair), not first see one made elsewhere? */
+static inline int record_is_birth(const struct trace_rec *r)
+{
+	return st_op_class(r->op) == ST_CLASS_CREATE && !(r->flags & ST_REC_FIRST_SEEN);
+}
+
 /* Is r a data-path call (bytes moved or failed), not an SCM_RIGHTS passing? */
 static inline int is_data_record(const struct trace_rec *r)
 {
