@@ -110,9 +110,8 @@ static void connect_learned(enum st_op op, int fd, uint64_t word, ssize_t ret, i
  * pending connect, per-call events.  Out of line, so that data_slow's
  * common case (first_bytes) saves no registers and sets up no frame.
  */
-static __attribute__((noinline)) ssize_t data_rare(uint64_t call, size_t want,
-						   const struct iovec *iov, int fd, uint64_t word,
-						   ssize_t ret)
+static HOT_PATH __attribute__((noinline)) ssize_t
+data_rare(uint64_t call, size_t want, const struct iovec *iov, int fd, uint64_t word, ssize_t ret)
 {
 	struct st_sock *s = sock_of(word);
 	enum st_op op = data_call_op(call);
@@ -162,8 +161,8 @@ out:
  * (not a peek), is handled here: count them and stamp its first activity,
  * with nothing to record.  The rest goes to data_rare.
  */
-ssize_t data_slow(uint64_t call, size_t want, const struct iovec *iov, int fd, uint64_t word,
-		  ssize_t ret)
+HOT_PATH ssize_t data_slow(uint64_t call, size_t want, const struct iovec *iov, int fd,
+			   uint64_t word, ssize_t ret)
 {
 	struct st_sock *s = sock_of(word);
 	int peek = data_call_peek(call);

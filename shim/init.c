@@ -88,7 +88,13 @@ static PROC_PATH void on_fork_prepare(void)
 static PROC_PATH void on_fork_child(void)
 {
 	pid_t parent = shim.pid;	/* on_fork_prepare's */
-	struct st_file_header *h = shim_hdr();	/* still the parent's */
+	const struct socks_snap *sn = socks_fork_snap();
+	/*
+	 * The parent's header as the snapshot has it, when there is one: the
+	 * parent's file is shared memory the child has not touched, and its
+	 * header would be one more page fault here.
+	 */
+	const struct st_file_header *h = sn->nfds ? sn->hdr : shim_hdr();
 
 	if (h && !exec_hint_tables_complete(h))
 		exec_hint_clean_start(0);	/* a socket the parent never tracked is ours too */

@@ -124,6 +124,20 @@ static void populate(unsigned r, void *addr, uint64_t len)
 		sys_raw(SYS_madvise, addr, len, MADV_POPULATE_WRITE);
 }
 
+/*
+ * memcpy, but in our own code: a fork child copies its parent's tables
+ * with this, and libc's memcpy would be a page of libc it faults in for
+ * them (bench/README.md, the fork child's page faults).
+ */
+static void copy_bytes(void *dst, const void *src, size_t n)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+#else
+	memcpy(dst, src, n);
+#endif
+}
+
 /* Give up growing for good: the reader learns why from the header. */
 static int grow_failed(int rc)
 {
@@ -248,8 +262,8 @@ int regions_attach(int fd, const struct st_file_header *hdr, const uint64_t *kee
 		 */
 		size_t v = offsetof(struct st_file_header, version), after = v + sizeof(hdr->version);
 
-		memcpy(regions_hdr, hdr, v);
-		memcpy((char *)regions_hdr + after, (const char *)hdr + after, PAGE - after);
+		copy_bytes(regions_hdr, hdr, v);
+		copy_bytes((char *)regions_hdr + after, (const char *)hdr + after, PAGE - after);
 	}
 	memset(regions_hdr->region, 0, sizeof(regions_hdr->region));
 	regions_hdr->flags &= ~(uint32_t)ST_HDR_GROW_FAILED;
@@ -269,7 +283,7 @@ int regions_attach(int fd, const struct st_file_header *hdr, const uint64_t *kee
 			populate(r, g->base, len[r]);
 		}
 		if (keep && keep[r])
-			memcpy(g->base, src[r], keep[r] * g->entry_size);
+			copy_bytes(g->base, src[r], keep[r] * g->entry_size);
 		publish_chunk(r, 0, off[r], count[r]);
 	}
 	return 0;

@@ -155,6 +155,31 @@ static void plan(struct regions_plan *p)
 }
 
 /*
+ * mkdir -p dir (0755 each): 0 or a negative errno.  Out of line, with its
+ * page of path: in open_dir's frame that page would be stack every fork
+ * child with sockets touches, and faults in, for nothing.
+ */
+static __attribute__((noinline)) long make_dirs(const char *dir)
+{
+	char path[SETUP_TEXT_MAX];
+	size_t n = strlen(dir);
+
+	memcpy(path, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		long rc;
+
+		if (path[i] != '/' && path[i] != 0)
+			continue;
+		path[i] = 0;
+		rc = sys_raw(SYS_mkdir, path, 0755, 0);
+		if (rc && rc != -EEXIST)
+			return rc;
+		path[i] = dir[i];
+	}
+	return 0;
+}
+
+/*
  * Open the trace directory for making a file in it: O_DIRECTORY, and for
  * the default one made 0700 and checked to be ours alone.  A dirfd, or a
  * negative errno with *why.
@@ -198,34 +223,27 @@ static int open_dir(const char **why)
 	fd = sys_raw(SYS_open, c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 	if (fd >= 0 || fd != -ENOENT)
 		return (int)fd;
-	{
-		char path[SETUP_TEXT_MAX];
-		size_t n = strlen(c->dir);
-
-		memcpy(path, c->dir, n + 1);
-		for (size_t i = 1; i <= n; i++) {
-			long rc;
-
-			if (path[i] != '/' && path[i] != 0)
-				continue;
-			path[i] = 0;
-			rc = sys_raw(SYS_mkdir, path, 0755, 0);
-			if (rc && rc != -EEXIST)
-				return (int)rc;
-			path[i] = c->dir[i];
-		}
-	}
+	fd = make_dirs(c->dir);
+	if (fd)
+		return (int)fd;
 	*why = "tracing off: opening the trace directory";
 	fd = sys_raw(SYS_open, c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 	return (int)fd;
 }
 
-/* Base name of the executable for the file name (no slashes). */
+/*
+ * Base name of the executable for the file name (no slashes).  Our own
+ * loop, not strrchr: a fork child runs this, and libc's strrchr would be
+ * one more page it faults in.
+ */
 static const char *exe_base(const char *exe)
 {
-	const char *slash = strrchr(exe, '/');
+	const char *base = exe;
 
-	return slash ? slash + 1 : exe;
+	for (const char *p = exe; *p; p++)
+		if (*p == '/')
+			base = p + 1;
+	return base;
 }
 
 #define NAME_MAX_LEN	256
@@ -252,7 +270,7 @@ static int create_file(int dirfd, const char *exe, pid_t pid, char name[NAME_MAX
 			sb_char(&sb, '.');
 			sb_u64(&sb, k);
 		}
-		sb_str(&sb, ST_FILE_SUFFIX);
+		sb_str(&sb, DATA_STR(ST_FILE_SUFFIX));	/* .data: no .rodata page to fault in */
 		fd = sys_raw6(SYS_openat, dirfd, (long)name,
 			      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600, 0, 0);
 		if (fd != -EEXIST)
@@ -309,19 +327,25 @@ static void fill_identity(struct st_file_header *h)
  * This image's tag: the high half of every sid it makes.  From the
  * kernel's per-exec random bytes (AT_RANDOM, no system call), the pid and
  * the time, so images of one trace differ (a fork child shares its
- * parent's random bytes, not its pid; a reused pid comes later).
+ * parent's random bytes, not its pid; a reused pid comes later).  The
+ * bytes are read once per image and kept: a fork child then finds them
+ * in memory it already has, not in libc's getauxval, a page it would
+ * fault in for them.
  */
 static uint32_t make_tag(pid_t pid, uint64_t now)
 {
-	const uint64_t *rnd = (const uint64_t *)getauxval(AT_RANDOM);
+	static uint64_t rnd[2];
+	static int rnd_read;
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)pid ^ now * 0xff51afd7ed558ccdull;
 
-	if (rnd) {
-		uint64_t r[2];
+	if (!rnd_read) {
+		const void *at = (const void *)getauxval(AT_RANDOM);
 
-		memcpy(r, rnd, sizeof(r));
-		h ^= r[0] + (r[1] << 1);
+		if (at)
+			memcpy(rnd, at, sizeof(rnd));
+		rnd_read = 1;
 	}
+	h ^= rnd[0] + (rnd[1] << 1);
 	for (int i = 0; i < 3; i++) {
 		h ^= h >> 33;
 		h *= 0xc4ceb9fe1a85ec53ull;

@@ -18,19 +18,19 @@
 #include "data.h"
 #include "real.h"
 
-EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
+EXPORT HOT_PATH ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
 	return data_done(ST_OP_SEND, DATA_SENT, flags, len, fd, REAL_DATA(send)(fd, buf, len, flags));
 }
 
-EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
-		      socklen_t tolen)
+EXPORT HOT_PATH ssize_t sendto(int fd, const void *buf, size_t len, int flags,
+			       const struct sockaddr *to, socklen_t tolen)
 {
 	return data_done(ST_OP_SENDTO, DATA_SENT, flags, len, fd,
 			 REAL_DATA(sendto)(fd, buf, len, flags, to, tolen));
 }
 
-EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
+EXPORT HOT_PATH ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
 	return data_done(ST_OP_RECV, DATA_RECEIVED, flags, len, fd, REAL_DATA(recv)(fd, buf, len, flags));
 }
@@ -41,8 +41,8 @@ EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t cap, int flags)
 			 REAL_DATA(__recv_chk)(fd, buf, len, cap, flags));
 }
 
-EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
-			socklen_t *fromlen)
+EXPORT HOT_PATH ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
+				 struct sockaddr *from, socklen_t *fromlen)
 {
 	return data_done(ST_OP_RECVFROM, DATA_RECEIVED, flags, len, fd,
 			 REAL_DATA(recvfrom)(fd, buf, len, flags, from, fromlen));
@@ -55,7 +55,7 @@ EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t cap, int fla
 			 REAL_DATA(__recvfrom_chk)(fd, buf, len, cap, flags, from, fromlen));
 }
 
-EXPORT ssize_t read(int fd, void *buf, size_t len)
+EXPORT HOT_PATH ssize_t read(int fd, void *buf, size_t len)
 {
 	return data_done(ST_OP_READ, DATA_RECEIVED, 0, len, fd, REAL_DATA(read)(fd, buf, len));
 }
@@ -65,18 +65,18 @@ EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t cap)
 	return data_done(ST_OP_READ, DATA_RECEIVED, 0, len, fd, REAL_DATA(__read_chk)(fd, buf, len, cap));
 }
 
-EXPORT ssize_t write(int fd, const void *buf, size_t len)
+EXPORT HOT_PATH ssize_t write(int fd, const void *buf, size_t len)
 {
 	return data_done(ST_OP_WRITE, DATA_SENT, 0, len, fd, REAL_DATA(write)(fd, buf, len));
 }
 
-EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+EXPORT HOT_PATH ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 {
 	return data_done_iov(DATA_CALL(ST_OP_READV, DATA_RECEIVED, 0), 0, (size_t)iovcnt, iov, fd,
 			     REAL_DATA(readv)(fd, iov, iovcnt));
 }
 
-EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+EXPORT HOT_PATH ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
 	return data_done_iov(DATA_CALL(ST_OP_WRITEV, DATA_SENT, 0), 0, (size_t)iovcnt, iov, fd,
 			     REAL_DATA(writev)(fd, iov, iovcnt));

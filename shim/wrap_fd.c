@@ -94,12 +94,12 @@ static inline __attribute__((always_inline)) int close_traced(int fd, struct st_
 	return ret;
 }
 
-static __attribute__((noinline)) int close_slow(int fd, struct st_fd *ent)
+static HOT_PATH __attribute__((noinline)) int close_slow(int fd, struct st_fd *ent)
 {
 	return close_traced(fd, ent, 0);
 }
 
-EXPORT int close(int fd)
+EXPORT HOT_PATH int close(int fd)
 {
 	struct st_fd *ent = fdtab_ent(fd);
 

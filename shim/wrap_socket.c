@@ -445,7 +445,7 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	return ret;
 }
 
-EXPORT int shutdown(int fd, int how)
+EXPORT HOT_PATH int shutdown(int fd, int how)
 {
 	int ret = REAL(shutdown)(fd, how);
 	int err = errno;
