@@ -773,6 +773,27 @@ if [[ ${SKIP_PROCS:-0} != 1 ]] && ((HAVE_SHIM)); then
 		result child_disk "disk per short-lived fork child (largest)" "error" "<= ${TARGET_CHILD_KIB} KiB" ERROR
 	fi
 	rm -rf "$d"
+	# Page faults per fork server iteration, parent and child (a fork
+	# child's cost here is mostly its page faults: bench/README.md): the
+	# minor faults of forkserver and its children as a shell counts them,
+	# the difference of two connection counts, so that start-up cancels.
+	fork_faults() {	# fork_faults N ENV...: faults of "forkserver N" and its children
+		local n=$1
+		shift
+		"$@" bash -c "\"\$1\" $n >/dev/null"'; read -r -a f < /proc/$$/stat; echo "${f[10]}"' \
+			_ "$BUILD/forkserver"
+	}
+	d=$(mktemp -d "$WORK/trace.XXXXXX")
+	fa=$(fork_faults "$FORK_FILES_N" env)
+	fb=$(fork_faults "$((FORK_FILES_N * 2))" env)
+	fc=$(fork_faults "$FORK_FILES_N" env LD_PRELOAD="$SHIM" SOCKTRACE_DIR="$d" "${SHIM_ENV_ARR[@]}")
+	rm -rf "$d"
+	d=$(mktemp -d "$WORK/trace.XXXXXX")
+	fe=$(fork_faults "$((FORK_FILES_N * 2))" env LD_PRELOAD="$SHIM" SOCKTRACE_DIR="$d" "${SHIM_ENV_ARR[@]}")
+	rm -rf "$d"
+	ffp=$(calc "printf \"native %.1f, shim %.1f\", ($fb - $fa) / $FORK_FILES_N, ($fe - $fc) / $FORK_FILES_N")
+	say "  page faults per fork server connection (server and child): $ffp"
+	result fork_faults "page faults per fork server connection" "$ffp" "-" INFO
 
 	if ((HAVE_STRACE)); then
 		# strace -c: calls by name; the shim's own are the difference.
