@@ -30,7 +30,7 @@
  * (close, the data calls, shutdown).  The linker puts .text.hot right
  * after .text.startup, so that the fault that brings in the child's
  * handler maps these too (the kernel maps the pages around a fault, in a
- * 64 KiB window): one fault per fork child fewer (bench/README.md).
+ * 64 KiB window): one fault fewer per fork child (bench/README.md).
  */
 #define HOT_PATH	__attribute__((section(".text.hot")))
 /*
