@@ -103,7 +103,8 @@
 	X(setuid,	int,	(uid_t),					NONE,		CALL,	fb_setuid)	\
 	X(seteuid,	int,	(uid_t),					NONE,		CALL,	fb_seteuid)	\
 	X(setreuid,	int,	(uid_t, uid_t),					NONE,		CALL,	fb_setreuid)	\
-	X(setresuid,	int,	(uid_t, uid_t, uid_t),				NONE,		CALL,	fb_setresuid)
+	X(setresuid,	int,	(uid_t, uid_t, uid_t),				NONE,		CALL,	fb_setresuid)	\
+	X(chroot,	int,	(const char *),					NONE,		CALL,	fb_chroot)
 
 /* vfork is written in assembly, for x86_64 only (vfork_x86_64.S). */
 #if defined(__x86_64__)

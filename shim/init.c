@@ -76,6 +76,7 @@ static PROC_PATH void on_fork_prepare(void)
 {
 	(void)shim_getpid();
 	socks_fork_prepare();
+	tracefile_fork_prepare();
 }
 
 /*

@@ -23,6 +23,7 @@
 #include "shim.h"
 #include "stacks.h"
 #include "sys.h"
+#include "tracefile.h"
 
 static uint64_t used;				/* entries filled (the scan owns it) */
 static int scanning;				/* atomic: a scan owns the map */
@@ -31,7 +32,7 @@ static uint8_t seen[MODULES_MAX / 8];		/* per scan; the scan owns it */
 /* Entry i, mapping the file's chunk for it first; NULL when it cannot be had. */
 static struct st_module *entry(uint64_t i)
 {
-	if (i >= region_mapped(ST_REG_MODULES) && region_grow(shim.fd, ST_REG_MODULES, i + 1))
+	if (i >= region_mapped(ST_REG_MODULES) && tracefile_grow(ST_REG_MODULES, i + 1))
 		return NULL;
 	return region_at(ST_REG_MODULES, i);
 }

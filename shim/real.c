@@ -99,6 +99,7 @@ static int fb_setuid(uid_t u) { (void)u; errno = ENOSYS; return -1; }
 static int fb_seteuid(uid_t u) { (void)u; errno = ENOSYS; return -1; }
 static int fb_setreuid(uid_t r, uid_t e) { (void)r; (void)e; errno = ENOSYS; return -1; }
 static int fb_setresuid(uid_t r, uid_t e, uid_t s) { (void)r; (void)e; (void)s; errno = ENOSYS; return -1; }
+static int fb_chroot(const char *p) { return (int)sys_any(SYS_chroot, p); }
 static int fb_getnameinfo(const struct sockaddr *a, socklen_t l, char *h, socklen_t hl, char *s, socklen_t sl, int f) { (void)a; (void)l; (void)h; (void)hl; (void)s; (void)sl; (void)f; errno = ENOSYS; return EAI_SYSTEM; }
 
 /* fcntl's third argument is an int or a pointer; a long carries both. */

@@ -138,8 +138,7 @@ static void copy_bytes(void *dst, const void *src, size_t n)
 #endif
 }
 
-/* Give up growing for good: the reader learns why from the header. */
-static int grow_failed(int rc)
+int regions_give_up(int rc)
 {
 	regions_hdr->grow_errno = (uint32_t)-rc;
 	__atomic_fetch_or(&regions_hdr->flags, ST_HDR_GROW_FAILED, __ATOMIC_RELEASE);
@@ -203,7 +202,7 @@ static int append_chunk(int fd, enum st_region r, uint64_t count)
 
 		__atomic_compare_exchange_n(&regions_hdr->file_size, &end, off, 0, __ATOMIC_RELAXED,
 					    __ATOMIC_RELAXED);
-		return grow_failed(rc);
+		return regions_give_up(rc);
 	}
 	populate(r, g->base + g->mapped * g->entry_size, len);
 	publish_chunk(r, k, off, count);

@@ -71,6 +71,12 @@ int regions_attach(int fd, const struct st_file_header *hdr, const uint64_t *kee
  */
 int region_grow(int fd, enum st_region r, uint64_t want);
 
+/*
+ * Give up growing for good (rc: why, a negative errno, returned): the
+ * header says so (ST_HDR_GROW_FAILED, grow_errno) for the reader.
+ */
+int regions_give_up(int rc);
+
 /* Entries of region r mapped now. */
 static inline uint64_t region_mapped(enum st_region r)
 {

@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "sys.h"
+#include "tracefile.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23	/* Linux 5.14; older kernels say EINVAL: harmless */
@@ -82,7 +83,7 @@ static void act_at(struct st_file_header *h, uint64_t slot)
 
 	while (slot >= ring.grow_at) {
 		uint64_t alloc = ring.alloc;
-		int rc = region_grow(shim.fd, ST_REG_RING, alloc * 2);
+		int rc = tracefile_grow(ST_REG_RING, alloc * 2);
 
 		if (rc == 0) {
 			__atomic_store_n(&ring.alloc, alloc * 2, __ATOMIC_RELEASE);

@@ -23,6 +23,7 @@
 #include "event.h"
 #include "stacks.h"
 #include "sys.h"
+#include "tracefile.h"
 
 #define FDS_MAX		(1u << 20)	/* fds tracked at most (16 MiB of table) */
 #define SOCKS_MAX	(1u << 18)	/* sockets held at once with state (64 MiB) */
@@ -96,10 +97,10 @@ static __attribute__((noinline, cold)) int grow_for(enum st_region r, uint64_t i
 
 	if (i < m) {
 		if (m < regions[r].capacity)
-			region_grow(shim.fd, r, m + 1);
+			tracefile_grow(r, m + 1);
 		return 0;
 	}
-	rc = region_grow(shim.fd, r, i + 1);
+	rc = tracefile_grow(r, i + 1);
 	if (rc == -EBUSY && shim_hdr())
 		__atomic_fetch_or(&shim_hdr()->flags, ST_HDR_GROW_STALLED, __ATOMIC_RELAXED);
 	return rc;

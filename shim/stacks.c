@@ -26,6 +26,7 @@
 #include "regions.h"
 #include "shim.h"
 #include "sys.h"
+#include "tracefile.h"
 
 #define DEPTH_DEFAULT	16u
 #define DEPTH_MAX	64u
@@ -289,7 +290,7 @@ static int add_level(void)
 	if (n >= ST_CHUNKS_MAX)
 		rc = -E2BIG;
 	else
-		rc = region_grow(shim.fd, ST_REG_STACKS, region_mapped(ST_REG_STACKS) + 1);
+		rc = tracefile_grow(ST_REG_STACKS, region_mapped(ST_REG_STACKS) + 1);
 	unit_seam_add_level();
 	chunks = __atomic_load_n(&d->nchunks, __ATOMIC_ACQUIRE);
 	for (; n < chunks && n < ST_CHUNKS_MAX; n++) {

@@ -154,6 +154,8 @@ static void plan(struct regions_plan *p)
 	p->lazy[ST_REG_MODULES] = 1;
 }
 
+#define NAME_MAX_LEN	256
+
 /*
  * mkdir -p dir (0755 each): 0 or a negative errno.  Out of line, with its
  * page of path: in open_dir's frame that page would be stack every fork
@@ -245,8 +247,6 @@ static const char *exe_base(const char *exe)
 			base = p + 1;
 	return base;
 }
-
-#define NAME_MAX_LEN	256
 
 /*
  * A fresh <exe>.<pid>[.k].socktrace in dirfd (k only when the name is
@@ -386,6 +386,23 @@ static void fill_common(struct st_file_header *h, pid_t pid, pid_t ppid, enum st
 	ring_reset(tracefile_cfg.ring_cap, regions[ST_REG_RING].mapped);
 }
 
+/*
+ * The trace file's fd.  A process keeps it (out of the app's way, at the
+ * top of the fd range) so that the file can grow, but not across a fork:
+ * an fd up there makes the kernel copy a table as large as the range into
+ * the child (32768 slots under a limit of 20000: bench/README.md).  The
+ * fork's prepare handler closes it, and the next growth opens the file
+ * again by its name.  A process about to change its uid or root (which
+ * would stop that open) opens it first and keeps it for good (pinned).
+ * While a growth uses the fd, fd_users counts it, and the prepare handler
+ * leaves the fd alone.
+ */
+static char file_name[NAME_MAX_LEN];	/* this image's file, in tracefile_cfg.dir */
+static int fd_pinned;			/* kept across forks (uid or root changes) */
+static int fd_users;			/* growths using shim.fd; FD_CLOSING: a fork closes it */
+static int fd_closer;			/* the tid closing it */
+#define FD_CLOSING	(-1)
+
 /* Keep fd out of the app's way as the trace file's; 0 or a negative errno. */
 static int keep_fd(int fd)
 {
@@ -395,6 +412,144 @@ static int keep_fd(int fd)
 		return kept;
 	__atomic_store_n(&shim.fd, kept, __ATOMIC_RELEASE);
 	return 0;
+}
+
+/* A file's identity in its first bytes: magic, version and header size; pid, ppid and tag. */
+#define ID_FIXED	offsetof(struct st_file_header, flags)
+#define ID_BYTES	(offsetof(struct st_file_header, tag) + sizeof(uint32_t))
+
+/*
+ * Open this image's file again by its name, after a fork closed its fd:
+ * the fd, kept at the top of the range, or a negative errno.  Only a file
+ * whose header is ours (our pid, our tag) is taken: the name leads to
+ * whatever is there now.
+ */
+static int reopen_file(void)
+{
+	const struct st_file_header *h = shim_hdr();
+	unsigned char id[ID_BYTES];
+	long dirfd, fd, n;
+	size_t pid_at = offsetof(struct st_file_header, pid);
+
+	if (!h || !file_name[0])
+		return -ENOENT;
+	dirfd = sys_raw(SYS_open, tracefile_cfg.dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	if (dirfd < 0)
+		return (int)dirfd;
+	fd = sys_raw6(SYS_openat, dirfd, (long)file_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+		      0, 0, 0);
+	sys_raw(SYS_close, dirfd, 0, 0);
+	if (fd < 0)
+		return (int)fd;
+	n = sys_raw6(SYS_pread64, fd, (long)id, (long)sizeof(id), 0, 0, 0);
+	if (n != (long)sizeof(id) || memcmp(id, h, ID_FIXED) ||
+	    memcmp(id + pid_at, (const char *)h + pid_at, sizeof(id) - pid_at)) {
+		sys_raw(SYS_close, fd, 0, 0);
+		return -ESTALE;
+	}
+	return resfd_adopt((int)fd, RESFD_TRACE);
+}
+
+/*
+ * The trace file's fd for a growth, opened again if a fork closed it;
+ * with fd_put() after.  The fd, or a negative errno (nothing to put):
+ * -EBUSY while this very thread is closing it for a fork (a signal
+ * handler interrupted it), or when that close never ends.
+ */
+static int fd_get(void)
+{
+	int me = shim_tid(), fd, none = -1;
+
+	for (unsigned waited = 0;; waited++) {
+		int v = __atomic_load_n(&fd_users, __ATOMIC_ACQUIRE);
+
+		if (v >= 0) {
+			if (__atomic_compare_exchange_n(&fd_users, &v, v + 1, 0, __ATOMIC_ACQUIRE,
+							__ATOMIC_RELAXED))
+				break;
+			continue;
+		}
+		if (__atomic_load_n(&fd_closer, __ATOMIC_RELAXED) == me || waited == SHIM_WAIT_YIELDS)
+			return -EBUSY;
+		sys_raw(SYS_sched_yield, 0, 0, 0);
+	}
+	fd = __atomic_load_n(&shim.fd, __ATOMIC_ACQUIRE);
+	if (fd >= 0)
+		return fd;
+	fd = reopen_file();
+	if (fd >= 0 && !__atomic_compare_exchange_n(&shim.fd, &none, fd, 0, __ATOMIC_ACQ_REL,
+						    __ATOMIC_ACQUIRE)) {
+		/* Another growth opened it first: use that one. */
+		resfd_release(fd);
+		sys_raw(SYS_close, fd, 0, 0);
+		fd = none;
+	}
+	if (fd < 0)
+		__atomic_sub_fetch(&fd_users, 1, __ATOMIC_RELEASE);
+	return fd;
+}
+
+static void fd_put(void)
+{
+	__atomic_sub_fetch(&fd_users, 1, __ATOMIC_RELEASE);
+}
+
+int tracefile_grow(enum st_region r, uint64_t want)
+{
+	int fd, rc;
+
+	if (region_mapped(r) >= want)
+		return 0;
+	if (__atomic_load_n(&shim_hdr()->flags, __ATOMIC_ACQUIRE) & ST_HDR_GROW_FAILED)
+		return -ENOSPC;		/* given up for good: no reopen to try again */
+	fd = fd_get();
+	if (fd == -EBUSY)
+		return fd;
+	if (fd < 0) {
+		shim_log("note: the trace file cannot be opened again to grow: its history now wraps at "
+			 "what it has", tracefile_cfg.dir, -fd);
+		return regions_give_up(fd);
+	}
+	rc = region_grow(fd, r, want);
+	fd_put();
+	return rc;
+}
+
+PROC_PATH void tracefile_fork_prepare(void)
+{
+	int none = 0, fd;
+
+	if (__atomic_load_n(&shim.fd, __ATOMIC_RELAXED) < 0 ||
+	    __atomic_load_n(&fd_pinned, __ATOMIC_ACQUIRE))
+		return;
+	/* A growth using the fd now keeps it: this child copies the large table. */
+	if (!__atomic_compare_exchange_n(&fd_users, &none, FD_CLOSING, 0, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
+		return;
+	__atomic_store_n(&fd_closer, shim_tid(), __ATOMIC_RELAXED);
+	/* Pinned meanwhile (tracefile_pin holds a use while it pins): keep it. */
+	if (!__atomic_load_n(&fd_pinned, __ATOMIC_ACQUIRE)) {
+		fd = __atomic_exchange_n(&shim.fd, -1, __ATOMIC_ACQ_REL);
+		if (fd >= 0) {
+			resfd_release(fd);
+			sys_raw(SYS_close, fd, 0, 0);
+		}
+	}
+	__atomic_store_n(&fd_closer, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&fd_users, 0, __ATOMIC_RELEASE);
+}
+
+void tracefile_pin(void)
+{
+	int fd = fd_get();
+
+	if (fd < 0) {
+		shim_log("note: the trace file could not be opened again before this uid or root change: "
+			 "it may stop growing", tracefile_cfg.dir, -fd);
+		return;
+	}
+	__atomic_store_n(&fd_pinned, 1, __ATOMIC_RELEASE);
+	fd_put();
 }
 
 /* Publish the finished header: the version last, then the mapping for the wrappers. */
@@ -459,6 +614,7 @@ int tracefile_create(const char **why, const char **detail)
 		goto fail;
 	}
 	sys_raw(SYS_close, dirfd, 0, 0);
+	memcpy(file_name, name, sizeof(file_name));
 	publish(h);
 	record_start(ST_OP_TRACE_START, ST_ORIGIN_ROOT);
 	return 0;
@@ -540,8 +696,8 @@ static __attribute__((noinline)) void child_with_sockets(pid_t parent, uint64_t 
 	socks_forked(sn);
 	stacks_forked();
 	modules_forked();
-	/* Our file takes the parent's fd number: the reserved one. */
-	if (oldfd >= 0 && sys_raw(SYS_dup3, fd, oldfd, O_CLOEXEC) == oldfd) {
+	if (fd_pinned && oldfd >= 0 && sys_raw(SYS_dup3, fd, oldfd, O_CLOEXEC) == oldfd) {
+		/* Pinned: our file takes the parent's fd number, the reserved one. */
 		sys_raw(SYS_close, fd, 0, 0);
 	} else {
 		if (oldfd >= 0) {
@@ -549,14 +705,21 @@ static __attribute__((noinline)) void child_with_sockets(pid_t parent, uint64_t 
 			sys_raw(SYS_close, oldfd, 0, 0);
 			oldfd = -1;
 		}
-		why = "tracing off in the fork child: no fd free at the top of the range";
-		rc = keep_fd(fd);
-		if (rc) {
-			fd = -1;	/* keep_fd closed it */
-			goto fail;
+		if (fd_pinned) {
+			why = "tracing off in the fork child: no fd free at the top of the range";
+			rc = keep_fd(fd);
+			if (rc) {
+				fd = -1;	/* keep_fd closed it */
+				goto fail;
+			}
+		} else {
+			/* No fd at the top (see fd_pinned): opened again by name when it grows. */
+			sys_raw(SYS_close, fd, 0, 0);
+			shim.fd = -1;
 		}
 	}
 	sys_raw(SYS_close, dirfd, 0, 0);
+	memcpy(file_name, name, sizeof(file_name));
 	publish(h);
 	record_start(ST_OP_FORK_CHILD, parent);
 	return;
@@ -582,6 +745,9 @@ PROC_PATH void tracefile_fork_child(pid_t parent, uint64_t fork_tick)
 {
 	const struct socks_snap *sn = socks_fork_snap();
 
+	/* Only this thread exists: no growth is using the fd, none is closing it. */
+	fd_users = 0;
+	fd_closer = 0;
 	/* The lineage goes on below the parent, whether or not anyone keeps a file. */
 	if (nlineage == ST_ANCESTORS_MAX) {
 		memmove(lineage, lineage + 1, sizeof(lineage) - sizeof(lineage[0]));

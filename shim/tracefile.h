@@ -45,6 +45,29 @@ int tracefile_create(const char **why, const char **detail);
  */
 void tracefile_fork_child(pid_t parent, uint64_t fork_tick);
 
+/*
+ * Grow region r of this image's file until want entries are mapped
+ * (region_grow), opening the file again by name first if a fork closed
+ * its fd.  0, or a negative errno: -EBUSY for a moment's obstacle, any
+ * other when growing stopped for good (the header says why).
+ */
+int tracefile_grow(enum st_region r, uint64_t want);
+
+/*
+ * Before fork (the prepare handler): close the trace file's fd, unless
+ * pinned or in use by a growth, so that the child copies no fd table as
+ * large as the fd range.  The next growth opens the file again.
+ */
+void tracefile_fork_prepare(void);
+
+/*
+ * The fd must stay open from now on (the process is about to change its
+ * uid or its root, after which the file's name may not open it): opened
+ * again if a fork closed it, and never closed at a fork again.  Logs when
+ * it cannot be.
+ */
+void tracefile_pin(void);
+
 /* Set the file's end state (release order) and end time. */
 void tracefile_mark_end(struct st_file_header *hdr, enum st_state state, int has_status,
 			int status);
