@@ -496,11 +496,14 @@ static void fd_put(void)
 
 int tracefile_grow(enum st_region r, uint64_t want)
 {
+	struct st_file_header *h = shim_hdr();
 	int fd, rc;
 
 	if (region_mapped(r) >= want)
 		return 0;
-	if (__atomic_load_n(&shim_hdr()->flags, __ATOMIC_ACQUIRE) & ST_HDR_GROW_FAILED)
+	if (!h)
+		return -ENOENT;
+	if (__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & ST_HDR_GROW_FAILED)
 		return -ENOSPC;		/* given up for good: no reopen to try again */
 	fd = fd_get();
 	if (fd == -EBUSY)

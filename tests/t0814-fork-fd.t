@@ -20,6 +20,12 @@
 plan 12
 
 N=3000
+# The shim's fds sit within a few of the soft fd limit, or of 65536 above
+# it (README: the trace file's fd; shim/resfd.c): anything below TOP is
+# the app's.
+lim=$(ulimit -n)
+[ "$lim" = unlimited ] || [ "$lim" -gt 65536 ] && lim=65536
+TOP=$((lim - 8))
 # run DIR ARGS...: forkgrow N ARGS under the shim, its output in DIR/out
 run() {
 	local d=$1
@@ -55,17 +61,17 @@ grew() {
 run "$WORK/a"
 ok $? "forkgrow $N under the shim exits 0"
 m=$(maxfd "$WORK/a" parent)
-[ -n "$m" ] && [ "$m" -lt 1000 ]
+[ -n "$m" ] && [ "$m" -lt "$TOP" ]
 ok $? "after the fork the parent holds no fd at the top of the range (highest $m; before it $(maxfd "$WORK/a" parent-before))"
 m=$(maxfd "$WORK/a" child)
-[ -n "$m" ] && [ "$m" -lt 1000 ]
+[ -n "$m" ] && [ "$m" -lt "$TOP" ]
 ok $? "the child inherits none (highest $m)"
 grew "$WORK/a" 0 $((N + 1))
 ok $? "the parent's file grew after the fork, every record kept (the file opened again by name)"
 grew "$WORK/a" 1 "$N"
 ok $? "the child's file grew too, every record kept"
 m=$(maxfd "$WORK/a" parent-after)
-[ -n "$m" ] && [ "$m" -ge 1000 ]
+[ -n "$m" ] && [ "$m" -ge "$TOP" ]
 ok $? "once its file grew, the parent keeps the fd again, at the top (highest $m)"
 ! grep -q 'cannot be opened again' "$WORK/a/socktrace.log" 2>/dev/null
 ok $? "the log says nothing of a failed reopen"
