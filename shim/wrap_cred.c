@@ -45,11 +45,11 @@ static void before_uid_change(uid_t euid)
 
 	if (euid == (uid_t)-1 || shim_in_vfork_child())
 		return;
-	keep_file_fd();
 	/* Root about to become someone else, with no file yet: make it now. */
 	if (euid != 0 && __atomic_load_n(&shim.mode, __ATOMIC_ACQUIRE) == TRACE_IDLE &&
 	    sys_raw(SYS_geteuid, 0, 0, 0) == 0)
 		trace_start();
+	keep_file_fd();		/* the file just made too: a later fork must not close its fd */
 	errno = saved;
 }
 

@@ -15,9 +15,11 @@
 # the trace fd at 19996 after the fork (points 2-3).  Without the pin in
 # setuid and chroot (a build with tracefile_pin emptied): the child's
 # reopen fails with EACCES or ENOENT, its file stops growing (grow_errno
-# set) and it drops records (points 9 and 11).
+# set) and it drops records (points 9 and 11); with the pin made before
+# the file of a root process dropping privileges at start (before its
+# first socket), point 14 fails.
 . "$(dirname "$0")/lib.sh"
-plan 12
+plan 14
 
 N=3000
 # The shim's fds sit within a few of the soft fd limit, or of 65536 above
@@ -77,7 +79,7 @@ ok $? "once its file grew, the parent keeps the fd again, at the top (highest $m
 ok $? "the log says nothing of a failed reopen"
 
 if [ "$(id -u)" != 0 ]; then
-	skip 5 "setuid and chroot need root"
+	skip 7 "setuid and chroot need root"
 	exit 0
 fi
 run "$WORK/u" setuid 65534
@@ -91,3 +93,11 @@ grew "$WORK/c" 1 "$N"
 ok $? "the child kept its fd across chroot: its file grew in the jail, every record kept"
 grew "$WORK/c" 0 $((N + 1))
 ok $? "the parent's file grew as before"
+# A root daemon dropping to another user before its first socket: the
+# shim makes its file just before the setuid, and must keep that fd too.
+# (Its child, nobody by then, may not make a file in root's directory: it
+# runs untraced, as before, which the log says.)
+run "$WORK/d" dropfirst 65534
+ok $? "forkgrow dropping to uid 65534 before any socket exits 0"
+grew "$WORK/d" 0 $((N + 1))
+ok $? "the file made just before that setuid keeps its fd across the fork: it grew as nobody, every record kept"

@@ -6,9 +6,11 @@
  * its file again by name when it next grows, also after the child changed
  * its uid or its root.
  *
- * usage: forkgrow N [setuid UID | chroot DIR]
+ * usage: forkgrow N [setuid UID | chroot DIR | dropfirst UID]
  *
- * The parent makes one socket (its trace file), prints "parent-before
+ * With "dropfirst UID" the process first calls setuid(UID), before any
+ * socket (a daemon dropping root at start: the shim makes its file just
+ * before).  The parent makes one socket (its trace file), prints "parent-before
  * maxfd=F" (the highest fd in /proc/self/fd) and forks.  The child prints
  * "child maxfd=F", then with "setuid UID" calls setuid(UID), with "chroot
  * DIR" chroot(DIR) and chdir("/"), makes and closes N sockets, prints
@@ -63,8 +65,12 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if (n <= 0 || (argc != 2 && argc != 4)) {
-		fprintf(stderr, "usage: forkgrow N [setuid UID | chroot DIR]\n");
+		fprintf(stderr, "usage: forkgrow N [setuid UID | chroot DIR | dropfirst UID]\n");
 		return 2;
+	}
+	if (!strcmp(mode, "dropfirst") && setuid((uid_t)atol(argv[3])) != 0) {
+		perror("forkgrow: setuid");
+		return 1;
 	}
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	if (s < 0)
