@@ -181,6 +181,12 @@ static __attribute__((noinline)) long make_dirs(const char *dir)
 	return 0;
 }
 
+/* The trace directory by name (O_PATH: see open_dir): a dirfd or a negative errno. */
+static long open_dir_path(void)
+{
+	return sys_raw(SYS_open, tracefile_cfg.dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+}
+
 /*
  * Open the trace directory for making a file in it: O_DIRECTORY, and for
  * the default one made 0700 and checked to be ours alone.  A dirfd, or a
@@ -222,14 +228,14 @@ static int open_dir(const char **why)
 	 * read, so a drop box (1733, as socktrace run makes one for a program
 	 * that becomes another user) works.
 	 */
-	fd = sys_raw(SYS_open, c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	fd = open_dir_path();
 	if (fd >= 0 || fd != -ENOENT)
 		return (int)fd;
 	fd = make_dirs(c->dir);
 	if (fd)
 		return (int)fd;
 	*why = "tracing off: opening the trace directory";
-	fd = sys_raw(SYS_open, c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	fd = open_dir_path();
 	return (int)fd;
 }
 
@@ -433,7 +439,7 @@ static int reopen_file(void)
 
 	if (!h || !file_name[0])
 		return -ENOENT;
-	dirfd = sys_raw(SYS_open, tracefile_cfg.dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	dirfd = open_dir_path();
 	if (dirfd < 0)
 		return (int)dirfd;
 	fd = sys_raw6(SYS_openat, dirfd, (long)file_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
@@ -448,6 +454,12 @@ static int reopen_file(void)
 		return -ESTALE;
 	}
 	return resfd_adopt((int)fd, RESFD_TRACE);
+}
+
+/* Let go of the fd fd_get() gave. */
+static void fd_put(void)
+{
+	__atomic_sub_fetch(&fd_users, 1, __ATOMIC_RELEASE);
 }
 
 /*
@@ -485,13 +497,8 @@ static int fd_get(void)
 		fd = none;
 	}
 	if (fd < 0)
-		__atomic_sub_fetch(&fd_users, 1, __ATOMIC_RELEASE);
+		fd_put();
 	return fd;
-}
-
-static void fd_put(void)
-{
-	__atomic_sub_fetch(&fd_users, 1, __ATOMIC_RELEASE);
 }
 
 int tracefile_grow(enum st_region r, uint64_t want)
