@@ -4,11 +4,19 @@
  * both sides use (st_* inline functions at the end).
  *
  * One file per traced process image, made when the image first holds a
- * socket (made, accepted, received, or inherited at exec or fork).  A
- * process that never holds one leaves no file.
+ * socket (made, accepted, received, or inherited at exec), and the images
+ * of its fork children that hold sockets in the same file, each in a fork
+ * slot (struct st_slot_batch): making a file costs a fork child more than
+ * all else it does (bench/README.md).  A process that never holds a
+ * socket leaves nothing.
  *
- *   [ struct st_file_header, ST_HEADER_SIZE bytes ]
- *   [ chunks, appended as the file grows ]
+ *   [ struct st_file_header, ST_HEADER_SIZE bytes ]   the file's first image
+ *   [ chunks, appended as the file grows ]            any image's, and
+ *   [ batches of fork slots, appended the same way ]  each slot an image:
+ *                                                     a header, then chunks
+ *
+ * Every image in a file appends at the one end (the first header's
+ * file_size); chunk offsets are offsets in the file, whichever image's.
  *
  * The file grows by chunks appended at its end, each reserved on disk
  * (fallocate) before it is used, so a full disk never faults inside the
@@ -33,7 +41,10 @@
  * a call cut off half-way shows as not made (its ring record torn).
  *
  * Compatibility: a reader accepts version ST_FORMAT_VERSION and refuses
- * others, naming both versions.  Any layout change bumps the version.  New
+ * others, naming both versions.  Any layout change bumps the version
+ * (fork slots came within version 4, before it was released: their
+ * header fields sit in what was padding, zeros in a file made before
+ * them, a first image with no slots).  New
  * ops may be added without a bump (a reader shows unknown ops by number);
  * their numbers are never reused.
  */
@@ -383,7 +394,9 @@ struct st_file_header {
 			uint64_t head;			/* positions claimed (atomic) */
 			uint64_t ring_cap;		/* a power of two (atomic: lowered once to the
 							   slots reserved when growing failed) */
-			uint64_t file_size;		/* bytes in use: chunks end here (atomic) */
+			uint64_t file_size;		/* bytes in use: chunks end here (atomic); the
+							   file's first header counts for every image in it,
+							   an image in a fork slot has 0 */
 			struct st_totals totals;
 			/* Fork ancestors within this exec image, outermost first (ppid last). */
 			uint32_t nancestors;
@@ -394,10 +407,62 @@ struct st_file_header {
 			struct st_region_dir region[ST_REG_MAX];
 			char exe[ST_EXE_MAX];		/* /proc/self/exe, NUL-terminated */
 			char argv[ST_ARGV_MAX];		/* NUL-separated arguments */
+			/*
+			 * Where this header is in its file: 0 for the
+			 * file's first image, or its fork slot's offset
+			 * (a reader checks the two agree).  Last, in what
+			 * was padding: a file made before fork slots has
+			 * zeros here, a first image with no slots.
+			 */
+			uint64_t image_offset;
+			/* This image's latest batch of fork slots (atomic, release), 0: none. */
+			uint64_t slot_batches;
 		};
 		uint8_t raw_[ST_HEADER_SIZE];
 	};
 };
+
+/* ------------------------------------------------------------------ fork slots */
+
+/*
+ * A batch of fork slots: a page saying what follows, then nslots slots
+ * of slot_size bytes, in the file of the image that made it.  When that
+ * image forks while it holds sockets, the child takes the next slot
+ * (taken counts them) and its image lives there: its header at the slot's
+ * start, with image_offset the slot's offset, then its first chunks; it
+ * grows by chunks at the file's end like any image.  A slot whose header
+ * has no version yet holds no image (its child never got that far, or
+ * was killed first).  An image's batches form a list from its header's
+ * slot_batches, newest first, each next at a lower offset.
+ */
+#define ST_BATCH_MAGIC		"STSLOTS"	/* 7 chars + NUL = 8 bytes */
+#define ST_BATCH_SIZE		4096u		/* the batch page, before the slots */
+#define ST_BATCH_SLOTS_MAX	4096u		/* a sound batch's most (the shim makes up to 64) */
+
+struct st_slot_batch {
+	char magic[8];		/* ST_BATCH_MAGIC */
+	uint64_t next;		/* the image's previous batch (a lower offset), 0: none */
+	uint64_t slot_size;	/* bytes per slot, a multiple of ST_HEADER_SIZE */
+	uint32_t nslots;	/* slots in the batch */
+	uint32_t taken;		/* slots handed to fork children (atomic) */
+};
+
+/*
+ * The offset of the image in slot i of the batch at offset batch in a
+ * file of size bytes, when batch b (a copy of it) is sound there and slot
+ * i was handed out; 0 otherwise.  A reader walks an image's list with
+ * this: next below each batch's own offset, so the walk ends.
+ */
+static inline uint64_t st_slot_image(const struct st_slot_batch *b, uint64_t batch, uint64_t size,
+				     uint32_t i)
+{
+	if (memcmp(b->magic, ST_BATCH_MAGIC, sizeof(b->magic)) || !b->slot_size ||
+	    b->slot_size % ST_HEADER_SIZE || b->nslots > ST_BATCH_SLOTS_MAX || batch % ST_HEADER_SIZE ||
+	    i >= b->nslots || i >= __atomic_load_n(&b->taken, __ATOMIC_ACQUIRE) || batch > size ||
+	    size - batch < ST_BATCH_SIZE + (uint64_t)(i + 1) * b->slot_size)
+		return 0;
+	return batch + ST_BATCH_SIZE + (uint64_t)i * b->slot_size;
+}
 
 /* ------------------------------------------------------------------ fd table */
 

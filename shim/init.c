@@ -106,6 +106,13 @@ static PROC_PATH void on_fork_child(void)
 	socks_fork_done();
 }
 
+/* In the parent, as fork returns (it failed or not). */
+static PROC_PATH void on_fork_parent(void)
+{
+	tracefile_fork_parent();
+	socks_fork_done();
+}
+
 PROC_PATH void shim_ensure_init(void)
 {
 	int expected = SHIM_UNINIT;
@@ -131,7 +138,7 @@ PROC_PATH void shim_ensure_init(void)
 		 * registered, and ours must give a child its own state before
 		 * any the program registers makes socket calls there.
 		 */
-		__register_atfork(on_fork_prepare, socks_fork_done, on_fork_child, __dso_handle);
+		__register_atfork(on_fork_prepare, on_fork_parent, on_fork_child, __dso_handle);
 	}
 	/* seq_cst, against shim_start_slow's store of setup_busy and load of init. */
 	__atomic_store_n(&shim.init, SHIM_READY, __ATOMIC_SEQ_CST);

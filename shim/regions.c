@@ -27,6 +27,7 @@ struct region regions[ST_REG_MAX];
 struct st_file_header *regions_hdr;
 
 static char *resv_base;		/* the whole reservation: header page, then the regions */
+static uint64_t *end_at;		/* where the file's end is counted: its first header's file_size */
 static size_t resv_len;
 
 static uint64_t round_page(uint64_t n)
@@ -192,18 +193,11 @@ static int append_chunk(int fd, enum st_region r, uint64_t count)
 		return -E2BIG;
 	if (__atomic_load_n(&regions_hdr->flags, __ATOMIC_RELAXED) & ST_HDR_GROW_FAILED)
 		return -ENOSPC;
-	off = __atomic_fetch_add(&regions_hdr->file_size, len, __ATOMIC_RELAXED);
-	rc = reserve_space(fd, off, len);
+	rc = regions_append(fd, len, &off);
 	if (!rc)
 		rc = map_at(fd, g->base + g->mapped * g->entry_size, off, len);
-	if (rc) {
-		/* The file ends where it did, unless another region has grown past us meanwhile. */
-		uint64_t end = off + len;
-
-		__atomic_compare_exchange_n(&regions_hdr->file_size, &end, off, 0, __ATOMIC_RELAXED,
-					    __ATOMIC_RELAXED);
+	if (rc)
 		return regions_give_up(rc);
-	}
 	populate(r, g->base + g->mapped * g->entry_size, len);
 	publish_chunk(r, k, off, count);
 	return 0;
@@ -219,13 +213,15 @@ static uint64_t next_count(const struct region *g)
 	return n;
 }
 
-int regions_attach(int fd, const struct st_file_header *hdr, const uint64_t *keep,
-		   const void *const *src)
+/*
+ * The layout of a new image: the header page, then each region's first
+ * chunk (keep[r] entries at least, when keep).  Fills count, off (from the
+ * image's start) and len per region; returns the image's bytes.
+ */
+static uint64_t layout(const uint64_t *keep, uint64_t *count, uint64_t *off, uint64_t *len)
 {
-	uint64_t count[ST_REG_MAX], off[ST_REG_MAX], len[ST_REG_MAX], end = PAGE;
-	int rc;
+	uint64_t end = PAGE;
 
-	/* One layout, one reservation: the header page, then each region's first chunk. */
 	for (unsigned r = 0; r < ST_REG_MAX; r++) {
 		struct region *g = &regions[r];
 		uint64_t n = g->lazy ? 0 : g->first_count;
@@ -240,7 +236,45 @@ int regions_attach(int fd, const struct st_file_header *hdr, const uint64_t *kee
 		len[r] = round_page(count[r] * g->entry_size);
 		end += len[r];
 	}
-	rc = reserve_space(fd, 0, end);
+	return end;
+}
+
+uint64_t regions_image_bytes(const uint64_t *keep)
+{
+	uint64_t count[ST_REG_MAX], off[ST_REG_MAX], len[ST_REG_MAX];
+
+	return layout(keep, count, off, len);
+}
+
+/* Where a new image's pages come from: a fresh file of its own, or a fork slot. */
+struct image_src {
+	int fd;			/* the fresh file; -1: a slot */
+	char *slot;		/* the slot's pages, mapped and reserved */
+	uint64_t offset;	/* the image's offset in its file: 0, or the slot's */
+};
+
+/* Place the image's bytes [off, off + len) at addr, over whatever is there. */
+static int place(const struct image_src *s, void *addr, uint64_t off, uint64_t len)
+{
+	long p;
+
+	if (s->fd >= 0)
+		return map_at(s->fd, addr, off, len);
+	p = sys_raw6(SYS_mremap, (long)(s->slot + off), (long)len, (long)len,
+		     MREMAP_MAYMOVE | MREMAP_FIXED, (long)addr, 0);
+	return is_err(p) ? (int)p : 0;
+}
+
+static int attach(const struct image_src *s, const struct st_file_header *hdr, const uint64_t *keep,
+		  const void *const *src)
+{
+	uint64_t count[ST_REG_MAX], off[ST_REG_MAX], len[ST_REG_MAX], end;
+	int rc = 0;
+
+	/* One layout, one reservation: the header page, then each region's first chunk. */
+	end = layout(keep, count, off, len);
+	if (s->fd >= 0)
+		rc = reserve_space(s->fd, 0, end);
 	/* From here on nothing of a parent's file is reachable. */
 	regions_detach();
 	if (rc)
@@ -249,15 +283,15 @@ int regions_attach(int fd, const struct st_file_header *hdr, const uint64_t *kee
 	 * The header page and the fd table's first chunk are neighbours both
 	 * here and in the file: one mapping, one populate.
 	 */
-	rc = map_at(fd, resv_base, 0, PAGE + len[ST_REG_FDS]);
+	rc = place(s, resv_base, 0, PAGE + len[ST_REG_FDS]);
 	if (rc)
 		goto fail;
 	populate(ST_REG_MAX, resv_base, PAGE + len[ST_REG_FDS]);
 	if (hdr) {
 		/*
-		 * All but the version, which the new file has at 0 and keeps until
-		 * the child's header is complete: a reader never sees a valid
-		 * version over the parent's fields.
+		 * All but the version, which the new image has at 0 and keeps
+		 * until the child's header is complete: a reader never sees a
+		 * valid version over the parent's fields.
 		 */
 		size_t v = offsetof(struct st_file_header, version), after = v + sizeof(hdr->version);
 
@@ -266,7 +300,12 @@ int regions_attach(int fd, const struct st_file_header *hdr, const uint64_t *kee
 	}
 	memset(regions_hdr->region, 0, sizeof(regions_hdr->region));
 	regions_hdr->flags &= ~(uint32_t)ST_HDR_GROW_FAILED;
-	regions_hdr->file_size = end;
+	regions_hdr->image_offset = s->offset;
+	regions_hdr->slot_batches = 0;
+	/* The file's end is counted in its first header: a slot's image counts nothing. */
+	regions_hdr->file_size = s->fd >= 0 ? end : 0;
+	if (s->fd >= 0)
+		end_at = &regions_hdr->file_size;
 	for (unsigned r = 0; r < ST_REG_MAX; r++) {
 		struct region *g = &regions[r];
 
@@ -276,19 +315,65 @@ int regions_attach(int fd, const struct st_file_header *hdr, const uint64_t *kee
 		if (!count[r])
 			continue;
 		if (r != ST_REG_FDS) {
-			rc = map_at(fd, g->base, off[r], len[r]);
+			rc = place(s, g->base, off[r], len[r]);
 			if (rc)
 				goto fail;
 			populate(r, g->base, len[r]);
 		}
 		if (keep && keep[r])
 			copy_bytes(g->base, src[r], keep[r] * g->entry_size);
-		publish_chunk(r, 0, off[r], count[r]);
+		publish_chunk(r, 0, s->offset + off[r], count[r]);
 	}
 	return 0;
 fail:
 	regions_detach();
 	return rc;
+}
+
+int regions_attach(int fd, const struct st_file_header *hdr, const uint64_t *keep,
+		   const void *const *src)
+{
+	struct image_src s = { fd, NULL, 0 };
+
+	return attach(&s, hdr, keep, src);
+}
+
+int regions_attach_slot(char *slot, uint64_t offset, const struct st_file_header *hdr,
+			const uint64_t *keep, const void *const *src)
+{
+	struct image_src s = { -1, slot, offset };
+
+	return attach(&s, hdr, keep, src);
+}
+
+void regions_set_end(uint64_t *end)
+{
+	__atomic_store_n(&end_at, end, __ATOMIC_RELEASE);
+}
+
+int regions_have_end(void)
+{
+	return __atomic_load_n(&end_at, __ATOMIC_ACQUIRE) != NULL;
+}
+
+int regions_append(int fd, uint64_t len, uint64_t *offset)
+{
+	uint64_t *end = __atomic_load_n(&end_at, __ATOMIC_ACQUIRE), off;
+	int rc;
+
+	if (!end)
+		return -ENOENT;
+	off = __atomic_fetch_add(end, len, __ATOMIC_RELAXED);
+	rc = reserve_space(fd, off, len);
+	if (rc) {
+		/* The file ends where it did, unless another append has gone past us meanwhile. */
+		uint64_t was = off + len;
+
+		__atomic_compare_exchange_n(end, &was, off, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		return rc;
+	}
+	*offset = off;
+	return 0;
 }
 
 int region_grow(int fd, enum st_region r, uint64_t want)
@@ -327,6 +412,8 @@ void regions_detach(void)
 	if (!resv_base)
 		return;
 	__atomic_store_n(&shim.nfds, 0, __ATOMIC_RELEASE);
+	if (end_at == &regions_hdr->file_size)
+		__atomic_store_n(&end_at, NULL, __ATOMIC_RELEASE);
 	for (unsigned r = 0; r < ST_REG_MAX; r++)
 		__atomic_store_n(&regions[r].mapped, 0, __ATOMIC_RELEASE);
 	/* Back to an empty reservation: no page of the old file stays reachable. */

@@ -60,6 +60,34 @@ int regions_attach(int fd, const struct st_file_header *hdr, const uint64_t *kee
 		   const void *const *src);
 
 /*
+ * The same for a fork child whose image goes in a fork slot of its
+ * parent's file: slot (the slot's pages, mapped: reserved on disk with
+ * their batch) at file offset offset.  The pages are moved into the
+ * reservation (no fd needed); the slot's mapping is gone after.  The
+ * file's end is then not known here until regions_set_end.
+ */
+int regions_attach_slot(char *slot, uint64_t offset, const struct st_file_header *hdr,
+			const uint64_t *keep, const void *const *src);
+
+/* Bytes a new image takes before it grows: the header page and first chunks (keep as above). */
+uint64_t regions_image_bytes(const uint64_t *keep);
+
+/*
+ * Where this file's end is counted (its first header's file_size, mapped):
+ * an image in a fork slot appends there too.  regions_attach sets it to
+ * its own header's.
+ */
+void regions_set_end(uint64_t *end);
+int regions_have_end(void);
+
+/*
+ * Reserve len bytes at the file's end (fd: the file): *offset where they
+ * start.  0, or a negative errno (-ENOENT: the end is not known yet;
+ * nothing reserved).
+ */
+int regions_append(int fd, uint64_t len, uint64_t *offset);
+
+/*
  * Grow region r until at least want entries are mapped, one doubling
  * chunk at a time (fd: the trace file).  While another thread grows it,
  * waits for that thread (yielding; it is a few system calls away from

@@ -425,6 +425,28 @@ static int keep_fd(int fd)
 #define ID_BYTES	(offsetof(struct st_file_header, tag) + sizeof(uint32_t))
 
 /*
+ * The identity of this image's file, its first header's (an image in a
+ * fork slot has its parent's file, and keeps what its parent knew), and
+ * that header's page, mapped by an image in a slot when it first appends
+ * to the file (the file's end is counted there).
+ */
+static unsigned char file_id[ID_BYTES];
+static struct st_file_header *root_page;
+
+/* This image has a file of its own, name (its header h, about to be published). */
+static void own_file(const char *name, const struct st_file_header *h)
+{
+	uint32_t v = ST_FORMAT_VERSION;
+
+	memcpy(file_name, name, sizeof(file_name));
+	memcpy(file_id, h, sizeof(file_id));
+	memcpy(file_id + offsetof(struct st_file_header, version), &v, sizeof(v));
+	if (root_page)
+		sys_raw(SYS_munmap, root_page, ST_HEADER_SIZE, 0);
+	root_page = NULL;
+}
+
+/*
  * Open this image's file again by its name, after a fork closed its fd:
  * the fd, kept at the top of the range, or a negative errno.  Only a file
  * whose header is ours (our pid, our tag) is taken: the name leads to
@@ -432,12 +454,12 @@ static int keep_fd(int fd)
  */
 static int reopen_file(void)
 {
-	const struct st_file_header *h = shim_hdr();
+	const unsigned char *h = file_id;
 	unsigned char id[ID_BYTES];
 	long dirfd, fd, n;
 	size_t pid_at = offsetof(struct st_file_header, pid);
 
-	if (!h || !file_name[0])
+	if (!shim_hdr() || !file_name[0])
 		return -ENOENT;
 	dirfd = open_dir_path();
 	if (dirfd < 0)
@@ -449,7 +471,7 @@ static int reopen_file(void)
 		return (int)fd;
 	n = sys_raw6(SYS_pread64, fd, (long)id, (long)sizeof(id), 0, 0, 0);
 	if (n != (long)sizeof(id) || memcmp(id, h, ID_FIXED) ||
-	    memcmp(id + pid_at, (const char *)h + pid_at, sizeof(id) - pid_at)) {
+	    memcmp(id + pid_at, h + pid_at, sizeof(id) - pid_at)) {
 		sys_raw(SYS_close, fd, 0, 0);
 		return -ESTALE;
 	}
@@ -501,6 +523,30 @@ static int fd_get(void)
 	return fd;
 }
 
+/*
+ * Know where the file ends before appending to it (fd: the file): an
+ * image in a fork slot maps its file's first header page for that, once.
+ * 0, or a negative errno.
+ */
+static int ensure_end(int fd)
+{
+	struct st_file_header *none = NULL;
+	long p;
+
+	if (regions_have_end())
+		return 0;
+	if (!__atomic_load_n(&root_page, __ATOMIC_ACQUIRE)) {
+		p = sys_raw6(SYS_mmap, 0, ST_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if ((unsigned long)p > -4096ul)
+			return (int)p;
+		if (!__atomic_compare_exchange_n(&root_page, &none, (struct st_file_header *)p, 0,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			sys_raw(SYS_munmap, p, ST_HEADER_SIZE, 0);	/* another thread's is there */
+	}
+	regions_set_end(&root_page->file_size);
+	return 0;
+}
+
 int tracefile_grow(enum st_region r, uint64_t want)
 {
 	struct st_file_header *h = shim_hdr();
@@ -520,14 +566,172 @@ int tracefile_grow(enum st_region r, uint64_t want)
 			 "what it has", tracefile_cfg.dir, -fd);
 		return regions_give_up(fd);
 	}
-	rc = region_grow(fd, r, want);
+	rc = ensure_end(fd);
+	if (rc) {
+		shim_log("note: the trace file's first header cannot be mapped to grow this image: its "
+			 "history now wraps at what it has", tracefile_cfg.dir, -rc);
+		rc = regions_give_up(rc);
+	} else {
+		rc = region_grow(fd, r, want);
+	}
 	fd_put();
 	return rc;
+}
+
+/*
+ * Fork slots (trace_format.h).  The batch this image hands slots out of
+ * now; busy: the tid taking a slot or making a batch.  A batch all handed
+ * out is retired, and unmapped once no fork that took a slot of it is
+ * still between its prepare handler and its return in the parent
+ * (forking: such forks; the child moves its slot's pages out of the
+ * mapping, which must still be there).
+ */
+#define BATCH_SLOTS_FIRST	2
+#define BATCH_SLOTS_MOST	64
+
+static struct {
+	char *map;		/* the batch, mapped; NULL: none */
+	uint64_t len;
+	uint64_t offset;	/* its file offset */
+	uint64_t slot_size;
+	uint32_t nslots, taken;
+	int failed;		/* a batch could not be made: children make files */
+	char *retired;		/* the batch before, still mapped */
+	uint64_t retired_len;
+	int busy;
+	int forking;		/* forks in flight with a slot (atomic) */
+} nursery;
+
+/* The forking thread's slot for its child (the child finds it in its copy). */
+static __thread struct {
+	char *addr;		/* NULL: none, the child makes a file */
+	uint64_t offset;
+} slot_pick TLS_IE;
+
+/* Unmap the retired batch when no fork with a slot is in flight (the caller holds busy). */
+static void batch_retire(void)
+{
+	if (nursery.retired && !__atomic_load_n(&nursery.forking, __ATOMIC_ACQUIRE)) {
+		sys_raw(SYS_munmap, nursery.retired, (long)nursery.retired_len, 0);
+		nursery.retired = NULL;
+	}
+}
+
+/*
+ * A new batch of fork slots of need bytes each (the caller holds busy):
+ * reserved at the file's end, mapped, linked from the header.  0, or a
+ * negative errno (no batch).
+ */
+static int batch_new(uint64_t need)
+{
+	struct st_file_header *h = shim_hdr();
+	uint32_t n = nursery.nslots ? nursery.nslots * 2 : BATCH_SLOTS_FIRST;
+	uint64_t size = (need + ST_HEADER_SIZE - 1) / ST_HEADER_SIZE * ST_HEADER_SIZE, len, off;
+	struct st_slot_batch *b;
+	int fd, rc;
+	long p;
+
+	batch_retire();
+	if (nursery.retired)
+		return -EBUSY;	/* still in use: this child makes a file */
+	if (n > BATCH_SLOTS_MOST)
+		n = BATCH_SLOTS_MOST;
+	len = ST_BATCH_SIZE + n * size;
+	fd = fd_get();
+	if (fd < 0)
+		return fd;
+	rc = ensure_end(fd);
+	if (!rc)
+		rc = regions_append(fd, len, &off);
+	if (rc)
+		goto out;
+	p = sys_raw6(SYS_mmap, 0, (long)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (long)off);
+	if ((unsigned long)p > -4096ul) {
+		rc = (int)p;	/* the bytes stay the file's, unused */
+		goto out;
+	}
+	b = (struct st_slot_batch *)p;
+	memcpy(b->magic, ST_BATCH_MAGIC, sizeof(b->magic));
+	b->next = h->slot_batches;
+	b->slot_size = size;
+	b->nslots = n;
+	__atomic_store_n(&h->slot_batches, off, __ATOMIC_RELEASE);
+	nursery.retired = nursery.map;
+	nursery.retired_len = nursery.len;
+	nursery.map = (char *)p;
+	nursery.len = len;
+	nursery.offset = off;
+	nursery.slot_size = size;
+	nursery.nslots = n;
+	nursery.taken = 0;
+	batch_retire();
+out:
+	fd_put();
+	return rc;
+}
+
+/*
+ * In the prepare handler, after the snapshot: a fork slot for the child
+ * if it will hold sockets (slot_pick), or none, and it makes a file.
+ */
+static PROC_PATH void slot_take(const struct socks_snap *sn)
+{
+	uint64_t keep[ST_REG_MAX] = { 0 }, need;
+	int none = 0;
+	uint32_t i;
+
+	slot_pick.addr = NULL;
+	if (!shim_hdr() || !sn->nfds || !socks_snap_holds(sn) || nursery.failed)
+		return;
+	/* Another thread's fork, or this thread's that a signal handler interrupted: a file. */
+	if (!__atomic_compare_exchange_n(&nursery.busy, &none, shim_tid(), 0, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
+		return;
+	keep[ST_REG_FDS] = sn->nfds;
+	keep[ST_REG_SOCKS] = sn->nsocks;
+	need = regions_image_bytes(keep);
+	if (!nursery.map || nursery.taken == nursery.nslots || nursery.slot_size < need) {
+		int rc = batch_new(need);
+
+		if (rc) {
+			if (rc != -EBUSY) {
+				nursery.failed = 1;
+				shim_log("note: no fork slots in the trace file: each fork child makes a file",
+					 tracefile_cfg.dir, -rc);
+			}
+			goto out;
+		}
+	}
+	i = nursery.taken++;
+	__atomic_store_n(&((struct st_slot_batch *)nursery.map)->taken, nursery.taken, __ATOMIC_RELEASE);
+	slot_pick.addr = nursery.map + ST_BATCH_SIZE + i * nursery.slot_size;
+	slot_pick.offset = nursery.offset + ST_BATCH_SIZE + i * nursery.slot_size;
+	__atomic_add_fetch(&nursery.forking, 1, __ATOMIC_ACQ_REL);
+out:
+	__atomic_store_n(&nursery.busy, 0, __ATOMIC_RELEASE);
+}
+
+PROC_PATH void tracefile_fork_parent(void)
+{
+	int none = 0;
+
+	if (!slot_pick.addr)
+		return;
+	slot_pick.addr = NULL;
+	if (__atomic_sub_fetch(&nursery.forking, 1, __ATOMIC_ACQ_REL) || !nursery.retired)
+		return;
+	if (__atomic_compare_exchange_n(&nursery.busy, &none, shim_tid(), 0, __ATOMIC_ACQUIRE,
+					__ATOMIC_RELAXED)) {
+		batch_retire();
+		__atomic_store_n(&nursery.busy, 0, __ATOMIC_RELEASE);
+	}
 }
 
 PROC_PATH void tracefile_fork_prepare(void)
 {
 	int none = 0, fd;
+
+	slot_take(socks_fork_snap());
 
 	if (__atomic_load_n(&shim.fd, __ATOMIC_RELAXED) < 0 ||
 	    __atomic_load_n(&fd_pinned, __ATOMIC_ACQUIRE))
@@ -624,7 +828,7 @@ int tracefile_create(const char **why, const char **detail)
 		goto fail;
 	}
 	sys_raw(SYS_close, dirfd, 0, 0);
-	memcpy(file_name, name, sizeof(file_name));
+	own_file(name, h);
 	publish(h);
 	record_start(ST_OP_TRACE_START, ST_ORIGIN_ROOT);
 	return 0;
@@ -660,7 +864,40 @@ static PROC_PATH void child_without_sockets(void)
 	__atomic_store_n(&shim.mode, TRACE_IDLE, __ATOMIC_RELEASE);
 }
 
-/* The fork child of a traced process that holds sockets: its own file, from the snapshot. */
+/*
+ * The fork child's image in the fork slot its parent took for it
+ * (slot_pick), from the snapshot: 0, or a negative errno (nothing of the
+ * parent's file reachable, the snapshot intact: the child makes a file).
+ */
+static int child_in_slot(const struct socks_snap *sn, const uint64_t *keep, const void *const *src)
+{
+	int rc;
+
+	if (!slot_pick.addr)
+		return -ENOENT;
+	rc = regions_attach_slot(slot_pick.addr, slot_pick.offset, sn->hdr, keep, src);
+	slot_pick.addr = NULL;
+	if (rc) {
+		shim_log("note: this fork child's slot in its parent's trace file could not be mapped: "
+			 "it makes a file of its own", tracefile_cfg.dir, -rc);
+		return rc;
+	}
+	/* The file's end: where the parent knew it, when it had the page mapped. */
+	if (root_page)
+		regions_set_end(&root_page->file_size);
+	if (!fd_pinned && shim.fd >= 0) {
+		/* The parent's growth kept the fd across the fork: not the child's to keep. */
+		resfd_release(shim.fd);
+		sys_raw(SYS_close, shim.fd, 0, 0);
+		shim.fd = -1;
+	}
+	return 0;
+}
+
+/*
+ * The fork child of a traced process that holds sockets: its image in a
+ * fork slot of its parent's file, or a file of its own, from the snapshot.
+ */
 static __attribute__((noinline)) void child_with_sockets(pid_t parent, uint64_t fork_tick,
 							  const struct socks_snap *sn)
 {
@@ -668,11 +905,18 @@ static __attribute__((noinline)) void child_with_sockets(pid_t parent, uint64_t 
 	uint64_t keep[ST_REG_MAX] = { 0 };
 	struct st_file_header *h;
 	const char *why = "tracing off in the fork child: creating its trace file";
-	int dirfd, fd = -1, rc, oldfd = shim.fd;
+	int dirfd = -1, fd = -1, rc, oldfd = shim.fd, in_slot;
 	char name[NAME_MAX_LEN] = "";
 
 	shim.pid = (pid_t)sys_raw(SYS_getpid, 0, 0, 0);
 	shim_tid_reset(shim.pid);	/* the forking thread is the child's main thread */
+	keep[ST_REG_FDS] = sn->nfds;
+	src[ST_REG_FDS] = sn->fds;
+	keep[ST_REG_SOCKS] = sn->nsocks;
+	src[ST_REG_SOCKS] = sn->socks;
+	in_slot = !child_in_slot(sn, keep, src);
+	if (in_slot)
+		goto attached;
 	dirfd = open_dir(&why);
 	if (dirfd == -EACCES && tracefile_cfg.dir_is_default && getuid() != tracefile_cfg.dir_uid) {
 		/* The parent dropped root since it made its file: its user's own directory. */
@@ -691,14 +935,11 @@ static __attribute__((noinline)) void child_with_sockets(pid_t parent, uint64_t 
 		rc = fd;
 		goto fail;
 	}
-	keep[ST_REG_FDS] = sn->nfds;
-	src[ST_REG_FDS] = sn->fds;
-	keep[ST_REG_SOCKS] = sn->nsocks;
-	src[ST_REG_SOCKS] = sn->socks;
 	why = "tracing off in the fork child: reserving its trace file's space";
 	rc = regions_attach(fd, sn->hdr, keep, src);
 	if (rc)
 		goto fail;
+attached:
 	h = regions_hdr;
 	h->flags &= ST_HDR_ARGV_TRUNC | ST_HDR_EXE_TRUNC;
 	h->start_ticks = 0;	/* the child's own, taken if it ever execs */
@@ -706,6 +947,9 @@ static __attribute__((noinline)) void child_with_sockets(pid_t parent, uint64_t 
 	socks_forked(sn);
 	stacks_forked();
 	modules_forked();
+	/* In a slot, the parent's file (its name, identity, and fd if pinned) is this image's. */
+	if (in_slot)
+		goto publish;
 	if (fd_pinned && oldfd >= 0 && sys_raw(SYS_dup3, fd, oldfd, O_CLOEXEC) == oldfd) {
 		/* Pinned: our file takes the parent's fd number, the reserved one. */
 		sys_raw(SYS_close, fd, 0, 0);
@@ -729,7 +973,8 @@ static __attribute__((noinline)) void child_with_sockets(pid_t parent, uint64_t 
 		}
 	}
 	sys_raw(SYS_close, dirfd, 0, 0);
-	memcpy(file_name, name, sizeof(file_name));
+	own_file(name, h);
+publish:
 	publish(h);
 	record_start(ST_OP_FORK_CHILD, parent);
 	return;
@@ -758,6 +1003,8 @@ PROC_PATH void tracefile_fork_child(pid_t parent, uint64_t fork_tick)
 	/* Only this thread exists: no growth is using the fd, none is closing it. */
 	fd_users = 0;
 	fd_closer = 0;
+	/* The parent's batches are its own to hand out (their mappings stay, unused). */
+	memset(&nursery, 0, sizeof(nursery));
 	/* The lineage goes on below the parent, whether or not anyone keeps a file. */
 	if (nlineage == ST_ANCESTORS_MAX) {
 		memmove(lineage, lineage + 1, sizeof(lineage) - sizeof(lineage[0]));

@@ -54,11 +54,17 @@ void tracefile_fork_child(pid_t parent, uint64_t fork_tick);
 int tracefile_grow(enum st_region r, uint64_t want);
 
 /*
- * Before fork (the prepare handler): close the trace file's fd, unless
- * pinned or in use by a growth, so that the child copies no fd table as
- * large as the fd range.  The next growth opens the file again.
+ * Before fork (the prepare handler), after the snapshot: a fork slot for
+ * a child that will hold sockets (a batch of them made when none is left:
+ * the one growth of the file a fork may cost), so that the child makes
+ * no file; then close the trace file's fd, unless pinned or in use by a
+ * growth, so that the child copies no fd table as large as the fd range.
+ * The next growth opens the file again.
  */
 void tracefile_fork_prepare(void);
+
+/* After fork, in the parent (or after a fork that failed): the slot's fork is done. */
+void tracefile_fork_parent(void);
 
 /*
  * The fd must stay open from now on (the process is about to change its

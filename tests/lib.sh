@@ -164,13 +164,36 @@ word() {
 	sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p"
 }
 
-# trace_of DIR PID [EXE]: the trace file of pid PID in DIR (EXE: its
-# executable's base name, to pick one image of a pid that exec'd; PID '*':
-# the first file of EXE).
+# trace_images DIR: every image in DIR's trace files, one per line: FILE
+# for a file's first image, FILE@OFFSET for a fork child's in a fork slot
+# of that file (include/trace_format.h; rawdump reads both), each file's
+# first image, then those in its slots, depth first.
+trace_images() {
+	local f
+	for f in "$1"/*.socktrace; do
+		[ -f "$f" ] && _slot_images "$f"
+	done
+}
+_slot_images() {
+	local o
+	echo "$1"
+	for o in $(rawdump "$1" | sed -n 's/^slot offset=\([0-9]*\) .* version=[1-9][0-9]* .*/\1/p'); do
+		_slot_images "${1%@*}@$o"
+	done
+}
+
+# trace_of DIR PID [EXE]: the image of pid PID in DIR, a file or a fork
+# slot (see trace_images; EXE: its executable's base name, to pick one
+# image of a pid that exec'd; PID '*': the first file of EXE).
 trace_of() {
 	local f
 	for f in "$1"/${3:-*}.$2.socktrace; do
 		[ -f "$f" ] && { echo "$f"; return 0; }
+	done
+	[ "$2" = '*' ] && return 1
+	for f in $(trace_images "$1"); do
+		case $f in *@*) ;; *) continue ;; esac
+		rawdump "$f" | grep -q "^file pid=$2 .* exe=.*/${3:-[^/]*}\$" && { echo "$f"; return 0; }
 	done
 	return 1
 }

@@ -18,7 +18,7 @@
 #   notes        the shim's notes, from the log it really used; and from
 #                a full disk, where echo's file could not be made
 . "$(dirname "$0")/lib.sh"
-plan 29
+plan 30
 
 unset SOCKTRACE_DIR SOCKTRACE_LOG SOCKTRACE_RING_MB SOCKTRACE_LIB
 # run NAME ARGS...: socktrace run -o $WORK/NAME ARGS; RC, $WORK/NAME.out and .err.
@@ -81,8 +81,11 @@ run cleared -- "$PROGS/forkexec" /usr/bin/env -u LD_PRELOAD /bin/ls -l /proc/sel
 is "$RC" 0 "cleared: forkexec /usr/bin/env -u LD_PRELOAD ls exits 0"
 C=$(sed -n 's/^child=\([0-9]*\) .*/\1/p' "$WORK/cleared.out")
 is "$(grep -c -- '-> socket:\[' "$WORK/cleared.out")" 2 "... ls held both ends of the pair (its /proc/self/fd)"
-is "$(cd "$WORK/cleared" && ls *.socktrace | sed "s/\.${C:-x}\./.C./" | sort | paste -sd' ')" "$(printf '%s\n' env.C.socktrace forkexec.C.socktrace "forkexec.$(sed -n 's/^pid=//p' "$WORK/cleared.out").socktrace" | sort | paste -sd' ')" \
-	"... files for forkexec, its child, and the env it exec'd (pid ${C:-?}); none for ls"
+P=$(sed -n 's/^pid=//p' "$WORK/cleared.out")
+is "$(cd "$WORK/cleared" && ls *.socktrace | sed "s/\.${C:-x}\./.C./" | sort | paste -sd' ')" "$(printf '%s\n' env.C.socktrace "forkexec.$P.socktrace" | sort | paste -sd' ')" \
+	"... files for forkexec and the env its child exec'd (pid ${C:-?}); none for ls"
+is "$(trace_of "$WORK/cleared" "${C:-x}" forkexec)" "$WORK/cleared/forkexec.$P.socktrace@$(rawdump "$WORK/cleared/forkexec.$P.socktrace" | sed -n "s/^slot offset=\([0-9]*\) .* pid=${C:-x}\$/\1/p")" \
+	"... the child's image before its exec in a fork slot of forkexec's file"
 like "$(cat "$WORK/cleared.err")" "note: pid $C \(/usr/bin/env\) exec'd a program that left no trace though it kept sockets open across the exec: a static, Go or setuid program, or one run without LD_PRELOAD" \
 	"... run says the program env exec'd left no trace though it kept sockets"
 is "$(grep -c "exec'd a program that left no trace" "$WORK/cleared.err")" 1 "... and says it of env alone"
@@ -91,7 +94,8 @@ is "$(grep -c "exec'd a program that left no trace" "$WORK/cleared.err")" 1 "...
 run cleared-none -- "$PROGS/forkexec" -c /usr/bin/env -u LD_PRELOAD /bin/true
 is "$RC" 0 "cleared, close-on-exec: forkexec -c /usr/bin/env -u LD_PRELOAD true exits 0"
 C=$(sed -n 's/^child=\([0-9]*\) .*/\1/p' "$WORK/cleared-none.out")
-is "$(cd "$WORK/cleared-none" && ls *.socktrace | grep "\.${C:-x}\.")" "forkexec.$C.socktrace" "... one file for the child's pid ${C:-?}: forkexec's, none for env"
+is "$(cd "$WORK/cleared-none" && ls *.socktrace | grep -c "\.${C:-x}\.") $(trace_of "$WORK/cleared-none" "${C:-x}" forkexec | grep -c '@')" "0 1" \
+	"... no file for the child's pid ${C:-?}, none for env: its forkexec image is in a fork slot"
 like "$(cat "$WORK/cleared-none.err")" "note: pid $C \($PROGS/forkexec\) exec'd a program that left no trace: it held no socket \(every socket was close-on-exec and it made none\), or it is a static, Go or setuid program, or ran without LD_PRELOAD" \
 	"... run says the child exec'd a program that left no trace, which may have held no socket"
 ! grep -q "though it kept sockets" "$WORK/cleared-none.err"

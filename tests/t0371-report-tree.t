@@ -32,8 +32,8 @@ is "$R $C" "$(sed -n 's/^pid=//p' "$WORK/out") $(sed -n 's/^child=\([0-9]*\) .*/
 # timeout never held a socket: no file for it, or for its fork child before
 # that exec'd forkexec; the first traced image's header names it as the parent.
 ls "$WORK/tr" | grep -E "^timeout\.|\.$TO(\.[0-9]+)?\.socktrace\$" > "$WORK/to-files"
-[ ! -s "$WORK/to-files" ] && [ "$(ls "$WORK/tr"/*.socktrace | wc -l)" -eq 5 ]
-ok $? "timeout (pid $TO), which held no socket, left no file; the five images below it did: $(ls "$WORK/tr" | paste -sd' ')"
+[ ! -s "$WORK/to-files" ] && [ "$(trace_images "$WORK/tr" | wc -l)" -eq 5 ]
+ok $? "timeout (pid $TO), which held no socket, left no file; the five images below it did: $(trace_images "$WORK/tr" | paste -sd' ')"
 is "$(q '[.processes[] | select(.origin=="root")] | "\(length) \(.[0].ppid)"')" "1 $TO" \
 	"JSON: the one root image is forkexec, its ppid timeout's pid"
 like "$(grep -E "^process $R " "$WORK/r.txt")" "\(root, parent $TO\)" \

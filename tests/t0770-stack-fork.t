@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fork: the child's trace file has its own stack table holding the child's
+# fork: the child's trace image (in a fork slot of its parent's file) has its own stack table holding the child's
 # stack only (child_make, not the parent's parent_make), and a module table
 # (copied from the parent) that names the executable and libc with their
 # files' build ids, and resolves the child's ips.  The parent's table has
@@ -15,8 +15,8 @@ ok $? "stk_procs fork runs traced"
 is "$(grep -v pid= "$WORK/t.out")" "$(grep -v pid= "$WORK/u")" "the same output (fds, child status) as untraced"
 P=$(sed -n 's/^parent pid=//p' "$WORK/t.out")
 pf=$(ls "$WORK"/t/stk_procs."$P".socktrace 2>/dev/null)
-cf=$(for f in "$WORK"/t/stk_procs.*.socktrace; do [ "$f" != "$pf" ] && echo "$f"; done)
-is "$(echo "$cf" | wc -w) $("$SI" "$cf" | sed -n 's/^file .*origin=\([0-9]\).*/\1/p')" "1 1" "one child file, origin fork"
+cf=$(trace_images "$WORK/t" | grep -vxF "$pf")
+is "$(echo "$cf" | wc -w) $("$SI" "$cf" | sed -n 's/^file .*origin=\([0-9]\).*/\1/p')" "1 1" "one child image, origin fork"
 is "$(sfield "$cf" stacks used) $(recs "$cf" 1 | wc -l)" "1 1" "the child's stack table holds one stack, for its one socket"
 cid=$(recs "$cf" 1 | cut -d: -f2)
 is "$(names "$cf" "$cid" | cut -d, -f1,2)" "child_make,main" "the child's stack names child_make, main"

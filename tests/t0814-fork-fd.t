@@ -38,10 +38,10 @@ run() {
 }
 # maxfd DIR WHO: the highest fd WHO printed
 maxfd() { sed -n "s/^$2 maxfd=\([0-9-]*\).*/\1/p" "$1/out"; }
-# file DIR ORIGIN: the trace file of the parent (0) or the child (1)
+# file DIR ORIGIN: the trace image of the parent (0) or the child (1)
 file() {
 	local f
-	for f in "$1"/forkgrow.*.socktrace; do
+	for f in $(trace_images "$1"); do
 		rawdump "$f" header | grep -q " origin=$2 " && { echo "$f"; return 0; }
 	done
 	return 1

@@ -1,5 +1,5 @@
 /*
- * live.c - a trace file read in place, refresh after refresh.
+ * live.c - a trace file's image read in place, refresh after refresh.
  *
  * The mapping is PROT_READ and MAP_SHARED: the app's own stores show at
  * once, and nothing the reader does can reach the app's pages.  Each read
@@ -76,6 +76,7 @@ static void header_atomics(struct st_file_header *h, const struct st_file_header
 	h->head = __atomic_load_n(&live->head, __ATOMIC_ACQUIRE);
 	h->ring_cap = __atomic_load_n(&live->ring_cap, __ATOMIC_ACQUIRE);
 	h->file_size = __atomic_load_n(&live->file_size, __ATOMIC_ACQUIRE);
+	h->slot_batches = __atomic_load_n(&live->slot_batches, __ATOMIC_ACQUIRE);
 	h->totals.sockets_made = __atomic_load_n(&live->totals.sockets_made, __ATOMIC_RELAXED);
 	h->totals.sockets_arrived = __atomic_load_n(&live->totals.sockets_arrived, __ATOMIC_RELAXED);
 	h->totals.sockets_forked_in = __atomic_load_n(&live->totals.sockets_forked_in, __ATOMIC_RELAXED);
@@ -120,14 +121,14 @@ static int read_made(struct live_file *lf, const struct st_file_header *h)
 static int read_state(void *arg)
 {
 	struct live_file *lf = arg;
-	const struct st_file_header *live = (const struct st_file_header *)lf->map;
+	const struct st_file_header *live = (const struct st_file_header *)(lf->map + lf->off);
 	struct st_file_header h;
 	uint64_t nfds, nslots;
 	char err[200];
 
 	memcpy(&h, live, sizeof(h));
 	header_atomics(&h, live);
-	if (trace_check_header(&h, lf->maplen, err, sizeof(err))) {
+	if (trace_check_image(&h, lf->off, lf->maplen, err, sizeof(err))) {
 		snprintf(lf->err, sizeof(lf->err), "%s", err);
 		return -1;
 	}
@@ -184,6 +185,14 @@ static int read_state(void *arg)
 		d->fd_forks = lf->slot_fde[i].forks;
 		lf->nsocks++;
 	}
+	/* Its fork slots' images: a bad batch spoils that list, not this image. */
+	lf->nslot_images = 0;
+	lf->slot_err[0] = 0;
+	if (trace_slot_images(lf->map, lf->maplen, lf->off, h.slot_batches, &lf->slot_images,
+			      &lf->nslot_images, &lf->capslot_images, lf->slot_err, sizeof(lf->slot_err)) == -2) {
+		snprintf(lf->err, sizeof(lf->err), "out of memory");
+		return -1;
+	}
 	return read_made(lf, &h);
 }
 
@@ -197,7 +206,7 @@ static int remap(struct live_file *lf)
 		snprintf(lf->err, sizeof(lf->err), "cannot stat: %s", strerror(errno));
 		return -1;
 	}
-	if ((uint64_t)st.st_size < ST_HEADER_SIZE || (size_t)st.st_size < lf->maplen) {
+	if ((uint64_t)st.st_size < lf->off + ST_HEADER_SIZE || (size_t)st.st_size < lf->maplen) {
 		snprintf(lf->err, sizeof(lf->err), "truncated while watched: %lld bytes, %zu before",
 			 (long long)st.st_size, lf->maplen);
 		return -1;
@@ -238,14 +247,24 @@ int live_read(struct live_file *lf)
 
 int live_open(const char *path, struct live_file **out, char *err, size_t errlen)
 {
+	return live_open_image(path, 0, out, err, errlen);
+}
+
+int live_open_image(const char *path, uint64_t off, struct live_file **out, char *err, size_t errlen)
+{
 	struct live_file *lf = calloc(1, sizeof(*lf));
 	struct stat st;
 
-	if (!lf || !(lf->path = strdup(path))) {
+	if (!lf || !(lf->path = strdup(path)) || !(lf->name = trace_image_name(path, off))) {
 		snprintf(err, errlen, "out of memory");
-		free(lf);
+		if (lf) {
+			free(lf->path);
+			free(lf);
+		}
 		return -1;
 	}
+	lf->fd = -1;
+	lf->off = off;
 	/* O_NONBLOCK: a FIFO named like a trace must not hang the viewer. */
 	lf->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (lf->fd < 0) {
@@ -259,6 +278,11 @@ int live_open(const char *path, struct live_file **out, char *err, size_t errlen
 	if ((uint64_t)st.st_size < ST_HEADER_SIZE) {
 		snprintf(err, errlen, "truncated: %lld bytes, shorter than the %u-byte header",
 			 (long long)st.st_size, ST_HEADER_SIZE);
+		goto fail;
+	}
+	if ((uint64_t)st.st_size - ST_HEADER_SIZE < off) {
+		snprintf(err, errlen, "truncated: %lld bytes, but the image's header ends at %llu",
+			 (long long)st.st_size, (unsigned long long)off + ST_HEADER_SIZE);
 		goto fail;
 	}
 	lf->dev = st.st_dev;
@@ -309,6 +333,8 @@ void live_close(struct live_file *lf)
 	free(lf->slot_nfds);
 	free(lf->slot_fde);
 	free(lf->made);
+	free(lf->slot_images);
+	free(lf->name);
 	free(lf->path);
 	free(lf);
 }

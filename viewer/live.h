@@ -29,6 +29,8 @@ struct live_sock {
 
 struct live_file {
 	char *path;
+	char *name;		/* the image's: path, or "PATH@OFFSET" for one in a fork slot */
+	uint64_t off;		/* where its header is in the file (0: the file's first image) */
 	dev_t dev;
 	ino_t ino;
 	int fd;			/* kept open: fstat says when the file shrank */
@@ -46,6 +48,9 @@ struct live_file {
 	uint64_t read_ns;	/* CLOCK_MONOTONIC of the last read */
 	struct st_anchor now;	/* the tick clock and CLOCK_MONOTONIC read together at it */
 	int running;		/* st_image_running at the last read */
+	uint64_t *slot_images;	/* the images in its fork slots at the last read, by offset */
+	size_t nslot_images, capslot_images;
+	char slot_err[200];	/* why its fork slots could not all be read then; "" = they could */
 	char err[256];		/* why the last live_read failed */
 };
 
@@ -55,10 +60,15 @@ struct live_file {
  */
 int live_open(const char *path, struct live_file **out, char *err, size_t errlen);
 
+/* The same for the image at offset off of path (a fork slot's, or 0: live_open). */
+int live_open_image(const char *path, uint64_t off, struct live_file **out, char *err, size_t errlen);
+
 /*
- * Read the header and state again (the mapping grows with the file).
- * 0, or -1 with lf->err: the file shrank (truncated while watched), or
- * its header no longer makes sense.
+ * Read the header and state again (the mapping grows with the file), and
+ * the list of the images in its fork slots (lf->slot_images; a batch that
+ * does not hold together ends it, lf->slot_err says why).  0, or -1 with
+ * lf->err: the file shrank (truncated while watched), or its header no
+ * longer makes sense.
  */
 int live_read(struct live_file *lf);
 

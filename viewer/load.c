@@ -13,27 +13,29 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <uthash.h>
 
 #include "run_status.h"
 #include "trace_format.h"
 
-static int add_file(struct loaded *l, const char *path)
-{
-	struct trace_file *tf;
-	char err[512];
+/* Images read from one file at most: far more fork children than a process makes in a file. */
+#define LOAD_IMAGES_MAX	65536u
 
-	if (trace_load(path, &tf, err, sizeof(err))) {
-		fprintf(stderr, "socktrace: %s: %s\n", path, err);
-		l->errors++;
-		return 0;
-	}
+/* An image offset of the file being loaded, read (or tried) once. */
+struct seen_off {
+	uint64_t off;
+	UT_hash_handle hh;
+};
+
+/* Keep tf in l; -1 (tf freed) when out of memory. */
+static int keep(struct loaded *l, struct trace_file *tf)
+{
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
 		struct trace_file **p = realloc(l->files, cap * sizeof(*p));
 
 		if (!p) {
 			trace_free(tf);
-			fprintf(stderr, "socktrace: out of memory\n");
 			return -1;
 		}
 		l->files = p;
@@ -41,6 +43,85 @@ static int add_file(struct loaded *l, const char *path)
 	}
 	l->files[l->n++] = tf;
 	return 0;
+}
+
+/* Say a problem of the image at off of path: the file's own for its first image. */
+static void image_error(struct loaded *l, const char *path, uint64_t off, const char *err)
+{
+	if (off)
+		fprintf(stderr, "socktrace: %s: image at offset %llu: %s\n", path, (unsigned long long)off,
+			err);
+	else
+		fprintf(stderr, "socktrace: %s: %s\n", path, err);
+	l->errors++;
+}
+
+/*
+ * Every image of path from the one at offset start (0: its first), then
+ * those in its fork slots, each image's own slots after it (a child's
+ * offset is above its parent's, so the walk ends).  An image that cannot
+ * be read is reported and counted; the others still load.
+ */
+static int add_file(struct loaded *l, const char *path, uint64_t start)
+{
+	uint64_t *todo = malloc(sizeof(*todo));
+	size_t ntodo = 1, captodo = 1, images = 0;
+	struct seen_off *seen = NULL, *e, *et;
+	int rc = 0;
+
+	if (!todo) {
+		fprintf(stderr, "socktrace: out of memory\n");
+		return -1;
+	}
+	todo[0] = start;
+	while (ntodo && !rc) {
+		uint64_t off = todo[--ntodo];
+		struct trace_file *tf;
+		char err[512];
+
+		/* The same slot claimed twice (batches that overlap: corrupt) is read once. */
+		HASH_FIND(hh, seen, &off, sizeof(off), e);
+		if (e) {
+			image_error(l, path, off, "listed in more than one fork slot (corrupt batches): read once");
+			continue;
+		}
+		if (images++ == LOAD_IMAGES_MAX) {
+			image_error(l, path, off, "more images in fork slots than socktrace reads in one file: "
+				    "the rest not read");
+			break;
+		}
+		if (!(e = calloc(1, sizeof(*e)))) {
+			rc = -1;
+			break;
+		}
+		e->off = off;
+		HASH_ADD(hh, seen, off, sizeof(e->off), e);
+		if (trace_load_image(path, off, &tf, err, sizeof(err))) {
+			image_error(l, path, off, err);
+			continue;
+		}
+		if (tf->slot_err[0])
+			image_error(l, path, off, tf->slot_err);
+		/* Its children next, the first forked first. */
+		for (size_t i = tf->nslot_images; i-- > 0 && !rc;) {
+			if (model_grow((void **)&todo, ntodo, &captodo, sizeof(*todo)))
+				rc = -1;
+			else
+				todo[ntodo++] = tf->slot_images[i];
+		}
+		if (rc)
+			trace_free(tf);
+		else
+			rc = keep(l, tf);
+	}
+	if (rc)
+		fprintf(stderr, "socktrace: out of memory\n");
+	HASH_ITER(hh, seen, e, et) {
+		HASH_DEL(seen, e);
+		free(e);
+	}
+	free(todo);
+	return rc;
 }
 
 static int is_trace_name(const char *name)
@@ -128,11 +209,27 @@ int load_path(struct loaded *l, const char *path)
 	size_t before = l->n + (size_t)l->errors;
 
 	if (stat(path, &st) != 0) {
-		fprintf(stderr, "socktrace: %s: %s\n", path, strerror(errno));
+		int e = errno;
+		const char *at = strrchr(path, '@');
+		char *file;
+		uint64_t off;
+
+		/* FILE@OFFSET: the image in that fork slot of FILE (as the report's "file" names it). */
+		if (at && at[1] && strspn(at + 1, "0123456789") == strlen(at + 1) &&
+		    (file = strndup(path, (size_t)(at - path)))) {
+			off = strtoull(at + 1, NULL, 10);
+			if (stat(file, &st) == 0 && S_ISREG(st.st_mode)) {
+				n = add_file(l, file, off);
+				free(file);
+				return n;
+			}
+			free(file);
+		}
+		fprintf(stderr, "socktrace: %s: %s\n", path, strerror(e));
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode))
-		return add_file(l, path);
+		return add_file(l, path, 0);
 	n = scandir(path, &names, filter_trace, by_name);
 	if (n < 0) {
 		fprintf(stderr, "socktrace: %s: cannot list: %s\n", path, strerror(errno));
@@ -142,7 +239,7 @@ int load_path(struct loaded *l, const char *path)
 		char *full;
 
 		if (!rc && asprintf(&full, "%s/%s", path, names[i]->d_name) >= 0) {
-			rc = add_file(l, full);
+			rc = add_file(l, full, 0);
 			free(full);
 		}
 		free(names[i]);

@@ -21,10 +21,14 @@ struct loaded {
 
 /*
  * Load path: a trace file, or a directory whose *.socktrace files are all
- * loaded, with the sidecar socktrace run left there (run_status.h).
- * Every unreadable file is reported on stderr as "socktrace: FILE:
- * problem" and counted; the others still load.  Returns -1 (after saying
- * why) when path itself cannot be used or holds no trace at all.
+ * loaded, with the sidecar socktrace run left there (run_status.h); or
+ * FILE@OFFSET, the image in that fork slot of FILE.  Each file's every
+ * image: its first, then those in its fork slots (trace_format.h), each
+ * image's own slots after it.  Every unreadable file is reported on
+ * stderr as "socktrace: FILE: problem", an unreadable image in a fork
+ * slot as "socktrace: FILE: image at offset N: problem", and counted; the
+ * others still load.  Returns -1 (after saying why) when path itself
+ * cannot be used or holds no trace at all.
  */
 int load_path(struct loaded *l, const char *path);
 

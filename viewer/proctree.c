@@ -36,7 +36,7 @@ static int earlier(const struct proc *a, const struct proc *b)
 		return start_of(a) < start_of(b);
 	if (a->pid != b->pid)
 		return a->pid < b->pid;
-	return strcmp(a->tf->path, b->tf->path) < 0;
+	return strcmp(a->tf->name, b->tf->name) < 0;
 }
 
 static int cmp_start(const void *x, const void *y, void *model)

@@ -337,7 +337,7 @@ void history_procs_json(struct json *j, const struct model *m)
 
 		json_obj(j, NULL);
 		json_int(j, "pid", p->pid);
-		json_str(j, "file", p->tf->path);
+		json_str(j, "file", p->tf->name);
 		json_uint(j, "events_lost", p->lost);
 		history_json(j, p);
 		json_end_obj(j);
@@ -393,10 +393,10 @@ static void proc_json(struct json *j, const struct model *m, const struct proc *
 	json_int(j, "ppid", p->ppid);
 	json_str(j, "name", proc_name(p));
 	json_str(j, "origin", proc_origin_name(p));
-	json_str(j, "forked_by", forker ? forker->tf->path : NULL);
+	json_str(j, "forked_by", forker ? forker->tf->name : NULL);
 	json_int(j, "depth", depth);
-	json_str(j, "exec_from", p->exec_prev ? p->exec_prev->tf->path : NULL);
-	json_str(j, "exec_into", p->exec_next ? p->exec_next->tf->path : NULL);
+	json_str(j, "exec_from", p->exec_prev ? p->exec_prev->tf->name : NULL);
+	json_str(j, "exec_into", p->exec_next ? p->exec_next->tf->name : NULL);
 	json_str(j, "end", p->exited ? "exit" : h->state == ST_STATE_EXECED ? "exec" :
 		 p->end == END_REAPED ? "reaped" : "unknown");
 	if (p->end == END_REAPED) {
@@ -426,7 +426,7 @@ static void proc_json(struct json *j, const struct model *m, const struct proc *
 	json_int_or_null(j, "exit_status", h->has_exit_status != 0, h->exit_status);
 	json_uint(j, "start_wall_ns", h->wall_anchor_ns);
 	json_uint(j, "start_mono_ns", h->mono_anchor_ns);
-	json_str(j, "file", p->tf->path);
+	json_str(j, "file", p->tf->name);
 	json_arr(j, "events");
 	for (size_t k = 0; k < p->nevs; k++)
 		event_json(j, m, NULL, p->evs[k]);

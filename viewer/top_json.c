@@ -65,7 +65,7 @@ static void proc_json(struct json *j, const struct top_proc *p)
 	json_int(j, "ppid", p->ppid);
 	json_str(j, "name", h->argv_len ? h->argv : h->exe);
 	json_str(j, "exe", h->exe);
-	json_str(j, "file", p->lf->path);
+	json_str(j, "file", p->lf->name);
 	json_bool(j, "running", p->running);
 	json_uint_or_null(j, "ended_t_ns", !p->running, p->ended_ns);
 	json_str(j, "ended_because", p->why_ended[0] ? p->why_ended : NULL);

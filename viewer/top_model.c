@@ -3,7 +3,8 @@
  *
  * A refresh: drop the files that were replaced, scan the directories for
  * new files (only when a directory changed), read every running image's
- * state again, attribute each socket it made to its creation site
+ * state again (and look at the images in its fork slots: its children
+ * since the last refresh, in its file), attribute each socket it made to its creation site
  * (symbolised once per stack id and process, the symboliser kept across
  * refreshes), then derive the rates from the previous refresh.
  *
@@ -283,11 +284,11 @@ static void proc_free(struct top_model *m, struct top_proc *p)
 	free(p);
 }
 
-/* Is path already watched? */
-static int watched(const struct top_model *m, const char *path)
+/* Is the image named name (live_file's name) already watched? */
+static int watched(const struct top_model *m, const char *name)
 {
 	for (size_t i = 0; i < m->nprocs; i++)
-		if (!strcmp(m->procs[i]->lf->path, path) && !m->procs[i]->why_ended[0])
+		if (!strcmp(m->procs[i]->lf->name, name) && !m->procs[i]->why_ended[0])
 			return 1;
 	return 0;
 }
@@ -303,26 +304,42 @@ static void proc_name(struct top_proc *p)
 	p->name[strnlen(a, sizeof(p->name) - 1)] = 0;
 }
 
-/* Open path; watched when its image runs (and is the pid asked for), else known not to. */
-static int consider(struct top_model *m, const char *path, ino_t ino)
+/* Open the image at off of path; watched when it runs (and is the pid asked for), else known not to. */
+static int consider_image(struct top_model *m, const char *path, ino_t ino, uint64_t off,
+			  struct live_file **kept)
 {
 	struct top_known *k;
 	struct live_file *lf;
 	struct top_proc *p;
-	char err[256];
+	char err[256], *name = trace_image_name(path, off);
 
-	HASH_FIND_STR(m->known, path, k);
-	if ((k && k->ino == ino) || watched(m, path))
-		return 0;
-	if (live_open(path, &lf, err, sizeof(err))) {
-		m->unreadable++;
-		snprintf(m->note, sizeof(m->note), "%s: %s", path, err);
-		known_add(m, path, ino);
+	*kept = NULL;
+	if (!name)
+		return -1;
+	HASH_FIND_STR(m->known, name, k);
+	if ((k && k->ino == ino) || watched(m, name)) {
+		free(name);
 		return 0;
 	}
+	if (live_open_image(path, off, &lf, err, sizeof(err))) {
+		m->unreadable++;
+		if (off)
+			snprintf(m->note, sizeof(m->note), "%s: image at offset %llu: %s", path,
+				 (unsigned long long)off, err);
+		else
+			snprintf(m->note, sizeof(m->note), "%s: %s", path, err);
+		known_add(m, name, ino);
+		free(name);
+		return 0;
+	}
+	free(name);
+	if (lf->slot_err[0]) {
+		m->unreadable++;
+		snprintf(m->note, sizeof(m->note), "%s: %s", lf->name, lf->slot_err);
+	}
 	if (!lf->running || (m->pid && lf->hdr.pid != m->pid)) {
-		known_add(m, path, lf->ino);
-		live_close(lf);
+		known_add(m, lf->name, lf->ino);
+		*kept = lf;	/* its slots may hold images still running: the caller looks */
 		return 0;
 	}
 	if (model_grow((void **)&m->procs, m->nprocs, &m->capprocs, sizeof(*m->procs)) ||
@@ -336,6 +353,46 @@ static int consider(struct top_model *m, const char *path, ino_t ino)
 	p->running = 1;
 	proc_name(p);
 	m->procs[m->nprocs++] = p;
+	return 0;
+}
+
+/*
+ * Consider the image at off of path and, when it is not watched (ended,
+ * or another pid), the images in its fork slots, theirs in turn: a child
+ * may run on after its parent ended.  Bounded: TOP_SLOT_IMAGES per call.
+ * The slots of a watched image are looked at each refresh (top_refresh).
+ */
+static int consider(struct top_model *m, const char *path, ino_t ino, uint64_t off)
+{
+	uint64_t *todo = NULL;
+	size_t ntodo = 0, cap = 0, seen = 0;
+	int rc = 0;
+
+	if (model_grow((void **)&todo, ntodo, &cap, sizeof(*todo)))
+		return -1;
+	todo[ntodo++] = off;
+	while (ntodo && !rc && seen++ < TOP_SLOT_IMAGES) {
+		struct live_file *lf;
+
+		rc = consider_image(m, path, ino, todo[--ntodo], &lf);
+		for (size_t i = 0; lf && !rc && i < lf->nslot_images; i++) {
+			if (model_grow((void **)&todo, ntodo, &cap, sizeof(*todo)))
+				rc = -1;
+			else
+				todo[ntodo++] = lf->slot_images[i];
+		}
+		live_close(lf);
+	}
+	free(todo);
+	return rc;
+}
+
+/* New images in the fork slots of watched image p (its fork children since the last look). */
+static int consider_slots(struct top_model *m, struct top_proc *p)
+{
+	for (size_t i = 0; i < p->lf->nslot_images && i < TOP_SLOT_IMAGES; i++)
+		if (consider(m, p->lf->path, p->lf->ino, p->lf->slot_images[i]))
+			return -1;
 	return 0;
 }
 
@@ -358,7 +415,7 @@ static int scan_dir(struct top_model *m, int i)
 	if (stat(dir, &st) != 0)
 		return 0;
 	if (!S_ISDIR(st.st_mode))
-		return consider(m, dir, st.st_ino);
+		return consider(m, dir, st.st_ino, 0);
 	if (m->refreshes && st.st_mtim.tv_sec == m->dir_mtime[i].tv_sec &&
 	    st.st_mtim.tv_nsec == m->dir_mtime[i].tv_nsec && m->refreshes % 10)
 		return 0;
@@ -370,7 +427,7 @@ static int scan_dir(struct top_model *m, int i)
 
 		if (!is_trace_name(e->d_name) || asprintf(&full, "%s/%s", dir, e->d_name) < 0)
 			continue;
-		rc = consider(m, full, e->d_ino);
+		rc = consider(m, full, e->d_ino, 0);
 		free(full);
 	}
 	closedir(d);
@@ -597,6 +654,8 @@ int top_refresh(struct top_model *m)
 
 		if (p->running && live_read(p->lf))
 			proc_end(m, p, p->lf->err);
+		else if (p->running && consider_slots(m, p))
+			return -1;	/* its children forked since, ended or not, each looked at once */
 		else if (p->running && !p->lf->running)
 			proc_end(m, p, NULL);
 		if (p->running && proc_count(m, p))
@@ -609,7 +668,7 @@ int top_refresh(struct top_model *m)
 		struct top_proc *p = m->procs[i];
 
 		if (!p->running && p->ended_for++ >= TOP_LINGER) {
-			known_add(m, p->lf->path, p->why_ended[0] ? 0 : p->lf->ino);
+			known_add(m, p->lf->name, p->why_ended[0] ? 0 : p->lf->ino);
 			proc_free(m, p);
 			continue;
 		}

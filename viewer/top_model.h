@@ -22,6 +22,7 @@
 #define TOP_SAMPLES	512	/* open counts kept per site (one per refresh) */
 #define TOP_WINDOW_NS	60000000000ull	/* "the last minute" */
 #define TOP_LINGER	10	/* refreshes an ended process is still shown */
+#define TOP_SLOT_IMAGES	4096	/* images in fork slots looked at from one image at a time */
 
 /* What a socket is doing, as the state says (one of them per socket). */
 enum top_sstate {
@@ -95,9 +96,9 @@ struct top_site {
 	unsigned nsamp, next;
 };
 
-/* A file not to read again unless it is replaced (ended, unreadable, another pid). */
+/* An image not to read again unless its file is replaced (ended, unreadable, another pid). */
 struct top_known {
-	char *path;		/* key */
+	char *path;		/* key: the image's name (live_file's) */
 	UT_hash_handle hh;
 	ino_t ino;
 };

@@ -58,7 +58,7 @@ static int by_proc(const void *a, const void *b)
 	if (!c)
 		c = x->pid < y->pid ? -1 : x->pid > y->pid;
 	if (!c)
-		c = strcmp(x->lf->path, y->lf->path);
+		c = strcmp(x->lf->name, y->lf->name);
 	return c;
 }
 

@@ -95,7 +95,7 @@ static void reselect(struct screen *s)
 	const struct top_model *m = s->m;
 
 	for (size_t i = 0; s->sel_path[0] && i < m->nprocs; i++)
-		if (!strcmp(m->procs[i]->lf->path, s->sel_path))
+		if (!strcmp(m->procs[i]->lf->name, s->sel_path))
 			s->sel[0] = i;
 	for (size_t i = 0; s->sel_site && i < m->nsites; i++)
 		if (!strcmp(m->order[i]->key, s->sel_site))
@@ -108,7 +108,7 @@ static void remember(struct screen *s)
 	const struct top_model *m = s->m;
 
 	if (s->sel[0] < m->nprocs)
-		snprintf(s->sel_path, sizeof(s->sel_path), "%s", m->procs[s->sel[0]]->lf->path);
+		snprintf(s->sel_path, sizeof(s->sel_path), "%s", m->procs[s->sel[0]]->lf->name);
 	if (s->sel[1] < m->nsites) {
 		free(s->sel_site);
 		s->sel_site = strdup(m->order[s->sel[1]]->key);
@@ -229,7 +229,7 @@ static void draw_detail(struct screen *s)
 	if (s->view == V_SITE && s->sel_site)
 		HASH_FIND_STR(m->sites, s->sel_site, st);
 	for (size_t i = 0; s->view == V_PROC && i < m->nprocs; i++)
-		if (!strcmp(m->procs[i]->lf->path, s->sel_path))
+		if (!strcmp(m->procs[i]->lf->name, s->sel_path))
 			p = m->procs[i];
 	if (!st && !p) {
 		snprintf(s->status, sizeof(s->status), "%s is gone", s->view == V_SITE ? "that call site" : "that process");
@@ -247,7 +247,7 @@ static void draw_detail(struct screen *s)
 	} else {
 		snprintf(line, sizeof(line), "pid %d %s  %s%s  %llu open  (%s)", p->pid, p->lf->hdr.exe,
 			 p->running ? "running" : "ended", p->why_ended[0] ? ": " : "", (unsigned long long)p->open,
-			 p->lf->path);
+			 p->lf->name);
 		if (p->why_ended[0])
 			snprintf(line, sizeof(line), "pid %d %s  ended: %s", p->pid, p->lf->hdr.exe, p->why_ended);
 		put_line(y++, line, A_BOLD, 0);

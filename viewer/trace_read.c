@@ -1,5 +1,6 @@
 /*
- * trace_read.c - validating and copying a trace file (format 4).
+ * trace_read.c - validating and copying a trace file's image (format 4):
+ * its first, or one in a fork slot, and the list of its slots' images.
  *
  * The file may be truncated, corrupt, from another version, or still being
  * written by a live process; every length, count and offset read from it
@@ -130,6 +131,119 @@ int trace_check_header(const struct st_file_header *h, uint64_t size, char *err,
 		}
 	}
 	return 0;
+}
+
+int trace_check_image(const struct st_file_header *h, uint64_t off, uint64_t size, char *err,
+		      size_t errlen)
+{
+	if (off % ST_HEADER_SIZE)
+		return fail(err, errlen, "corrupt: an image at offset %llu is not page-aligned",
+			    (unsigned long long)off);
+	if (off > size || size - off < ST_HEADER_SIZE)
+		return fail(err, errlen, "truncated: %llu bytes, but the image's header ends at %llu",
+			    (unsigned long long)size, (unsigned long long)off + ST_HEADER_SIZE);
+	if (trace_check_header(h, size, err, errlen))
+		return -1;
+	if (h->image_offset != off)
+		return fail(err, errlen, "corrupt header: it says it is at offset %llu, but it is at %llu",
+			    (unsigned long long)h->image_offset, (unsigned long long)off);
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Room for one more offset in *offs; -1 when out of memory. */
+static int offs_room(uint64_t **offs, size_t n, size_t *cap)
+{
+	uint64_t *p;
+	size_t c;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 16;
+	if (!(p = realloc(*offs, c * sizeof(*p))))
+		return -1;
+	*offs = p;
+	*cap = c;
+	return 0;
+}
+
+int trace_slot_images(const void *base, uint64_t size, uint64_t off, uint64_t first,
+		      uint64_t **offs, size_t *n, size_t *cap, char *err, size_t errlen)
+{
+	const char *map = base;
+	size_t from = *n;
+	uint64_t b = first, prev = 0;
+	int rc = 0;
+
+	/* Each batch below the one before and above the image: the walk ends. */
+	while (b && !rc) {
+		struct st_slot_batch batch;
+		uint32_t handed;
+
+		if (b % ST_BATCH_SIZE || b <= off || (prev && b >= prev)) {
+			char why[64];
+
+			if (prev && b >= prev)
+				snprintf(why, sizeof(why), "not below the batch before it, at %llu",
+					 (unsigned long long)prev);
+			else
+				snprintf(why, sizeof(why), "%s", b % ST_BATCH_SIZE ? "not page-aligned" :
+					 "not after its image's header");
+			rc = fail(err, errlen, "corrupt fork slots: a batch at offset %llu (%s)",
+				  (unsigned long long)b, why);
+			break;
+		}
+		if (b > size || size - b < ST_BATCH_SIZE) {
+			rc = fail(err, errlen, "truncated: %llu bytes, but a batch of fork slots is at %llu",
+				  (unsigned long long)size, (unsigned long long)b);
+			break;
+		}
+		memcpy(&batch, map + b, sizeof(batch));
+		batch.taken = __atomic_load_n(&((const struct st_slot_batch *)(map + b))->taken,
+					      __ATOMIC_ACQUIRE);
+		if (memcmp(batch.magic, ST_BATCH_MAGIC, sizeof(batch.magic))) {
+			rc = fail(err, errlen, "corrupt fork slots: the batch at offset %llu (bad magic)",
+				  (unsigned long long)b);
+			break;
+		}
+		if (!batch.slot_size || batch.slot_size % ST_HEADER_SIZE || batch.nslots > ST_BATCH_SLOTS_MAX) {
+			rc = fail(err, errlen, "corrupt fork slots: the batch at offset %llu (%u slots of %llu "
+				  "bytes)", (unsigned long long)b, batch.nslots,
+				  (unsigned long long)batch.slot_size);
+			break;
+		}
+		handed = batch.taken < batch.nslots ? batch.taken : batch.nslots;
+		for (uint32_t i = 0; i < handed && !rc; i++) {
+			uint64_t so = st_slot_image(&batch, b, size, i);
+
+			if (!so) {
+				rc = fail(err, errlen, "truncated: %llu bytes, but slot %u of the batch of fork "
+					  "slots at %llu ends at %llu", (unsigned long long)size, i,
+					  (unsigned long long)b, (unsigned long long)b + ST_BATCH_SIZE +
+					  (uint64_t)(i + 1) * batch.slot_size);
+				break;
+			}
+			/* A header without a version was never published: no image there. */
+			if (!__atomic_load_n(&((const struct st_file_header *)(map + so))->version,
+					     __ATOMIC_ACQUIRE))
+				continue;
+			if (offs_room(offs, *n, cap))
+				rc = -2;
+			else
+				(*offs)[(*n)++] = so;
+		}
+		prev = b;
+		b = batch.next;
+	}
+	if (*n > from)
+		qsort(*offs + from, *n - from, sizeof(**offs), cmp_u64);
+	return rc;
 }
 
 /*
@@ -554,15 +668,44 @@ struct copy_job {
 	size_t errlen;
 };
 
+/* The image's header at its offset, its changing words loaded on their own. */
+static int copy_header(void *arg)
+{
+	struct copy_job *j = arg;
+	const struct st_file_header *live = (const struct st_file_header *)(j->v->base + j->tf->image_off);
+
+	memcpy(&j->tf->hdr, live, sizeof(j->tf->hdr));
+	j->tf->hdr.head = __atomic_load_n(&live->head, __ATOMIC_ACQUIRE);
+	j->tf->hdr.slot_batches = __atomic_load_n(&live->slot_batches, __ATOMIC_ACQUIRE);
+	return 0;
+}
+
 static int copy_all(void *arg)
 {
 	struct copy_job *j = arg;
+	size_t cap = 0;
 
 	if (copy_records(j->tf, j->v, j->err, j->errlen))
 		return -1;
 	if (copy_state(j->tf, j->v) || copy_stacks(j->tf, j->v))
 		return fail(j->err, j->errlen, "out of memory");
+	/* Its fork slots' images: a bad batch spoils that list, not this image. */
+	if (trace_slot_images(j->v->base, j->v->size, j->tf->image_off, j->tf->hdr.slot_batches,
+			      &j->tf->slot_images, &j->tf->nslot_images, &cap, j->tf->slot_err,
+			      sizeof(j->tf->slot_err)) == -2)
+		return fail(j->err, j->errlen, "out of memory");
 	return 0;
+}
+
+char *trace_image_name(const char *path, uint64_t off)
+{
+	char *name;
+
+	if (!off)
+		return strdup(path);
+	if (asprintf(&name, "%s@%llu", path, (unsigned long long)off) < 0)
+		return NULL;
+	return name;
 }
 
 struct stacks_job {
@@ -584,10 +727,11 @@ struct trace_file *trace_stacks_copy(const char *path, const void *base, uint64_
 	struct view v;
 	struct stacks_job job;
 
-	if (!tf || !(tf->path = strdup(path))) {
-		free(tf);
+	if (!tf || !(tf->path = strdup(path)) || !(tf->name = trace_image_name(path, h->image_offset))) {
+		trace_free(tf);
 		return NULL;
 	}
+	tf->image_off = h->image_offset;
 	memcpy(&tf->hdr, h, sizeof(tf->hdr));
 	v.base = base;
 	v.size = size;
@@ -602,6 +746,12 @@ struct trace_file *trace_stacks_copy(const char *path, const void *base, uint64_
 }
 
 int trace_load(const char *path, struct trace_file **out, char *err, size_t errlen)
+{
+	return trace_load_image(path, 0, out, err, errlen);
+}
+
+int trace_load_image(const char *path, uint64_t off, struct trace_file **out, char *err,
+		     size_t errlen)
 {
 	struct trace_file *tf = NULL;
 	struct view v;
@@ -633,13 +783,24 @@ again:
 		goto out;
 	}
 	tf = calloc(1, sizeof(*tf));
-	if (!tf || !(tf->path = strdup(path))) {
+	if (!tf || !(tf->path = strdup(path)) || !(tf->name = trace_image_name(path, off))) {
 		fail(err, errlen, "out of memory");
 		goto out;
 	}
-	memcpy(&tf->hdr, map, sizeof(tf->hdr));
-	tf->hdr.head = __atomic_load_n(&((struct st_file_header *)map)->head, __ATOMIC_ACQUIRE);
-	if ((rc = trace_check_header(&tf->hdr, (uint64_t)st.st_size, err, errlen))) {
+	tf->image_off = off;
+	v.base = map;
+	v.size = (uint64_t)st.st_size;
+	v.h = &tf->hdr;
+	/* A header not within the file is not read: trace_check_image says why. */
+	if (!(off % ST_HEADER_SIZE) && off <= v.size && v.size - off >= ST_HEADER_SIZE) {
+		struct copy_job job = { tf, &v, err, errlen };
+
+		if (mapguard_run(copy_header, &job) == MAPGUARD_FAULT) {
+			rc = fail(err, errlen, "truncated while read (the file shrank under the reader)");
+			goto out;
+		}
+	}
+	if ((rc = trace_check_image(&tf->hdr, off, (uint64_t)st.st_size, err, errlen))) {
 		off_t was = st.st_size;
 
 		rc = -1;
@@ -658,9 +819,6 @@ again:
 	tf->hdr.exe[sizeof(tf->hdr.exe) - 1] = 0;
 	if (tf->hdr.argv_len > sizeof(tf->hdr.argv))
 		tf->hdr.argv_len = sizeof(tf->hdr.argv);
-	v.base = map;
-	v.size = (uint64_t)st.st_size;
-	v.h = &tf->hdr;
 	{
 		struct copy_job job = { tf, &v, err, errlen };
 		int crc = mapguard_run(copy_all, &job);
@@ -697,6 +855,8 @@ void trace_free(struct trace_file *tf)
 	free(tf->fds);
 	free((void *)tf->stacks);
 	free(tf->modules);
+	free(tf->slot_images);
+	free(tf->name);
 	free(tf->path);
 	free(tf);
 }

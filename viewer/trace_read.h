@@ -79,7 +79,12 @@ struct vfd {
 #define VIEW_OP_STATE_OPEN	251u
 
 struct trace_file {
-	char *path;
+	char *path;			/* the file holding the image */
+	char *name;			/* the image's name: path, or "PATH@OFFSET" for one in a fork slot */
+	uint64_t image_off;		/* where its header is in the file: 0, or its fork slot's offset */
+	uint64_t *slot_images;		/* the images in its fork slots (published ones), by offset */
+	size_t nslot_images;
+	char slot_err[200];		/* why its fork slots could not all be read; "" = they could */
 	struct st_file_header hdr;	/* a copy; strings NUL-terminated */
 	struct trace_rec *recs;		/* complete records, in position order, then VIEW_OP_STATE */
 	size_t nrecs;
@@ -104,11 +109,23 @@ struct trace_file {
 };
 
 /*
- * Load path.  Returns 0 and *out, or -1 with a one-line reason in err that
- * names the problem (truncated, not a trace, wrong version...).  Records the
- * ring lost or that died half-written are counted, not errors.
+ * Load path's first image.  Returns 0 and *out, or -1 with a one-line
+ * reason in err that names the problem (truncated, not a trace, wrong
+ * version...).  Records the ring lost or that died half-written are
+ * counted, not errors.
  */
 int trace_load(const char *path, struct trace_file **out, char *err, size_t errlen);
+
+/*
+ * Load the image whose header is at offset off of path (0: its first; else
+ * a fork slot's, as another image's slot_images says), the same way, and
+ * checked by trace_check_image.  The images in its own fork slots are
+ * listed in (*out)->slot_images (not loaded); a batch of them that does not
+ * hold together stops that list there and says why in (*out)->slot_err,
+ * the image itself still loaded.
+ */
+int trace_load_image(const char *path, uint64_t off, struct trace_file **out, char *err,
+		     size_t errlen);
 
 void trace_free(struct trace_file *tf);
 
@@ -121,6 +138,32 @@ void trace_free(struct trace_file *tf);
  * reason in err ("truncated: ..." when a chunk ends past size).
  */
 int trace_check_header(const struct st_file_header *h, uint64_t size, char *err, size_t errlen);
+
+/*
+ * trace_check_header for the image whose header h (a copy) was read at
+ * offset off of a file of size bytes: off page-aligned with a whole header
+ * within the file, and the header saying it is at off (image_offset: 0 for
+ * a file's first image, as files made before fork slots have it).
+ */
+int trace_check_image(const struct st_file_header *h, uint64_t off, uint64_t size, char *err,
+		      size_t errlen);
+
+/*
+ * The images in the fork slots of the image at offset off of the file of
+ * size bytes at base (a mapping: call under mapguard), from its batch list
+ * (first: its header's slot_batches, loaded atomically): each batch
+ * page-aligned, after the image's header, within the file and sound, each
+ * next below the one before, every slot handed out within the file.  A
+ * slot whose header has no version yet (never published) holds no image:
+ * skipped.  Appends their offsets to *offs (*n of them, *cap allocated),
+ * ascending.  0; or -1 with a one-line reason in err naming the batch,
+ * the offsets found before it kept; -2 when out of memory.
+ */
+int trace_slot_images(const void *base, uint64_t size, uint64_t off, uint64_t first,
+		      uint64_t **offs, size_t *n, size_t *cap, char *err, size_t errlen);
+
+/* name for the image of path at offset off: path, or "PATH@OFF"; newly allocated (NULL: no memory). */
+char *trace_image_name(const char *path, uint64_t off);
 
 /*
  * A trace_file holding only what symbolising needs: a copy of header h,

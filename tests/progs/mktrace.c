@@ -52,8 +52,30 @@
  *   end [state=exited|execed|running] [t=MS] [exit=N]
  *                    how the image ended (default running: a kill); exit
  *                    sets the exit status
- *   damage [truncate=BYTES] [version=N] [magic=STR]
- *                    the file written, then spoiled that way
+ *   damage [truncate=BYTES] [version=N] [magic=STR] [image_offset=N]
+ *                    the file written, then spoiled that way: truncate
+ *                    the whole file, the others this image's header
+ *                    (version=0: a fork slot never published)
+ *   slot [in=PID] [cut]
+ *                    start a new image of the same file in the next fork
+ *                    slot of image PID of this file (default: the image
+ *                    before), as the shim writes a fork child's: its
+ *                    header in the slot (image_offset its offset), its
+ *                    chunks at the file's end.  An image's first slot
+ *                    line, or one that finds its batch full, makes it a
+ *                    batch of 4 slots of one page, at the file's end.
+ *                    cut: the file ends half-way through this slot
+ *   batch [slots=N] [magic=STR] [next=N|self] [taken=N]
+ *                    make the current image a new batch of N slots
+ *                    (default 4) now, the one its next slot lines fill;
+ *                    the others spoil what is written: magic, next
+ *                    (default the image's batch before, 0 none; self:
+ *                    its own offset), taken (default the slots handed
+ *                    out: more names slots never published)
+ *
+ * Layout: the first image's header at 0, then each image's chunks in
+ * spec order as its section ends (fd table, socket table, ring), each
+ * batch where its line (or first slot line) comes, page-aligned.
  *
  * ENTRY: KINDS=VALUE, KINDS one or more of local, peer, arg joined by
  * '+', VALUE an address: A.B.C.D:PORT, [V6]:PORT, /unix/path, @abstract,
@@ -84,6 +106,9 @@
 #define MAX_SLOTS	64	/* socket slots per file */
 #define MAX_FDS		256	/* fd table entries per file */
 #define MAX_WORDS	48	/* key=value words per line */
+#define MAX_IMAGES	16	/* images per file */
+#define MAX_BATCHES	16	/* batches of fork slots per file */
+#define BATCH_SLOTS	4	/* slots per batch unless told */
 #define NS_PER_MS	1000000ull
 #define WALL_BASE_NS	1700000000000000000ull	/* CLOCK_REALTIME at monotonic 0: any fixed value */
 
@@ -95,9 +120,10 @@ struct pos {
 	int torn;
 };
 
-/* One trace file being built. */
+/* One image being built: a file's first, or one in a fork slot. */
 struct out {
-	char name[256];
+	uint64_t off;		/* its header's offset in the file */
+	int batch;		/* its latest batch (index in the file's), -1 = none */
 	struct st_file_header h;
 	struct pos *pos;
 	uint64_t npos;
@@ -106,10 +132,37 @@ struct out {
 	struct st_fd fds[MAX_FDS];
 	unsigned nfds;		/* entries the fd table has: the highest fd named + 1, at least 64 */
 	uint64_t last_ns;
-	uint64_t truncate;	/* damage: file length, 0 = whole */
 	int bad_version;	/* damage: version written, -1 = none */
 	char bad_magic[sizeof(((struct st_file_header *)0)->magic) + 1];	/* damage: magic written, "" = none */
+	int bad_image_off;	/* damage: image_offset written instead */
+	uint64_t image_off;
 	int has_proc;
+	int laid_out;		/* its chunks have their offsets */
+};
+
+/* One batch of fork slots: where, whose, and what is written (damage included). */
+struct batch {
+	uint64_t off;
+	int owner;		/* the image (index) whose batch it is */
+	int prev;		/* that image's batch before (index), -1 = none */
+	uint32_t room;		/* slots laid out */
+	uint32_t used;		/* slots handed to images */
+	char magic[sizeof(((struct st_slot_batch *)0)->magic) + 1];	/* "" = ST_BATCH_MAGIC */
+	int next_set, next_self, taken_set;
+	uint64_t next;
+	uint32_t taken;
+};
+
+/* One trace file being built: its images, its batches, its end. */
+struct tfile {
+	char name[256];
+	struct out *img[MAX_IMAGES];
+	unsigned nimg;
+	struct batch b[MAX_BATCHES];
+	unsigned nb;
+	uint64_t end;		/* the file's end so far: what is laid out */
+	uint64_t truncate;	/* damage: file length, 0 = whole */
+	uint64_t cut;		/* a slot cut half-way: the file ends there, 0 = none */
 };
 
 /* A word of a spec line: key=value, or a bare key (v NULL). */
@@ -763,21 +816,77 @@ static void do_end(struct out *o, int n, struct word *w)
 		h->end_mono_ns = t ? t : o->last_ns;
 }
 
-/* The damage directive: what out_write spoils after writing; dies on a bad word. */
-static void do_damage(struct out *o, int n, struct word *w)
+/* The damage directive: what file_write spoils after writing; dies on a bad word. */
+static void do_damage(struct tfile *f, struct out *o, int n, struct word *w)
 {
 	for (int i = 1; i < n; i++) {
 		const char *k = w[i].k;
 		char *v = value(&w[i]);
 
 		if (!strcmp(k, "truncate"))
-			o->truncate = (uint64_t)num(k, v);
+			f->truncate = (uint64_t)num(k, v);
 		else if (!strcmp(k, "version"))
 			o->bad_version = (int)num(k, v);
 		else if (!strcmp(k, "magic"))
 			snprintf(o->bad_magic, sizeof(o->bad_magic), "%s", v);
+		else if (!strcmp(k, "image_offset"))
+			o->bad_image_off = 1, o->image_off = (uint64_t)num(k, v);
 		else
 			die("damage: unknown key %s", k);
+	}
+}
+
+/* off rounded up to a page. */
+static uint64_t page_up(uint64_t off)
+{
+	return (off + ST_HEADER_SIZE - 1) / ST_HEADER_SIZE * ST_HEADER_SIZE;
+}
+
+/* A new batch of room slots for image owner of f, at f's end; its index. */
+static int batch_new(struct tfile *f, int owner, uint32_t room)
+{
+	struct batch *b;
+
+	if (f->nb == MAX_BATCHES)
+		die("more than %d batches in a file", MAX_BATCHES);
+	if (!room || room > ST_BATCH_SLOTS_MAX)
+		die("batch: 1 to %u slots", ST_BATCH_SLOTS_MAX);
+	b = &f->b[f->nb];
+	memset(b, 0, sizeof(*b));
+	b->off = page_up(f->end);
+	b->owner = owner;
+	b->prev = f->img[owner]->batch;
+	b->room = room;
+	f->end = b->off + ST_BATCH_SIZE + (uint64_t)room * ST_HEADER_SIZE;
+	f->img[owner]->batch = (int)f->nb;
+	return (int)f->nb++;
+}
+
+/* The batch directive: a new batch of the current image, maybe spoilt; dies on a bad word. */
+static void do_batch(struct tfile *f, int n, struct word *w)
+{
+	uint32_t room = BATCH_SLOTS;
+	struct batch *b;
+
+	for (int i = 1; i < n; i++)
+		if (!strcmp(w[i].k, "slots"))
+			room = (uint32_t)num("slots", value(&w[i]));
+	b = &f->b[batch_new(f, (int)f->nimg - 1, room)];
+	for (int i = 1; i < n; i++) {
+		const char *k = w[i].k;
+
+		if (!strcmp(k, "slots"))
+			continue;
+		if (!strcmp(k, "magic"))
+			snprintf(b->magic, sizeof(b->magic), "%s", value(&w[i]));
+		else if (!strcmp(k, "next") && !strcmp(value(&w[i]), "self"))
+			b->next_set = b->next_self = 1;
+		else if (!strcmp(k, "next"))
+			b->next_set = 1, b->next = (uint64_t)num(k, w[i].v);
+		else if (!strcmp(k, "taken"))
+			b->taken_set = 1, b->taken = (uint32_t)num(k, value(&w[i]));
+		else
+			die("batch: unknown key %s", k);
 	}
 }
 
@@ -800,40 +909,44 @@ static void put(int fd, const void *buf, size_t n, uint64_t off, const char *pat
 		die("%s: %s", path, strerror(errno));
 }
 
-/*
- * Write o into dir as the shim would leave it: header, fd table, socket
- * table, then the ring, each one chunk; then apply the damage asked for.
- */
-static void out_write(struct out *o, const char *dir)
+/* Lay out o's chunks at f's end, once: fd table, socket table, then the ring. */
+static void out_layout(struct tfile *f, struct out *o)
 {
 	struct st_file_header *h = &o->h;
-	uint64_t off = ST_HEADER_SIZE, ring_off, cap = h->ring_cap;
 	unsigned nslots = o->nslots > 4 ? o->nslots : 4, nfds = o->nfds > 64 ? o->nfds : 64;
-	char path[4096];
-	int fd;
+	uint64_t off = f->end;
+
+	if (o->laid_out)
+		return;
+	region_set(h, ST_REG_FDS, sizeof(struct st_fd), nfds, &off);
+	region_set(h, ST_REG_SOCKS, sizeof(struct st_sock), nslots, &off);
+	region_set(h, ST_REG_RING, ST_SLOT_SIZE, (uint32_t)h->ring_cap, &off);
+	f->end = off;
+	o->laid_out = 1;
+}
+
+/*
+ * Write image o of f into fd as the shim would leave it: its header at
+ * its offset, its fd table, socket table and ring, each one chunk.
+ */
+static void out_write(const struct tfile *f, struct out *o, int fd, const char *path)
+{
+	struct st_file_header *h = &o->h;
+	uint64_t ring_off = h->region[ST_REG_RING].chunk[0].offset, cap = h->ring_cap;
 
 	memcpy(h->magic, ST_MAGIC, sizeof(h->magic));
 	h->version = ST_FORMAT_VERSION;
 	h->header_size = ST_HEADER_SIZE;
 	h->head = o->npos;
 	h->anchor_last.tick = h->anchor_last.ns = h->end_mono_ns ? h->end_mono_ns : o->last_ns;
-	region_set(h, ST_REG_FDS, sizeof(struct st_fd), nfds, &off);
-	region_set(h, ST_REG_SOCKS, sizeof(struct st_sock), nslots, &off);
-	ring_off = off;
-	region_set(h, ST_REG_RING, ST_SLOT_SIZE, (uint32_t)cap, &off);
-	h->file_size = off;
+	h->file_size = f->end;	/* every image appends at the file's one end */
+	h->image_offset = o->bad_image_off ? o->image_off : o->off;
+	h->slot_batches = o->batch >= 0 ? f->b[o->batch].off : 0;
 	if (o->bad_version >= 0)
 		h->version = (uint32_t)o->bad_version;
 	if (o->bad_magic[0])
 		memcpy(h->magic, o->bad_magic, sizeof(h->magic));	/* unterminated when 8 long: as a stranger file would be */
-	snprintf(path, sizeof(path), "%s/%s%s", dir, o->name,
-		 strstr(o->name, ST_FILE_SUFFIX) ? "" : ST_FILE_SUFFIX);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		die("%s: %s", path, strerror(errno));
-	if (ftruncate(fd, (off_t)off))
-		die("%s: %s", path, strerror(errno));
-	put(fd, h, sizeof(*h), 0, path);
+	put(fd, h, sizeof(*h), o->off, path);
 	put(fd, o->fds, sizeof(o->fds[0]) * (o->nfds < MAX_FDS ? o->nfds : MAX_FDS),
 	    h->region[ST_REG_FDS].chunk[0].offset, path);
 	put(fd, o->slots, sizeof(o->slots[0]) * o->nslots, h->region[ST_REG_SOCKS].chunk[0].offset, path);
@@ -868,7 +981,36 @@ static void out_write(struct out *o, const char *dir)
 			put(fd, &c, sizeof(c), ring_off + st_ring_slot(i + k, cap) * ST_SLOT_SIZE, path);
 		}
 	}
-	if (o->truncate && ftruncate(fd, (off_t)o->truncate))
+}
+
+/* Write f into dir: every image, every batch, then the damage asked for. */
+static void file_write(struct tfile *f, const char *dir)
+{
+	uint64_t cut = f->truncate;
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s%s", dir, f->name,
+		 strstr(f->name, ST_FILE_SUFFIX) ? "" : ST_FILE_SUFFIX);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		die("%s: %s", path, strerror(errno));
+	if (ftruncate(fd, (off_t)f->end))
+		die("%s: %s", path, strerror(errno));
+	for (unsigned i = 0; i < f->nimg; i++)
+		out_write(f, f->img[i], fd, path);
+	for (unsigned i = 0; i < f->nb; i++) {
+		const struct batch *b = &f->b[i];
+		struct st_slot_batch w = { .slot_size = ST_HEADER_SIZE, .nslots = b->room };
+
+		memcpy(w.magic, b->magic[0] ? b->magic : ST_BATCH_MAGIC, sizeof(w.magic));
+		w.next = b->next_self ? b->off : b->next_set ? b->next : b->prev >= 0 ? f->b[b->prev].off : 0;
+		w.taken = b->taken_set ? b->taken : b->used;
+		put(fd, &w, sizeof(w), b->off, path);
+	}
+	if (f->cut && (!cut || f->cut < cut))
+		cut = f->cut;
+	if (cut && ftruncate(fd, (off_t)cut))
 		die("%s: %s", path, strerror(errno));
 	if (close(fd))
 		die("%s: %s", path, strerror(errno));
@@ -890,24 +1032,77 @@ static void claim_conts(struct out *o)
 		pos_new(o)->r.op = ST_OP_CONT;
 }
 
-/* A new file named name, empty; dies when out of memory. */
-static struct out *out_new(const char *name)
+/* A new image, empty, at offset off of f; dies when out of memory or f is full. */
+static struct out *out_new(struct tfile *f, uint64_t off)
 {
-	struct out *o = calloc(1, sizeof(*o));
+	struct out *o;
 
+	if (f->nimg == MAX_IMAGES)
+		die("more than %d images in a file", MAX_IMAGES);
+	o = calloc(1, sizeof(*o));
 	if (!o || !(o->pos = calloc(MAX_RECS, sizeof(*o->pos))))
 		die("out of memory");
-	snprintf(o->name, sizeof(o->name), "%s", name);
+	o->off = off;
+	o->batch = -1;
 	o->bad_version = -1;
+	f->img[f->nimg++] = o;
 	return o;
 }
 
-/* Free o (NULL: nothing). */
-static void out_free(struct out *o)
+/* A new file named name, with its first image (at 0), empty; dies when out of memory. */
+static struct tfile *file_new(const char *name)
 {
-	if (o)
-		free(o->pos);
-	free(o);
+	struct tfile *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		die("out of memory");
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->end = ST_HEADER_SIZE;
+	out_new(f, 0);
+	return f;
+}
+
+/* Free f and its images (NULL: nothing). */
+static void file_free(struct tfile *f)
+{
+	if (!f)
+		return;
+	for (unsigned i = 0; i < f->nimg; i++) {
+		free(f->img[i]->pos);
+		free(f->img[i]);
+	}
+	free(f);
+}
+
+/* The slot directive: the next image, in a fork slot of image in=PID (default the last). */
+static struct out *do_slot(struct tfile *f, int n, struct word *w)
+{
+	int owner = (int)f->nimg - 1, cut = 0;
+	struct batch *b;
+	uint64_t off;
+
+	for (int i = 1; i < n; i++) {
+		long long pid;
+
+		if (!strcmp(w[i].k, "cut") && !w[i].v) {
+			cut = 1;
+			continue;
+		}
+		if (strcmp(w[i].k, "in"))
+			die("slot: in=PID or cut only");
+		pid = num("in", value(&w[i]));
+		for (owner = (int)f->nimg - 1; owner >= 0 && f->img[owner]->h.pid != pid; owner--)
+			;
+		if (owner < 0)
+			die("slot: no image of pid %lld in this file", pid);
+	}
+	if (f->img[owner]->batch < 0 || f->b[f->img[owner]->batch].used == f->b[f->img[owner]->batch].room)
+		batch_new(f, owner, BATCH_SLOTS);
+	b = &f->b[f->img[owner]->batch];
+	off = b->off + ST_BATCH_SIZE + (uint64_t)b->used++ * ST_HEADER_SIZE;
+	if (cut)
+		f->cut = off + ST_HEADER_SIZE / 2;
+	return out_new(f, off);
 }
 
 /* Read the spec, one file section after another, writing each when the next begins. */
@@ -916,6 +1111,7 @@ int main(int argc, char **argv)
 	FILE *in;
 	char line[4096];
 	struct word w[MAX_WORDS];
+	struct tfile *f = NULL;
 	struct out *o = NULL;
 	int files = 0;
 
@@ -940,41 +1136,52 @@ int main(int argc, char **argv)
 		if (!strcmp(w[0].k, "file")) {
 			if (n != 2 || w[1].v)
 				die("file NAME");
-			if (o) {
+			if (f) {
 				need_proc(o, "file");
-				out_write(o, argv[2]);
-				out_free(o);
+				out_layout(f, o);
+				file_write(f, argv[2]);
+				file_free(f);
 			}
-			o = out_new(w[1].k);
+			f = file_new(w[1].k);
+			o = f->img[0];
 			files++;
 			continue;
 		}
 		if (!o)
 			die("%s before the first file line", w[0].k);
-		if (!strcmp(w[0].k, "proc"))
+		if (!strcmp(w[0].k, "slot")) {
+			/* The image before ends: its chunks come before the new one's. */
+			need_proc(o, "slot");
+			out_layout(f, o);
+			o = do_slot(f, n, w);
+		} else if (!strcmp(w[0].k, "proc")) {
 			do_proc(o, n, w);
-		else if (need_proc(o, w[0].k), !strcmp(w[0].k, "rec"))
+		} else if (need_proc(o, w[0].k), !strcmp(w[0].k, "rec")) {
 			do_rec(o, n, w);
-		else if (!strcmp(w[0].k, "addr"))
+		} else if (!strcmp(w[0].k, "addr")) {
 			do_addr(o, n, w);
-		else if (!strcmp(w[0].k, "torn"))
+		} else if (!strcmp(w[0].k, "torn")) {
 			do_torn(o, n, w);
-		else if (!strcmp(w[0].k, "state"))
+		} else if (!strcmp(w[0].k, "state")) {
 			do_state(o, n, w);
-		else if (!strcmp(w[0].k, "totals"))
+		} else if (!strcmp(w[0].k, "totals")) {
 			do_totals(o, n, w);
-		else if (!strcmp(w[0].k, "end"))
+		} else if (!strcmp(w[0].k, "end")) {
 			do_end(o, n, w);
-		else if (!strcmp(w[0].k, "damage"))
-			do_damage(o, n, w);
-		else
+		} else if (!strcmp(w[0].k, "damage")) {
+			do_damage(f, o, n, w);
+		} else if (!strcmp(w[0].k, "batch")) {
+			do_batch(f, n, w);
+		} else {
 			die("unknown directive %s", w[0].k);
+		}
 	}
-	if (o) {
+	if (f) {
 		claim_conts(o);
 		need_proc(o, "end of spec");
-		out_write(o, argv[2]);
-		out_free(o);
+		out_layout(f, o);
+		file_write(f, argv[2]);
+		file_free(f);
 	}
 	if (in != stdin)
 		fclose(in);

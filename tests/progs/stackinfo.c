@@ -6,12 +6,17 @@
  *
  * usage: stackinfo FILE            everything, one fact per line
  *        stackinfo -w ID FILE      where each ip of stack ID falls
+ * FILE@OFFSET reads the image in the fork slot at OFFSET of FILE (a
+ * "slot" line of the image that handed it out names it).
  *
  * Lines (everything), in this order:
  *   file pid=N origin=N version=N opts=0xN (the stack bits) stack_depth=N exe=PATH
  *   header pid=N ppid=N tag=N origin=N state=N version=N ring_cap=N head=N file_size=N
  *          opts=N flags=N grow_errno=N start_ticks=N nancestors=N stack_depth=N
- *          has_exit_status=N exit_status=N
+ *          has_exit_status=N exit_status=N image_offset=N
+ *   slot offset=N batch=N i=N version=N pid=N        (each fork slot this image handed
+ *                                                    out, newest batch first; version 0:
+ *                                                    no image there)
  *   times mono_anchor_ns=N image_start_ns=N          (CLOCK_MONOTONIC ns:
  *                                                    st_header_stamp_ns)
  *   ancestor pid=N fork_ns=N                         (one per fork ancestor, ns)
@@ -213,11 +218,11 @@ static void print_header(void)
 	printf("header pid=%d ppid=%d tag=%u origin=%u state=%u version=%u ring_cap=%" PRIu64
 	       " head=%" PRIu64 " file_size=%" PRIu64 " opts=%u flags=%u grow_errno=%u"
 	       " start_ticks=%" PRIu64 " nancestors=%u stack_depth=%u has_exit_status=%u"
-	       " exit_status=%d\n",
+	       " exit_status=%d image_offset=%" PRIu64 "\n",
 	       h->pid, h->ppid, h->tag, h->origin, h->state, h->version, h->ring_cap,
 	       __atomic_load_n(&h->head, __ATOMIC_ACQUIRE), h->file_size, h->opts, h->flags,
 	       h->grow_errno, h->start_ticks, h->nancestors, h->stack_depth, h->has_exit_status,
-	       h->exit_status);
+	       h->exit_status, h->image_offset);
 	printf("times mono_anchor_ns=%" PRIu64 " image_start_ns=%" PRIu64 "\n", h->mono_anchor_ns,
 	       st_header_stamp_ns(h, h->image_start_ns));
 	for (unsigned i = 0; i < h->nancestors && i < ST_ANCESTORS_MAX; i++)
@@ -441,11 +446,35 @@ static void print_stacks(const uint32_t *refs)
 	}
 }
 
+/* The fork slots this image handed out: its batches, newest first (st_slot_image's walk). */
+static void print_slots(void)
+{
+	uint64_t b = h->slot_batches, prev = UINT64_MAX;
+
+	while (b && b < prev && b <= flen - ST_BATCH_SIZE) {
+		const struct st_slot_batch *sb = (const void *)(base + b);
+
+		for (uint32_t i = 0;; i++) {
+			uint64_t off = st_slot_image(sb, b, flen, i);
+			const struct st_file_header *c;
+
+			if (!off)
+				break;
+			c = (const void *)(base + off);
+			printf("slot offset=%" PRIu64 " batch=%" PRIu64 " i=%u version=%u pid=%d\n", off, b, i,
+			       __atomic_load_n(&c->version, __ATOMIC_ACQUIRE), c->pid);
+		}
+		prev = b;
+		b = sb->next;
+	}
+}
+
 static void print_all(void)
 {
 	uint32_t *refs = fd_refs();
 
 	print_header();
+	print_slots();
 	print_tables();
 	print_state(refs);
 	print_ring();
@@ -477,8 +506,9 @@ static int print_where(uint64_t id)
 int main(int argc, char **argv)
 {
 	struct stat st;
-	uint64_t where = 0;
+	uint64_t where = 0, image = 0;
 	int fd, i = 1;
+	char *at;
 
 	if (argc == 4 && !strcmp(argv[1], "-w")) {
 		char *end;
@@ -493,6 +523,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: stackinfo [-w ID] FILE\n");
 		return 64;
 	}
+	at = strrchr(argv[i], '@');
+	if (at) {
+		char *end;
+
+		*at = 0;
+		image = strtoull(at + 1, &end, 10);
+		if (*end || !image || image % ST_HEADER_SIZE) {
+			fprintf(stderr, "stackinfo: bad image offset %s\n", at + 1);
+			return 64;
+		}
+	}
 	fd = open(argv[i], O_RDONLY);
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		perror(argv[i]);
@@ -505,7 +546,11 @@ int main(int argc, char **argv)
 	if (base == MAP_FAILED)
 		bad("mmap");
 	close(fd);
-	h = (const void *)base;
+	if (image > flen - ST_HEADER_SIZE)
+		bad("image offset past the file's end");
+	h = (const void *)(base + image);
+	if (h->image_offset != image)
+		bad("image offset disagrees with the header's");
 	check_file();
 	if (where)
 		return print_where(where);
