@@ -12,15 +12,16 @@
  *   recv(c, 1 byte); recv(c) == 0   (EOF: the child's close was the last)
  *   close(c); waitpid(child)
  *
- * Under the shim every fork makes a trace file, so this is the case where
- * per-process set-up shows.  Only the loop is timed; prints
+ * Under the shim every child holds sockets, so each fork gives it an image
+ * of its own (in a fork slot of the server's trace file): this is the case
+ * where per-process set-up shows.  Only the loop is timed; prints
  * "ns_per_iter <float>".  Any failure exits 1 with a message.
  *
  * With DIR (run natively), each child first makes a file of its own there,
  * the least a trace file can cost: created (O_EXCL, 0600), 20 KiB
  * reserved with fallocate, mapped shared and populated.  The ratio of
- * that run to a plain one is the floor a file per fork child sets for the
- * shim's ratio on this machine, before anything is traced.
+ * that run to a plain one is the floor a file per fork child would set
+ * for the shim's ratio on this machine: what fork slots save.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
