@@ -432,8 +432,10 @@ struct st_file_header {
  * start, with image_offset the slot's offset, then its first chunks; it
  * grows by chunks at the file's end like any image.  A slot whose header
  * has no version yet holds no image (its child never got that far, or
- * was killed first).  An image's batches form a list from its header's
- * slot_batches, newest first, each next at a lower offset.
+ * was killed first); slots past taken may be holes (the image that made
+ * the batch gave their disk back when it ended).  An image's batches form
+ * a list from its header's slot_batches, newest first, each next at a
+ * lower offset.
  */
 #define ST_BATCH_MAGIC		"STSLOTS"	/* 7 chars + NUL = 8 bytes */
 #define ST_BATCH_SIZE		4096u		/* the batch page, before the slots */

@@ -1021,11 +1021,38 @@ PROC_PATH void tracefile_fork_child(pid_t parent, uint64_t fork_tick)
 	child_with_sockets(parent, fork_tick, sn);
 }
 
+/*
+ * At the image's end (exit, exec): the slots of its batch no child took
+ * give their disk back (a hole punched: nothing maps them in use).  A
+ * batch doubles, so without this the slots left over could be as many as
+ * those used.  Skipped while another thread takes a slot.
+ */
+static void batch_release(void)
+{
+	uint64_t from;
+	int none = 0, fd;
+
+	if (!nursery.map || nursery.taken == nursery.nslots ||
+	    !__atomic_compare_exchange_n(&nursery.busy, &none, shim_tid(), 0, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
+		return;
+	fd = fd_get();
+	if (fd >= 0) {
+		from = nursery.offset + ST_BATCH_SIZE + nursery.taken * nursery.slot_size;
+		sys_raw6(SYS_fallocate, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (long)from,
+			 (long)(nursery.offset + nursery.len - from), 0, 0);
+		nursery.nslots = nursery.taken;	/* if it runs on (a failed exec): a new batch next */
+		fd_put();
+	}
+	__atomic_store_n(&nursery.busy, 0, __ATOMIC_RELEASE);
+}
+
 void tracefile_mark_end(struct st_file_header *hdr, enum st_state state, int has_status,
 			int status)
 {
 	if (!hdr)
 		return;
+	batch_release();
 	hdr->end_mono_ns = shim_now();
 	hdr->exit_status = status;
 	hdr->has_exit_status = (uint32_t)has_status;

@@ -6,6 +6,8 @@
  * usage: forkslots serial N       N children, one after another
  *        forkslots threads T K    T threads at once, each forking K children
  *        forkslots chain D        a child, its child... D levels down
+ *        forkslots hold N         N sockets made and held, a child, N more
+ *                                 (the tables grow), a child again
  *
  * Every child inherits one end of a socket pair, writes a few bytes on it
  * (a count of its own: 1 + its number % 5) and _exits holding it; its
@@ -18,6 +20,7 @@
  * when anything fails.
  */
 #define _GNU_SOURCE
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,10 +140,12 @@ static int batch_maps(void)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo;
+		unsigned long lo, hi;
+		char perms[8];
 
-		if (strstr(line, ".socktrace") && sscanf(line, "%lx-", &lo) == 1 &&
-		    !memcmp((const void *)lo, ST_BATCH_MAGIC, sizeof(ST_BATCH_MAGIC)))
+		/* Readable ones only: a fork child keeps its parent's mappings, PROT_NONE. */
+		if (strstr(line, ".socktrace") && sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 &&
+		    perms[0] == 'r' && !memcmp((const void *)lo, ST_BATCH_MAGIC, sizeof(ST_BATCH_MAGIC)))
 			n++;
 	}
 	fclose(f);
@@ -171,10 +176,25 @@ int main(int argc, char **argv)
 			if (r)
 				rc = -1;
 		}
+	} else if (argc == 3 && !strcmp(argv[1], "hold")) {
+		long n = atol(argv[2]);
+
+		for (long i = 0; i < n && !rc; i++)
+			if (socket(AF_INET, SOCK_DGRAM, 0) < 0)
+				rc = -1;
+		if (!rc)
+			rc = serial(1);
+		for (long i = 0; i < n && !rc; i++)
+			if (socket(AF_INET, SOCK_DGRAM, 0) < 0)
+				rc = -1;
+		if (!rc)
+			rc = serial(1);
+		if (!rc)
+			printf("held=%ld\n", 2 * n);
 	} else if (argc == 3 && !strcmp(argv[1], "chain")) {
 		rc = chain(atoi(argv[2]), 1);
 	} else {
-		fprintf(stderr, "usage: forkslots serial N | threads T K | chain D\n");
+		fprintf(stderr, "usage: forkslots serial N | threads T K | chain D | hold N\n");
 		return 2;
 	}
 	if (rc) {

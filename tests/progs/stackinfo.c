@@ -14,9 +14,10 @@
  *   header pid=N ppid=N tag=N origin=N state=N version=N ring_cap=N head=N file_size=N
  *          opts=N flags=N grow_errno=N start_ticks=N nancestors=N stack_depth=N
  *          has_exit_status=N exit_status=N image_offset=N
- *   slot offset=N batch=N i=N version=N pid=N        (each fork slot this image handed
- *                                                    out, newest batch first; version 0:
- *                                                    no image there)
+ *   batch offset=N slot_size=N nslots=N taken=N      (each batch of fork slots this image
+ *                                                    made, newest first, and then:)
+ *   slot offset=N batch=N i=N version=N pid=N        (each fork slot of it handed out;
+ *                                                    version 0: no image there)
  *   times mono_anchor_ns=N image_start_ns=N          (CLOCK_MONOTONIC ns:
  *                                                    st_header_stamp_ns)
  *   ancestor pid=N fork_ns=N                         (one per fork ancestor, ns)
@@ -454,6 +455,8 @@ static void print_slots(void)
 	while (b && b < prev && b <= flen - ST_BATCH_SIZE) {
 		const struct st_slot_batch *sb = (const void *)(base + b);
 
+		printf("batch offset=%" PRIu64 " slot_size=%" PRIu64 " nslots=%u taken=%u\n", b,
+		       sb->slot_size, sb->nslots, __atomic_load_n(&sb->taken, __ATOMIC_ACQUIRE));
 		for (uint32_t i = 0;; i++) {
 			uint64_t off = st_slot_image(sb, b, flen, i);
 			const struct st_file_header *c;
