@@ -80,8 +80,9 @@ static PROC_PATH void on_fork_prepare(void)
 }
 
 /*
- * In the fork child, before fork() returns there: its own file if it
- * inherited sockets, else nothing of the parent's.  Only this thread
+ * In the fork child, before fork() returns there: its own image (a fork
+ * slot of the parent's file, or a file) if it inherited sockets, else
+ * nothing of the parent's.  Only this thread
  * exists here, and only async-signal-safe calls are made.  The child's
  * image begins at the fork (a tick: no clock call, whose pages a child
  * that only execs would fault in for nothing).
@@ -103,7 +104,7 @@ static PROC_PATH void on_fork_child(void)
 	shim_tid_reset(0);
 	shim.image_start_tick = socks_tick();
 	tracefile_fork_child(parent, shim.image_start_tick);
-	socks_fork_done();
+	socks_fork_child_done();
 }
 
 /* In the parent, as fork returns (it failed or not). */

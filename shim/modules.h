@@ -26,7 +26,7 @@ void modules_scan(void);
 /* Scan only if the loader's load/unload counters moved since the last scan. */
 void modules_check(void);
 
-/* A fork child's map starts empty (its own file): forget what was entered. */
+/* A fork child's map starts empty (its own image): forget what was entered. */
 void modules_forked(void);
 
 #endif

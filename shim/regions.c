@@ -3,9 +3,9 @@
  * and mapping them.
  *
  * Why chunks at the file's end, mapped contiguously here: the file stays
- * as small as its use (no holes, no apparent size beyond its content), a
- * growth is two system calls (fallocate, mmap), and the hot paths see
- * plain arrays.  Every call here is async-signal-safe: a signal handler's
+ * as small as its use (no apparent size beyond its content; the only holes
+ * are fork slots no child took, punched by tracefile.c), a growth is two
+ * system calls (fallocate, mmap), and the hot paths see plain arrays.  Every call here is async-signal-safe: a signal handler's
  * first socket may be the one that makes a region grow.
  */
 #define _GNU_SOURCE
@@ -275,7 +275,10 @@ static int attach(const struct image_src *s, const struct st_file_header *hdr, c
 	end = layout(keep, count, off, len);
 	if (s->fd >= 0)
 		rc = reserve_space(s->fd, 0, end);
-	/* From here on nothing of a parent's file is reachable. */
+	/*
+	 * From here on the parent's image is not mapped in the reservation
+	 * (a fork slot may lie in the parent's file: its own pages only).
+	 */
 	regions_detach();
 	if (rc)
 		return rc;

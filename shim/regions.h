@@ -7,7 +7,7 @@
  * end, reserved on disk first (fallocate), then mapped MAP_SHARED|MAP_FIXED
  * right after the region's last chunk, so the hot paths index one array
  * whatever the file's layout.  A fork child keeps the addresses and maps
- * its own file's chunks over them.
+ * its own image's chunks over them (a fork slot's, or its own file's).
  */
 #ifndef SOCKTRACE_REGIONS_H
 #define SOCKTRACE_REGIONS_H

@@ -630,6 +630,11 @@ int socks_tcp_snapshot(int fd, struct st_tcp_snapshot *out)
 
 static __thread struct socks_snap snap TLS_IE;	/* the forking thread's */
 static __thread int snap_own TLS_IE;			/* snap is a mapping of its own */
+static __thread int snap_depth TLS_IE;			/* fork handlers this thread is inside */
+static __thread struct {
+	struct socks_snap snap;
+	int own;
+} snap_outer TLS_IE;					/* the outer fork's, during a nested one */
 static char *snap_buf;					/* the buffer kept between forks */
 static size_t snap_cap;
 static int snap_busy;					/* a fork is using snap_buf (atomic) */
@@ -647,9 +652,15 @@ PROC_PATH void socks_fork_prepare(void)
 {
 	uint32_t nfds = __atomic_load_n(&fdtab_hwm, __ATOMIC_ACQUIRE), nsocks = socks_used();
 	size_t len = snap_len(nfds, nsocks);
-	int expected = 0;
+	int expected = 0, depth = ++snap_depth;
 	char *buf;
 
+	if (depth > 2)
+		return;		/* the level above's snapshot serves */
+	if (depth == 2) {
+		snap_outer.snap = snap;
+		snap_outer.own = snap_own;
+	}
 	snap.nfds = 0;
 	if (!shim_hdr() || shim_in_vfork_child() || !nfds)
 		return;
@@ -690,7 +701,8 @@ PROC_PATH void socks_fork_prepare(void)
 	__atomic_store_n(&snap.nfds, nfds, __ATOMIC_RELEASE);
 }
 
-PROC_PATH void socks_fork_done(void)
+/* The snapshot in snap let go: its own mapping unmapped, or the kept buffer free again. */
+static PROC_PATH void snap_release(void)
 {
 	if (!snap.nfds)
 		return;
@@ -699,6 +711,32 @@ PROC_PATH void socks_fork_done(void)
 	else
 		__atomic_store_n(&snap_busy, 0, __ATOMIC_RELEASE);
 	snap.nfds = 0;
+}
+
+PROC_PATH void socks_fork_done(void)
+{
+	int depth = snap_depth;
+
+	if (depth)
+		snap_depth = depth - 1;
+	if (depth > 2)
+		return;
+	snap_release();
+	if (depth == 2) {
+		snap = snap_outer.snap;
+		snap_own = snap_outer.own;
+	}
+}
+
+PROC_PATH void socks_fork_child_done(void)
+{
+	snap_release();
+	if (snap_depth >= 2) {
+		snap = snap_outer.snap;
+		snap_own = snap_outer.own;
+		snap_release();
+	}
+	snap_depth = 0;
 }
 
 PROC_PATH const struct socks_snap *socks_fork_snap(void)

@@ -361,17 +361,25 @@ struct socks_snap {
 	uint32_t nsocks;
 };
 
-/* Before fork (pthread_atfork prepare): take the snapshot.  Async-signal-safe. */
+/*
+ * Before fork (pthread_atfork prepare): take the snapshot.  Async-signal-safe.
+ * A fork inside another's handlers (from a signal handler) takes one of its
+ * own and gives the outer fork's back at its socks_fork_done; deeper than
+ * that, a fork uses the level above's.
+ */
 void socks_fork_prepare(void);
 
-/* After fork, in either process: let the snapshot go. */
+/* After fork, in the parent (it failed or not): let the snapshot go. */
 void socks_fork_done(void);
+
+/* After fork, in the child: let go of every snapshot its thread held (nested forks' too). */
+void socks_fork_child_done(void);
 
 /* The forking thread's snapshot (nfds 0: none, the process had no tables). */
 const struct socks_snap *socks_fork_snap(void);
 
 /*
- * After fork, in the child (one thread, its own file just attached with
+ * After fork, in the child (one thread, its own image just attached with
  * the snapshot in it): the slots and fd entries now describe the child's
  * references: counts rebuilt from its fd entries, bytes from zero, stacks
  * one fork further up.  An entry whose close was in flight costs an fstat:

@@ -50,7 +50,7 @@ int stacks_pause(void);
 /* Capture again in mode (from stacks_pause), unless disabled since. */
 void stacks_resume(int mode);
 
-/* A fork child's table starts empty in its own file. */
+/* A fork child's table starts empty in its own image. */
 void stacks_forked(void);
 
 /*

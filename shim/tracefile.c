@@ -1,9 +1,12 @@
 /*
- * tracefile.c - one trace file per process image that holds sockets.
+ * tracefile.c - the trace file of a process image that holds sockets.
  *
  * The file is made when the image first holds a socket, not at start: a
  * process that never does (a shell, sed, grep in a service's scripts)
- * costs a few system calls and no file.  It starts small and grows with
+ * costs a few system calls and no file.  A fork child that inherits
+ * sockets makes none either: its image goes in a fork slot of its
+ * parent's file (the nursery below), or in a file of its own when no
+ * slot is free.  It starts small and grows with
  * use (regions.c); its space is reserved before it is written, so a full
  * disk never raises SIGBUS inside the app.
  *
@@ -588,6 +591,7 @@ int tracefile_grow(enum st_region r, uint64_t want)
  */
 #define BATCH_SLOTS_FIRST	2
 #define BATCH_SLOTS_MOST	64
+#define BATCH_BYTES_MOST	(4u << 20)	/* reserved inside fork(): keep it short */
 
 static struct {
 	char *map;		/* the batch, mapped; NULL: none */
@@ -602,11 +606,30 @@ static struct {
 	int forking;		/* forks in flight with a slot (atomic) */
 } nursery;
 
-/* The forking thread's slot for its child (the child finds it in its copy). */
+/*
+ * The forking thread's slot for its child (the child finds it in its
+ * copy), and the fork handlers it is inside: a fork from a signal handler
+ * during another (glibc takes no lock in a single-threaded process) takes
+ * no slot, and leaves the outer fork's alone.
+ */
 static __thread struct {
 	char *addr;		/* NULL: none, the child makes a file */
 	uint64_t offset;
+	uint64_t given;		/* the last fork's slot, until its wrapper returns */
+	int depth;		/* fork handlers this thread is inside */
 } slot_pick TLS_IE;
+
+/* The slots of the current batch past taken give their disk back (fd: the file). */
+static void batch_punch(int fd)
+{
+	uint64_t from = nursery.offset + ST_BATCH_SIZE + nursery.taken * nursery.slot_size;
+
+	if (!nursery.map || nursery.taken == nursery.nslots)
+		return;
+	sys_raw6(SYS_fallocate, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (long)from,
+		 (long)(nursery.offset + nursery.len - from), 0, 0);
+	nursery.nslots = nursery.taken;	/* none handed out past them now */
+}
 
 /* Unmap the retired batch when no fork with a slot is in flight (the caller holds busy). */
 static void batch_retire(void)
@@ -636,10 +659,14 @@ static int batch_new(uint64_t need)
 		return -EBUSY;	/* still in use: this child makes a file */
 	if (n > BATCH_SLOTS_MOST)
 		n = BATCH_SLOTS_MOST;
+	while (n > 1 && n * size > BATCH_BYTES_MOST)
+		n /= 2;
 	len = ST_BATCH_SIZE + n * size;
 	fd = fd_get();
 	if (fd < 0)
 		return fd;
+	/* The batch before, outgrown by the tables (its slots too small): its leftover back. */
+	batch_punch(fd);
 	rc = ensure_end(fd);
 	if (!rc)
 		rc = regions_append(fd, len, &off);
@@ -715,6 +742,9 @@ PROC_PATH void tracefile_fork_parent(void)
 {
 	int none = 0;
 
+	if (--slot_pick.depth)
+		return;		/* a fork inside another's handlers: it took no slot */
+	slot_pick.given = slot_pick.addr ? slot_pick.offset : 0;
 	if (!slot_pick.addr)
 		return;
 	slot_pick.addr = NULL;
@@ -727,11 +757,33 @@ PROC_PATH void tracefile_fork_parent(void)
 	}
 }
 
+PROC_PATH void tracefile_fork_returned(int failed)
+{
+	uint64_t given = slot_pick.given;
+	int none = 0;
+
+	if (!given)
+		return;
+	slot_pick.given = 0;
+	if (!failed || !__atomic_compare_exchange_n(&nursery.busy, &none, shim_tid(), 0,
+						    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	/* The last slot handed out is taken back (an earlier one stays, unused: version 0). */
+	if (nursery.map && nursery.taken &&
+	    given == nursery.offset + ST_BATCH_SIZE + (nursery.taken - 1) * nursery.slot_size) {
+		nursery.taken--;
+		__atomic_store_n(&((struct st_slot_batch *)nursery.map)->taken, nursery.taken,
+				 __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&nursery.busy, 0, __ATOMIC_RELEASE);
+}
+
 PROC_PATH void tracefile_fork_prepare(void)
 {
 	int none = 0, fd;
 
-	slot_take(socks_fork_snap());
+	if (!slot_pick.depth++)
+		slot_take(socks_fork_snap());
 
 	if (__atomic_load_n(&shim.fd, __ATOMIC_RELAXED) < 0 ||
 	    __atomic_load_n(&fd_pinned, __ATOMIC_ACQUIRE))
@@ -842,11 +894,19 @@ fail:
 	return rc;
 }
 
-/* The fork child lets go of its parent's file: no mapping of it, no fd (fd: the one it holds). */
+/*
+ * The fork child lets go of its parent's file: no mapping of it, no fd (fd:
+ * the one it holds); tracefile_fork_child unmaps the parent's batches.
+ */
 static PROC_PATH void child_drop_parent_file(int fd)
 {
 	__atomic_store_n(&shim.hdr, NULL, __ATOMIC_RELEASE);
 	regions_detach();
+	if (root_page) {
+		regions_set_end(NULL);
+		sys_raw(SYS_munmap, root_page, ST_HEADER_SIZE, 0);
+		root_page = NULL;
+	}
 	if (fd >= 0) {
 		resfd_release(fd);
 		sys_raw(SYS_close, fd, 0, 0);
@@ -1000,11 +1060,18 @@ PROC_PATH void tracefile_fork_child(pid_t parent, uint64_t fork_tick)
 {
 	const struct socks_snap *sn = socks_fork_snap();
 
+	char *batch = nursery.map, *retired = nursery.retired;
+	uint64_t batch_len = nursery.len, retired_len = nursery.retired_len;
+
 	/* Only this thread exists: no growth is using the fd, none is closing it. */
 	fd_users = 0;
 	fd_closer = 0;
-	/* The parent's batches are its own to hand out (their mappings stay, unused). */
+	/* The parent's batches are its own to hand out; a nested fork's child has no slot. */
 	memset(&nursery, 0, sizeof(nursery));
+	if (slot_pick.depth != 1)
+		slot_pick.addr = NULL;
+	slot_pick.depth = 0;
+	slot_pick.given = 0;
 	/* The lineage goes on below the parent, whether or not anyone keeps a file. */
 	if (nlineage == ST_ANCESTORS_MAX) {
 		memmove(lineage, lineage + 1, sizeof(lineage) - sizeof(lineage[0]));
@@ -1012,13 +1079,20 @@ PROC_PATH void tracefile_fork_child(pid_t parent, uint64_t fork_tick)
 	}
 	lineage[nlineage].pid = parent;
 	lineage[nlineage++].fork_ns = fork_tick;
-	if (!shim_hdr())
-		return;		/* untraced, or no socket yet: nothing to carry */
-	if (!sn->nfds || !socks_snap_holds(sn)) {
-		child_without_sockets();
-		return;
+	if (shim_hdr()) {
+		if (!sn->nfds || !socks_snap_holds(sn))
+			child_without_sockets();
+		else
+			child_with_sockets(parent, fork_tick, sn);
 	}
-	child_with_sockets(parent, fork_tick, sn);
+	/*
+	 * Its slot's pages moved out (or not used): the rest of the parent's
+	 * batches are its siblings' images, not to be written from here.
+	 */
+	if (batch)
+		sys_raw(SYS_munmap, batch, (long)batch_len, 0);
+	if (retired)
+		sys_raw(SYS_munmap, retired, (long)retired_len, 0);
 }
 
 /*
@@ -1029,7 +1103,6 @@ PROC_PATH void tracefile_fork_child(pid_t parent, uint64_t fork_tick)
  */
 static void batch_release(void)
 {
-	uint64_t from;
 	int none = 0, fd;
 
 	if (!nursery.map || nursery.taken == nursery.nslots ||
@@ -1038,10 +1111,7 @@ static void batch_release(void)
 		return;
 	fd = fd_get();
 	if (fd >= 0) {
-		from = nursery.offset + ST_BATCH_SIZE + nursery.taken * nursery.slot_size;
-		sys_raw6(SYS_fallocate, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (long)from,
-			 (long)(nursery.offset + nursery.len - from), 0, 0);
-		nursery.nslots = nursery.taken;	/* if it runs on (a failed exec): a new batch next */
+		batch_punch(fd);	/* if it runs on (a failed exec): a new batch next */
 		fd_put();
 	}
 	__atomic_store_n(&nursery.busy, 0, __ATOMIC_RELEASE);

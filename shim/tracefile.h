@@ -39,9 +39,11 @@ int tracefile_create(const char **why, const char **detail);
 
 /*
  * In the fork child, before fork() returns there (only this thread
- * exists): the child's own file, carrying its inherited references, when
- * the parent held sockets; else the parent's mapping is dropped and the
- * child starts with no tables.  Logs and turns tracing off on failure.
+ * exists): the child's own image, carrying its inherited references, when
+ * the parent held sockets: in the fork slot the parent picked, else in a
+ * file of its own; else the parent's mappings are dropped and the child
+ * starts with no tables.  Either way no page of the parent's batches stays
+ * mapped.  Logs and turns tracing off on failure.
  */
 void tracefile_fork_child(pid_t parent, uint64_t fork_tick);
 
@@ -65,6 +67,14 @@ void tracefile_fork_prepare(void);
 
 /* After fork, in the parent (or after a fork that failed): the slot's fork is done. */
 void tracefile_fork_parent(void);
+
+/*
+ * fork() returned in the parent (after tracefile_fork_parent): if it
+ * failed, its slot is taken back when it was the last handed out.  Called
+ * after every fork, so that a fork from a signal handler in between finds
+ * no slot of another fork's to take back (a slot may stay unused then).
+ */
+void tracefile_fork_returned(int failed);
 
 /*
  * The fd must stay open from now on (the process is about to change its

@@ -1,8 +1,9 @@
 /*
  * wrap_proc.c - process life: fork (the parent records the child; the
- * child's own file is made by tracefile_fork_child, inside fork), and exit
- * in all its forms (marking the file so the viewer can tell "exited" from
- * "killed").  A process without a file does nothing here.
+ * child's image is placed by tracefile_fork_child, inside fork; a failed
+ * fork gives its slot back), and exit in all its forms (marking the image
+ * so the viewer can tell "exited" from "killed").  A process without an
+ * image does nothing here.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,6 +49,7 @@ EXPORT PROC_PATH pid_t fork(void)
 	if (pid == 0)
 		return pid;
 	err = errno;
+	tracefile_fork_returned(pid < 0);
 	fork_record(t, pid, err);
 	/* Stored only if changed: the parent's first write to a page after fork is a fault. */
 	if (errno != err)

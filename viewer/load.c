@@ -18,8 +18,11 @@
 #include "run_status.h"
 #include "trace_format.h"
 
-/* Images read from one file at most: far more fork children than a process makes in a file. */
-#define LOAD_IMAGES_MAX	65536u
+/*
+ * Images read from one file at most: a bound against a corrupt file only
+ * (each image takes at least two pages of its file: 4M images, 32 GiB).
+ */
+#define LOAD_IMAGES_MAX	(4u << 20)
 
 /* An image offset of the file being loaded, read (or tried) once. */
 struct seen_off {

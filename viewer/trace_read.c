@@ -697,6 +697,40 @@ static int copy_all(void *arg)
 	return 0;
 }
 
+static int walk_slots(void *arg)
+{
+	struct copy_job *j = arg;
+	size_t cap = j->tf->nslot_images;
+
+	j->tf->hdr.slot_batches = __atomic_load_n(
+		&((const struct st_file_header *)(j->v->base + j->tf->image_off))->slot_batches,
+		__ATOMIC_ACQUIRE);
+	j->tf->nslot_images = 0;
+	j->tf->slot_err[0] = 0;
+	return trace_slot_images(j->v->base, j->v->size, j->tf->image_off, j->tf->hdr.slot_batches,
+				 &j->tf->slot_images, &j->tf->nslot_images, &cap, j->tf->slot_err,
+				 sizeof(j->tf->slot_err)) == -2 ? -1 : 0;
+}
+
+/* tf's fork slots listed again over fd's first size bytes (the first walk's error stays if this fails). */
+static void rewalk_slots(struct trace_file *tf, int fd, uint64_t size)
+{
+	char keep[sizeof(tf->slot_err)], err[8];
+	struct view v;
+	void *map = mmap(0, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+	struct copy_job job = { tf, &v, err, sizeof(err) };
+
+	if (map == MAP_FAILED)
+		return;
+	memcpy(keep, tf->slot_err, sizeof(keep));
+	v.base = map;
+	v.size = size;
+	v.h = &tf->hdr;
+	if (mapguard_run(walk_slots, &job))
+		memcpy(tf->slot_err, keep, sizeof(keep));
+	munmap(map, (size_t)size);
+}
+
 char *trace_image_name(const char *path, uint64_t off)
 {
 	char *name;
@@ -832,6 +866,17 @@ again:
 			rc = -1;
 			goto out;
 		}
+	}
+	/*
+	 * A running image may have made a batch of slots past the size this
+	 * read saw: its list then ends in one past the end.  Walk it again
+	 * over the file as it is now.
+	 */
+	if (tf->slot_err[0]) {
+		struct stat now;
+
+		if (fstat(fd, &now) == 0 && now.st_size > st.st_size)
+			rewalk_slots(tf, fd, (uint64_t)now.st_size);
 	}
 	tf->live = trace_image_running(&tf->hdr);
 	*out = tf;

@@ -8,6 +8,8 @@
  *        forkslots chain D        a child, its child... D levels down
  *        forkslots hold N         N sockets made and held, a child, N more
  *                                 (the tables grow), a child again
+ *        forkslots failfork N     N forks that fail (RLIMIT_NPROC at 1: run it
+ *                                 as a user other than root), then a child
  *
  * Every child inherits one end of a socket pair, writes a few bytes on it
  * (a count of its own: 1 + its number % 5) and _exits holding it; its
@@ -21,10 +23,12 @@
  */
 #define _GNU_SOURCE
 #include <netinet/in.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,6 +37,25 @@
 
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * With FORKSLOTS_MAPS set, a child prints on stderr how much of trace files
+ * it has mapped ("maps pid=N bytes=M"): its own image, not its siblings'.
+ */
+static void print_maps(void)
+{
+	unsigned long lo, hi, bytes = 0;
+	char line[4096];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		_exit(1);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, ".socktrace\n") && sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+			bytes += hi - lo;
+	fclose(f);
+	dprintf(2, "maps pid=%d bytes=%lu\n", (int)getpid(), bytes);
+}
+
 /* The child's side: n bytes on fd, then _exit holding it. */
 static void child(int fd, int n)
 {
@@ -40,6 +63,8 @@ static void child(int fd, int n)
 
 	if (write(fd, buf, (size_t)n) != n)
 		_exit(1);
+	if (getenv("FORKSLOTS_MAPS"))
+		print_maps();
 	_exit(0);
 }
 
@@ -191,10 +216,36 @@ int main(int argc, char **argv)
 			rc = serial(1);
 		if (!rc)
 			printf("held=%ld\n", 2 * n);
+	} else if (argc == 3 && !strcmp(argv[1], "failfork")) {
+		long n = atol(argv[2]), failed = 0;
+		struct rlimit was, one;
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || getrlimit(RLIMIT_NPROC, &was))
+			return 1;
+		one = was;
+		one.rlim_cur = 1;
+		if (setrlimit(RLIMIT_NPROC, &one))
+			return 1;
+		for (long i = 0; i < n; i++) {
+			pid_t c = fork();
+
+			if (c == 0)
+				_exit(0);
+			if (c > 0) {
+				waitpid(c, NULL, 0);
+				continue;
+			}
+			failed += errno == EAGAIN;
+		}
+		if (setrlimit(RLIMIT_NPROC, &was))
+			return 1;
+		printf("failed=%ld\n", failed);
+		rc = serial(1);
 	} else if (argc == 3 && !strcmp(argv[1], "chain")) {
 		rc = chain(atoi(argv[2]), 1);
 	} else {
-		fprintf(stderr, "usage: forkslots serial N | threads T K | chain D | hold N\n");
+		fprintf(stderr, "usage: forkslots serial N | threads T K | chain D | hold N | failfork N\n");
 		return 2;
 	}
 	if (rc) {
